@@ -1,0 +1,1 @@
+// Placeholder until the HotlineCore layer lands.

@@ -1,0 +1,1 @@
+// Placeholder until the HotlineProfiles layer lands.

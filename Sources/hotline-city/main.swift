@@ -1,0 +1,1 @@
+print("hotline-city: not yet built")

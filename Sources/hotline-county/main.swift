@@ -1,0 +1,1 @@
+print("hotline-county: not yet built")

@@ -1,0 +1,1 @@
+print("hotline-unit: not yet built")
