@@ -1,0 +1,43 @@
+/// What the I/O adapter and the application must do after feeding an input to a `LinkSession`, in order.
+public enum LinkAction: Equatable, Sendable {
+    /// Write these bytes (one complete frame, length prefix included) to the connection.
+    case send([UInt8])
+    /// The peer's hello was accepted and a common version found. When `LinkConfig.expectedPeer` is nil the
+    /// session now waits: check `peer.node` against the topology, then call `approve` or `reject`.
+    case established(peer: Hello, version: Int)
+    /// New data in sequence order (each seq one above the previous). Apply them in ONE transaction that also
+    /// records the last seq as the link's durable lastReceived, then call `committed(upTo:)`.
+    case deliver([DataMessage])
+    /// The peer durably holds every data seq <= upTo: the outbox rows up to it may be deleted.
+    case acknowledged(upTo: UInt64)
+    /// Read up to `limit` outbox rows of this link with seq > `after`, in seq order, and pass them to `offer`
+    /// (fewer than `limit`, possibly none, means the outbox is drained).
+    case wantOutbound(after: UInt64, limit: Int)
+    /// The peer's clock (ms since the epoch) from its hello or heartbeat.
+    case peerClock(Int64)
+    /// The session is over: close the connection. Reconnect with a new session built from durable state.
+    case close(reason: LinkCloseReason)
+    /// Something worth a log line that needs no action.
+    case log(String)
+}
+
+/// Why a link session ended.
+public enum LinkCloseReason: Equatable, Sendable, CustomStringConvertible {
+    /// This side sent a fatal error frame with this code.
+    case localError(code: WireErrorCode, message: String)
+    /// The peer sent a fatal error frame.
+    case peerError(code: String, message: String)
+    /// Nothing was heard from the peer for `silentFor` ms.
+    case peerSilent(silentFor: Int64)
+    /// The application asked for the close.
+    case local
+
+    public var description: String {
+        switch self {
+        case let .localError(code, message): "closed after sending error \(code): \(message)"
+        case let .peerError(code, message): "peer closed the link with error \(code): \(message)"
+        case let .peerSilent(ms): "peer silent for \(ms) ms: presumed dead; the link will be re-dialled"
+        case .local: "closed by this node"
+        }
+    }
+}

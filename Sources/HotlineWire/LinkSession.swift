@@ -1,0 +1,316 @@
+/// One side of one link connection as a pure state machine (sans-I/O): every input returns the actions to
+/// perform, in order. It never touches sockets, disks or clocks; `now` (ms) comes in with each input.
+///
+/// Exactly-once rests on two durable facts the application owns: the sender's outbox (rows deleted only after
+/// `.acknowledged`) and the receiver's lastReceived (written in the same transaction that applies `.deliver`).
+/// A session is built from them, and after `.close` it is dead; a reconnect builds a new one.
+public struct LinkSession: Sendable {
+    public enum Phase: Equatable, Sendable {
+        /// Built; `start` not called yet.
+        case created
+        /// Our hello is sent; the peer's is awaited.
+        case awaitingHello
+        /// The peer's hello is in; the application must `approve` or `reject` it.
+        case awaitingApproval
+        case established
+        case closed
+    }
+
+    public let config: LinkConfig
+    public private(set) var phase: Phase = .created
+    public private(set) var peer: Hello?
+    public private(set) var negotiatedVersion: Int?
+
+    /// Inbound: the highest seq the application has durably committed.
+    public private(set) var lastCommitted: UInt64
+    /// Inbound: the highest seq handed out in `.deliver` (committed or not).
+    public private(set) var lastDelivered: UInt64
+    /// Outbound: the highest seq the peer has acknowledged (or implied by its hello).
+    public private(set) var ackedUpTo: UInt64 = 0
+    /// Outbound: the highest seq written to the connection.
+    public private(set) var lastSent: UInt64 = 0
+
+    private let lastAssigned: UInt64
+    private var decoder: FrameDecoder
+    private var queue: [DataMessage] = []
+    private var lastQueued: UInt64 = 0
+    private var requestedLimit: Int?
+    private var outboxMayHaveMore = true
+    private var lastHeardAt: Int64 = 0
+    private var lastSentAt: Int64 = 0
+    private var controlCounter: UInt64 = 0
+    private var out: [LinkAction] = []
+    private var batch: [DataMessage] = []
+    private var reackNeeded = false
+
+    /// - Parameters:
+    ///   - lastReceived: the durable inbound seq of this link, read from the store.
+    ///   - lastAssigned: the highest outbound seq ever assigned on this link (the outbox counter); a peer that
+    ///     claims to have received more is refused, since resuming would silently skip new messages.
+    public init(config: LinkConfig, lastReceived: UInt64, lastAssigned: UInt64) {
+        self.config = config
+        self.lastCommitted = lastReceived
+        self.lastDelivered = lastReceived
+        self.lastAssigned = lastAssigned
+        self.decoder = FrameDecoder(maxFrame: config.maxFrame)
+    }
+
+    /// The connection is up: send our hello (both sides do this at once).
+    public mutating func start(now: Int64) -> [LinkAction] {
+        guard phase == .created else { return [] }
+        phase = .awaitingHello
+        lastHeardAt = now
+        let hello = Hello(id: nextControlID(), node: config.localNode, versions: config.versions,
+                          lastReceived: lastCommitted, clock: now, role: config.role)
+        send(.hello(hello), now: now)
+        return takeActions()
+    }
+
+    /// Bytes read from the connection, in any split.
+    public mutating func receive(bytes: some Sequence<UInt8>, now: Int64) -> [LinkAction] {
+        guard phase != .closed else { return [] }
+        lastHeardAt = now
+        decoder.append(bytes)
+        processFrames(now: now)
+        return takeActions()
+    }
+
+    /// The application accepts the peer named in `.established` (listener side only).
+    public mutating func approve(now: Int64) -> [LinkAction] {
+        guard phase == .awaitingApproval else { return [] }
+        becomeEstablished(now: now)
+        processFrames(now: now)
+        return takeActions()
+    }
+
+    /// The application refuses the peer (`.unknownNode`, `.notAuthorized`): an error frame, then close.
+    public mutating func reject(code: WireErrorCode, message: String, now: Int64) -> [LinkAction] {
+        guard phase == .awaitingApproval else { return [] }
+        fail(code, message, now: now)
+        return takeActions()
+    }
+
+    /// Outbox rows answering `.wantOutbound`, in seq order. Rows already offered are skipped; a row that does
+    /// not follow the previous one means the outbox lost data the peer never acknowledged, and closes the link.
+    public mutating func offer(_ messages: [DataMessage], now: Int64) -> [LinkAction] {
+        guard phase == .established else {
+            outboxMayHaveMore = true
+            return []
+        }
+        if let limit = requestedLimit, messages.count < limit { outboxMayHaveMore = false }
+        requestedLimit = nil
+        for message in messages where message.seq > lastQueued {
+            guard message.seq == lastQueued + 1 else {
+                fail(.internalError, "the sender's outbox has no seq \(lastQueued + 1) (next is \(message.seq)); "
+                     + "the link cannot resume without loss: an operator must reconcile the two nodes", now: now)
+                return takeActions()
+            }
+            queue.append(message)
+            lastQueued = message.seq
+        }
+        pump(now: now)
+        return takeActions()
+    }
+
+    /// The application appended rows to this link's outbox: ask for them when the window allows.
+    public mutating func outboxAppended(now: Int64) -> [LinkAction] {
+        outboxMayHaveMore = true
+        pump(now: now)
+        return takeActions()
+    }
+
+    /// The application durably committed inbound data up to `seq`: acknowledge it.
+    public mutating func committed(upTo seq: UInt64, now: Int64) -> [LinkAction] {
+        guard phase != .closed, seq > lastCommitted else { return [] }
+        guard seq <= lastDelivered else {
+            return [.log("committed(upTo: \(seq)) ignored: only \(lastDelivered) was delivered on this link")]
+        }
+        lastCommitted = seq
+        send(.ack(Ack(id: nextControlID(), upTo: seq)), now: now)
+        return takeActions()
+    }
+
+    /// Timers: a heartbeat when we have been quiet, a close when the peer has been.
+    public mutating func tick(now: Int64) -> [LinkAction] {
+        guard phase != .closed, phase != .created else { return [] }
+        let silent = now - lastHeardAt
+        if silent >= config.deadAfter {
+            phase = .closed
+            return [.close(reason: .peerSilent(silentFor: silent))]
+        }
+        if now - lastSentAt >= config.heartbeatInterval {
+            send(.heartbeat(Heartbeat(id: nextControlID(), clock: now)), now: now)
+        }
+        return takeActions()
+    }
+
+    /// The application closes the link (shutdown, topology change).
+    public mutating func close() -> [LinkAction] {
+        guard phase != .closed else { return [] }
+        phase = .closed
+        return [.close(reason: .local)]
+    }
+
+    // MARK: - Inbound frames
+
+    private mutating func processFrames(now: Int64) {
+        while phase == .awaitingHello || phase == .established {
+            let message: WireMessage
+            do {
+                guard let frame = try decoder.nextFrame() else { break }
+                message = try WireMessage.decode(frame, knownKinds: config.knownKinds)
+            } catch {
+                fail(error.code, error.description, now: now)
+                return
+            }
+            handle(message, now: now)
+        }
+        flushInbound(now: now)
+    }
+
+    private mutating func handle(_ message: WireMessage, now: Int64) {
+        switch message {
+        case let .hello(hello): handleHello(hello, now: now)
+        case let .data(data): handleData(data, now: now)
+        case let .ack(ack): handleAck(ack, now: now)
+        case let .heartbeat(heartbeat):
+            if let clock = heartbeat.clock { out.append(.peerClock(clock)) }
+        case let .error(error):
+            if error.fatal == true {
+                flushInbound(now: now)
+                phase = .closed
+                out.append(.close(reason: .peerError(code: error.code, message: error.message)))
+            } else {
+                out.append(.log("peer reported \(error.code): \(error.message)"))
+            }
+        }
+    }
+
+    private mutating func handleHello(_ hello: Hello, now: Int64) {
+        guard phase == .awaitingHello else {
+            fail(.protocolViolation, "a second hello arrived on an established link", now: now)
+            return
+        }
+        guard let version = Set(config.versions).intersection(hello.versions).max() else {
+            fail(.versionUnsupported, "no common protocol version: peer \(hello.node) speaks \(hello.versions), "
+                 + "\(config.localNode) speaks \(config.versions); upgrade the older node", now: now)
+            return
+        }
+        if let expected = config.expectedPeer, expected != hello.node {
+            fail(.unknownNode, "expected node \(expected) on this link but \(hello.node) answered; "
+                 + "check the topology file on both nodes", now: now)
+            return
+        }
+        guard hello.lastReceived <= lastAssigned else {
+            fail(.seqFromFuture, "peer says it received seq \(hello.lastReceived) but \(config.localNode) has "
+                 + "only assigned up to \(lastAssigned) on this link; one of the two databases was replaced", now: now)
+            return
+        }
+        peer = hello
+        negotiatedVersion = version
+        out.append(.established(peer: hello, version: version))
+        if let clock = hello.clock { out.append(.peerClock(clock)) }
+        if config.expectedPeer == nil {
+            phase = .awaitingApproval
+        } else {
+            becomeEstablished(now: now)
+        }
+    }
+
+    private mutating func becomeEstablished(now: Int64) {
+        phase = .established
+        let resumeAfter = peer?.lastReceived ?? 0
+        // The peer holds everything up to its lastReceived: older outbox rows are implicitly acknowledged.
+        ackedUpTo = resumeAfter
+        lastSent = resumeAfter
+        lastQueued = resumeAfter
+        if resumeAfter > 0 { out.append(.acknowledged(upTo: resumeAfter)) }
+        pump(now: now)
+    }
+
+    private mutating func handleData(_ data: DataMessage, now: Int64) {
+        guard phase == .established else {
+            fail(.dataBeforeHello, "data seq \(data.seq) arrived before the hello exchange finished", now: now)
+            return
+        }
+        if data.seq <= lastDelivered {
+            reackNeeded = true
+        } else if data.seq == lastDelivered + 1 {
+            batch.append(data)
+            lastDelivered = data.seq
+        } else {
+            fail(.seqFromFuture, "expected data seq \(lastDelivered + 1) but got \(data.seq); "
+                 + "reconnect and resume from lastReceived \(lastCommitted)", now: now)
+        }
+    }
+
+    private mutating func handleAck(_ ack: Ack, now: Int64) {
+        guard phase == .established else {
+            fail(.dataBeforeHello, "ack arrived before the hello exchange finished", now: now)
+            return
+        }
+        guard ack.upTo <= lastSent else {
+            fail(.protocolViolation, "ack up to \(ack.upTo) but only seq \(lastSent) was sent", now: now)
+            return
+        }
+        guard ack.upTo > ackedUpTo else { return }
+        ackedUpTo = ack.upTo
+        out.append(.acknowledged(upTo: ack.upTo))
+        pump(now: now)
+    }
+
+    /// Hands out the in-order batch, and re-acknowledges once per input when duplicates came in, so a peer
+    /// that lost our ack stops resending.
+    private mutating func flushInbound(now: Int64) {
+        if !batch.isEmpty {
+            out.append(.deliver(batch))
+            batch.removeAll(keepingCapacity: true)
+        }
+        if reackNeeded && phase == .established {
+            reackNeeded = false
+            send(.ack(Ack(id: nextControlID(), upTo: lastCommitted)), now: now)
+        }
+    }
+
+    // MARK: - Outbound
+
+    private mutating func pump(now: Int64) {
+        guard phase == .established else { return }
+        var sent = 0
+        while sent < queue.count, lastSent - ackedUpTo < UInt64(config.window) {
+            send(.data(queue[sent]), now: now)
+            lastSent = queue[sent].seq
+            sent += 1
+        }
+        queue.removeFirst(sent)
+        let room = config.window - Int(lastSent - ackedUpTo)
+        // Ask for a batch only when a worthwhile part of the window is free, so the outbox is read in chunks.
+        if queue.isEmpty, requestedLimit == nil, outboxMayHaveMore, room >= max(1, config.window / 4) {
+            requestedLimit = room
+            out.append(.wantOutbound(after: lastQueued, limit: room))
+        }
+    }
+
+    private mutating func send(_ message: WireMessage, now: Int64) {
+        out.append(.send(message.encodeFrame()))
+        lastSentAt = now
+    }
+
+    private mutating func fail(_ code: WireErrorCode, _ message: String, now: Int64) {
+        flushInbound(now: now)
+        let error = ErrorMessage(id: nextControlID(), code: code.rawValue, message: message, fatal: true)
+        send(.error(error), now: now)
+        phase = .closed
+        out.append(.close(reason: .localError(code: code, message: message)))
+    }
+
+    private mutating func nextControlID() -> String {
+        controlCounter += 1
+        return "\(config.connectionID)-\(controlCounter)"
+    }
+
+    private mutating func takeActions() -> [LinkAction] {
+        defer { out.removeAll(keepingCapacity: true) }
+        return out
+    }
+}
