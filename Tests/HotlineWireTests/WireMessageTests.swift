@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import HotlineWire
+
+let testKinds: Set<String> = ["ticket.event", "ticket.dispatch"]
+
+private func decode(_ text: String) throws(WireError) -> WireMessage {
+    try WireMessage.decode(Array(text.utf8), knownKinds: testKinds)
+}
+
+private func code(of text: String) -> WireErrorCode? {
+    do {
+        _ = try decode(text)
+        return nil
+    } catch {
+        return error.code
+    }
+}
+
+@Test(arguments: [
+    WireMessage.hello(Hello(id: "h", node: "县区-1", versions: [1, 3], lastReceived: 77, clock: -5, role: "county")),
+    .hello(Hello(id: "h2", node: "n", versions: [], lastReceived: 0)),
+    .ack(Ack(id: "a", upTo: WireProtocol.maxSafeInteger)),
+    .heartbeat(Heartbeat(id: "b", clock: 1_795_478_400_000)),
+    .heartbeat(Heartbeat(id: "b2")),
+    .error(ErrorMessage(id: "e", code: "internal", message: "he said \"no\"\n\u{7}", fatal: false)),
+    .data(DataMessage(id: "d", seq: 3, origin: "unit", dest: "city", kind: "ticket.event",
+                      body: Array("{\"诉求\":\"路灯不亮\",\"n\":[1,{\"x\":null}]}".utf8), at: 12)),
+])
+func everyMessageSurvivesEncodeThenDecode(message: WireMessage) throws {
+    #expect(try WireMessage.decode(message.encode(), knownKinds: testKinds) == message)
+    #expect(message.encodeFrame() == FrameEncoder.encode(payload: message.encode()))
+}
+
+@Test func encodedStringsAreValidJSONWithTheSameText() throws {
+    let nasty = "q\"b\\s/n\nr\rt\tb\u{8}f\u{c}z\u{0}u\u{1f}中文\u{2028}😀"
+    let bytes = WireMessage.error(ErrorMessage(id: nasty, code: "internal", message: nasty)).encode()
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    #expect(object["id"] as? String == nasty)
+    #expect(object["message"] as? String == nasty)
+}
+
+@Test func dataBodyIsKeptByteForByte() throws {
+    let body = "{ \"b\" : 2,\n \"a\" : [ 1 , \"}\\\"{\" ] }"
+    let text = "{\"v\":1,\"type\":\"data\",\"id\":\"i\",\"seq\":1,\"origin\":\"o\",\"dest\":\"d\","
+        + "\"kind\":\"ticket.event\",\"body\":\(body),\"extra\":{\"body\":[]}}"
+    guard case let .data(message) = try decode(text) else {
+        Issue.record("not decoded as data")
+        return
+    }
+    #expect(message.body == Array(body.utf8))
+}
+
+@Test func dataBodyIsFoundUnderAnEscapedKey() throws {
+    let text = #"{"v":1,"type":"data","id":"i","seq":1,"origin":"o","dest":"d","kind":"ticket.event","bo\u0064y":{"k":1}}"#
+    guard case let .data(message) = try decode(text) else {
+        Issue.record("not decoded as data")
+        return
+    }
+    #expect(message.body == Array(#"{"k":1}"#.utf8))
+}
+
+@Test(arguments: [
+    (#"{"v":1,"type":"heartbeat","id":"#, WireErrorCode.invalidJSON),
+    (#"[]"#, .invalidJSON),
+    (#""just a string""#, .invalidJSON),
+    (#"{"v":1,"type":"ping","id":"i"}"#, .unknownType),
+    (#"{"v":1,"type":"data","id":"i","seq":1,"origin":"o","dest":"d","kind":"x.y","body":{}}"#, .unknownKind),
+    (#"{"v":1,"type":"data","id":"i","seq":1,"origin":"o","dest":"d","kind":"ticket.event"}"#, .missingField),
+    (#"{"v":1,"type":"data","id":"i","seq":1,"origin":"o","dest":"d","kind":"ticket.event","body":[1]}"#, .missingField),
+    (#"{"v":1,"type":"data","id":"i","seq":"1","origin":"o","dest":"d","kind":"ticket.event","body":{}}"#, .missingField),
+    (#"{"v":1,"type":"ack","id":"i","upTo":9007199254740992}"#, .missingField),
+    (#"{"v":1,"type":"ack","id":"i","upTo":1e3}"#, .missingField),
+    (#"{"v":1,"type":"ack","id":7,"upTo":1}"#, .missingField),
+    (#"{"type":"ack","id":"i","upTo":1}"#, .missingField),
+    (#"{"v":"1","type":"ack","id":"i","upTo":1}"#, .missingField),
+    (#"{"v":1,"type":"hello","id":"i","node":"n","versions":[1,true],"lastReceived":0}"#, .missingField),
+    (#"{"v":1,"type":"hello","id":"i","node":"n","versions":[1],"lastReceived":0,"clock":"now"}"#, .missingField),
+    (#"{"v":1,"type":"error","id":"i","code":"internal","message":"m","fatal":1}"#, .missingField),
+    (#"{"v":9,"type":"heartbeat","id":"i"}"#, .versionUnsupported),
+])
+func badMessagesGetTheirErrorCode(text: String, expected: WireErrorCode) {
+    #expect(code(of: text) == expected)
+}
+
+@Test func invalidUTF8IsReportedAsSuch() {
+    var bytes = Array(#"{"v":1,"type":"heartbeat","id":"x"}"#.utf8)
+    bytes[bytes.count - 3] = 0xC3
+    #expect(throws: WireError.invalidUTF8) { try WireMessage.decode(bytes, knownKinds: testKinds) }
+}
+
+@Test func helloOfAFutureVersionStillDecodesSoNegotiationCanAnswerIt() throws {
+    let message = try decode(#"{"v":7,"type":"hello","id":"i","node":"n","versions":[7],"lastReceived":0,"new":1}"#)
+    #expect(message == .hello(Hello(id: "i", node: "n", versions: [7], lastReceived: 0)))
+}
+
+@Test func nullOptionalFieldsCountAsAbsent() throws {
+    #expect(try decode(#"{"v":1,"type":"heartbeat","id":"i","clock":null}"#) == .heartbeat(Heartbeat(id: "i")))
+}
+
+@Test func everyErrorHasAMessageThatSaysWhatToDo() {
+    let errors: [WireError] = [.frameTooLarge(length: 9, max: 1), .zeroLength, .invalidUTF8, .invalidJSON("x"),
+                               .unknownType("t"), .unknownKind("k"), .missingField(name: "f", expected: "a string"),
+                               .versionUnsupported(got: 2, supported: [1])]
+    for error in errors {
+        #expect(error.description.contains(":"))
+        #expect(error.description.count > 30)
+    }
+}
