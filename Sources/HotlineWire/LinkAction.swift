@@ -29,6 +29,8 @@ public enum LinkCloseReason: Equatable, Sendable, CustomStringConvertible {
     case peerError(code: String, message: String)
     /// Nothing was heard from the peer for `silentFor` ms.
     case peerSilent(silentFor: Int64)
+    /// The hello exchange (and approval) did not finish within `deadAfter` ms.
+    case handshakeTimeout(waited: Int64)
     /// The application asked for the close.
     case local
 
@@ -37,6 +39,7 @@ public enum LinkCloseReason: Equatable, Sendable, CustomStringConvertible {
         case let .localError(code, message): "closed after sending error \(code): \(message)"
         case let .peerError(code, message): "peer closed the link with error \(code): \(message)"
         case let .peerSilent(ms): "peer silent for \(ms) ms: presumed dead; the link will be re-dialled"
+        case let .handshakeTimeout(ms): "no completed hello exchange after \(ms) ms: the link will be re-dialled"
         case .local: "closed by this node"
         }
     }

@@ -36,6 +36,7 @@ public struct LinkSession: Sendable {
     private var lastQueued: UInt64 = 0
     private var requestedLimit: Int?
     private var outboxMayHaveMore = true
+    private var startedAt: Int64 = 0
     private var lastHeardAt: Int64 = 0
     private var lastSentAt: Int64 = 0
     private var controlCounter: UInt64 = 0
@@ -59,6 +60,7 @@ public struct LinkSession: Sendable {
     public mutating func start(now: Int64) -> [LinkAction] {
         guard phase == .created else { return [] }
         phase = .awaitingHello
+        startedAt = now
         lastHeardAt = now
         let hello = Hello(id: nextControlID(), node: config.localNode, versions: config.versions,
                           lastReceived: lastCommitted, clock: now, role: config.role)
@@ -130,9 +132,14 @@ public struct LinkSession: Sendable {
         return takeActions()
     }
 
-    /// Timers: a heartbeat when we have been quiet, a close when the peer has been.
+    /// Timers: a heartbeat when we have been quiet, a close when the peer has been or when the hello exchange
+    /// has not finished within `deadAfter` (heartbeats alone must not keep a half-open handshake alive).
     public mutating func tick(now: Int64) -> [LinkAction] {
         guard phase != .closed, phase != .created else { return [] }
+        if phase != .established && now - startedAt >= config.deadAfter {
+            phase = .closed
+            return [.close(reason: .handshakeTimeout(waited: now - startedAt))]
+        }
         let silent = now - lastHeardAt
         if silent >= config.deadAfter {
             phase = .closed

@@ -1,0 +1,204 @@
+import Testing
+@testable import HotlineWire
+
+private func config(_ node: String, expecting peer: String?, window: Int = 256) -> LinkConfig {
+    LinkConfig(localNode: node, expectedPeer: peer, connectionID: "\(node)-c", knownKinds: testKinds, window: window)
+}
+
+private func frame(_ message: WireMessage) -> [UInt8] { message.encodeFrame() }
+
+private func hello(_ node: String, lastReceived: UInt64 = 0, versions: [Int] = [1], clock: Int64? = nil) -> [UInt8] {
+    frame(.hello(Hello(id: "\(node)-h", node: node, versions: versions, lastReceived: lastReceived, clock: clock)))
+}
+
+func data(_ seq: UInt64, from origin: String = "b") -> DataMessage {
+    DataMessage(id: "\(origin)-\(seq)", seq: seq, origin: origin, dest: "a", kind: "ticket.event",
+                body: Array("{\"n\":\(seq)}".utf8))
+}
+
+/// The messages inside the `.send` actions, decoded.
+private func sent(_ actions: [LinkAction]) -> [WireMessage] {
+    actions.compactMap { action -> WireMessage? in
+        guard case let .send(bytes) = action else { return nil }
+        var decoder = FrameDecoder()
+        decoder.append(bytes)
+        guard let payload = try? decoder.nextFrame() else { return nil }
+        return try? WireMessage.decode(payload, knownKinds: testKinds)
+    }
+}
+
+private func errorCode(_ actions: [LinkAction]) -> String? {
+    for case let .error(e) in sent(actions) where e.fatal == true { return e.code }
+    return nil
+}
+
+private func closed(_ actions: [LinkAction]) -> Bool {
+    actions.contains { if case .close = $0 { true } else { false } }
+}
+
+/// A dialling session that has exchanged hellos with peer "b".
+private func establishedSession(window: Int = 256, lastReceived: UInt64 = 0, lastAssigned: UInt64 = 0,
+                                peerLastReceived: UInt64 = 0) -> LinkSession {
+    var s = LinkSession(config: config("a", expecting: "b", window: window), lastReceived: lastReceived,
+                        lastAssigned: lastAssigned)
+    _ = s.start(now: 0)
+    _ = s.receive(bytes: hello("b", lastReceived: peerLastReceived), now: 1)
+    return s
+}
+
+@Test func startSendsHelloWithTheDurableLastReceived() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 41, lastAssigned: 0)
+    let actions = s.start(now: 1000)
+    #expect(sent(actions) == [.hello(Hello(id: "a-c-1", node: "a", versions: [1], lastReceived: 41, clock: 1000))])
+    #expect(s.phase == .awaitingHello)
+}
+
+@Test func peerHelloResumesAfterItsLastReceivedAndAcknowledgesEverythingBefore() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 90)
+    _ = s.start(now: 0)
+    let actions = s.receive(bytes: hello("b", lastReceived: 70, clock: 5000), now: 1)
+    #expect(actions.contains(.peerClock(5000)))
+    #expect(actions.contains(.acknowledged(upTo: 70)))
+    #expect(actions.last == .wantOutbound(after: 70, limit: 256))
+    #expect(s.phase == .established && s.negotiatedVersion == 1)
+}
+
+@Test func listenerHoldsFramesUntilTheApplicationApprovesThePeer() {
+    var s = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 0)
+    _ = s.start(now: 0)
+    let first = s.receive(bytes: hello("b") + frame(.data(data(1))), now: 1)
+    #expect(first.contains { if case .established(let peer, 1) = $0 { peer.node == "b" } else { false } })
+    #expect(!first.contains { if case .deliver = $0 { true } else { false } })
+    #expect(s.phase == .awaitingApproval)
+    let second = s.approve(now: 2)
+    #expect(second.contains(.deliver([data(1)])))
+    #expect(s.phase == .established)
+}
+
+@Test func rejectedPeerGetsAnErrorFrameAndTheLinkCloses() {
+    var s = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 0)
+    _ = s.start(now: 0)
+    _ = s.receive(bytes: hello("intruder"), now: 1)
+    let actions = s.reject(code: .unknownNode, message: "intruder is not in the topology", now: 2)
+    #expect(errorCode(actions) == "unknown-node")
+    #expect(closed(actions) && s.phase == .closed)
+}
+
+@Test func unexpectedPeerIsRefusedAsUnknownNode() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 0)
+    _ = s.start(now: 0)
+    #expect(errorCode(s.receive(bytes: hello("c"), now: 1)) == "unknown-node")
+}
+
+@Test func noCommonVersionIsRefusedNamingBothSides() throws {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 0)
+    _ = s.start(now: 0)
+    let actions = s.receive(bytes: hello("b", versions: [2, 3]), now: 1)
+    guard case let .error(e)? = sent(actions).first else {
+        Issue.record("no error frame")
+        return
+    }
+    #expect(e.code == "version-unsupported" && e.fatal == true)
+    #expect(e.message.contains("[2, 3]") && e.message.contains("[1]"))
+    #expect(closed(actions))
+}
+
+@Test func dataBeforeHelloIsRefused() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 0)
+    _ = s.start(now: 0)
+    #expect(errorCode(s.receive(bytes: frame(.data(data(1))), now: 1)) == "data-before-hello")
+}
+
+@Test func peerClaimingMoreThanWasEverSentIsRefused() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 5)
+    _ = s.start(now: 0)
+    #expect(errorCode(s.receive(bytes: hello("b", lastReceived: 6), now: 1)) == "seq-from-future")
+}
+
+@Test func inOrderDataIsDeliveredInOneBatchAndAckedOnlyAfterCommit() {
+    var s = establishedSession()
+    let actions = s.receive(bytes: (1...3).flatMap { frame(.data(data($0))) }, now: 2)
+    #expect(actions == [.deliver([data(1), data(2), data(3)])])
+    let ack = s.committed(upTo: 3, now: 3)
+    #expect(sent(ack) == [.ack(Ack(id: "a-c-2", upTo: 3))])
+}
+
+@Test func duplicatesAreNotDeliveredAgainButReacknowledged() {
+    var s = establishedSession(lastReceived: 4)
+    let actions = s.receive(bytes: frame(.data(data(3))) + frame(.data(data(4))) + frame(.data(data(5))), now: 2)
+    #expect(actions.contains(.deliver([data(5)])))
+    #expect(sent(actions).contains { if case .ack(let a) = $0 { a.upTo == 4 } else { false } })
+    let again = s.receive(bytes: frame(.data(data(5))), now: 3)
+    #expect(!again.contains { if case .deliver = $0 { true } else { false } })
+}
+
+@Test func aGapInSequenceIsRefusedAsFromTheFuture() {
+    var s = establishedSession(lastReceived: 4)
+    let actions = s.receive(bytes: frame(.data(data(5))) + frame(.data(data(7))), now: 2)
+    #expect(actions.first == .deliver([data(5)]))
+    #expect(errorCode(actions) == "seq-from-future")
+    #expect(s.phase == .closed)
+}
+
+@Test func windowBoundsFramesInFlightAndAcksReleaseMore() {
+    var s = establishedSession(window: 4, lastAssigned: 10)
+    let first = s.offer((1...10).map { data($0, from: "a") }, now: 2)
+    #expect(sent(first).count == 4 && s.lastSent == 4)
+    let afterAck = s.receive(bytes: frame(.ack(Ack(id: "x", upTo: 2))), now: 3)
+    #expect(afterAck.first == .acknowledged(upTo: 2))
+    #expect(sent(afterAck).count == 2 && s.lastSent == 6)
+}
+
+@Test func wantOutboundResumesAfterAShortBatchOnlyWhenTheOutboxGrows() {
+    var s = establishedSession(window: 4, lastAssigned: 1)
+    let offered = s.offer([data(1, from: "a")], now: 2)
+    #expect(!offered.contains { if case .wantOutbound = $0 { true } else { false } })
+    #expect(s.outboxAppended(now: 3) == [.wantOutbound(after: 1, limit: 3)])
+}
+
+@Test func ackBeyondWhatWasSentIsAProtocolViolation() {
+    var s = establishedSession()
+    #expect(errorCode(s.receive(bytes: frame(.ack(Ack(id: "x", upTo: 1))), now: 2)) == "protocol-violation")
+}
+
+@Test func secondHelloIsAProtocolViolation() {
+    var s = establishedSession()
+    #expect(errorCode(s.receive(bytes: hello("b"), now: 2)) == "protocol-violation")
+}
+
+@Test func outboxMissingARowClosesTheLinkInsteadOfSkippingIt() {
+    var s = establishedSession(lastAssigned: 9, peerLastReceived: 2)
+    let actions = s.offer([data(4, from: "a")], now: 2)
+    #expect(errorCode(actions) == "internal")
+}
+
+@Test func quietLinkSendsHeartbeatsAndSilentPeerIsDeclaredDead() {
+    var s = establishedSession()
+    #expect(sent(s.tick(now: 4_000)).isEmpty)
+    #expect(sent(s.tick(now: 5_001)) == [.heartbeat(Heartbeat(id: "a-c-2", clock: 5_001))])
+    _ = s.receive(bytes: frame(.heartbeat(Heartbeat(id: "p", clock: 77))), now: 6_000)
+    #expect(!closed(s.tick(now: 20_000)))
+    #expect(s.tick(now: 21_000) == [.close(reason: .peerSilent(silentFor: 15_000))])
+}
+
+@Test func unfinishedHandshakeTimesOutEvenWithHeartbeats() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 0)
+    _ = s.start(now: 0)
+    _ = s.receive(bytes: frame(.heartbeat(Heartbeat(id: "p"))), now: 14_000)
+    #expect(s.tick(now: 15_000) == [.close(reason: .handshakeTimeout(waited: 15_000))])
+}
+
+@Test func peerFatalErrorClosesTheLink() {
+    var s = establishedSession()
+    let actions = s.receive(bytes: frame(.error(ErrorMessage(id: "e", code: "internal", message: "bye", fatal: true))), now: 2)
+    #expect(actions == [.close(reason: .peerError(code: "internal", message: "bye"))])
+}
+
+@Test(arguments: GoldenVector.all().filter { $0.error != nil })
+func everyBadFrameGetsItsErrorCodeThenClose(vector: GoldenVector) {
+    var s = establishedSession()
+    let actions = s.receive(bytes: vector.frame, now: 2)
+    #expect(errorCode(actions) == vector.error)
+    #expect(closed(actions) && s.phase == .closed)
+    #expect(s.receive(bytes: hello("b"), now: 3).isEmpty)
+}
