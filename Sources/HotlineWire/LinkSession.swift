@@ -36,6 +36,9 @@ public struct LinkSession: Sendable {
     private var lastQueued: UInt64 = 0
     private var requestedLimit: Int?
     private var outboxMayHaveMore = true
+    /// Set when rows are appended while a `.wantOutbound` is unanswered: the answer may predate them, so a short
+    /// answer must not be taken to mean the outbox is drained.
+    private var appendedDuringRequest = false
     private var startedAt: Int64 = 0
     private var lastHeardAt: Int64 = 0
     private var lastSentAt: Int64 = 0
@@ -99,7 +102,7 @@ public struct LinkSession: Sendable {
             outboxMayHaveMore = true
             return []
         }
-        if let limit = requestedLimit, messages.count < limit { outboxMayHaveMore = false }
+        if let limit = requestedLimit, messages.count < limit, !appendedDuringRequest { outboxMayHaveMore = false }
         requestedLimit = nil
         for message in messages where message.seq > lastQueued {
             guard message.seq == lastQueued + 1 else {
@@ -117,6 +120,7 @@ public struct LinkSession: Sendable {
     /// The application appended rows to this link's outbox: ask for them when the window allows.
     public mutating func outboxAppended(now: Int64) -> [LinkAction] {
         outboxMayHaveMore = true
+        if requestedLimit != nil { appendedDuringRequest = true }
         pump(now: now)
         return takeActions()
     }
@@ -294,6 +298,7 @@ public struct LinkSession: Sendable {
         // Ask for a batch only when a worthwhile part of the window is free, so the outbox is read in chunks.
         if queue.isEmpty, requestedLimit == nil, outboxMayHaveMore, room >= max(1, config.window / 4) {
             requestedLimit = room
+            appendedDuringRequest = false
             out.append(.wantOutbound(after: lastQueued, limit: room))
         }
     }

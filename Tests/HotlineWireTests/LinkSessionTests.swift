@@ -202,3 +202,10 @@ func everyBadFrameGetsItsErrorCodeThenClose(vector: GoldenVector) {
     #expect(closed(actions) && s.phase == .closed)
     #expect(s.receive(bytes: hello("b"), now: 3).isEmpty)
 }
+
+@Test func rowsAppendedWhileARequestIsUnansweredAreAskedForNext() {
+    var s = establishedSession(window: 4, lastAssigned: 2)
+    _ = s.outboxAppended(now: 2)
+    let answer = s.offer([data(1, from: "a")], now: 3)
+    #expect(answer.last == .wantOutbound(after: 1, limit: 3))
+}

@@ -107,3 +107,16 @@ func badMessagesGetTheirErrorCode(text: String, expected: WireErrorCode) {
         #expect(error.description.count > 30)
     }
 }
+
+@Test(arguments: [200, 100_000])
+func deeplyNestedBodyIsDecodedOrRefusedWithoutCrashing(depth: Int) {
+    let body = String(repeating: "{\"a\":", count: depth) + "1" + String(repeating: "}", count: depth)
+    let text = #"{"v":1,"type":"data","id":"i","seq":1,"origin":"o","dest":"d","kind":"ticket.event","body":"#
+        + body + "}"
+    let result = Result { () throws(WireError) in try decode(text) }
+    switch result {
+    case let .success(.data(message)): #expect(message.body == Array(body.utf8))
+    case .success: Issue.record("decoded as something else than data")
+    case let .failure(error): #expect(error.code == .invalidJSON)
+    }
+}
