@@ -76,6 +76,10 @@ invalid("bad-invalid-utf8", "payload with a byte 0xFF inside a string",
         frame(b'{"v":1,"type":"heartbeat","id":"\xff"}'), "invalid-utf8")
 invalid("bad-invalid-json", "payload cut in the middle of the object",
         frame(b'{"v":1,"type":'), "invalid-json")
+invalid("bad-trailing-comma", "a trailing comma, which RFC 8259 forbids",
+        frame(b'{"v":1,"type":"hello","id":"x","node":"n","versions":[1,],"lastReceived":0}'), "invalid-json")
+invalid("bad-data-after-object", "a second value after the object",
+        frame(b'{"v":1,"type":"heartbeat","id":"x"} {}'), "invalid-json")
 invalid("bad-not-an-object", "a JSON array instead of an object", frame(b'[1,2,3]'), "invalid-json")
 invalid("bad-unknown-type", "a type this protocol does not define",
         frame(compact({"v": 1, "type": "gossip", "id": "x1"})), "unknown-type")
