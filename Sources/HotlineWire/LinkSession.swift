@@ -68,6 +68,8 @@ public struct LinkSession: Sendable {
         let hello = Hello(id: nextControlID(), node: config.localNode, versions: config.versions,
                           lastReceived: lastCommitted, clock: now, role: config.role)
         send(.hello(hello), now: now)
+        // Bytes that arrived before start (an eager peer) are processed now rather than at the next read.
+        processFrames(now: now)
         return takeActions()
     }
 

@@ -209,3 +209,11 @@ func everyBadFrameGetsItsErrorCodeThenClose(vector: GoldenVector) {
     let answer = s.offer([data(1, from: "a")], now: 3)
     #expect(answer.last == .wantOutbound(after: 1, limit: 3))
 }
+
+@Test func bytesReceivedBeforeStartAreProcessedByStart() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 0)
+    #expect(s.receive(bytes: hello("b") + frame(.data(data(1))), now: 0).isEmpty)
+    let actions = s.start(now: 1)
+    #expect(actions.contains(.deliver([data(1)])))
+    #expect(s.phase == .established)
+}
