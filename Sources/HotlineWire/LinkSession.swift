@@ -29,6 +29,10 @@ public struct LinkSession: Sendable {
     public private(set) var ackedUpTo: UInt64 = 0
     /// Outbound: the highest seq written to the connection.
     public private(set) var lastSent: UInt64 = 0
+    /// The sender's business clock (ms) advertised in hello and heartbeats, when it differs from the `now` that
+    /// drives the link's timers: a node on a manual clock runs its timers on the machine's monotonic clock but
+    /// tells its children the manual time, which they follow.
+    public var advertisedClock: Int64?
 
     private let lastAssigned: UInt64
     private var decoder: FrameDecoder
@@ -66,7 +70,7 @@ public struct LinkSession: Sendable {
         startedAt = now
         lastHeardAt = now
         let hello = Hello(id: nextControlID(), node: config.localNode, versions: config.versions,
-                          lastReceived: lastCommitted, clock: now, role: config.role)
+                          lastReceived: lastCommitted, clock: advertisedClock ?? now, role: config.role)
         send(.hello(hello), now: now)
         // Bytes that arrived before start (an eager peer) are processed now rather than at the next read.
         processFrames(now: now)
@@ -152,7 +156,7 @@ public struct LinkSession: Sendable {
             return [.close(reason: .peerSilent(silentFor: silent))]
         }
         if now - lastSentAt >= config.heartbeatInterval {
-            send(.heartbeat(Heartbeat(id: nextControlID(), clock: now)), now: now)
+            send(.heartbeat(Heartbeat(id: nextControlID(), clock: advertisedClock ?? now)), now: now)
         }
         return takeActions()
     }
