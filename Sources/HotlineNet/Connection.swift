@@ -15,7 +15,8 @@ public final class Connection: @unchecked Sendable {
     private let wake: WakeSignal
     private let lock = NSLock()
     private var delegate: (any ConnectionDelegate)?  // (lock) released when closed, to break reference cycles
-    private var outgoing: [UInt8] = []               // (lock) bytes not yet taken by the thread
+    private var outgoing: [UInt8] = []               // (lock) bytes queued by `send`; the thread takes from the head
+    private var outgoingHead = 0                     // (lock) index of the first byte not yet taken
     private var queuedBytes = 0                      // (lock) outgoing + the thread's unwritten chunk
     private var closeRequested = false               // (lock)
     private var finished = false                     // (lock)
@@ -96,7 +97,10 @@ public final class Connection: @unchecked Sendable {
     private func run() {
         if let session, needsHandshake {
             do {
-                try session.handshake(fd: fd, deadline: Net.monotonicMilliseconds() + options.handshakeTimeoutMilliseconds)
+                guard try handshake(session) else {
+                    finish(error: nil, graceful: false)
+                    return
+                }
             } catch {
                 finish(error: error, graceful: false)
                 return
@@ -151,19 +155,48 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// The server side of the TLS handshake, bounded by the handshake timeout and interruptible by `close()`
+    /// (a listener that stops must not wait for half-open handshakes). Returns false when closed meanwhile.
+    private func handshake(_ session: TLSSession) throws(NetError) -> Bool {
+        let deadline = Net.monotonicMilliseconds() + options.handshakeTimeoutMilliseconds
+        while let events = try session.handshakeStep() {
+            if lock.withLock({ closeRequested }) { return false }
+            let remaining = deadline - Net.monotonicMilliseconds()
+            if remaining <= 0 { throw NetError.tlsHandshakeTimedOut }
+            var fds = [pollfd(fd: fd, events: events, revents: 0), pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 2, Int32(min(remaining, Int64(Int32.max)))) < 0 && errno != EINTR {
+                throw NetError.system(call: "poll", errno: errno)
+            }
+            if fds[1].revents != 0 { wake.drain() }
+        }
+        return true
+    }
+
     private func currentDelegate() -> (any ConnectionDelegate)? {
         lock.withLock { delegate }
+    }
+
+    /// Takes up to `chunkSize` bytes from the head of the queue; the queue is compacted only when the taken
+    /// prefix dominates it, so a deep backlog costs amortised O(1) per byte instead of a memmove per chunk.
+    private func takeChunk() -> [UInt8] {
+        let end = min(outgoing.count, outgoingHead + Self.chunkSize)
+        let taken = Array(outgoing[outgoingHead..<end])
+        outgoingHead = end
+        if outgoingHead == outgoing.count {
+            outgoing.removeAll(keepingCapacity: outgoing.capacity <= 4 << 20)
+            outgoingHead = 0
+        } else if outgoingHead > outgoing.count / 2 {
+            outgoing.removeFirst(outgoingHead)
+            outgoingHead = 0
+        }
+        return taken
     }
 
     /// Writes as much as the socket takes. Returns whether to wait for POLLOUT, or the error that ends the link.
     private func flush() -> (wantOutput: Bool, error: NetError?) {
         while true {
             if chunkOffset >= chunk.count {
-                chunk = lock.withLock {
-                    let taken = Array(outgoing.prefix(Self.chunkSize))
-                    outgoing.removeFirst(taken.count)
-                    return taken
-                }
+                chunk = lock.withLock { takeChunk() }
                 chunkOffset = 0
                 if chunk.isEmpty { return (false, nil) }
             }

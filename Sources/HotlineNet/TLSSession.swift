@@ -19,7 +19,12 @@ final class TLSSession: @unchecked Sendable {
     /// Kept so the SSL_CTX outlives every SSL made from it, even after a reload swaps contexts.
     let context: TLSContext
 
+    /// `SSL_write` cannot pass MSG_NOSIGNAL: a peer gone mid-write would raise SIGPIPE and kill the daemon, so the
+    /// first TLS session ignores SIGPIPE for the process even if the owner forgot `Net.ignoreSigpipe()`.
+    private static let sigpipeIgnored: Void = Net.ignoreSigpipe()
+
     init(context: TLSContext, fd: Int32, isServer: Bool) throws(NetError) {
+        Self.sigpipeIgnored
         ERR_clear_error()
         guard let ssl = SSL_new(context.context) else {
             throw NetError.tlsHandshakeFailed(reason: OpenSSLErrors.drain())
@@ -38,22 +43,24 @@ final class TLSSession: @unchecked Sendable {
 
     /// Drives the handshake to its end, waiting with poll() on `fd`, until `deadline` (monotonic ms).
     func handshake(fd: Int32, deadline: Int64) throws(NetError) {
-        while true {
-            ERR_clear_error()
-            let result = SSL_do_handshake(ssl)
-            if result == 1 { return }
-            let step = classify(result, during: "handshake")
-            let events: Int16
-            switch step {
-            case .wantRead: events = Int16(POLLIN)
-            case .wantWrite: events = Int16(POLLOUT)
-            case .closed: throw NetError.tlsHandshakeFailed(reason: "the peer closed the connection during the handshake")
-            case let .failed(reason): throw NetError.tlsHandshakeFailed(reason: reason)
-            case .transferred: continue
-            }
+        while let events = try handshakeStep() {
             if try Net.waitFor(fd, events: events, until: deadline) == 0 {
                 throw NetError.tlsHandshakeTimedOut
             }
+        }
+    }
+
+    /// One non-blocking handshake step: nil when the handshake is complete, else the poll events to wait for.
+    func handshakeStep() throws(NetError) -> Int16? {
+        ERR_clear_error()
+        let result = SSL_do_handshake(ssl)
+        if result == 1 { return nil }
+        switch classify(result, during: "handshake") {
+        case .wantRead: return Int16(POLLIN)
+        case .wantWrite: return Int16(POLLOUT)
+        case .closed: throw NetError.tlsHandshakeFailed(reason: "the peer closed the connection during the handshake")
+        case let .failed(reason): throw NetError.tlsHandshakeFailed(reason: reason)
+        case .transferred: return Int16(POLLIN | POLLOUT)
         }
     }
 

@@ -38,7 +38,8 @@ enum UnixFraming {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
+                return Glibc.send(fd, rest.baseAddress, rest.count, Int32(MSG_NOSIGNAL))
             }
             if count >= 0 {
                 offset += count
@@ -69,7 +70,8 @@ enum UnixFraming {
         var offset = 0
         while offset < count {
             let received = buffer.withUnsafeMutableBytes { raw in
-                recv(fd, raw.baseAddress! + offset, count - offset, 0)
+                let rest = UnsafeMutableRawBufferPointer(rebasing: raw[offset...])
+                return recv(fd, rest.baseAddress, rest.count, 0)
             }
             if received > 0 {
                 offset += received

@@ -126,6 +126,20 @@ import Testing
         #expect(silent.wait { $0.closed.count == 1 })
     }
 
+    @Test func stoppingTheListenerInterruptsAPendingHandshake() throws {
+        let pki = try TestPKI.shared.get()
+        let server = try RecordingListener(tls: try pki.context("city"),
+                                           options: ConnectionOptions(handshakeTimeoutMilliseconds: 600_000))
+        let silent = try Dialer.connect(host: "127.0.0.1", port: server.port, tls: nil, delegate: Recorder())
+        defer { silent.close() }
+        let peer = try #require(server.recorder(0))
+        server.listener.stop()
+        #expect(peer.wait { $0.closed.count == 1 })
+        // Closed by the stop (no error), not by the ten-minute handshake timeout.
+        #expect(peer.closed.first == .some(nil))
+        #expect(peer.established == 0)
+    }
+
     @Test func reloadedListenerPresentsTheNewCertificateWhileOldLinksContinue() throws {
         let pki = try TestPKI.shared.get()
         // A private copy of the city's files, so re-issuing does not disturb the other tests.

@@ -97,6 +97,25 @@ import Testing
         #expect(recorder.wait { _ in !FileManager.default.fileExists(atPath: path) })
     }
 
+    @Test func socketFileGetsTheConfiguredGroup() throws {
+        let path = try socketPath()
+        guard let entry = getgrgid(getgid()), let name = entry.pointee.gr_name else { return }
+        let server = UnixSocketServer(path: path, mode: 0o600, group: String(cString: name)) { _, _ in [] }
+        try server.start()
+        defer { server.stop() }
+        var status = stat()
+        #expect(lstat(path, &status) == 0)
+        #expect(status.st_gid == getgid())
+        #expect(status.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func unknownGroupIsRefusedAndLeavesNoSocketBehind() throws {
+        let path = try socketPath()
+        let server = UnixSocketServer(path: path, group: "no-such-group-hotline") { _, _ in [] }
+        #expect(throws: NetError.unknownGroup("no-such-group-hotline")) { try server.start() }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func tooLongPathIsAClearError() {
         let path = "/tmp/" + String(repeating: "d", count: 120) + "/admin.sock"
         #expect(throws: NetError.unixPathTooLong(path: path, limit: 107)) {
