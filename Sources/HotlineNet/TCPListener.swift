@@ -43,7 +43,9 @@ public final class TCPListener: @unchecked Sendable {
     }
 
     /// Binds (SO_REUSEADDR, so a restarted node gets its port back at once), listens and starts accepting.
+    /// A listener runs once: after `stop()`, make a new one. Calling `start()` again while running does nothing.
     public func start() throws(NetError) {
+        guard lock.withLock({ listenFd < 0 && !stopped }) else { return }
         guard let address = try SocketAddress.resolve(host: host, port: requestedPort, passive: true).first else {
             throw NetError.invalidAddress("\(host):\(requestedPort)")
         }
