@@ -6,6 +6,11 @@ public enum Dialer {
     /// Connects to `host:port` within `timeoutMilliseconds` (TCP connect + TLS handshake), checks the peer
     /// certificate names `expectedPeer` when given, then starts the connection's thread and returns it;
     /// `delegate.connectionEstablished` is called on that thread right after.
+    ///
+    /// TLS 1.3 lets the client finish its half of the handshake before the server has judged the client's
+    /// certificate: when the parent refuses ours (wrong authority, expired), `connect` may still return and the
+    /// refusal arrives at once as `connectionClosed(error: .tlsIOFailed("… alert …"))`. A refused server
+    /// certificate, or a peer that is not `expectedPeer`, makes `connect` throw.
     /// - Parameter tls: the node's current context (take the newest one at each dial, so a reload applies);
     ///   nil for a plaintext link (only on loopback, by the node's rule).
     public static func connect(host: String, port: Int, tls: TLSContext?, expectedPeer: String? = nil,

@@ -20,6 +20,13 @@ public final class TLSContext: @unchecked Sendable {
                       checkOwnCertificate: true)
     }
 
+    /// Loads the files a node keeps in its data directory, as laid out by deploy/pki/make-pki.sh:
+    /// `ca.crt`, `node.crt`, `node.key`.
+    public convenience init(directory: String) throws(TLSError) {
+        try self.init(caFile: directory + "/ca.crt", certificateFile: directory + "/node.crt",
+                      privateKeyFile: directory + "/node.key")
+    }
+
     /// `checkOwnCertificate: false` exists only so tests can play a misbehaving peer (expired or foreign
     /// certificate) and prove the other side refuses it.
     init(caFile: String, certificateFile: String, privateKeyFile: String,

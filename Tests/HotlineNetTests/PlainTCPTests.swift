@@ -66,6 +66,31 @@ import Testing
         #expect(peer.wait { _ in server.listener.openConnections.isEmpty })
     }
 
+    @Test func manyLinksClosingAtOnceEachReportCloseExactlyOnce() throws {
+        let server = try RecordingListener(tls: nil)
+        let clients = (0..<20).map { _ in Recorder(echo: false) }
+        let connections = try clients.map {
+            try Dialer.connect(host: "127.0.0.1", port: server.port, tls: nil, delegate: $0)
+        }
+        for (index, connection) in connections.enumerated() {
+            connection.send([UInt8(index)])
+            if index.isMultiple(of: 2) { connection.close() }
+        }
+        #expect(server.recorder(19) != nil)
+        server.listener.stop()
+        for connection in connections { connection.close() }
+        for client in clients {
+            #expect(client.wait { $0.closed.count == 1 })
+        }
+        let peers = server.all
+        #expect(peers.count == 20)
+        for peer in peers {
+            #expect(peer.wait { $0.closed.count == 1 })
+        }
+        usleep(100_000)
+        #expect((clients + peers).allSatisfy { $0.closed.count == 1 })
+    }
+
     @Test func sendBeyondTheOutgoingCapIsRefused() throws {
         let server = try RecordingListener(tls: nil)
         defer { server.listener.stop() }

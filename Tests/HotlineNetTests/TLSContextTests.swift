@@ -65,7 +65,7 @@ import Testing
 
     @Test func ownIdentityNamesTheNode() throws {
         let pki = try TestPKI.shared.get()
-        let context = try pki.context("unit-1")
+        let context = try TLSContext(directory: pki.directory("unit-1"))
         #expect(context.ownIdentity?.commonName == "unit-1")
         #expect(context.ownIdentity?.dnsNames == ["unit-1"])
         #expect(context.ownIdentity?.fingerprintSHA256.count == 64)
