@@ -1,0 +1,159 @@
+import Foundation
+@preconcurrency import Glibc
+
+/// Accepts incoming links (a parent listening for its children). The accept loop runs on its own thread; every
+/// accepted socket becomes a `Connection` on its own thread, which does the TLS handshake (bounded by
+/// `options.handshakeTimeoutMilliseconds`) so a slow or plaintext client never holds up the next one.
+public final class TCPListener: @unchecked Sendable {
+    // Safe to share: `lock` guards tls, connections, listenFd, stopped; lets are immutable.
+    public let host: String
+    public let requestedPort: Int
+    public let options: ConnectionOptions
+    /// Makes the delegate of each accepted connection; gets the peer's "ip:port".
+    private let delegateFactory: @Sendable (String) -> any ConnectionDelegate
+    /// Reports accept failures that do not stop the listener (e.g. out of file descriptors).
+    private let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var tls: TLSContext?
+    private var connections: [UInt64: Connection] = [:]
+    private var listenFd: Int32 = -1
+    private var stopped = false
+    private var wake: WakeSignal?
+    private var port = 0
+
+    public init(host: String, port: Int, tls: TLSContext?, options: ConnectionOptions = ConnectionOptions(),
+                log: @escaping @Sendable (String) -> Void = { _ in },
+                delegateFactory: @escaping @Sendable (_ remoteAddress: String) -> any ConnectionDelegate) {
+        self.host = host
+        requestedPort = port
+        self.tls = tls
+        self.options = options
+        self.log = log
+        self.delegateFactory = delegateFactory
+    }
+
+    /// The port actually bound (the ephemeral one when `port` was 0); 0 before `start()`.
+    public var boundPort: Int {
+        lock.withLock { port }
+    }
+
+    /// Connections accepted and not yet closed.
+    public var openConnections: [Connection] {
+        lock.withLock { Array(connections.values) }
+    }
+
+    /// Binds (SO_REUSEADDR, so a restarted node gets its port back at once), listens and starts accepting.
+    /// A listener runs once: after `stop()`, make a new one. Calling `start()` again while running does nothing.
+    public func start() throws(NetError) {
+        guard lock.withLock({ listenFd < 0 && !stopped }) else { return }
+        guard let address = try SocketAddress.resolve(host: host, port: requestedPort, passive: true).first else {
+            throw NetError.invalidAddress("\(host):\(requestedPort)")
+        }
+        let fd = try Net.syscall("socket") {
+            socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
+        let signal: WakeSignal
+        do throws(NetError) {
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            try Net.syscall("bind to \(host):\(requestedPort)") { address.withSockaddr { bind(fd, $0, $1) } }
+            try Net.syscall("listen") { Glibc.listen(fd, 128) }
+            try Net.setNonBlocking(fd)
+            signal = try WakeSignal()
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        lock.withLock {
+            listenFd = fd
+            wake = signal
+            port = SocketAddress.localPort(of: fd)
+        }
+        let thread = Thread { [self] in acceptLoop(fd: fd, wake: signal) }
+        thread.name = "hotline-accept-\(port)"
+        thread.start()
+    }
+
+    /// Swaps the TLS context for connections accepted from now on; open connections keep theirs.
+    public func updateTLS(_ context: TLSContext) {
+        lock.withLock { tls = context }
+    }
+
+    /// Stops accepting and closes every open connection (each reports `connectionClosed`). Idempotent.
+    public func stop() {
+        let open = lock.withLock { () -> [Connection] in
+            guard !stopped else { return [] }
+            stopped = true
+            wake?.signal()
+            return Array(connections.values)
+        }
+        for connection in open { connection.close() }
+    }
+
+    private func acceptLoop(fd: Int32, wake: WakeSignal) {
+        defer {
+            lock.withLock {
+                Glibc.close(fd)
+                wake.closeDescriptor()
+                self.wake = nil
+            }
+        }
+        while !lock.withLock({ stopped }) {
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                log("listener on \(host):\(boundPort) stopped: \(NetError.system(call: "poll", errno: errno))")
+                return
+            }
+            if fds[1].revents != 0 { wake.drain() }
+            if fds[0].revents != 0 { acceptPending(fd: fd) }
+        }
+    }
+
+    private func acceptPending(fd: Int32) {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 {
+                switch errno {
+                case EINTR, ECONNABORTED: continue
+                case EAGAIN, EWOULDBLOCK: return
+                default:
+                    // Out of descriptors or memory: keep serving; the client is re-tried by its own backoff.
+                    log("accept on \(host):\(boundPort) failed: \(NetError.system(call: "accept", errno: errno))")
+                    return
+                }
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            var one: Int32 = 1
+            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            adopt(client)
+        }
+    }
+
+    private func adopt(_ client: Int32) {
+        let context = lock.withLock { tls }
+        do throws(NetError) {
+            let session = try context.map { context throws(NetError) in
+                try TLSSession(context: context, fd: client, isServer: true)
+            }
+            let connection = try Connection(
+                fd: client, session: session, needsHandshake: session != nil,
+                delegate: delegateFactory(SocketAddress.peerName(of: client)), options: options,
+                onFinish: { [weak self] finished in
+                    self?.lock.withLock { _ = self?.connections.removeValue(forKey: finished.id) }
+                })
+            let accepted = lock.withLock { () -> Bool in
+                guard !stopped else { return false }
+                connections[connection.id] = connection
+                return true
+            }
+            connection.start()
+            if !accepted { connection.close() }
+        } catch {
+            log("could not set up the connection from \(SocketAddress.peerName(of: client)): \(error)")
+            Glibc.close(client)
+        }
+    }
+}

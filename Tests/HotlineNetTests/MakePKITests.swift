@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import HotlineNet
+
+@Suite struct MakePKITests {
+    private let script = packageRoot + "/deploy/pki/make-pki.sh"
+
+    private func topology(_ json: String) throws -> (dir: String, file: String) {
+        let dir = try temporaryDirectory()
+        try json.write(toFile: dir + "/topology.json", atomically: true, encoding: .utf8)
+        return (dir, dir + "/topology.json")
+    }
+
+    @Test func secondRunKeepsValidCertificatesAndKeysArePrivate() throws {
+        let (dir, file) = try topology(#"{"nodes":[{"id":"city","kind":"city"},{"id":"unit-9","parent":"city"}]}"#)
+        _ = try shell("'\(script)' '\(file)' '\(dir)/pki'")
+        let first = try TLSContext(caFile: "\(dir)/pki/unit-9/ca.crt", certificateFile: "\(dir)/pki/unit-9/node.crt",
+                                   privateKeyFile: "\(dir)/pki/unit-9/node.key")
+        let output = try shell("'\(script)' '\(file)' '\(dir)/pki'")
+        #expect(output.contains("kept \(dir)/pki/unit-9/node.crt"))
+        let second = try TLSContext(caFile: "\(dir)/pki/unit-9/ca.crt", certificateFile: "\(dir)/pki/unit-9/node.crt",
+                                    privateKeyFile: "\(dir)/pki/unit-9/node.key")
+        #expect(first.ownIdentity == second.ownIdentity)
+        #expect(second.ownIdentity?.names == ["unit-9"])
+        let modes = try shell("stat -c '%a' '\(dir)/pki/ca.key' '\(dir)/pki/unit-9/node.key' '\(dir)/pki/unit-9/node.crt'")
+        #expect(modes.split(separator: "\n") == ["600", "600", "644"])
+    }
+
+    @Test func nodeIdThatIsNotDNSSafeIsRefused() throws {
+        let (dir, file) = try topology(#"{"nodes":[{"id":"City_Centre"}]}"#)
+        #expect(throws: ShellFailure.self) { try shell("'\(script)' '\(file)' '\(dir)/pki'") }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/pki/ca.key"))
+    }
+
+    @Test func topologyWithoutNodesIsRefused() throws {
+        let (dir, file) = try topology(#"{"links":[]}"#)
+        do {
+            _ = try shell("'\(script)' '\(file)' '\(dir)/pki'")
+            Issue.record("a topology without nodes was accepted")
+        } catch let failure as ShellFailure {
+            #expect(failure.output.contains("no \"nodes\" list"))
+        }
+    }
+}
