@@ -22,7 +22,7 @@ extension Lifecycle {
         case .reviewPassed: return [.replied]
         case .reviewSentBack: return [.replied, .reviewed]
         case .callback: return [.replied, .reviewed, .closed]
-        case .evaluationDisputed, .reEvaluated: return [.reviewed, .closed, .archived]
+        case .evaluationDisputed, .reEvaluated: return [.reviewed, .closed]
         case .supervised, .escalated, .terminated:
             return TicketStatus.allCases.filter { !$0.isFinished }
         case .resumed: return [.suspended]
