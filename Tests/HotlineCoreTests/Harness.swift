@@ -50,9 +50,9 @@ struct Harness {
     }
 
     func intake(caller: CallerInfo = CallerInfo(phone: "13800000000"), kind: String = "complain",
-                topic: String = "water-supply", street: String = "Quancheng") -> TicketIntake {
+                topic: String = "water-supply", street: String = "Quancheng", sequence: Int = 1) -> TicketIntake {
         let date = LocalDate(year: 2026, month: 3, day: 2) ?? LocalDate(dayNumber: 0)
-        return TicketIntake(id: TicketID.make(prefix: profile.prefix, date: date, sequence: 1), channel: "phone-12345",
+        return TicketIntake(id: TicketID.make(prefix: profile.prefix, date: date, sequence: sequence), channel: "phone-12345",
                             kind: kind, topic: topic, area: Area(district: "Lixia", street: street),
                             address: "1 Main Road", text: "No water since morning", caller: caller)
     }
