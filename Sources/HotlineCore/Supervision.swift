@@ -1,0 +1,106 @@
+/// What may trigger supervision (督办), as named in the profiles (RULES.md §6).
+public enum SupervisionTriggerKind: String, Sendable, Codable, CaseIterable {
+    case overdue
+    case notSignedInTime = "not-signed-in-time"
+    case refusedToSign = "refused-to-sign"
+    case repeatedCaller = "repeated-caller"
+    case repeatedPlace = "repeated-place"
+    case manyCallers = "many-callers"
+    case repeatedUnsatisfied = "repeated-unsatisfied"
+    case lateReturn = "late-return"
+    case chronic
+}
+
+/// One reason to supervise: which tickets, which node, and why (with the article).
+public struct SupervisionTrigger: Sendable, Equatable, Codable {
+    public var kind: SupervisionTriggerKind
+    public var tickets: [String]
+    public var node: String
+    public var reason: String
+}
+
+/// 督办 — supervision triggers computed from tickets and the clock. The node layer turns them into `supervise`
+/// or `escalate` commands (and checks a county supervises only its subtree).
+public enum Supervision {
+    public static func due(tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [SupervisionTrigger] {
+        let rules = profile.supervision
+        let enabled = Set(rules.triggers.value)
+        let cite = profile.cite(rules.triggers.article)
+        var out: [SupervisionTrigger] = []
+        func add(_ kind: SupervisionTriggerKind, _ ids: [String], _ node: String, _ why: String) {
+            if enabled.contains(kind) { out.append(SupervisionTrigger(kind: kind, tickets: ids, node: node, reason: "\(cite): \(why)")) }
+        }
+        let open = tickets.filter { !$0.status.isFinished }
+        for t in open {
+            if t.status.isWithUnit, t.pause == nil, let handleBy = t.deadlines.handleBy, now > handleBy {
+                add(.overdue, [t.id], t.holder, "handling deadline \(handleBy.iso8601) passed")
+                let days = Int((now.millis - handleBy.millis) / 86_400_000)
+                if days >= rules.chronicOverdueDays.value, let level = rules.escalation.value.first {
+                    add(.chronic, [t.id], t.holder,
+                        "overdue \(days) days (≥ \(rules.chronicOverdueDays.value)); escalate to \(level) (\(profile.cite(rules.escalation.article)))")
+                }
+            }
+            if t.status == .dispatched, let signBy = t.deadlines.signBy, now > signBy {
+                add(.notSignedInTime, [t.id], t.holder, "not signed for by \(signBy.iso8601)")
+            }
+            if t.status == .dispatched, t.events.last?.type == .returnRefused {
+                add(.refusedToSign, [t.id], t.holder, "return refused and still not signed for")
+            }
+            if t.verdicts.returnedLate {
+                add(.lateReturn, [t.id], t.holder, "returned after the return window")
+            }
+        }
+        for t in tickets {
+            if let ev = t.evaluation, ev.unsatisfiedCount >= rules.unsatisfiedCount.value, rules.unsatisfiedCount.value > 0 {
+                add(.repeatedUnsatisfied, [t.id], t.lead ?? t.holder, "\(ev.unsatisfiedCount) unsatisfied callbacks")
+            }
+        }
+        let window = Int64(rules.repeatWindowDays.value) * 86_400_000
+        let recent = tickets.filter { now.millis - $0.receivedAt.millis <= window }
+        let byPhone = Dictionary(grouping: recent.filter { $0.caller.phone != nil }) { $0.caller.phone ?? "" }
+        for (_, group) in byPhone.sorted(by: { $0.key < $1.key }) where group.count >= 2 && group.contains(where: { !$0.status.isFinished }) {
+            add(.repeatedCaller, group.map(\.id).sorted(), group[0].centre,
+                "\(group.count) requests by the same caller within \(rules.repeatWindowDays.value) days")
+        }
+        let byPlace = Dictionary(grouping: recent) { "\($0.area.district)|\($0.area.street)|\($0.topic)" }
+        for (_, group) in byPlace.sorted(by: { $0.key < $1.key }) where group.count >= 2 && group.contains(where: { !$0.status.isFinished }) {
+            add(.repeatedPlace, group.map(\.id).sorted(), group[0].centre,
+                "\(group.count) requests about \(group[0].topic) in \(group[0].area.street) within \(rules.repeatWindowDays.value) days")
+            let burst = Int64(rules.manyCallersHours.value) * 3_600_000
+            let inBurst = group.filter { now.millis - $0.receivedAt.millis <= burst }
+            let callers = Set(inBurst.map { $0.caller.phone ?? $0.id })
+            if callers.count >= rules.manyCallersCount.value {
+                add(.manyCallers, inBurst.map(\.id).sorted(), group[0].centre,
+                    "\(callers.count) callers on one matter within \(rules.manyCallersHours.value) h")
+            }
+        }
+        return out
+    }
+}
+
+/// An "about to become overdue" warning (DESIGN: warn before the breach).
+public struct DeadlineWarning: Sendable, Equatable, Codable {
+    public enum Clock: String, Sendable, Codable { case sign, handle }
+    public var clock: Clock
+    public var ticket: String
+    public var deadline: Timestamp
+    /// The largest configured fraction of the period already elapsed, e.g. 0.75.
+    public var fraction: Double
+}
+
+public enum Deadlines {
+    /// Warnings for the running sign-for and handling clocks whose elapsed share passed one of `fractions`
+    /// (the profile's `supervision.warnAtFractions`) but whose deadline has not yet passed.
+    public static func warnings(_ ticket: Ticket, now: Timestamp, fractions: [Double]) -> [DeadlineWarning] {
+        guard ticket.status.isWithUnit, ticket.pause == nil,
+              let start = ticket.events.last(where: { $0.type == .dispatched })?.at else { return [] }
+        var clocks: [(DeadlineWarning.Clock, Timestamp?)] = [(.handle, ticket.deadlines.handleBy)]
+        if ticket.status == .dispatched { clocks.insert((.sign, ticket.deadlines.signBy), at: 0) }
+        return clocks.compactMap { clock, deadline in
+            guard let deadline, now < deadline, deadline > start else { return nil }
+            let share = Double(now.millis - start.millis) / Double(deadline.millis - start.millis)
+            guard let passed = fractions.filter({ share >= $0 }).max() else { return nil }
+            return DeadlineWarning(clock: clock, ticket: ticket.id, deadline: deadline, fraction: passed)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// 诉求工单 — a ticket: the state rebuilt by applying its events in order (`Lifecycle.apply`). Never edited directly.
+public struct Ticket: Sendable, Equatable, Codable {
+    public var id: String
+    /// The policy profile id the ticket was received under (e.g. "tonghua-2021").
+    public var profile: String
+    public var channel: String
+    /// The kind of request (诉求类型), a code from the profile's kinds.
+    public var kind: String
+    public var topic: String
+    public var area: Area
+    public var address: String
+    public var text: String
+    public var attachments: [Attachment]
+    public var caller: CallerInfo
+    /// The node complained about, if any: it must never see the caller (JN §32, AS19 §26, TH §23).
+    public var subject: String?
+    /// The handling tier chosen at dispatch (BD §19(2), TH §16 emergency).
+    public var tier: String?
+    /// The lead unit (主办, 首接负责).
+    public var lead: String?
+    public var assisting: [String]
+    /// The node that received the ticket: holder whenever no unit is responsible.
+    public var centre: String
+    /// The node currently responsible.
+    public var holder: String
+    public var status: TicketStatus
+    public var pending: PendingRequest?
+    public var deadlines: TicketDeadlines
+    public var handlingUnit: PeriodUnit?
+    /// Approved extensions; the total granted is `deadlines.handleBy - deadlines.originalHandleBy`.
+    public var extensions: Int
+    public var pause: Pause?
+    public var verdicts: Verdicts
+    public var evaluation: Evaluation?
+    public var supervisions: Int
+    public var sendBacks: Int
+    public var receivedAt: Timestamp
+    public var closedAt: Timestamp?
+    public var events: [TicketEvent]
+
+    /// Whether an event with this id is already in the history.
+    public func contains(eventId: String) -> Bool { events.contains { $0.id == eventId } }
+}

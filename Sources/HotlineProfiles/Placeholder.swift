@@ -1,1 +1,0 @@
-// Placeholder until the HotlineProfiles layer lands.
