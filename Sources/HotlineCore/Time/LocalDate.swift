@@ -1,0 +1,61 @@
+import Foundation
+
+public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public let year: Int, month: Int, day: Int
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...12).contains(month), day >= 1 else { return nil }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard day <= dim else { return nil }
+        self.year = year; self.month = month; self.day = day
+    }
+    public init?(iso: String) {
+        let p = iso.split(separator: "-")
+        guard p.count == 3, let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+    public var iso: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var description: String { iso }
+    public var dayNumber: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+    public init(dayNumber: Int) {
+        let z = dayNumber + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (m <= 2 ? 1 : 0); month = m; day = d
+    }
+    public var weekday: Int { ((dayNumber % 7) + 7 + 3) % 7 + 1 }
+    public func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
+    public static func < (a: LocalDate, b: LocalDate) -> Bool { a.dayNumber < b.dayNumber }
+    public init(from decoder: Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        guard let d = LocalDate(iso: s) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date")) }
+        self = d
+    }
+    public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(iso) }
+}
+
+public enum ChinaTime {
+    public static let utcOffsetMillis: Int64 = 28_800_000
+    public static func date(of t: Timestamp) -> LocalDate {
+        let local = t.millis + utcOffsetMillis
+        return LocalDate(dayNumber: Int((local >= 0 ? local : local - 86_399_999) / 86_400_000))
+    }
+    public static func startOfDay(_ d: LocalDate) -> Timestamp { Timestamp(millis: Int64(d.dayNumber) * 86_400_000 - utcOffsetMillis) }
+    public static func endOfDay(_ d: LocalDate) -> Timestamp { startOfDay(d.adding(days: 1)) }
+    public static func timestamp(_ d: LocalDate, hour: Int, minute: Int, second: Int = 0) -> Timestamp {
+        startOfDay(d).adding(millis: Int64(hour * 3600 + minute * 60 + second) * 1000)
+    }
+}
+
