@@ -1,0 +1,149 @@
+import CSQLite
+import Foundation
+
+/// How much a commit promises. In WAL mode `full` fsyncs the log on every commit: an acknowledged message survives
+/// power loss. `normal` fsyncs only at checkpoints: never corrupt, but the last commits may be lost on power loss
+/// (not on a process crash). The network acknowledges only what survives power loss, so `full` is the default.
+public enum Synchronous: String, Sendable { case full, normal }
+
+public struct DatabaseOptions: Sendable {
+    public var synchronous: Synchronous
+    public var busyTimeoutMilliseconds: Int32
+    public var readOnly: Bool
+    public init(synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int32 = 5_000, readOnly: Bool = false) {
+        self.synchronous = synchronous
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.readOnly = readOnly
+    }
+}
+
+/// A SQLite connection (WAL). Confined: one owner uses it at a time — in a node, the work loop thread — which is
+/// what makes the `@unchecked Sendable` safe; the wrapper itself takes no lock.
+public final class Database: @unchecked Sendable {
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: Statement] = [:]
+    private var transactionDepth = 0
+
+    public init(path: String, options: DatabaseOptions = DatabaseOptions()) throws(StoreError) {
+        var db: OpaquePointer?
+        let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+            | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw .sqlite(code: rc, extended: rc, message: message, sql: "open \(path)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
+        if !options.readOnly {
+            try execute(sql: "PRAGMA journal_mode=WAL")
+        }
+        try execute(sql: "PRAGMA synchronous=\(options.synchronous == .full ? "FULL" : "NORMAL")")
+        try execute(sql: "PRAGMA foreign_keys=ON")
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ rc: Int32, sql: String?) -> StoreError {
+        .sqlite(code: rc, extended: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements without results.
+    public func execute(sql: String) throws(StoreError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(message)
+            throw .sqlite(code: rc, extended: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// A prepared statement from the cache, reset and ready to bind.
+    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        if let s = cache[sql] {
+            s.reset()
+            return s
+        }
+        let s = try Statement(db: self, sql: sql)
+        cache[sql] = s
+        return s
+    }
+
+    /// Runs a statement with arguments; returns every row.
+    @discardableResult
+    public func query(_ sql: String, _ args: [SQLValue] = []) throws(StoreError) -> [Row] {
+        let s = try prepare(sql)
+        try s.bind(args)
+        var rows: [Row] = []
+        while try s.step() { rows.append(s.row()) }
+        s.reset()
+        return rows
+    }
+
+    /// Runs a statement with arguments and calls `body` for each row, without keeping them (large scans).
+    public func forEach(_ sql: String, _ args: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
+        let s = try prepare(sql)
+        try s.bind(args)
+        defer { s.reset() }
+        while try s.step() { try body(s.row()) }
+    }
+
+    public func run(_ sql: String, _ args: [SQLValue] = []) throws(StoreError) {
+        try query(sql, args)
+    }
+
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// One transaction (BEGIN IMMEDIATE … COMMIT); rolled back if `body` throws. Nested calls join the outer one.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if transactionDepth > 0 {
+            return try body()
+        }
+        try execute(sql: "BEGIN IMMEDIATE")
+        transactionDepth += 1
+        do {
+            let result = try body()
+            transactionDepth -= 1
+            do { try execute(sql: "COMMIT") } catch {
+                try? execute(sql: "ROLLBACK")
+                throw error
+            }
+            return result
+        } catch {
+            transactionDepth = max(0, transactionDepth - 1)
+            if sqlite3_get_autocommit(handle) == 0 { try? execute(sql: "ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// A savepoint inside the current transaction: what `body` did is undone if it throws, the rest stays.
+    public func savepoint<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        try execute(sql: "SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try execute(sql: "RELEASE \(name)")
+            return result
+        } catch {
+            try? execute(sql: "ROLLBACK TO \(name)")
+            try? execute(sql: "RELEASE \(name)")
+            throw error
+        }
+    }
+
+    /// PRAGMA quick_check: an empty list means the file is sound.
+    public func integrityCheck() throws(StoreError) -> [String] {
+        let rows = try query("PRAGMA quick_check")
+        let lines = rows.compactMap { $0.string(0) }
+        return lines == ["ok"] ? [] : lines
+    }
+
+    public func checkpoint() throws(StoreError) { try execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+}

@@ -1,0 +1,107 @@
+/// An application message as the outbox keeps it: everything of a data frame except the per-link seq.
+public struct OutboxMessage: Sendable, Equatable {
+    public var id: String
+    public var origin: String
+    public var dest: String
+    public var kind: String
+    public var at: Int64
+    public var body: [UInt8]
+    public init(id: String, origin: String, dest: String, kind: String, at: Int64, body: [UInt8]) {
+        self.id = id
+        self.origin = origin
+        self.dest = dest
+        self.kind = kind
+        self.at = at
+        self.body = body
+    }
+}
+
+public struct OutboxRow: Sendable, Equatable {
+    public var seq: UInt64
+    public var message: OutboxMessage
+}
+
+/// The durable half of every link (protocols/README.md §3): per link, the outbox of messages not yet acknowledged
+/// by the neighbour, the highest seq ever assigned (never reused, even after the rows are deleted), and the highest
+/// seq durably received from the neighbour. Every method runs inside the caller's transaction, so an enqueue is
+/// atomic with the change that caused it and `recordReceived` with the apply of what was received.
+public struct LinkStore: Sendable {
+    public let db: Database
+    public init(db: Database) { self.db = db }
+
+    public func lastReceived(link: String) throws(StoreError) -> UInt64 {
+        UInt64(try db.query("SELECT last_received FROM link_state WHERE link = ?", [.text(link)]).first?.int(0) ?? 0)
+    }
+
+    public func lastAssigned(link: String) throws(StoreError) -> UInt64 {
+        UInt64(try db.query("SELECT last_assigned FROM link_state WHERE link = ?", [.text(link)]).first?.int(0) ?? 0)
+    }
+
+    /// Records that every seq up to `upTo` from this neighbour is applied (same transaction as the apply).
+    public func recordReceived(link: String, upTo: UInt64) throws(StoreError) {
+        try db.run("""
+            INSERT INTO link_state(link, last_received) VALUES(?, ?)
+            ON CONFLICT(link) DO UPDATE SET last_received = max(last_received, excluded.last_received)
+            """, [.text(link), SQLValue(upTo)])
+    }
+
+    /// Appends a message for the neighbour and returns its seq.
+    @discardableResult
+    public func enqueue(link: String, message m: OutboxMessage) throws(StoreError) -> UInt64 {
+        try db.run("""
+            INSERT INTO link_state(link, last_assigned) VALUES(?, 1)
+            ON CONFLICT(link) DO UPDATE SET last_assigned = last_assigned + 1
+            """, [.text(link)])
+        let seq = try lastAssigned(link: link)
+        try db.run("INSERT INTO outbox(link, seq, msg_id, origin, dest, kind, at, body, checksum) VALUES(?,?,?,?,?,?,?,?,?)",
+                   [.text(link), SQLValue(seq), .text(m.id), .text(m.origin), .text(m.dest), .text(m.kind), .int(m.at),
+                    .blob(m.body), .int(Self.checksum(m))])
+        return seq
+    }
+
+    /// At most `limit` rows after `seq`, in order: a backlog of any size is read in bounded batches.
+    public func pending(link: String, after seq: UInt64, limit: Int) throws(StoreError) -> [OutboxRow] {
+        let rows = try db.query("""
+            SELECT seq, msg_id, origin, dest, kind, at, body, checksum FROM outbox
+            WHERE link = ? AND seq > ? ORDER BY seq LIMIT ?
+            """, [.text(link), SQLValue(seq), .int(Int64(limit))])
+        var out: [OutboxRow] = []
+        out.reserveCapacity(rows.count)
+        for r in rows {
+            guard let s = r.int(0), let id = r.string(1), let origin = r.string(2), let dest = r.string(3),
+                  let kind = r.string(4), let at = r.int(5), let body = r.blob(6), let sum = r.int(7) else {
+                throw .corruptRow(link: link, seq: UInt64(r.int(0) ?? 0))
+            }
+            let m = OutboxMessage(id: id, origin: origin, dest: dest, kind: kind, at: at, body: body)
+            guard Self.checksum(m) == sum else { throw .corruptRow(link: link, seq: UInt64(s)) }
+            out.append(OutboxRow(seq: UInt64(s), message: m))
+        }
+        return out
+    }
+
+    /// The neighbour has durably stored everything up to `upTo`: those rows are done.
+    public func acknowledge(link: String, upTo: UInt64) throws(StoreError) {
+        try db.run("DELETE FROM outbox WHERE link = ? AND seq <= ?", [.text(link), SQLValue(upTo)])
+    }
+
+    public func pendingCount(link: String) throws(StoreError) -> Int {
+        Int(try db.query("SELECT count(*) FROM outbox WHERE link = ?", [.text(link)]).first?.int(0) ?? 0)
+    }
+
+    /// FNV-1a 64 over the row's fields: detects a damaged row (not an attacker; TLS and file permissions do that).
+    static func checksum(_ m: OutboxMessage) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+            for b in bytes {
+                h ^= UInt64(b)
+                h = h &* 0x100_0000_01b3
+            }
+            h ^= 0xff
+            h = h &* 0x100_0000_01b3
+        }
+        mix(m.id.utf8); mix(m.origin.utf8); mix(m.dest.utf8); mix(m.kind.utf8)
+        mix(withUnsafeBytes(of: m.at.littleEndian) { Array($0) })
+        mix(m.body)
+        return Int64(bitPattern: h)
+    }
+}
