@@ -1,1 +1,3 @@
-print("hotline-city: not yet built")
+import HotlineNode
+
+HotlineTool.main(role: .city)

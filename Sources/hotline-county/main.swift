@@ -1,1 +1,3 @@
-print("hotline-county: not yet built")
+import HotlineNode
+
+HotlineTool.main(role: .county)

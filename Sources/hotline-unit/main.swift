@@ -1,1 +1,3 @@
-print("hotline-unit: not yet built")
+import HotlineNode
+
+HotlineTool.main(role: .unit)

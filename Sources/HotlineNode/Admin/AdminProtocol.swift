@@ -1,0 +1,83 @@
+import Foundation
+import HotlineNet
+
+/// An operator command as it travels over the admin socket: the command line after the tool name, and the
+/// operating-system user of the socket's peer (SO_PEERCRED, filled in by the daemon, never by the client).
+struct AdminRequest: Sendable {
+    var argv: [String]
+    var user: String
+    var uid: UInt32
+
+    static func decode(_ bytes: [UInt8]) -> [String]? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              let argv = object["argv"] as? [String] else { return nil }
+        return argv
+    }
+
+    static func encode(argv: [String]) -> [UInt8] {
+        let data = (try? JSONSerialization.data(withJSONObject: ["argv": argv])) ?? Data("{}".utf8)
+        return [UInt8](data)
+    }
+}
+
+/// The daemon's answer: a line or table for people, a JSON value for scripts (`--json`), an exit status.
+struct AdminResponse: Sendable {
+    var exitCode: Int32
+    var text: String
+    /// A JSONSerialization-compatible value, encoded to bytes at once so the response stays Sendable.
+    var json: [UInt8]?
+
+    static func success(text: String, json: Any?) -> AdminResponse {
+        let bytes = json.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) }
+        return AdminResponse(exitCode: 0, text: text, json: bytes.map { [UInt8]($0) })
+    }
+
+    static func failure(_ message: String, exitCode: Int32 = 1) -> AdminResponse {
+        let object: [String: Any] = ["error": message]
+        let bytes = try? JSONSerialization.data(withJSONObject: object)
+        return AdminResponse(exitCode: exitCode, text: message, json: bytes.map { [UInt8]($0) })
+    }
+
+    func encode() -> [UInt8] {
+        var object: [String: Any] = ["exit": Int(exitCode), "text": text]
+        if let json, let value = try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed]) {
+            object["json"] = value
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data(#"{"exit":1,"text":"encoding failed"}"#.utf8)
+        return [UInt8](data)
+    }
+
+    static func decode(_ bytes: [UInt8]) -> (exit: Int32, text: String, json: Any?)? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+        let exit = Int32((object["exit"] as? Int) ?? 1)
+        return (exit, object["text"] as? String ?? "", object["json"])
+    }
+}
+
+/// The admin socket's side of a request: hand it to the work loop and wait for the answer (the loop answers after
+/// its commit, so an operator never sees a result that is not durable).
+enum AdminEndpoint {
+    static func handle(request: [UInt8], peer: PeerCredentials, loop: WorkLoop<NodeInput>) -> [UInt8] {
+        guard let argv = AdminRequest.decode(request) else {
+            return AdminResponse.failure("the admin request is not {\"argv\": [...]}; use the hotline-* command", exitCode: 2).encode()
+        }
+        let box = ResponseBox()
+        let done = DispatchSemaphore(value: 0)
+        loop.post(.admin(AdminRequest(argv: argv, user: peer.userName, uid: peer.uid), reply: { response in
+            box.set(response)
+            done.signal()
+        }))
+        guard done.wait(timeout: .now() + .seconds(120)) == .success, let response = box.get() else {
+            return AdminResponse.failure("the daemon did not answer within 120 s; see its log").encode()
+        }
+        return response.encode()
+    }
+}
+
+private final class ResponseBox: @unchecked Sendable {
+    // `lock` guards `value`.
+    private let lock = NSLock()
+    private var value: AdminResponse?
+    func set(_ v: AdminResponse) { lock.withLock { value = v } }
+    func get() -> AdminResponse? { lock.withLock { value } }
+}

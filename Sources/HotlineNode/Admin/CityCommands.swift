@@ -1,0 +1,234 @@
+import Foundation
+import HotlineCore
+
+/// The centre's commands (市热线工作机构): intake and decisions. Names and flags are a contract (issue 4).
+enum CityCommands {
+    static let channels = ["phone", "sms", "app", "wechat", "weibo", "mailbox", "web", "transfer"]
+
+    static var all: [CommandHandler] {
+        [intake, answer, reject, refer, material, dispatch, decide, review, callback, supervise, escalate, close,
+         terminate, suspend, resume, reopen, archive, clock]
+    }
+
+    static let intake = CommandHandler(spec: CommandSpec(
+        name: "intake", summary: "record a new request · 受理诉求",
+        usage: "intake --channel C --kind K --area A --topic T --text TEXT [--caller-name N] [--caller-phone P] [--confidential] [--no-reply] [--subject NODE] [--address ADDR] [--vulnerable GROUP]",
+        options: [
+            .value("--channel", "phone, sms, app, wechat, weibo, mailbox, web, transfer"),
+            .value("--kind", "consult, help, suggest, complain, report, or the profile's own kinds"),
+            .value("--area", "district or district/street, e.g. 历下区/解放路街道"),
+            .value("--topic", "topic, e.g. 供水"), .value("--text", "what the caller said"),
+            .value("--caller-name", "caller's name"), .value("--caller-phone", "caller's phone"),
+            .flag("--confidential", "the caller asked that contact details be kept confidential"),
+            .flag("--no-reply", "the caller wants no reply"),
+            .value("--subject", "node id of the unit complained about"), .value("--address", "address of the matter"),
+            .repeated("--vulnerable", "minor, elderly, disabled, women, migrant-worker"), .flag("--json", "print JSON"),
+        ],
+        examples: ["hotline-city intake --data DIR --channel phone --kind complain --area 历下区/解放路街道 --topic 供水 --text '停水三天' --caller-name 张三 --caller-phone 13812345678"]
+    )) { args, env in
+        let service = env.service
+        let channel = try env.required(args, "--channel", example: "phone")
+        guard channels.contains(channel) || env.context.profile.channels.value.contains(where: { $0 == channel }) else {
+            throw ServiceError.usage("unknown channel \(channel); channels: \(channels.joined(separator: ", "))")
+        }
+        let kind = try env.required(args, "--kind", example: "complain")
+        let area = try env.required(args, "--area", example: "历下区/解放路街道")
+        let parts = area.split(separator: "/", maxSplits: 1).map(String.init)
+        let topic = try env.required(args, "--topic", example: "供水")
+        let text = try env.required(args, "--text", example: "'小区停水三天'")
+        if let subject = args.value("--subject"), env.context.topology.node(subject) == nil {
+            throw ServiceError.usage("--subject \(subject) is not a node of the topology")
+        }
+        let today = ChinaTime.date(of: env.now)
+        let sequence = try env.context.db.nextCounter("ticket.\(today.iso)")
+        let id = TicketID.make(prefix: env.context.profile.prefix, date: today, sequence: Int(sequence))
+        let caller = CallerInfo(name: args.value("--caller-name"), phone: args.value("--caller-phone"),
+                                confidential: args.flag("--confidential"), noReply: args.flag("--no-reply"),
+                                vulnerable: args.values("--vulnerable"))
+        let form = TicketIntake(id: id, channel: channel, kind: kind, topic: topic,
+                                area: Area(district: parts[0], street: parts.count > 1 ? parts[1] : ""),
+                                address: args.value("--address") ?? "", text: text, caller: caller,
+                                subject: args.value("--subject"))
+        let (ticket, events) = try service.perform(.receive(form), on: nil, now: env.now)
+        return env.done(ticket, events)
+    }
+
+    static let answer = lifecycle("answer", "answer the caller on the spot · 直接答复",
+                                  "answer ID [--text T] [--kb ENTRY]",
+                                  [.value("--text", "the answer given"), .value("--kb", "knowledge-base entry used")]) { args, _ in
+        let kb = args.value("--kb").map { " [kb:\($0)]" } ?? ""
+        return .answer(note: (args.text("--text") ?? "answered from the knowledge base") + kb)
+    }
+
+    static let reject = lifecycle("reject", "do not accept, with ground and basis · 不予受理",
+                                  "reject ID --ground G --basis B",
+                                  [.value("--ground", "why not accepted"), .value("--basis", "the article relied on")]) { args, _ in
+        guard let ground = args.value("--ground"), let basis = args.value("--basis") else {
+            throw ServiceError.usage("reject needs --ground and --basis (the caller is told both)")
+        }
+        return .reject(ground: ground, basis: basis)
+    }
+
+    static let refer = lifecycle("refer", "refer to another channel (110/119/120, 12388, petition) · 转办其他渠道",
+                                 "refer ID --to CHANNEL [--note N]",
+                                 [.value("--to", "110, 119, 120, 122, 12388, petition, other"), .value("--note", "note")]) { args, _ in
+        guard let to = args.value("--to") else { throw ServiceError.usage("refer needs --to, e.g. --to 110") }
+        return .refer(to: to, note: args.value("--note") ?? "")
+    }
+
+    static let material = lifecycle("material", "ask the caller for material, or record it supplied · 补充材料",
+                                    "material ID --request NOTE | --supplied NOTE",
+                                    [.value("--request", "what is missing"), .value("--supplied", "what arrived")]) { args, _ in
+        if let note = args.value("--request") { return .requestMaterial(note: note) }
+        if let note = args.value("--supplied") { return .supplyMaterial(note: note) }
+        throw ServiceError.usage("material needs --request NOTE or --supplied NOTE")
+    }
+
+    static let dispatch = CommandHandler(spec: CommandSpec(
+        name: "dispatch", summary: "dispatch to a county station or unit · 派单",
+        usage: "dispatch ID [--to NODE] [--assist NODE]... [--tier T]",
+        options: [.value("--to", "lead county or unit (default: routed by area and topic)"),
+                  .repeated("--assist", "assisting unit"), .value("--tier", "urgency tier of the profile"),
+                  .flag("--json", "print JSON")],
+        examples: ["hotline-city dispatch JN-20260302-000001 --data DIR", "hotline-city dispatch JN-20260302-000002 --data DIR --to jn-water --assist jn-lixia-jfl"]
+    )) { args, env in
+        let ticket = try env.ticketArgument(args)
+        let topology = env.context.topology
+        let to: String
+        if let explicit = args.value("--to") {
+            guard let node = topology.node(explicit), node.kind != .city else {
+                throw ServiceError.usage("--to \(explicit) is not a county or unit of the topology")
+            }
+            to = explicit
+        } else {
+            let area = ticket.area.street.isEmpty ? ticket.area.district : "\(ticket.area.district)/\(ticket.area.street)"
+            to = try topology.route(area: area, topic: ticket.topic).nodeId
+        }
+        for a in args.values("--assist") where topology.node(a) == nil {
+            throw ServiceError.usage("--assist \(a) is not a node of the topology")
+        }
+        let (updated, events) = try env.service.perform(.dispatch(lead: to, assisting: args.values("--assist"),
+                                                                  tier: args.value("--tier")), on: ticket, now: env.now)
+        return env.done(updated, events)
+    }
+
+    static let decide = lifecycle("decide", "decide a return or extension request · 审核退单/延期",
+                                  "decide ID --return approve|refuse | --extension approve|refuse [--reason R]",
+                                  [.value("--return", "approve or refuse"), .value("--extension", "approve or refuse"),
+                                   .value("--reason", "reason (required to refuse)")]) { args, _ in
+        let reason = args.value("--reason") ?? ""
+        switch (args.value("--return"), args.value("--extension")) {
+        case ("approve", nil): return .approveReturn(note: reason)
+        case ("refuse", nil): return .refuseReturn(reason: reason.isEmpty ? "the matter is within the unit's duty" : reason)
+        case (nil, "approve"): return .approveExtension
+        case (nil, "refuse"): return .refuseExtension(reason: reason.isEmpty ? "no sufficient reason" : reason)
+        default: throw ServiceError.usage("decide needs exactly one of --return approve|refuse or --extension approve|refuse")
+        }
+    }
+
+    static let review = lifecycle("review", "review a unit's reply · 审核办理结果",
+                                  "review ID --pass | --send-back TEXT",
+                                  [.flag("--pass", "the reply is acceptable"), .value("--send-back", "what is missing")]) { args, _ in
+        if args.flag("--pass") { return .passReview }
+        if let text = args.value("--send-back") { return .sendBack(reason: text) }
+        throw ServiceError.usage("review needs --pass or --send-back TEXT")
+    }
+
+    static let callback = lifecycle("callback", "record the callback to the caller · 回访",
+                                    "callback ID --satisfaction satisfied|basically|unsatisfied [--stars N] [--resolved yes|no] [--unreachable] [--lawful] [--send-back]",
+                                    [.value("--satisfaction", "satisfied, basically, unsatisfied"), .value("--stars", "1–5 (star-rating profiles)"),
+                                     .value("--resolved", "yes or no"), .flag("--unreachable", "the caller could not be reached"),
+                                     .flag("--lawful", "the answer complies with law and policy (closes even if unsatisfied where the profile says so)"),
+                                     .flag("--send-back", "the dissatisfaction is reasonable: send the ticket back to the unit")]) { args, _ in
+        var level: SatisfactionLevel?
+        switch args.value("--satisfaction") {
+        case "satisfied": level = .satisfied
+        case "basically", "basically-satisfied": level = .basicallySatisfied
+        case "unsatisfied": level = .unsatisfied
+        case nil: level = nil
+        case let other?: throw ServiceError.usage("--satisfaction is satisfied, basically or unsatisfied, not \(other)")
+        }
+        let unreachable = args.flag("--unreachable")
+        guard level != nil || unreachable || args.value("--stars") != nil else {
+            throw ServiceError.usage("callback needs --satisfaction, --stars or --unreachable")
+        }
+        var resolved: Bool?
+        if let r = args.value("--resolved") { resolved = (r == "yes" || r == "true") }
+        return .recordCallback(CallbackResult(level: level, stars: try args.int("--stars"), resolved: resolved,
+                                              unreachable: unreachable, lawfulAnswer: args.flag("--lawful"),
+                                              sendBack: args.flag("--send-back") || (level == .unsatisfied && !args.flag("--lawful"))))
+    }
+
+    static let supervise = lifecycle("supervise", "supervise a ticket · 督办",
+                                     "supervise ID --reason R [--form phone|written|meeting|on-site|media|inspection|leader]",
+                                     [.value("--reason", "why"), .value("--form", "form of supervision (TH §18)")]) { args, _ in
+        guard let reason = args.value("--reason") else { throw ServiceError.usage("supervise needs --reason") }
+        return .supervise(form: args.value("--form") ?? "written", reason: reason)
+    }
+
+    static let escalate = lifecycle("escalate", "escalate to a higher level · 提级",
+                                    "escalate ID --to LEVEL --reason R",
+                                    [.value("--to", "e.g. government-office, executive-meeting"), .value("--reason", "why")]) { args, _ in
+        guard let to = args.value("--to"), let reason = args.value("--reason") else {
+            throw ServiceError.usage("escalate needs --to LEVEL --reason R")
+        }
+        return .escalate(to: to, reason: reason)
+    }
+
+    static let close = lifecycle("close", "close a ticket · 办结", "close ID [--note N]", [.value("--note", "note")]) { args, _ in
+        .close(note: args.value("--note") ?? "")
+    }
+    static let terminate = lifecycle("terminate", "terminate (caller unreachable or uncooperative) · 终止",
+                                     "terminate ID --reason R [--evidence E]",
+                                     [.value("--reason", "why"), .value("--evidence", "evidence kept")]) { args, _ in
+        guard let reason = args.value("--reason") else { throw ServiceError.usage("terminate needs --reason") }
+        return .terminate(reason: reason, evidence: args.value("--evidence"))
+    }
+    static let suspend = lifecycle("suspend", "suspend a long-term item (挂账), the clock stops", "suspend ID --reason R",
+                                   [.value("--reason", "why")]) { args, _ in
+        guard let reason = args.value("--reason") else { throw ServiceError.usage("suspend needs --reason") }
+        return .suspend(reason: reason)
+    }
+    static let resume = lifecycle("resume", "resume a suspended ticket · 恢复办理", "resume ID", []) { _, _ in .resume }
+    static let reopen = lifecycle("reopen", "reopen a closed ticket · 重启", "reopen ID --reason R",
+                                  [.value("--reason", "why")]) { args, _ in
+        guard let reason = args.value("--reason") else { throw ServiceError.usage("reopen needs --reason") }
+        return .reopen(reason: reason)
+    }
+    static let archive = lifecycle("archive", "archive a closed ticket · 归档", "archive ID", []) { _, _ in .archive }
+
+    static let clock = CommandHandler(spec: CommandSpec(
+        name: "clock", summary: "show or move the manual clock (training, tests) · 模拟时钟",
+        usage: "clock [--advance DUR | --set TIME]",
+        options: [.value("--advance", "e.g. 2h, 1d, 90m, 1d12h"), .value("--set", "ISO 8601, e.g. 2026-03-02T08:30:00+08:00"),
+                  .flag("--json", "print JSON")],
+        examples: ["hotline-city clock --data DIR --advance 1d"]
+    )) { args, env in
+        let clock = env.context.clock
+        if let d = args.value("--advance") {
+            let ms = try DurationParser.milliseconds(d)
+            try clock.set(clock.now.adding(millis: ms))
+        } else if let s = args.value("--set") {
+            guard let t = Timestamp(iso8601: s) else { throw ServiceError.usage("--set \(s) is not ISO 8601") }
+            try clock.set(t)
+        }
+        try env.context.persistClock()
+        let now = clock.now
+        return .success(text: "\(now.iso8601) (\(clock.mode.rawValue) clock)",
+                        json: ["now": now.iso8601, "millis": now.millis, "mode": clock.mode.rawValue])
+    }
+
+    /// A command that turns flags into one lifecycle command on the ticket named by the first positional.
+    static func lifecycle(_ name: String, _ summary: String, _ usage: String, _ options: [OptionSpec],
+                          tool: String = "hotline-city",
+                          _ make: @escaping @Sendable (ParsedArguments, CommandEnvironment) throws -> Command) -> CommandHandler {
+        let example = "\(tool) " + usage.replacingOccurrences(of: "ID", with: "JN-20260302-000001 --data DIR")
+        return CommandHandler(spec: CommandSpec(name: name, summary: summary, usage: usage,
+                                                options: options + [.flag("--json", "print JSON")],
+                                                examples: [example])) { args, env in
+            let ticket = try env.ticketArgument(args)
+            let (updated, events) = try env.service.perform(try make(args, env), on: ticket, now: env.now)
+            return env.done(updated, events)
+        }
+    }
+}

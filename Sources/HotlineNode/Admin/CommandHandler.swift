@@ -1,0 +1,52 @@
+import Foundation
+import HotlineCore
+
+/// One operator command as the daemon runs it: its specification (flags, help, examples) and its body.
+struct CommandHandler: Sendable {
+    var spec: CommandSpec
+    var run: @Sendable (ParsedArguments, CommandEnvironment) throws -> AdminResponse
+}
+
+/// What a command body may use: the service (tickets, messages), the instant of this round, the operator.
+struct CommandEnvironment {
+    let service: TicketService
+    let now: Timestamp
+    let user: String
+    let links: [LinkStatus]
+
+    var context: NodeContext { service.context }
+
+    func ticketArgument(_ args: ParsedArguments) throws -> Ticket {
+        guard let id = args.positional(0) else { throw ServiceError.usage("give the ticket id, e.g. JN-20260302-000001") }
+        return try service.ticket(id)
+    }
+
+    func required(_ args: ParsedArguments, _ name: String, example: String) throws -> String {
+        guard let v = args.value(name), !v.isEmpty else { throw ServiceError.usage("\(name) is required, e.g. \(name) \(example)") }
+        return v
+    }
+
+    /// The usual answer to a lifecycle command: one line for people, the ticket's summary for scripts.
+    func done(_ ticket: Ticket, _ events: [TicketEvent]) -> AdminResponse {
+        let what = events.map(\.type.rawValue).joined(separator: ", ")
+        let holder = TicketPresenter.nodeLabel(ticket.holder, context.topology)
+        return .success(text: "\(ticket.id): \(what) → \(ticket.status.rawValue) (\(holder))",
+                        json: TicketPresenter.summary(ticket, now: now))
+    }
+}
+
+/// The state of one link, for `status`.
+struct LinkStatus: Sendable {
+    var peer: String
+    var up: Bool
+    var pending: Int
+    var lastError: String?
+}
+
+extension ParsedArguments {
+    /// The ticket-id positional and a readable note from the common text flags.
+    func text(_ names: String...) -> String? {
+        for n in names { if let v = value(n), !v.isEmpty { return v } }
+        return nil
+    }
+}

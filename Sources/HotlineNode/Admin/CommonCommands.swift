@@ -1,0 +1,92 @@
+import Foundation
+import HotlineCore
+
+/// Commands every node has: show, list, inbox, status.
+enum CommonCommands {
+    static func all(tool: String) -> [CommandHandler] { [show(tool), list(tool), inbox(tool), status(tool)] }
+
+    static func show(_ tool: String) -> CommandHandler {
+        CommandHandler(spec: CommandSpec(
+            name: "show", summary: "a ticket and its whole history · 查看工单", usage: "show ID [--json]",
+            options: [.flag("--json", "print JSON")], examples: ["\(tool) show JN-20260302-000001 --data DIR"]
+        )) { args, env in
+            let ticket = try env.ticketArgument(args)
+            try env.service.repository.audit(at: env.now, user: env.user, command: "show", ticket: ticket.id,
+                                             fields: ticket.caller.name != nil || ticket.caller.phone != nil ? "caller.name,caller.phone" : "")
+            return .success(text: TicketPresenter.detailText(ticket, now: env.now, topology: env.context.topology),
+                            json: TicketPresenter.detail(ticket, now: env.now))
+        }
+    }
+
+    static func list(_ tool: String) -> CommandHandler {
+        CommandHandler(spec: CommandSpec(
+            name: "list", summary: "tickets at this node · 工单列表",
+            usage: "list [--status S] [--overdue] [--node N] [--limit N] [--json]",
+            options: [.value("--status", "a status word, e.g. dispatched"), .flag("--overdue", "only overdue tickets"),
+                      .value("--node", "only tickets held by this node"), .value("--limit", "at most N (default: all)"),
+                      .flag("--json", "print JSON")],
+            examples: ["\(tool) list --data DIR --status signed", "\(tool) list --data DIR --overdue --json"]
+        )) { args, env in
+            if let s = args.value("--status"), TicketStatus(rawValue: s) == nil {
+                throw ServiceError.usage("unknown status \(s); statuses: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let tickets = try env.service.repository.list(
+                status: args.value("--status"), holder: args.value("--node"),
+                overdueAt: args.flag("--overdue") ? env.now : nil, limit: try args.int("--limit") ?? 0)
+            return .success(text: TicketPresenter.table(tickets, now: env.now, topology: env.context.topology),
+                            json: tickets.map { TicketPresenter.summary($0, now: env.now) })
+        }
+    }
+
+    /// The tickets waiting for this node to act: held here and not yet finished.
+    static func inbox(_ tool: String) -> CommandHandler {
+        CommandHandler(spec: CommandSpec(
+            name: "inbox", summary: "tickets waiting for this node · 待办工单", usage: "inbox [--json]",
+            options: [.flag("--json", "print JSON")], examples: ["\(tool) inbox --data DIR"]
+        )) { _, env in
+            let me = env.context.nodeId
+            let tickets = try env.service.repository.list(status: nil, holder: nil, overdueAt: nil, limit: 100_000)
+                .filter { t in
+                    (t.holder == me && [.dispatched, .signed, .suspended].contains(t.status))
+                        || (t.assisting.contains(me) && [.dispatched, .signed].contains(t.status)
+                            && !t.events.contains { $0.type == .assistReported && $0.node == me })
+                }
+            return .success(text: TicketPresenter.table(tickets, now: env.now, topology: env.context.topology),
+                            json: tickets.map { TicketPresenter.summary($0, now: env.now) })
+        }
+    }
+
+    static func status(_ tool: String) -> CommandHandler {
+        CommandHandler(spec: CommandSpec(
+            name: "status", summary: "the node, its links and queues · 节点状态", usage: "status [--json]",
+            options: [.flag("--json", "print JSON")], examples: ["\(tool) status --data DIR"]
+        )) { _, env in
+            let c = env.context
+            let links = env.links.map { l -> [String: Any] in
+                ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? ""]
+            }
+            var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
+            for l in env.links {
+                lines.append("  link \(l.peer): \(l.up ? "up" : "down")\(l.pending > 0 ? ", \(l.pending) queued" : "")\(l.lastError.map { " — \($0)" } ?? "")")
+            }
+            if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
+            return .success(text: lines.joined(separator: "\n"), json: [
+                "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
+                "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
+                "storageFailure": env.service.storageFailure ?? "",
+            ])
+        }
+    }
+}
+
+/// The command tables of the three executables.
+enum OperatorCommands {
+    static func handlers(for role: NodeKind) -> [CommandHandler] {
+        let tool = "hotline-\(role.rawValue)"
+        switch role {
+        case .city: return CityCommands.all + CommonCommands.all(tool: tool) + [FigureCommands.figures]
+        case .county: return HandlerCommands.all(tool: tool, county: true) + CommonCommands.all(tool: tool)
+        case .unit: return HandlerCommands.all(tool: tool, county: false) + CommonCommands.all(tool: tool)
+        }
+    }
+}

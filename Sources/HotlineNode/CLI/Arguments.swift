@@ -1,0 +1,146 @@
+import Foundation
+
+/// One option of a command: `--to NODE` (value), `--json` (flag) or `--assist NODE` given several times (repeated).
+struct OptionSpec: Sendable {
+    enum Kind: Sendable { case value, flag, repeated }
+    var name: String
+    var kind: Kind
+    var help: String
+
+    static func value(_ name: String, _ help: String) -> OptionSpec { OptionSpec(name: name, kind: .value, help: help) }
+    static func flag(_ name: String, _ help: String) -> OptionSpec { OptionSpec(name: name, kind: .flag, help: help) }
+    static func repeated(_ name: String, _ help: String) -> OptionSpec { OptionSpec(name: name, kind: .repeated, help: help) }
+}
+
+/// A command's declaration: what it is called, what it does (English · 中文), its flags and examples. The
+/// three executables are tables of these; help text and parsing both come from them.
+struct CommandSpec: Sendable {
+    var name: String
+    var summary: String
+    var usage: String
+    var options: [OptionSpec]
+    var examples: [String]
+
+    func help(tool: String) -> String {
+        var lines = ["\(tool) \(name) — \(summary)", "", "usage: \(tool) \(usage.hasPrefix(name) ? usage : "\(name) \(usage)") --data DIR", ""]
+        if !options.isEmpty {
+            let width = (options.map { $0.name.count + ($0.kind == .flag ? 0 : 6) }.max() ?? 0) + 2
+            lines.append("options:")
+            for o in options {
+                let label = o.kind == .flag ? o.name : "\(o.name) VALUE"
+                lines.append("  " + label.padding(toLength: max(width, label.count + 1), withPad: " ", startingAt: 0) + o.help)
+            }
+            lines.append("  --data DIR".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "the node's data directory")
+            lines.append("")
+        }
+        if !examples.isEmpty {
+            lines.append("examples:")
+            lines += examples.map { "  \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The parsed command line of one command.
+struct ParsedArguments: Sendable {
+    fileprivate(set) var valueMap: [String: [String]] = [:]
+    fileprivate(set) var flagSet: Set<String> = []
+    fileprivate(set) var positionals: [String] = []
+
+    func value(_ name: String) -> String? { valueMap[name]?.last }
+    func values(_ name: String) -> [String] { valueMap[name] ?? [] }
+    func flag(_ name: String) -> Bool { flagSet.contains(name) }
+    func positional(_ i: Int) -> String? { i < positionals.count ? positionals[i] : nil }
+
+    func int(_ name: String) throws(ArgumentError) -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let n = Int(text) else { throw .notANumber(option: name, value: text) }
+        return n
+    }
+}
+
+enum ArgumentError: Error, CustomStringConvertible, Equatable {
+    case unknownOption(String, suggestion: String?)
+    case missingValue(String)
+    case notANumber(option: String, value: String)
+
+    var description: String {
+        switch self {
+        case .unknownOption(let o, let s): return "unknown option \(o)" + (s.map { "; did you mean \($0)?" } ?? "")
+        case .missingValue(let o): return "\(o) needs a value"
+        case .notANumber(let o, let v): return "\(o) needs a whole number, not \(v)"
+        }
+    }
+}
+
+enum ArgumentParser {
+    /// Options the tool itself handles on every command.
+    static let common: [OptionSpec] = [.value("--data", "data directory"), .flag("--json", "print JSON"),
+                                       .flag("--help", "show help")]
+
+    /// Parses `--flag`, `--name value`, `--name=value` and positionals (a lone `--` ends the options).
+    static func parse(_ argv: [String], spec: CommandSpec) throws(ArgumentError) -> ParsedArguments {
+        var known: [String: OptionSpec] = [:]
+        for o in common + spec.options { known[o.name] = o }
+        var result = ParsedArguments()
+        var i = 0
+        var optionsEnded = false
+        while i < argv.count {
+            let arg = argv[i]
+            i += 1
+            guard !optionsEnded, arg.hasPrefix("--"), arg.count > 2 else {
+                if arg == "--" { optionsEnded = true } else { result.positionals.append(arg) }
+                continue
+            }
+            var name = arg
+            var inline: String?
+            if let eq = arg.firstIndex(of: "=") {
+                name = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            guard let option = known[name] else {
+                throw .unknownOption(name, suggestion: suggest(name, among: Array(known.keys)))
+            }
+            switch option.kind {
+            case .flag:
+                result.flagSet.insert(name)
+            case .value, .repeated:
+                let value: String
+                if let inline { value = inline } else {
+                    guard i < argv.count else { throw .missingValue(name) }
+                    value = argv[i]
+                    i += 1
+                }
+                result.valueMap[name, default: []].append(value)
+            }
+        }
+        return result
+    }
+
+    /// The closest known name by edit distance, when it is close enough to be a typo.
+    static func suggest(_ word: String, among names: [String]) -> String? {
+        var best: (name: String, distance: Int)?
+        for name in names.sorted() {
+            let d = distance(word, name)
+            if best == nil || d < best!.distance { best = (name, d) }
+        }
+        guard let best, best.distance <= max(2, word.count / 3) else { return nil }
+        return best.name
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where j <= b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                let edit: Int = Swift.min(previous[j] + 1, current[j - 1] + 1)
+                current[j] = Swift.min(edit, substitution)
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

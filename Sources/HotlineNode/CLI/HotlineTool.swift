@@ -1,0 +1,100 @@
+import Foundation
+import HotlineNet
+@preconcurrency import Glibc
+
+/// The entry point of `hotline-city`, `hotline-county` and `hotline-unit`: `init` and `serve` run here; every
+/// other command is sent to the running daemon over DIR/admin.sock and its answer printed.
+public enum HotlineTool {
+    public static func main(role: NodeKind) -> Never {
+        let argv = Array(CommandLine.arguments.dropFirst())
+        let tool = "hotline-\(role.rawValue)"
+        let commands = OperatorCommands.handlers(for: role).map(\.spec)
+        guard let name = argv.first, !["-h", "--help", "help"].contains(name) else {
+            if argv.count > 1, let spec = (commands + [InitCommand.spec, ServeCommand.spec]).first(where: { $0.name == argv[1] }) {
+                print(spec.help(tool: tool))
+            } else {
+                print(overview(role: role, commands: commands))
+            }
+            exit(0)
+        }
+        if name == "--version" || name == "version" {
+            print("\(tool) \(HotlineVersion.string) (link protocol 1)")
+            exit(0)
+        }
+        let rest = Array(argv.dropFirst())
+        let all = commands + [InitCommand.spec, ServeCommand.spec]
+        guard let spec = all.first(where: { $0.name == name }) else {
+            let hint = ArgumentParser.suggest(name, among: all.map(\.name)).map { " Did you mean \($0)?" } ?? ""
+            fail("unknown command \(name).\(hint) See: \(tool) --help", code: 2)
+        }
+        if rest.contains("--help") || rest.contains("-h") {
+            print(spec.help(tool: tool))
+            exit(0)
+        }
+        let args: ParsedArguments
+        do { args = try ArgumentParser.parse(rest, spec: spec) } catch {
+            fail("\(error)\nsee: \(tool) \(name) --help", code: 2)
+        }
+        switch name {
+        case "init":
+            do { print(try InitCommand.run(role: role, args)) } catch { fail("init failed: \(error)", code: 1) }
+            exit(0)
+        case "serve":
+            ServeCommand.run(role: role, args)
+        default:
+            guard let data = args.value("--data") ?? ProcessInfo.processInfo.environment["HOTLINE_DATA"] else {
+                fail("\(name) needs --data DIR (the node's data directory), or HOTLINE_DATA set", code: 2)
+            }
+            var forward = rest
+            if let i = forward.firstIndex(of: "--data") { forward.removeSubrange(i...min(i + 1, forward.count - 1)) }
+            forward.removeAll { $0.hasPrefix("--data=") }
+            let socket = URL(fileURLWithPath: data).appendingPathComponent("admin.sock").path
+            let response: [UInt8]
+            do {
+                response = try UnixSocketClient.request(path: socket, bytes: AdminRequest.encode(argv: [name] + forward),
+                                                        timeoutMilliseconds: 130_000)
+            } catch {
+                fail("\(error)", code: 1)
+            }
+            guard let decoded = AdminResponse.decode(response) else { fail("the daemon's answer was unreadable", code: 1) }
+            if args.flag("--json"), let json = decoded.json,
+               let data = try? JSONSerialization.data(withJSONObject: json,
+                                                      options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]) {
+                let out = String(decoding: data, as: UTF8.self)
+                if decoded.exit == 0 { print(out) } else { FileHandle.standardError.write(Data((out + "\n").utf8)) }
+            } else if decoded.exit == 0 {
+                print(decoded.text)
+            } else {
+                FileHandle.standardError.write(Data("\(tool) \(name): \(decoded.text)\n".utf8))
+            }
+            exit(decoded.exit)
+        }
+    }
+
+    static func overview(role: NodeKind, commands: [CommandSpec]) -> String {
+        let tool = "hotline-\(role.rawValue)"
+        let title: String
+        switch role {
+        case .city: title = "the city's hotline centre (市热线工作机构): intake, dispatch, decisions, callback, figures"
+        case .county: title = "a county station (县区工作站): forward inside the county, or handle tickets itself"
+        case .unit: title = "a handling unit's gateway (承办单位): sign, return, extend, progress, reply"
+        }
+        var lines = ["\(tool) — \(title)", "", "usage: \(tool) COMMAND [options] --data DIR", "",
+                     "  init       prepare a node's data directory once",
+                     "  serve      run the node (a service file runs: \(tool) serve --data DIR)", ""]
+        let width = (commands.map(\.name.count).max() ?? 8) + 3
+        for c in commands { lines.append("  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + c.summary) }
+        lines += ["", "Every command prints a line or table for people, and JSON with --json.",
+                  "Help on one command: \(tool) COMMAND --help"]
+        return lines.joined(separator: "\n")
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        exit(code)
+    }
+}
+
+public enum HotlineVersion {
+    public static let string = "0.1.0"
+}

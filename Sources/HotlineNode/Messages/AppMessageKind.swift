@@ -1,0 +1,14 @@
+/// The application messages carried in data frames (`kind`). Specified in protocols/README.md, "Application
+/// messages"; their bodies have JSON Schemas in protocols/schemas/app/.
+enum AppMessageKind: String, CaseIterable, Sendable {
+    /// A ticket handed to a county or unit (dispatch, forward, assist): the ticket as the recipient may see it.
+    case ticketAssign = "ticket.assign"
+    /// One lifecycle event of a ticket, travelling to the city (from below) or to the holder (from the city).
+    case ticketEvent = "ticket.event"
+    /// The city's authoritative copy of a ticket, sent when a node's copy diverged (an event it sent was refused).
+    case ticketSync = "ticket.sync"
+    /// A refusal of a message the origin sent: what was refused and the rule that refused it.
+    case notice = "notice"
+
+    static let all: Set<String> = Set(allCases.map(\.rawValue))
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HotlineCore
+import HotlineNet
+import HotlineStore
+import HotlineWire
+
+/// One link to a neighbour in the tree (the parent, or one child): the current connection, if any, and the pure
+/// link-protocol session running on it. Owned by the node's work loop; every method runs on that thread.
+///
+/// Frames the session produces are held until `flush`, which the loop calls after its commit: nothing read from
+/// an uncommitted transaction can reach the wire, and a transport ack always follows the commit it reports.
+final class LinkDriver {
+    let peer: String
+    private(set) var connection: Connection?
+    private(set) var session: LinkSession?
+    /// Highest inbound seq delivered in the current transaction, acknowledged after commit.
+    var deliveredUpTo: UInt64?
+    private(set) var establishedAt: Int64?
+    private(set) var lastError: String?
+    private var held: [[UInt8]] = []
+
+    init(peer: String) { self.peer = peer }
+
+    var isEstablished: Bool { establishedAt != nil && session != nil }
+
+    func attach(connection: Connection, session: LinkSession) {
+        self.connection = connection
+        self.session = session
+        deliveredUpTo = nil
+        establishedAt = nil
+        held.removeAll()
+    }
+
+    func markEstablished(now: Int64) {
+        establishedAt = now
+        lastError = nil
+    }
+
+    /// Runs one input through the session; no session (link down) means nothing to do.
+    func run(clock: Timestamp, _ input: (inout LinkSession) -> [LinkAction]) -> [LinkAction] {
+        guard var s = session else { return [] }
+        s.advertisedClock = clock.millis
+        let actions = input(&s)
+        session = s
+        return actions
+    }
+
+    func hold(_ frame: [UInt8]) { held.append(frame) }
+
+    /// Writes the held frames. A connection whose buffer is over its cap is closed: the peer resends after reconnect.
+    func flush() {
+        guard let c = connection else {
+            held.removeAll()
+            return
+        }
+        for frame in held where !c.send(frame) {
+            detach(reason: "peer is not reading (send buffer full)")
+            break
+        }
+        held.removeAll()
+    }
+
+    /// Forgets the connection (closed by either side, or dropped by us). Unacknowledged rows stay in the outbox.
+    func detach(reason: String?) {
+        connection?.close()
+        connection = nil
+        session = nil
+        establishedAt = nil
+        deliveredUpTo = nil
+        held.removeAll()
+        if let reason { lastError = reason }
+    }
+
+    func owns(_ c: Connection) -> Bool { connection === c }
+}

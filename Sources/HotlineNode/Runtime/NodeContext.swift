@@ -1,0 +1,86 @@
+import Foundation
+import HotlineCore
+import HotlineNet
+import HotlineProfiles
+import HotlineStore
+
+/// What a node is, read once from its data directory: configuration, topology, profile, calendar, database.
+///
+/// Layout of a data directory (written by `init`):
+///   node.json       the node's configuration          topology.json   the network's topology
+///   profile.json    the policy profile in force       calendars/      working-day calendars, one file a year
+///   tls/            ca.crt, node.crt, node.key (0600) node.db         SQLite database (WAL)
+///   admin.sock      the operators' socket (0660)
+public final class NodeContext: @unchecked Sendable {
+    // Immutable after init except `db` (used only on the work loop thread) and `clock` (internally locked).
+    public let dir: URL
+    public let config: NodeConfig
+    public let topology: Topology
+    public let selfNode: TopologyNode
+    public let profile: PolicyProfile
+    public let deadlines: DeadlineCalculator
+    public let db: Database
+    let links: LinkStore
+    let clock: NodeClock
+    public let log: Log
+
+    public var nodeId: String { selfNode.id }
+    public var role: NodeKind { selfNode.kind }
+    var parentNode: TopologyNode? { topology.parent(of: nodeId) }
+    /// The links this node has: its parent, and each child.
+    var neighbours: [String] { (parentNode.map { [$0.id] } ?? []) + topology.children(of: nodeId).map(\.id) }
+    var adminSocketPath: String { dir.appendingPathComponent("admin.sock").path }
+
+    public init(dir: URL, log: Log) throws {
+        self.dir = dir
+        self.log = log
+        config = try NodeConfig.load(dir: dir)
+        topology = try Topology.load(file: dir.appendingPathComponent("topology.json"))
+        guard let me = topology.node(config.nodeId) else {
+            throw NodeError.notInTopology(config.nodeId)
+        }
+        selfNode = me
+        profile = try ProfileLibrary.load(file: dir.appendingPathComponent("profile.json"))
+        let calendar = try CalendarLibrary.load(directory: dir.appendingPathComponent("calendars"))
+        deadlines = DeadlineCalculator(calendar: calendar)
+        db = try Database(path: dir.appendingPathComponent("node.db").path,
+                          options: DatabaseOptions(synchronous: config.synchronous == "normal" ? .normal : .full))
+        try db.migrate(NodeSchema.migrations)
+        links = LinkStore(db: db)
+        let start = try db.meta("clock.manual").flatMap { Int64($0) } ?? 0
+        clock = NodeClock(mode: config.clock == "manual" ? .manual : .system, manualStart: start)
+        let year = ChinaTime.date(of: clock.now).year
+        if !calendar.covers(year: year) {
+            log.warn("calendar-missing", ["year": "\(year)", "effect": "only weekends are rest days this year",
+                                          "action": "add calendars/\(year).json from the State Council notice"])
+        }
+    }
+
+    func persistClock() throws {
+        guard clock.mode == .manual else { return }
+        try db.setMeta("clock.manual", String(clock.now.millis))
+    }
+
+    /// The node's TLS context, or nil when it runs without TLS (`--insecure`, loopback only).
+    func makeTLS() throws -> TLSContext? {
+        if config.insecure {
+            guard topology.allAddressesAreLoopback else { throw NodeError.insecureOffLoopback }
+            return nil
+        }
+        return try TLSContext(caFile: config.tlsCA, certificateFile: config.tlsCert, privateKeyFile: config.tlsKey)
+    }
+}
+
+enum NodeError: Error, CustomStringConvertible {
+    case notInTopology(String)
+    case insecureOffLoopback
+
+    var description: String {
+        switch self {
+        case .notInTopology(let id):
+            return "node \(id) is not in the topology of this data directory; re-run init with the right --id"
+        case .insecureOffLoopback:
+            return "--insecure is allowed only when every address in the topology is a loopback address; issue certificates with deploy/pki/make-pki.sh"
+        }
+    }
+}

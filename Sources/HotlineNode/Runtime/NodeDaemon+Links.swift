@@ -1,0 +1,184 @@
+import Foundation
+import HotlineCore
+import HotlineNet
+import HotlineStore
+import HotlineWire
+
+/// The link half of the work loop: connections come and go, the pure `LinkSession` decides, this file performs.
+extension NodeDaemon {
+    func connected(_ c: Connection, dialledPeer: String?, now: RoundTime) throws {
+        guard let peer = dialledPeer else {
+            // Accepted: the link is known once the peer's hello names it (and its certificate agrees).
+            unidentified[ObjectIdentifier(c)] = PendingConnection(connection: c, maxFrame: context.config.maxFrameBytes)
+            return
+        }
+        try open(peer: peer, on: c, now: now, buffered: [])
+    }
+
+    func received(_ c: Connection, _ bytes: [UInt8], now: RoundTime) throws {
+        if let driver = links.values.first(where: { $0.owns(c) }) {
+            try perform(driver.run(clock: now.at) { $0.receive(bytes: bytes, now: now.mono) }, on: driver, now: now)
+            return
+        }
+        let key = ObjectIdentifier(c)
+        guard var pending = unidentified[key] else { return }
+        pending.buffer.append(contentsOf: bytes)
+        pending.decoder.append(bytes)
+        unidentified[key] = pending
+        let first: [UInt8]
+        do {
+            guard let frame = try pending.decoder.nextFrame() else { return }
+            first = frame
+        } catch let error {
+            return refuse(c, code: error.code, "\(error)")
+        }
+        let message: WireMessage
+        do { message = try WireMessage.decode(first, knownKinds: AppMessageKind.all) } catch let error {
+            return refuse(c, code: error.code, "\(error)")
+        }
+        guard case .hello(let hello) = message else {
+            return refuse(c, code: .dataBeforeHello, "the first frame on a link must be hello, got \(message.type)")
+        }
+        let peer = hello.node
+        guard context.topology.node(peer) != nil else {
+            return refuse(c, code: .unknownNode, "node \(peer) is not in this network's topology")
+        }
+        guard context.topology.parent(of: peer)?.id == context.nodeId else {
+            return refuse(c, code: .notAuthorized, "node \(peer) is not a child of \(context.nodeId) in the topology")
+        }
+        if let identity = c.peerIdentity, !identity.names(contain: peer) {
+            return refuse(c, code: .notAuthorized,
+                          "the certificate names \(identity.names.joined(separator: ",")), but the hello says \(peer)")
+        }
+        unidentified[key] = nil
+        try open(peer: peer, on: c, now: now, buffered: pending.buffer)
+    }
+
+    func closed(_ c: Connection, reason: String?) {
+        unidentified[ObjectIdentifier(c)] = nil
+        for driver in links.values where driver.owns(c) {
+            driver.detach(reason: reason)
+            log.warn("link-down", ["peer": driver.peer, "reason": reason ?? "closed"])
+        }
+    }
+
+    func tick(_ driver: LinkDriver, now: RoundTime) throws {
+        guard driver.session != nil else { return }
+        try perform(driver.run(clock: now.at) { $0.tick(now: now.mono) }, on: driver, now: now)
+    }
+
+    /// After the commit: acknowledge what it made durable and offer what it queued.
+    func acknowledgeAndSend(_ driver: LinkDriver, now: RoundTime) {
+        do {
+            if let upTo = driver.deliveredUpTo {
+                driver.deliveredUpTo = nil
+                try perform(driver.run(clock: now.at) { $0.committed(upTo: upTo, now: now.mono) }, on: driver, now: now)
+            }
+            if service.outboxTouched.contains(driver.peer) {
+                try perform(driver.run(clock: now.at) { $0.outboxAppended(now: now.mono) }, on: driver, now: now)
+            }
+        } catch {
+            log.error("link-outbox-read-failed", ["peer": driver.peer, "error": "\(error)"])
+            driver.detach(reason: "outbox read failed")
+        }
+        driver.flush()
+    }
+
+    // MARK: - Private
+
+    private func open(peer: String, on c: Connection, now: RoundTime, buffered: [UInt8]) throws {
+        guard let driver = links[peer] else {
+            c.close()
+            return
+        }
+        if driver.connection != nil {
+            log.warn("link-replaced", ["peer": peer, "detail": "a new connection from the peer replaces the old one"])
+            driver.detach(reason: "replaced")
+        }
+        let config = LinkConfig(localNode: context.nodeId, expectedPeer: peer, connectionID: UUID().uuidString,
+                                knownKinds: AppMessageKind.all, role: context.role.rawValue,
+                                window: context.config.window,
+                                heartbeatInterval: Int64(context.config.heartbeatSeconds) * 1000,
+                                deadAfter: Int64(context.config.deadAfterSeconds) * 1000,
+                                maxFrame: context.config.maxFrameBytes)
+        let session = LinkSession(config: config, lastReceived: try context.links.lastReceived(link: peer),
+                                  lastAssigned: try context.links.lastAssigned(link: peer))
+        driver.attach(connection: c, session: session)
+        try perform(driver.run(clock: now.at) { $0.start(now: now.mono) }, on: driver, now: now)
+        if !buffered.isEmpty {
+            try perform(driver.run(clock: now.at) { $0.receive(bytes: buffered, now: now.mono) }, on: driver, now: now)
+        }
+    }
+
+    private func refuse(_ c: Connection, code: WireErrorCode, _ message: String) {
+        unidentified[ObjectIdentifier(c)] = nil
+        log.warn("link-refused", ["remote": c.remoteAddress, "code": code.rawValue, "detail": message])
+        let frame = WireMessage.error(ErrorMessage(id: UUID().uuidString, code: code.rawValue, message: message,
+                                                   fatal: true)).encodeFrame()
+        _ = c.send(frame)
+        c.close()
+    }
+
+    /// Carries out a session's actions. Frames are held by the driver until `flush` (after the commit), so nothing
+    /// read from an uncommitted transaction ever reaches the wire.
+    private func perform(_ actions: [LinkAction], on driver: LinkDriver, now: RoundTime) throws {
+        for action in actions {
+            switch action {
+            case .send(let frame):
+                driver.hold(frame)
+            case .established(let peer, let version):
+                driver.markEstablished(now: now.mono)
+                log.info("link-up", ["peer": peer.node, "version": "\(version)",
+                                     "peer_received": "\(peer.lastReceived)"])
+                if let clock = peer.clock { followParentClock(clock, from: driver.peer) }
+            case .deliver(let messages):
+                for message in messages { try service.handleIncoming(message, from: driver.peer, now: now.at) }
+                if let last = messages.last {
+                    try context.links.recordReceived(link: driver.peer, upTo: last.seq)
+                    driver.deliveredUpTo = last.seq
+                }
+            case .acknowledged(let upTo):
+                try context.links.acknowledge(link: driver.peer, upTo: upTo)
+            case .wantOutbound(let after, let limit):
+                let rows = try context.links.pending(link: driver.peer, after: after, limit: limit)
+                let messages = rows.map {
+                    DataMessage(id: $0.message.id, seq: $0.seq, origin: $0.message.origin, dest: $0.message.dest,
+                                kind: $0.message.kind, body: $0.message.body, at: $0.message.at)
+                }
+                try perform(driver.run(clock: now.at) { $0.offer(messages, now: now.mono) }, on: driver, now: now)
+            case .peerClock(let clock):
+                followParentClock(clock, from: driver.peer)
+            case .close(let reason):
+                log.warn("link-closed", ["peer": driver.peer, "reason": reason.description])
+                driver.flush()
+                driver.detach(reason: reason.description)
+            case .log(let text):
+                log.info("link", ["peer": driver.peer, "detail": text])
+            }
+        }
+    }
+
+    private func followParentClock(_ millis: Int64, from peer: String) {
+        guard peer == context.parentNode?.id, context.clock.follow(millis) else { return }
+        try? context.persistClock()
+    }
+}
+
+/// An accepted connection before its hello: the bytes so far and a decoder to find the first frame.
+struct PendingConnection {
+    let connection: Connection
+    var decoder: FrameDecoder
+    var buffer: [UInt8] = []
+
+    init(connection: Connection, maxFrame: Int) {
+        self.connection = connection
+        self.decoder = FrameDecoder(maxFrame: maxFrame)
+    }
+}
+
+/// The two clocks of one work-loop round: monotonic milliseconds for link timers, and the business clock
+/// (system or manual) for tickets and for the clock advertised to children.
+struct RoundTime {
+    let mono: Int64
+    let at: Timestamp
+}

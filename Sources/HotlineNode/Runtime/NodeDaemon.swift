@@ -1,0 +1,148 @@
+import Foundation
+import HotlineCore
+import HotlineNet
+import HotlineStore
+import HotlineWire
+
+/// A running node: its links, its database and the ticket service, all driven by one work loop.
+///
+/// Threads: one per connection (HotlineNet), one accept thread per listener, one dial thread (children), the
+/// admin socket's threads, and the work loop, which alone touches the database, the link sessions and tickets.
+public final class NodeDaemon: @unchecked Sendable {
+    // Everything below is owned by the work loop thread, except `loop`, `log` and the immutable configuration.
+    let context: NodeContext
+    let log: Log
+    private let loop = WorkLoop<NodeInput>(name: "hotline-loop")
+    var links: [String: LinkDriver] = [:]
+    /// Accepted connections whose peer has not yet said hello: bytes are held until the hello names the link.
+    var unidentified: [ObjectIdentifier: PendingConnection] = [:]
+    private var listener: TCPListener?
+    private var dialer: ParentDialer?
+    private var admin: UnixSocketServer?
+    private var tls: TLSContext?
+    let service: TicketService
+    private let storageHealth = StorageHealth()
+    private var afterCommit: [() -> Void] = []
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init(context: NodeContext) throws {
+        self.context = context
+        self.log = context.log
+        self.service = TicketService(context: context)
+        for peer in context.neighbours { links[peer] = LinkDriver(peer: peer) }
+    }
+
+    /// Starts listening, dialling and serving operators; returns once everything is up.
+    public func start() throws {
+        Net.ignoreSigpipe()
+        tls = try context.makeTLS()
+        let post: @Sendable (NodeInput) -> Void = { [loop] in loop.post($0) }
+        if let endpoint = context.selfNode.listen, !context.topology.children(of: context.nodeId).isEmpty {
+            let l = TCPListener(host: endpoint.host, port: endpoint.port, tls: tls,
+                                log: { [log] in log.warn("listener", ["detail": $0]) },
+                                delegateFactory: { _ in LinkConnectionDelegate(dialledPeer: nil, post: post) })
+            try l.start()
+            listener = l
+            log.info("listening", ["addr": "\(endpoint.host):\(l.boundPort)", "tls": tls == nil ? "off" : "on"])
+        }
+        if let parent = context.parentNode, let endpoint = parent.listen {
+            let d = ParentDialer(parent: parent.id, endpoint: endpoint, log: log, tls: { [weak self] in self?.currentTLS() },
+                                 post: post)
+            dialer = d
+            d.start()
+        }
+        let server = UnixSocketServer(path: context.adminSocketPath, mode: 0o660, group: context.config.adminGroup) {
+            [loop] request, peer in
+            AdminEndpoint.handle(request: request, peer: peer, loop: loop)
+        }
+        try server.start()
+        admin = server
+        loop.start(drain: { [self] batch in drain(batch) }, finish: { [self] in shutdownLinks() })
+        log.info("ready", ["node": context.nodeId, "role": context.role.rawValue,
+                           "profile": context.profile.id, "clock": context.clock.mode.rawValue])
+    }
+
+    /// SIGTERM/SIGINT: finish the transaction in progress, close links, stop.
+    public func stop() {
+        admin?.stop()
+        dialer?.stop()
+        loop.stop()
+    }
+
+    public func waitUntilStopped() { finished.wait() }
+
+    public func reloadTLS() { loop.post(.reloadTLS) }
+
+    private let tlsLock = NSLock()
+    private func currentTLS() -> TLSContext? { tlsLock.withLock { tls } }
+
+    // MARK: - The loop
+
+    /// One round: every input, one transaction, then the actions that must follow the commit.
+    private func drain(_ batch: [NodeInput]) -> TimeInterval {
+        let now = RoundTime(mono: Net.monotonicMilliseconds(), at: context.clock.now)
+        var replies: [(@Sendable (AdminResponse) -> Void, AdminResponse)] = []
+        do {
+            try context.db.transaction {
+                for input in batch {
+                    switch input {
+                    case .connected(let c, let dialled): try connected(c, dialledPeer: dialled, now: now)
+                    case .received(let c, let bytes): try received(c, bytes, now: now)
+                    case .closed(let c, let reason): closed(c, reason: reason)
+                    case .reloadTLS: reload()
+                    case .admin(let request, let reply):
+                        replies.append((reply, service.execute(request, now: now.at, links: linkStatus())))
+                    }
+                }
+                try service.runTimers(now: now.at)
+                for driver in links.values { try tick(driver, now: now) }
+            }
+            storageHealth.succeeded(log: log)
+            service.storageFailure = nil
+        } catch {
+            // Nothing of this round is durable: drop the connections that delivered data (their peers resend),
+            // tell the operators, and try again on the next round.
+            storageHealth.failed(error, log: log)
+            service.storageFailure = "\(error)"
+            afterCommit.removeAll()
+            for driver in links.values where driver.deliveredUpTo != nil { driver.detach(reason: "storage failure") }
+            replies = replies.map { ($0.0, AdminResponse.failure("storage failure, nothing was changed: \(error)")) }
+        }
+        for action in afterCommit { action() }
+        afterCommit.removeAll()
+        for driver in links.values { acknowledgeAndSend(driver, now: now) }
+        service.outboxTouched.removeAll()
+        for (reply, response) in replies { reply(response) }
+        return 0.2
+    }
+
+    private func shutdownLinks() {
+        for driver in links.values {
+            _ = driver.run(clock: context.clock.now) { $0.close() }
+            driver.detach(reason: "shutdown")
+        }
+        for (_, entry) in unidentified { entry.connection.close() }
+        listener?.stop()
+        log.info("stopped", ["node": context.nodeId])
+        finished.signal()
+    }
+
+    /// Each link as operators see it in `status`.
+    func linkStatus() -> [LinkStatus] {
+        links.values.sorted { $0.peer < $1.peer }.map { d in
+            LinkStatus(peer: d.peer, up: d.isEstablished, pending: (try? context.links.pendingCount(link: d.peer)) ?? -1,
+                       lastError: d.lastError)
+        }
+    }
+
+    private func reload() {
+        do {
+            let fresh = try context.makeTLS()
+            tlsLock.withLock { tls = fresh }
+            if let fresh { listener?.updateTLS(fresh) }
+            log.info("tls-reloaded", ["cert": context.config.tlsCert])
+        } catch {
+            log.error("tls-reload-failed", ["error": "\(error)", "action": "the old certificate stays in use"])
+        }
+    }
+}

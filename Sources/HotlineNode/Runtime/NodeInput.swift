@@ -1,0 +1,31 @@
+import Foundation
+import HotlineNet
+
+/// Everything that can wake a node's work loop. Posted from connection threads, the admin socket, the dial loop
+/// and signal handlers; processed only on the loop thread.
+enum NodeInput: @unchecked Sendable {
+    // @unchecked: `Connection` is Sendable; the admin reply closure is @Sendable; nothing here is mutated.
+    case connected(Connection, dialledPeer: String?)
+    case received(Connection, [UInt8])
+    case closed(Connection, String?)
+    case admin(AdminRequest, reply: @Sendable (AdminResponse) -> Void)
+    case reloadTLS
+}
+
+/// Forwards a connection's callbacks to the work loop (they arrive on the connection's own thread).
+final class LinkConnectionDelegate: ConnectionDelegate {
+    private let post: @Sendable (NodeInput) -> Void
+    private let dialledPeer: String?
+
+    init(dialledPeer: String?, post: @escaping @Sendable (NodeInput) -> Void) {
+        self.dialledPeer = dialledPeer
+        self.post = post
+    }
+
+    func connectionEstablished(_ connection: Connection) { post(.connected(connection, dialledPeer: dialledPeer)) }
+    func connection(_ connection: Connection, received bytes: [UInt8]) { post(.received(connection, bytes)) }
+    func connectionTick(_ connection: Connection, now: Int64) {}
+    func connectionClosed(_ connection: Connection, error: NetError?) {
+        post(.closed(connection, error.map { "\($0)" }))
+    }
+}

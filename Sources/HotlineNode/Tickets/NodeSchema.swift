@@ -1,0 +1,21 @@
+import HotlineStore
+
+/// The node's own tables, after the store's (link state, outbox, meta, audit).
+enum NodeSchema {
+    static let migrations: [Migration] = [
+        Migration(version: 10, sql: """
+            CREATE TABLE tickets(id TEXT PRIMARY KEY, status TEXT NOT NULL, holder TEXT NOT NULL, topic TEXT NOT NULL,
+                                 area TEXT NOT NULL, received INTEGER NOT NULL, deadline INTEGER, updated INTEGER NOT NULL,
+                                 doc BLOB NOT NULL);
+            CREATE INDEX tickets_status ON tickets(status);
+            CREATE INDEX tickets_holder ON tickets(holder);
+            CREATE INDEX tickets_deadline ON tickets(deadline);
+            CREATE INDEX tickets_received ON tickets(received);
+            CREATE TABLE events(ticket TEXT NOT NULL, n INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                                at INTEGER NOT NULL, node TEXT NOT NULL, doc BLOB NOT NULL, PRIMARY KEY(ticket, n));
+            CREATE INDEX events_at ON events(at);
+            CREATE TABLE notices(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, origin TEXT NOT NULL, ticket TEXT,
+                                 text TEXT NOT NULL);
+            """),
+    ]
+}

@@ -1,0 +1,162 @@
+import Foundation
+import HotlineCore
+import HotlineWire
+
+/// Bodies of the application messages (protocols/README.md §8).
+struct AssignBody: Codable {
+    /// The ticket as the recipient may see it (personal data minimised for it by the sender).
+    var ticket: Ticket
+    /// "lead" or "assist".
+    var role: String
+}
+
+struct EventBody: Codable {
+    var event: TicketEvent
+}
+
+struct SyncBody: Codable {
+    var ticket: Ticket
+    var reason: String
+}
+
+struct NoticeBody: Codable {
+    var ticket: String?
+    var refusedMessage: String
+    var text: String
+}
+
+extension TicketService {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    func encode<T: Encodable>(_ value: T) throws -> [UInt8] { [UInt8](try Self.encoder.encode(value)) }
+
+    func decode<T: Decodable>(_ type: T.Type, _ m: DataMessage) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(m.body)) } catch {
+            throw ServiceError.badBody(kind: m.kind, detail: "\(error)")
+        }
+    }
+
+    /// A message addressed to this node.
+    func apply(_ m: DataMessage, now: Timestamp) throws {
+        guard let kind = AppMessageKind(rawValue: m.kind) else { return }
+        switch kind {
+        case .ticketAssign:
+            let body = try decode(AssignBody.self, m)
+            try repository.replace(body.ticket)
+            context.log.info("ticket-assigned", ["ticket": body.ticket.id, "from": m.origin, "role": body.role,
+                                                 "status": body.ticket.status.rawValue])
+        case .ticketEvent:
+            let body = try decode(EventBody.self, m)
+            try applyRemote(body.event, origin: m.origin, message: m, now: now)
+        case .ticketSync:
+            let body = try decode(SyncBody.self, m)
+            try repository.replace(body.ticket)
+            context.log.warn("ticket-synced", ["ticket": body.ticket.id, "reason": body.reason])
+        case .notice:
+            let body = try decode(NoticeBody.self, m)
+            context.log.warn("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text])
+            try repository.addNotice(at: now, from: m.origin, ticket: body.ticket, text: body.text)
+        }
+    }
+
+    /// A message passing through this node (a county station relaying between the city and its units): the
+    /// station keeps its copy of the tickets of its county current.
+    func observe(_ m: DataMessage, now: Timestamp) throws {
+        guard let kind = AppMessageKind(rawValue: m.kind) else { return }
+        try savepoint("observe") {
+            switch kind {
+            case .ticketAssign:
+                let body = try decode(AssignBody.self, m)
+                try repository.replace(body.ticket)
+            case .ticketSync:
+                let body = try decode(SyncBody.self, m)
+                try repository.replace(body.ticket)
+            case .ticketEvent:
+                let body = try decode(EventBody.self, m)
+                guard let ticket = try repository.load(body.event.ticket),
+                      !ticket.events.contains(where: { $0.id == body.event.id }) else { return }
+                let updated = try Lifecycle.apply(body.event, to: ticket)
+                try repository.save(updated, newEvents: [body.event])
+            case .notice:
+                return
+            }
+        }
+    }
+
+    /// An event that happened at another node. The city is the system of record: what it refuses is answered
+    /// with a notice and its own copy of the ticket, so the sender's copy converges.
+    private func applyRemote(_ event: TicketEvent, origin: String, message: DataMessage, now: Timestamp) throws {
+        guard let ticket = try repository.load(event.ticket) else {
+            if context.role == .city {
+                try sendNotice(to: origin, about: message, text: "no ticket \(event.ticket) at the city", now: now)
+            }
+            context.log.warn("event-for-unknown-ticket", ["ticket": event.ticket, "event": event.id])
+            return
+        }
+        if ticket.events.contains(where: { $0.id == event.id }) { return }
+        let updated: Ticket
+        do { updated = try Lifecycle.apply(event, to: ticket) } catch {
+            context.log.warn("event-refused", ["ticket": event.ticket, "event": event.type.rawValue, "from": origin,
+                                               "rule": "\(error)"])
+            if context.role == .city {
+                try sendNotice(to: origin, about: message, text: "\(error)", now: now)
+                try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: origin),
+                                                                reason: "\(error)")), to: origin, now: now)
+            }
+            return
+        }
+        try repository.save(updated, newEvents: [event])
+        context.log.info("event", ["ticket": event.ticket, "type": event.type.rawValue, "node": event.node])
+        if context.role == .city { try relay(event, ticket: updated, origin: origin, now: now) }
+    }
+
+    /// At the city, an event from below that another node must also see (an assisting unit's result goes to the
+    /// lead unit, RULES.md §2 "assistants report to the lead").
+    private func relay(_ event: TicketEvent, ticket: Ticket, origin: String, now: Timestamp) throws {
+        if event.type == .assistReported, let lead = ticket.lead, lead != origin, lead != context.nodeId {
+            try send(.ticketEvent, body: try encode(EventBody(event: event)), to: lead, now: now)
+        }
+    }
+
+    /// Sends an event that happened here to every node that must know it.
+    func distribute(_ event: TicketEvent, ticket: Ticket, previous: Ticket?, now: Timestamp) throws {
+        var targets: [(String, AppMessageKind, String)] = []
+        switch context.role {
+        case .city:
+            switch event.type {
+            case .dispatched:
+                if ticket.holder != context.nodeId { targets.append((ticket.holder, .ticketAssign, "lead")) }
+                for unit in ticket.assisting where unit != ticket.holder { targets.append((unit, .ticketAssign, "assist")) }
+            default:
+                // Decisions travel to whoever holds the ticket, and to the previous holder when the decision
+                // took it away (an approved return).
+                for node in Set([ticket.holder, previous?.holder].compactMap { $0 }) where node != context.nodeId {
+                    targets.append((node, .ticketEvent, ""))
+                }
+            }
+        case .county, .unit:
+            if event.type == .forwarded, ticket.holder != context.nodeId {
+                targets.append((ticket.holder, .ticketAssign, "lead"))
+            }
+            if let city = context.topology.city?.id { targets.append((city, .ticketEvent, "")) }
+        }
+        for (dest, kind, role) in targets {
+            switch kind {
+            case .ticketAssign:
+                let view = Privacy.view(of: ticket, for: dest)
+                try send(.ticketAssign, body: try encode(AssignBody(ticket: view, role: role)), to: dest, now: now)
+            default:
+                try send(.ticketEvent, body: try encode(EventBody(event: event)), to: dest, now: now)
+            }
+        }
+    }
+
+    func sendNotice(to dest: String, about m: DataMessage, text: String, now: Timestamp) throws {
+        let ticket: String? = (try? decode(EventBody.self, m))?.event.ticket
+        try send(.notice, body: try encode(NoticeBody(ticket: ticket, refusedMessage: m.id, text: text)), to: dest, now: now)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import HotlineWire
+
+/// The node's business half: operator commands become lifecycle events, events become messages to the nodes
+/// that must know, and messages from neighbours are routed on or applied. Runs only on the work loop thread,
+/// inside the loop's transaction; every message it enqueues is therefore atomic with the change that caused it.
+final class TicketService {
+    let context: NodeContext
+    let repository: TicketRepository
+    /// Links whose outbox received rows in this round: the loop offers them after the commit.
+    var outboxTouched: Set<String> = []
+    /// The last storage error, while the database keeps failing (shown by `status`).
+    var storageFailure: String?
+    private var commands: [String: CommandHandler] = [:]
+
+    init(context: NodeContext) {
+        self.context = context
+        self.repository = TicketRepository(db: context.db)
+        for handler in OperatorCommands.handlers(for: context.role) { commands[handler.spec.name] = handler }
+    }
+
+    var rules: Rules { Rules(profile: context.profile, deadlines: context.deadlines) }
+    var actor: Actor { Actor(node: context.nodeId, role: context.role.coreRole) }
+
+    // MARK: - Operators
+
+    /// Runs one operator command in its own savepoint: a refused command changes nothing, the round goes on.
+    func execute(_ request: AdminRequest, now: Timestamp, links: [LinkStatus]) -> AdminResponse {
+        guard let name = request.argv.first, let handler = commands[name] else {
+            let known = commands.keys.sorted().joined(separator: ", ")
+            return .failure("unknown command \(request.argv.first ?? "(none)"); this node knows: \(known)", exitCode: 2)
+        }
+        let arguments: ParsedArguments
+        do { arguments = try ArgumentParser.parse(Array(request.argv.dropFirst()), spec: handler.spec) } catch {
+            return .failure("\(error)\nsee: hotline-\(context.role.rawValue) \(name) --help", exitCode: 2)
+        }
+        let savepoint = "cmd"
+        do {
+            try context.db.execute(sql: "SAVEPOINT \(savepoint)")
+            let env = CommandEnvironment(service: self, now: now, user: request.user, links: links)
+            let output = try handler.run(arguments, env)
+            try context.db.execute(sql: "RELEASE \(savepoint)")
+            context.log.info("command", ["cmd": name, "user": request.user])
+            return output
+        } catch {
+            try? context.db.execute(sql: "ROLLBACK TO \(savepoint)")
+            try? context.db.execute(sql: "RELEASE \(savepoint)")
+            context.log.warn("command-refused", ["cmd": name, "user": request.user, "error": "\(error)"])
+            return .failure("\(error)")
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    /// Decides a command for a ticket, applies and stores the events, and sends them where they must go.
+    @discardableResult
+    func perform(_ command: Command, on ticket: Ticket?, now: Timestamp) throws -> (Ticket, [TicketEvent]) {
+        let events = try Lifecycle.decide(command, ticket: ticket, actor: actor, now: now, rules: rules,
+                                           makeId: { UUID().uuidString.lowercased() })
+        var current = ticket
+        for event in events { current = try Lifecycle.apply(event, to: current) }
+        guard let updated = current else { throw ServiceError.noTicket }
+        try repository.save(updated, newEvents: events)
+        for event in events { try distribute(event, ticket: updated, previous: ticket, now: now) }
+        return (updated, events)
+    }
+
+    func ticket(_ id: String) throws -> Ticket {
+        guard let t = try repository.load(id) else { throw ServiceError.unknownTicket(id) }
+        return t
+    }
+
+    // MARK: - Messages
+
+    /// Enqueues an application message for `dest`, to the neighbour that is the next hop towards it.
+    func send(_ kind: AppMessageKind, body: [UInt8], to dest: String, now: Timestamp,
+              id: String = UUID().uuidString, origin: String? = nil) throws {
+        guard let hop = context.topology.nextHop(from: context.nodeId, to: dest) else {
+            throw ServiceError.noRoute(dest)
+        }
+        let message = OutboxMessage(id: id, origin: origin ?? context.nodeId, dest: dest, kind: kind.rawValue,
+                                    at: now.millis, body: body)
+        _ = try context.links.enqueue(link: hop, message: message)
+        outboxTouched.insert(hop)
+    }
+
+    /// A data message from a neighbour, inside the loop's transaction. Routed on when it is for another node (and
+    /// observed on the way when it concerns a ticket this node keeps), applied when it is for this node.
+    func handleIncoming(_ m: DataMessage, from peer: String, now: Timestamp) throws {
+        if let refusal = authorize(m, from: peer) {
+            context.log.warn("message-refused", ["from": peer, "origin": m.origin, "kind": m.kind, "id": m.id,
+                                                 "rule": refusal])
+            if m.origin != context.nodeId, context.topology.node(m.origin) != nil {
+                try sendNotice(to: m.origin, about: m, text: refusal, now: now)
+            }
+            return
+        }
+        if m.dest != context.nodeId {
+            guard let hop = context.topology.nextHop(from: context.nodeId, to: m.dest) else {
+                context.log.warn("message-unroutable", ["dest": m.dest, "id": m.id])
+                return
+            }
+            let forward = OutboxMessage(id: m.id, origin: m.origin, dest: m.dest, kind: m.kind, at: m.at ?? now.millis,
+                                        body: m.body)
+            _ = try context.links.enqueue(link: hop, message: forward)
+            outboxTouched.insert(hop)
+            try observe(m, now: now)
+            return
+        }
+        try savepoint("msg") { try apply(m, now: now) }
+    }
+
+    /// A message's origin must be the neighbour it came from or a node below it; from the parent, anything above
+    /// or beside us (the city relays). Returns the rule broken, or nil.
+    private func authorize(_ m: DataMessage, from peer: String) -> String? {
+        let topology = context.topology
+        guard topology.node(m.origin) != nil else { return "origin \(m.origin) is not in the topology" }
+        guard topology.node(m.dest) != nil else { return "destination \(m.dest) is not in the topology" }
+        if peer == context.parentNode?.id {
+            if topology.isInSubtree(m.origin, of: context.nodeId) {
+                return "a message from the parent cannot originate at \(m.origin), below this node"
+            }
+        } else if !topology.isInSubtree(m.origin, of: peer) {
+            return "\(peer) may only relay messages from itself or nodes below it, not from \(m.origin)"
+        }
+        return nil
+    }
+
+    func savepoint(_ name: String, _ body: () throws -> Void) throws {
+        try context.db.execute(sql: "SAVEPOINT \(name)")
+        do {
+            try body()
+            try context.db.execute(sql: "RELEASE \(name)")
+        } catch let error as StoreError {
+            // Storage errors abort the whole round: nothing is acknowledged, the peer resends.
+            try? context.db.execute(sql: "ROLLBACK TO \(name)")
+            try? context.db.execute(sql: "RELEASE \(name)")
+            throw error
+        } catch {
+            try? context.db.execute(sql: "ROLLBACK TO \(name)")
+            try? context.db.execute(sql: "RELEASE \(name)")
+            context.log.warn("message-not-applied", ["error": "\(error)"])
+        }
+    }
+
+    func runTimers(now: Timestamp) throws {}
+}
+
+enum ServiceError: Error, CustomStringConvertible {
+    case noTicket
+    case unknownTicket(String)
+    case noRoute(String)
+    case badBody(kind: String, detail: String)
+    case usage(String)
+
+    var description: String {
+        switch self {
+        case .noTicket: return "the command produced no ticket"
+        case .unknownTicket(let id): return "no ticket \(id) at this node; check the id with `list`"
+        case .noRoute(let dest): return "no route to \(dest) in the topology"
+        case .badBody(let kind, let detail): return "a \(kind) message has an invalid body: \(detail)"
+        case .usage(let text): return text
+        }
+    }
+}
