@@ -6,7 +6,13 @@ import HotlineNet
 /// other command is sent to the running daemon over DIR/admin.sock and its answer printed.
 public enum HotlineTool {
     public static func main(role: NodeKind) -> Never {
-        let argv = Array(CommandLine.arguments.dropFirst())
+        var argv = Array(CommandLine.arguments.dropFirst())
+        // `--data DIR` and `--json` may also come before the command: `hotline-city --data DIR list`.
+        var leading: [String] = []
+        while let first = argv.first, first == "--data" || first.hasPrefix("--data=") || first == "--json" {
+            leading.append(argv.removeFirst())
+            if first == "--data", !argv.isEmpty { leading.append(argv.removeFirst()) }
+        }
         let tool = "hotline-\(role.rawValue)"
         let commands = OperatorCommands.handlers(for: role).map(\.spec)
         guard let name = argv.first, !["-h", "--help", "help"].contains(name) else {
@@ -21,7 +27,7 @@ public enum HotlineTool {
             print("\(tool) \(HotlineVersion.string) (link protocol 1)")
             exit(0)
         }
-        let rest = Array(argv.dropFirst())
+        let rest = Array(argv.dropFirst()) + leading
         let all = commands + [InitCommand.spec, ServeCommand.spec]
         guard let spec = all.first(where: { $0.name == name }) else {
             let hint = ArgumentParser.suggest(name, among: all.map(\.name)).map { " Did you mean \($0)?" } ?? ""
