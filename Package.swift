@@ -40,6 +40,8 @@ let package = Package(
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore"]),
         .testTarget(name: "HotlineNetTests", dependencies: ["HotlineNet"]),
         .testTarget(name: "HotlineNodeTests", dependencies: ["HotlineNode"]),
+        // Start the real executables on loopback and drive them with operator commands.
+        .testTarget(name: "HotlineProcessTests", dependencies: ["hotline-city", "hotline-county", "hotline-unit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,6 +24,13 @@ public enum Privacy {
         return t
     }
 
+    /// One event as the recipient may see it (the same rule as `view`, for events sent on their own).
+    public static func event(_ event: TicketEvent, of ticket: Ticket, for recipient: String) -> TicketEvent {
+        var bare = ticket
+        bare.events = []
+        return scrub(event, like: view(of: bare, for: recipient))
+    }
+
     /// Erases the personal fields of a closed ticket at a county or unit after the retention period.
     public static func erased(_ ticket: Ticket) -> Ticket {
         var t = ticket

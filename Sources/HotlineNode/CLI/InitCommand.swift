@@ -23,6 +23,9 @@ enum InitCommand {
             OptionSpec(name: "--admin-group", kind: .value, help: "group allowed to use the admin socket (mode 0660)"),
             OptionSpec(name: "--retention-days", kind: .value, help: "days a closed ticket's personal fields are kept at counties and units (default 180)"),
             OptionSpec(name: "--calendar-dir", kind: .value, help: "extra working-day calendar files (<year>.json)"),
+            OptionSpec(name: "--heartbeat-seconds", kind: .value, help: "heartbeat on an idle link every N s (default 5)"),
+            OptionSpec(name: "--dead-after-seconds", kind: .value, help: "close a link silent for N s (default 15)"),
+            OptionSpec(name: "--redial-cap-seconds", kind: .value, help: "longest wait between dials of the parent (default 30)"),
             OptionSpec(name: "--force", kind: .flag, help: "rewrite the configuration of an existing data directory (the database is kept)"),
         ],
         examples: [
@@ -83,6 +86,10 @@ enum InitCommand {
         config.insecure = insecure
         config.adminGroup = args.value("--admin-group")
         if let days = try args.int("--retention-days") { config.retentionDays = days }
+        if let n = try args.int("--heartbeat-seconds") { config.heartbeatSeconds = n }
+        if let n = try args.int("--dead-after-seconds") { config.deadAfterSeconds = n }
+        if let n = try args.int("--redial-cap-seconds") { config.redialCapSeconds = n }
+        try config.validate()
         config.tlsCA = dir.appendingPathComponent("tls/ca.crt").path
         config.tlsCert = dir.appendingPathComponent("tls/node.crt").path
         config.tlsKey = dir.appendingPathComponent("tls/node.key").path

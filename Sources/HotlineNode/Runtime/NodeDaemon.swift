@@ -46,7 +46,8 @@ public final class NodeDaemon: @unchecked Sendable {
             log.info("listening", ["addr": "\(endpoint.host):\(l.boundPort)", "tls": tls == nil ? "off" : "on"])
         }
         if let parent = context.parentNode, let endpoint = parent.listen {
-            let d = ParentDialer(parent: parent.id, endpoint: endpoint, log: log, tls: { [weak self] in self?.currentTLS() },
+            let d = ParentDialer(parent: parent.id, endpoint: endpoint, log: log,
+                                 capSeconds: context.config.redialCapSeconds, tls: { [weak self] in self?.currentTLS() },
                                  post: post)
             dialer = d
             d.start()

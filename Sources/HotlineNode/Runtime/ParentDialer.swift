@@ -13,11 +13,12 @@ final class ParentDialer: @unchecked Sendable {
     private let log: Log
     private let tls: @Sendable () -> TLSContext?
     private let post: @Sendable (NodeInput) -> Void
-    private let backoff = Backoff()
+    private let backoff: Backoff
     private let wake = DispatchSemaphore(value: 0)
 
-    init(parent: String, endpoint: Endpoint, log: Log, tls: @escaping @Sendable () -> TLSContext?,
+    init(parent: String, endpoint: Endpoint, log: Log, capSeconds: Int, tls: @escaping @Sendable () -> TLSContext?,
          post: @escaping @Sendable (NodeInput) -> Void) {
+        self.backoff = Backoff(capMilliseconds: Int64(capSeconds) * 1000)
         self.parent = parent
         self.endpoint = endpoint
         self.log = log

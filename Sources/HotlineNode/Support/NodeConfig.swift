@@ -21,10 +21,45 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var synchronous: String = "full"
     public var maxFrameBytes: Int = 4 << 20
     public var window: Int = 256
+    /// The longest wait between two dials of the parent (exponential backoff with jitter up to this).
+    public var redialCapSeconds: Int = 30
 
     public init(nodeId: String, role: NodeKind) {
         self.nodeId = nodeId
         self.role = role
+    }
+
+    /// Fields missing from an older node.json take their defaults, so an upgrade needs no config edit.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(nodeId: try c.decode(String.self, forKey: .nodeId), role: try c.decode(NodeKind.self, forKey: .role))
+        clock = try c.decodeIfPresent(String.self, forKey: .clock) ?? clock
+        insecure = try c.decodeIfPresent(Bool.self, forKey: .insecure) ?? insecure
+        tlsCA = try c.decodeIfPresent(String.self, forKey: .tlsCA) ?? tlsCA
+        tlsCert = try c.decodeIfPresent(String.self, forKey: .tlsCert) ?? tlsCert
+        tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey) ?? tlsKey
+        adminGroup = try c.decodeIfPresent(String.self, forKey: .adminGroup)
+        retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays) ?? retentionDays
+        heartbeatSeconds = try c.decodeIfPresent(Int.self, forKey: .heartbeatSeconds) ?? heartbeatSeconds
+        deadAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .deadAfterSeconds) ?? deadAfterSeconds
+        synchronous = try c.decodeIfPresent(String.self, forKey: .synchronous) ?? synchronous
+        maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes) ?? maxFrameBytes
+        window = try c.decodeIfPresent(Int.self, forKey: .window) ?? window
+        redialCapSeconds = try c.decodeIfPresent(Int.self, forKey: .redialCapSeconds) ?? redialCapSeconds
+        try validate()
+    }
+
+    /// Refuses values that would make the node misbehave, naming the field.
+    func validate() throws {
+        func bad(_ field: String, _ why: String) -> ConfigError { .invalid("node.json", "\(field): \(why)") }
+        guard ["system", "manual"].contains(clock) else { throw bad("clock", "use \"system\" or \"manual\"") }
+        guard ["full", "normal"].contains(synchronous) else { throw bad("synchronous", "use \"full\" or \"normal\"") }
+        guard heartbeatSeconds >= 1 else { throw bad("heartbeatSeconds", "at least 1") }
+        guard deadAfterSeconds > heartbeatSeconds else { throw bad("deadAfterSeconds", "must exceed heartbeatSeconds") }
+        guard maxFrameBytes >= 64 * 1024 else { throw bad("maxFrameBytes", "at least 65536") }
+        guard (1...100_000).contains(window) else { throw bad("window", "between 1 and 100000") }
+        guard redialCapSeconds >= 1 else { throw bad("redialCapSeconds", "at least 1") }
+        guard retentionDays >= 0 else { throw bad("retentionDays", "0 or more") }
     }
 
     public static func load(dir: URL) throws -> NodeConfig {

@@ -118,7 +118,7 @@ extension TicketService {
     /// lead unit, RULES.md §2 "assistants report to the lead").
     private func relay(_ event: TicketEvent, ticket: Ticket, origin: String, now: Timestamp) throws {
         if event.type == .assistReported, let lead = ticket.lead, lead != origin, lead != context.nodeId {
-            try send(.ticketEvent, body: try encode(EventBody(event: event)), to: lead, now: now)
+            try send(.ticketEvent, body: try encode(EventBody(event: Privacy.event(event, of: ticket, for: lead))), to: lead, now: now)
         }
     }
 
@@ -132,11 +132,13 @@ extension TicketService {
                 if ticket.holder != context.nodeId { targets.append((ticket.holder, .ticketAssign, "lead")) }
                 for unit in ticket.assisting where unit != ticket.holder { targets.append((unit, .ticketAssign, "assist")) }
             default:
-                // Decisions travel to whoever holds the ticket, and to the previous holder when the decision
-                // took it away (an approved return).
-                for node in Set([ticket.holder, previous?.holder].compactMap { $0 }) where node != context.nodeId {
-                    targets.append((node, .ticketEvent, ""))
-                }
+                // Every later event of the centre (decisions, review, callback, closure, supervision) travels to
+                // the units working on the ticket, and to the previous holder when the event took it away
+                // (an approved return).
+                var involved = Set(ticket.assisting)
+                for node in [ticket.lead, ticket.holder, previous?.holder, previous?.lead] { if let node { involved.insert(node) } }
+                involved.remove(context.nodeId)
+                for node in involved.sorted() { targets.append((node, .ticketEvent, "")) }
             }
         case .county, .unit:
             if event.type == .forwarded, ticket.holder != context.nodeId {
@@ -150,7 +152,8 @@ extension TicketService {
                 let view = Privacy.view(of: ticket, for: dest)
                 try send(.ticketAssign, body: try encode(AssignBody(ticket: view, role: role)), to: dest, now: now)
             default:
-                try send(.ticketEvent, body: try encode(EventBody(event: event)), to: dest, now: now)
+                let view = Privacy.event(event, of: ticket, for: dest)
+                try send(.ticketEvent, body: try encode(EventBody(event: view)), to: dest, now: now)
             }
         }
     }

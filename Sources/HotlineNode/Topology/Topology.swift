@@ -81,8 +81,9 @@ public struct Topology: Sendable {
     public var allAddressesAreLoopback: Bool { nodes.allSatisfy { $0.listen?.isLoopback ?? true } }
 
     /// Where a ticket goes when the operator does not say (`dispatch` without `--to`): the unit whose topics include
-    /// the topic and whose areas cover the area most specifically; else the county station covering the district
-    /// (it re-dispatches inside the county); else a city-level unit for the topic. Ties go to the smallest id.
+    /// the topic and whose areas cover the area most specifically (a street or district unit before a city-wide
+    /// one such as the water utility); else the county station covering the district (it re-dispatches inside the
+    /// county). Ties go to the smallest id.
     public func route(area: String, topic: String) throws(TopologyError) -> RouteDecision {
         let units = nodes.filter { $0.kind == .unit && $0.topics.contains(topic) }
             .compactMap { n in n.specificity(for: area).map { (n, $0) } }
@@ -90,12 +91,12 @@ public struct Topology: Sendable {
         if let (best, s) = units.first, s > 0 {
             return RouteDecision(nodeId: best.id, reason: "\(best.name) handles \(topic) in \(area)")
         }
+        if let (best, _) = units.first {
+            return RouteDecision(nodeId: best.id, reason: "\(best.name) handles \(topic) city-wide")
+        }
         let district = String(area.split(separator: "/").first ?? Substring(area))
         if let county = nodes.filter({ $0.kind == .county && $0.covers(area: district) }).min(by: { $0.id < $1.id }) {
             return RouteDecision(nodeId: county.id, reason: "\(county.name) covers \(district)")
-        }
-        if let (best, _) = units.first {
-            return RouteDecision(nodeId: best.id, reason: "\(best.name) handles \(topic) city-wide")
         }
         let candidates = nodes.filter { $0.kind != .city }.map(\.id).prefix(12).joined(separator: ", ")
         throw .noRoute(area: area, topic: topic, candidates: candidates)
