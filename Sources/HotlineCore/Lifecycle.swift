@@ -2,6 +2,9 @@
 /// profile and returns the events, with every deadline and verdict computed and frozen into them; `apply` folds an
 /// event into the ticket without calendar or profile. Pure: time and ids are arguments.
 public enum Lifecycle {
+    /// The five kinds every hotline takes (咨询, 求助, 建议, 投诉, 举报), whatever a profile adds to them.
+    public static let commonKinds = ["consult", "help", "suggest", "complain", "report"]
+
     public static func decide(_ command: Command, ticket: Ticket?, actor: Actor, now: Timestamp, rules: Rules,
                               makeId: () -> String) throws(LifecycleError) -> [TicketEvent] {
         let decider = Decider(ticket: ticket, actor: actor, now: now, rules: rules)
@@ -181,8 +184,9 @@ struct Decider {
         guard TicketID.parse(intake.id)?.prefix == profile.prefix else {
             throw .invalidInput("ticket id '\(intake.id)' must be \(profile.prefix)-YYYYMMDD-NNNNNN (TicketID.make)")
         }
-        guard profile.kind(intake.kind) != nil else {
-            throw .invalidInput("unknown kind '\(intake.kind)'; \(profile.id) knows: \(profile.kinds.map(\.code).joined(separator: ", "))")
+        guard profile.kind(intake.kind) != nil || Lifecycle.commonKinds.contains(intake.kind) else {
+            let known = Lifecycle.commonKinds + profile.kinds.map(\.code).filter { !Lifecycle.commonKinds.contains($0) }
+            throw .invalidInput("unknown kind '\(intake.kind)'; \(profile.id) knows: \(known.joined(separator: ", "))")
         }
         var e = TicketEvent(id: "", ticket: intake.id, type: .received, at: now, node: actor.node, role: actor.role)
         e.profile = profile.id

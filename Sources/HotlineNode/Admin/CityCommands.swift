@@ -218,11 +218,35 @@ enum CityCommands {
                         json: ["now": now.iso8601, "millis": now.millis, "mode": clock.mode.rawValue])
     }
 
+    /// Concrete flags for the help examples of the lifecycle commands (what an operator would type).
+    static let examples: [String: String] = [
+        "answer": "--text '已告知办理地点和所需材料'",
+        "reject": "--ground in-litigation --basis '条例第二十三条：已进入诉讼程序'",
+        "refer": "--to 110 --note '正在发生的治安事件'",
+        "material": "--request '请补充现场照片'",
+        "decide": "--return refuse --reason '经核实属于本街道职责'",
+        "review": "--send-back '未说明整改期限'",
+        "callback": "--satisfaction basically --resolved yes --stars 4",
+        "supervise": "--reason '超期未办结' --form written",
+        "escalate": "--to 市政府 --reason '多次督办未果'",
+        "close": "--note '回访满意'",
+        "terminate": "--reason '诉求人三次联系不上' --evidence '通话记录'",
+        "suspend": "--reason '需列入明年改造计划'",
+        "reopen": "--reason '问题再次出现'",
+        "return": "--reason '不属于本街道职责' --basis '街道职责清单'",
+        "extend": "--days 5 --reason '需协调物业公司' --leader 王主任",
+        "progress": "--text '已到现场查看，正在协调'",
+        "reply": "--text '已责令施工方停止夜间施工' --contacted",
+        "assist": "--text '已排查燃气管线，无泄漏'",
+        "recuse": "--reason '承办人与诉求人有利害关系'",
+        "dispute": "--reason '诉求人要求超出法定标准'",
+    ]
+
     /// A command that turns flags into one lifecycle command on the ticket named by the first positional.
     static func lifecycle(_ name: String, _ summary: String, _ usage: String, _ options: [OptionSpec],
                           tool: String = "hotline-city",
                           _ make: @escaping @Sendable (ParsedArguments, CommandEnvironment) throws -> Command) -> CommandHandler {
-        let example = "\(tool) " + usage.replacingOccurrences(of: "ID", with: "JN-20260302-000001 --data DIR")
+        let example = "\(tool) \(name) JN-20260302-000001 --data DIR" + (examples[name].map { " " + $0 } ?? "")
         return CommandHandler(spec: CommandSpec(name: name, summary: summary, usage: usage,
                                                 options: options + [.flag("--json", "print JSON")],
                                                 examples: [example])) { args, env in

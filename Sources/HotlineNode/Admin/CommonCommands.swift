@@ -45,14 +45,27 @@ enum CommonCommands {
             options: [.flag("--json", "print JSON")], examples: ["\(tool) inbox --data DIR"]
         )) { _, env in
             let me = env.context.nodeId
-            let tickets = try env.service.repository.list(status: nil, holder: nil, overdueAt: nil, limit: 100_000)
-                .filter { t in
-                    (t.holder == me && [.dispatched, .signed, .suspended].contains(t.status))
-                        || (t.assisting.contains(me) && [.dispatched, .signed].contains(t.status)
-                            && !t.events.contains { $0.type == .assistReported && $0.node == me })
+            let repo = env.service.repository
+            var rows: [(Ticket, String)] = []
+            for t in try repo.list(status: nil, holder: nil, overdueAt: nil, limit: 0) where !t.status.isFinished {
+                if env.context.role == .city {
+                    // The centre acts on new, returned and replied tickets, and on every pending request.
+                    let waiting: Set<TicketStatus> = [.received, .waitingMaterial, .returned, .replied, .reviewed]
+                    if waiting.contains(t.status) || t.pending != nil { rows.append((t, t.pending.map { "decide-\($0.rawValue)" } ?? t.status.rawValue)) }
+                } else if t.holder == me && [.dispatched, .signed, .suspended].contains(t.status) {
+                    rows.append((t, "lead"))
+                } else if t.assisting.contains(me), [.dispatched, .signed].contains(t.status),
+                          !(try repo.events(of: t.id)).contains(where: { $0.type == .assistReported && $0.node == me }) {
+                    rows.append((t, "assist"))
                 }
+            }
+            let tickets = rows.map(\.0)
             return .success(text: TicketPresenter.table(tickets, now: env.now, topology: env.context.topology),
-                            json: tickets.map { TicketPresenter.summary($0, now: env.now) })
+                            json: rows.map { t, role -> [String: Any] in
+                                var o = TicketPresenter.summary(t, now: env.now)
+                                o["inboxRole"] = role
+                                return o
+                            })
         }
     }
 

@@ -22,7 +22,8 @@ struct CommandSpec: Sendable {
     var examples: [String]
 
     func help(tool: String) -> String {
-        var lines = ["\(tool) \(name) — \(summary)", "", "usage: \(tool) \(usage.hasPrefix(name) ? usage : "\(name) \(usage)") --data DIR", ""]
+        let body = usage.hasPrefix(name) ? usage : "\(name) \(usage)"
+        var lines = ["\(tool) \(name) — \(summary)", "", "usage: \(tool) \(body)\(body.contains("--data") ? "" : " --data DIR")", ""]
         if !options.isEmpty {
             let width = (options.map { $0.name.count + ($0.kind == .flag ? 0 : 6) }.max() ?? 0) + 2
             lines.append("options:")
@@ -35,7 +36,7 @@ struct CommandSpec: Sendable {
         }
         if !examples.isEmpty {
             lines.append("examples:")
-            lines += examples.map { "  \($0)" }
+            lines += examples.map { "  " + $0.replacingOccurrences(of: "{tool}", with: tool) }
         }
         return lines.joined(separator: "\n")
     }

@@ -29,8 +29,8 @@ enum InitCommand {
             OptionSpec(name: "--force", kind: .flag, help: "rewrite the configuration of an existing data directory (the database is kept)"),
         ],
         examples: [
-            "hotline-city init --topology deploy/topology.example.json --id jn-city --data /var/lib/hotline/jn-city --tls-dir pki/jn-city",
-            "hotline-unit init --topology topology.json --id jn-water --data ./jn-water --insecure --clock manual",
+            "{tool} init --topology /etc/hotline/topology.json --id NODE --data /var/lib/hotline/NODE --tls-dir /etc/hotline/pki/NODE",
+            "{tool} init --topology topology.json --id NODE --data ./NODE --insecure --clock manual --clock-start 2026-03-02T08:30:00+08:00",
         ])
 
     static func run(role: NodeKind, _ args: ParsedArguments) throws -> String {

@@ -5,7 +5,7 @@ import Foundation
 enum ServeCommand {
     static let spec = CommandSpec(
         name: "serve", summary: "run the node · 运行节点", usage: "serve --data DIR",
-        options: [], examples: ["hotline-city serve --data /var/lib/hotline/jn-city"])
+        options: [], examples: ["{tool} serve --data /var/lib/hotline/NODE"])
 
     static func run(role: NodeKind, _ args: ParsedArguments) -> Never {
         guard let data = args.value("--data") else { HotlineTool.fail("serve needs --data DIR", code: 2) }
