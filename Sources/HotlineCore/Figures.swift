@@ -32,7 +32,7 @@ public struct FigureRow: Sendable, Equatable, Codable {
 
     public init(group: String) { self.group = group }
 
-    /// 响应率 = signed events with onTime == true / dispatched events.
+    /// 响应率 = signed events with onTime == true / dispatched (and forwarded) events.
     public var responseRate: Double? { ratio(signedOnTime, dispatched) }
     /// 按时办结率 = replied events with onTime == true / replied events.
     public var onTimeCompletionRate: Double? { ratio(repliedOnTime, replied) }
@@ -88,7 +88,8 @@ public enum Figures {
 
     static func count(_ e: TicketEvent, into row: inout FigureRow, wasDispatched: Bool) {
         switch e.type {
-        case .dispatched: row.dispatched += 1
+        // A county station's forward is a dispatch to the unit it names: the unit's response is measured from it.
+        case .dispatched, .forwarded: row.dispatched += 1
         case .signed:
             row.signed += 1
             if e.onTime == true { row.signedOnTime += 1 }

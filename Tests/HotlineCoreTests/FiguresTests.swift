@@ -83,3 +83,17 @@ let march31 = LocalDate(year: 2026, month: 3, day: 31) ?? LocalDate(dayNumber: 0
     let row = try #require(Figures.compute(tickets: [h.t], from: march1, to: march31, by: .all).first)
     #expect(row.starRatings == 1 && row.starAverage == 4.0)
 }
+
+@Test func countyForwardCountsAsADispatchToTheUnitItNames() throws {
+    var h = try Harness("jinan-2018")
+    try h.run(.receive(h.intake(topic: "roads")), at: at("2026-03-02T09:00"))
+    try h.run(.dispatch(lead: "east", assisting: [], tier: nil), at: at("2026-03-02T09:30"))
+    try h.run(.forward(to: "roads"), by: eastCounty, at: at("2026-03-02T10:00"))
+    try h.run(.sign, by: roadsUnit, at: at("2026-03-02T11:00"))
+    let rows = Figures.compute(tickets: [h.t], from: march1, to: march31, by: .unit)
+    let roads = try #require(rows.first { $0.group == "roads" })
+    let east = try #require(rows.first { $0.group == "east" })
+    // The unit's response rate is measured from the forward it received, never above 100 %.
+    #expect(roads.dispatched == 1 && roads.signedOnTime == 1 && roads.responseRate == 1.0)
+    #expect(east.dispatched == 1 && east.signed == 0)
+}

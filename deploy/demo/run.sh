@@ -284,7 +284,7 @@ done
 quiesce
 
 echo "==> a week later: what was never signed or replied is overdue"
-city clock --advance 5d >/dev/null
+city clock --advance 7d >/dev/null
 quiesce
 
 echo
