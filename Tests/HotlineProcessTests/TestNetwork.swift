@@ -19,7 +19,10 @@ final class TestNetwork {
     let base: Int
     var processes: [String: Process] = [:]
 
-    init(name: String, profile: String = "jinan-2018", start: Bool = true) throws {
+    let insecure: Bool
+
+    init(name: String, profile: String = "jinan-2018", start: Bool = true, insecure: Bool = false) throws {
+        self.insecure = insecure
         harness = try ProcessHarness(name: name)
         base = ProcessHarness.freePortBase(count: 2)
         let topology = """
@@ -37,6 +40,18 @@ final class TestNetwork {
         let topologyFile = harness.dir.appendingPathComponent("topology.json")
         try Data(topology.utf8).write(to: topologyFile)
         let pki = harness.dir.appendingPathComponent("pki").path
+        if !insecure { try Self.makePKI(topology: topologyFile, into: pki) }
+        for (id, tool) in Self.nodes {
+            try ProcessHarness.expectOK(ProcessHarness.run(tool, [
+                "init", "--topology", topologyFile.path, "--id", id, "--data", harness.dataDir(id),
+                "--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00",
+                "--heartbeat-seconds", "1", "--dead-after-seconds", "4", "--redial-cap-seconds", "1",
+            ] + (insecure ? ["--insecure"] : ["--tls-dir", "\(pki)/\(id)"])), "init \(id)")
+        }
+        if start { for (id, _) in Self.nodes { try self.start(id) } }
+    }
+
+    static func makePKI(topology topologyFile: URL, into pki: String) throws {
         let make = Process()
         make.executableURL = URL(fileURLWithPath: "/bin/bash")
         make.arguments = [ProcessHarness.repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, topologyFile.path, pki]
@@ -45,14 +60,6 @@ final class TestNetwork {
         try make.run()
         make.waitUntilExit()
         guard make.terminationStatus == 0 else { throw HarnessError.commandFailed("make-pki.sh failed") }
-        for (id, tool) in Self.nodes {
-            try ProcessHarness.expectOK(ProcessHarness.run(tool, [
-                "init", "--topology", topologyFile.path, "--id", id, "--data", harness.dataDir(id), "--tls-dir", "\(pki)/\(id)",
-                "--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00",
-                "--heartbeat-seconds", "1", "--dead-after-seconds", "4", "--redial-cap-seconds", "1",
-            ]), "init \(id)")
-        }
-        if start { for (id, _) in Self.nodes { try self.start(id) } }
     }
 
     deinit {

@@ -130,6 +130,7 @@ print("REFER_TO=%s" % p["referralTargets"]["value"][0])
 tiers = [t["code"] for t in p["tiers"]]
 print("TIER=(%s)" % (("--tier " + tiers[-1]) if p["tierRequired"]["value"] and tiers else ""))
 length = (p["extensions"].get("length") or {}).get("value") or {}
+print("SENDBACK=%s" % p["sendBackOnUnsatisfied"]["value"])
 print("EXT_DAYS=%d" % (length.get("workingDays") or length.get("days") or 5))
 PY
 )"
@@ -262,24 +263,35 @@ BACK=()
 k=0
 for id in $(city list --status replied --json | ids_of); do
   k=$((k + 1))
-  city review "$id" --pass >/dev/null
-  case $((k % 11)) in
-    0) city callback "$id" --satisfaction unsatisfied --resolved no --send-back >/dev/null; BACK+=("$id") ;;
-    3|7) city callback "$id" --satisfaction basically --resolved yes >/dev/null ;;
-    *) city callback "$id" --satisfaction satisfied --resolved yes --stars 5 >/dev/null ;;
-  esac
+  if [ $((k % 11)) = 0 ]; then
+    if [ "$SENDBACK" = never ]; then
+      # This regulation sends nothing back after a callback: the centre's review catches the weak reply instead.
+      city review "$id" --send-back "答复未说明整改措施和完成期限" >/dev/null
+    else
+      city review "$id" --pass >/dev/null
+      city callback "$id" --satisfaction unsatisfied --resolved no --send-back >/dev/null
+    fi
+    BACK+=("$id")
+  else
+    city review "$id" --pass >/dev/null
+    case $((k % 11)) in
+      3|7) city callback "$id" --satisfaction basically --resolved yes >/dev/null ;;
+      *) city callback "$id" --satisfaction satisfied --resolved yes --stars 5 >/dev/null ;;
+    esac
+  fi
   progress "callback $k" "$k"
 done
 quiesce
 
-echo "==> ${#BACK[@]} unsatisfied callbacks sent back: the units handle them again"
+echo "==> ${#BACK[@]} tickets sent back: the units handle them again"
 for id in "${BACK[@]}"; do
   holder=$(city show "$id" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["holder"])')
-  node "$holder" reply "$id" --text "重新上门处理，问题已解决" --contacted >/dev/null 2>&1 || true
+  node "$holder" reply "$id" --text "重新上门处理，已明确整改措施，问题已解决" --contacted >/dev/null
 done
 quiesce
 for id in "${BACK[@]}"; do
-  city review "$id" --pass >/dev/null 2>&1 && city callback "$id" --satisfaction basically --resolved yes >/dev/null 2>&1 || true
+  city review "$id" --pass >/dev/null
+  city callback "$id" --satisfaction basically --resolved yes >/dev/null
 done
 quiesce
 
