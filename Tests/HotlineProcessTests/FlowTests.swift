@@ -151,6 +151,45 @@ struct RestartTests {
     }
 }
 
+extension RestartTests {
+    /// Issue 2: a stream of messages crosses two hops while the relaying county and the receiving unit are
+    /// killed (SIGKILL) at random points; every message arrives exactly once and in order.
+    @Test func streamSurvivesRandomKillsOfRelayAndReceiverExactlyOnceInOrder() throws {
+        let net = try TestNetwork(name: "kills")
+        var rng = SystemRandomNumberGenerator()
+        let total = 40
+        let killsAt = Set((0..<4).map { _ in Int.random(in: 5..<total, using: &rng) })
+        var ids: [String] = []
+        for i in 0..<total {
+            let id = try net.intake(text: "噪声扰民第\(i)件")
+            try net.ok("t-city", "dispatch", id, "--to", "u-street")
+            ids.append(id)
+            if killsAt.contains(i) {
+                let victim = i % 2 == 0 ? "t-county" : "u-street"
+                net.stop(victim, kill: true)
+                try net.start(victim)
+            }
+        }
+        for id in ids { try net.waitStatus("u-street", id, "dispatched") }
+        // The unit signs everything; each sign-for reaches the city exactly once.
+        for (i, id) in ids.enumerated() {
+            try net.ok("u-street", "sign", id)
+            if i == total / 2 {
+                net.stop("t-county", kill: true)
+                try net.start("t-county")
+            }
+        }
+        for id in ids {
+            try net.waitStatus("t-city", id, "signed")
+            #expect(net.eventTypes(at: "t-city", of: id) == ["received", "dispatched", "signed"])
+            let atUnit = try net.show("u-street", id)["events"] as? [[String: Any]] ?? []
+            let unitIds = atUnit.compactMap { $0["id"] as? String }
+            #expect(Set(unitIds).count == unitIds.count, "no event applied twice at the unit")
+            #expect(atUnit.compactMap { $0["type"] as? String } == ["received", "dispatched", "signed"])
+        }
+    }
+}
+
 /// What operators get wrong, and what the tools say.
 @Suite("Operator errors", .serialized)
 struct OperatorErrorTests {
