@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineStore
 import HotlineWire
 
 /// Bodies of the application messages (protocols/README.md §8).
@@ -40,20 +41,50 @@ extension TicketService {
         }
     }
 
+    /// Who may send what (protocols/README.md §8.1), beyond the tree check of `authorize`: tickets are assigned
+    /// and synced only by the city or by a county station above the receiver; an event must be recorded by the
+    /// node that sent it, in that node's role (only the city relays other nodes' events). The lifecycle core then
+    /// checks the event itself: role, responsibility for the ticket, status.
+    func checkSender(_ kind: AppMessageKind, _ m: DataMessage, event: TicketEvent? = nil) throws {
+        let topology = context.topology
+        guard let origin = topology.node(m.origin) else { throw ServiceError.refused("origin \(m.origin) is not in the topology") }
+        switch kind {
+        case .ticketAssign, .ticketSync:
+            let ancestors = topology.ancestry(of: m.dest)
+            guard origin.kind == .city || (origin.kind == .county && ancestors.contains(origin.id) && origin.id != m.dest) else {
+                throw ServiceError.refused("only the city or the receiver's county station assigns tickets; \(m.origin) (\(origin.kind.rawValue)) may not send \(kind.rawValue) to \(m.dest)")
+            }
+        case .ticketEvent:
+            guard let event else { return }
+            if origin.kind == .city { return }
+            guard event.node == m.origin else {
+                throw ServiceError.refused("\(m.origin) sent an event recorded by \(event.node): a node reports only its own events")
+            }
+            guard event.role == origin.kind.coreRole else {
+                throw ServiceError.refused("\(m.origin) is a \(origin.kind.rawValue) in the topology but its event claims the role \(event.role.rawValue)")
+            }
+        case .notice:
+            return
+        }
+    }
+
     /// A message addressed to this node.
     func apply(_ m: DataMessage, now: Timestamp) throws {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
         switch kind {
         case .ticketAssign:
             let body = try decode(AssignBody.self, m)
+            try checkSender(kind, m)
             try repository.replace(body.ticket)
             context.log.info("ticket-assigned", ["ticket": body.ticket.id, "from": m.origin, "role": body.role,
                                                  "status": body.ticket.status.rawValue])
         case .ticketEvent:
             let body = try decode(EventBody.self, m)
+            try checkSender(kind, m, event: body.event)
             try applyRemote(body.event, origin: m.origin, message: m, now: now)
         case .ticketSync:
             let body = try decode(SyncBody.self, m)
+            try checkSender(kind, m)
             try repository.replace(body.ticket)
             context.log.warn("ticket-synced", ["ticket": body.ticket.id, "reason": body.reason])
         case .notice:
@@ -67,16 +98,30 @@ extension TicketService {
     /// station keeps its copy of the tickets of its county current.
     func observe(_ m: DataMessage, now: Timestamp) throws {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
+        do {
+            try observeUnchecked(kind, m)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // The destination judges the message; the relay only declines to update its own copy.
+            context.log.warn("relay-copy-not-updated", ["origin": m.origin, "kind": m.kind, "id": m.id, "rule": "\(error)"])
+        }
+    }
+
+    private func observeUnchecked(_ kind: AppMessageKind, _ m: DataMessage) throws {
         try savepoint("observe") {
             switch kind {
             case .ticketAssign:
                 let body = try decode(AssignBody.self, m)
+                try checkSender(kind, m)
                 try repository.replace(body.ticket)
             case .ticketSync:
                 let body = try decode(SyncBody.self, m)
+                try checkSender(kind, m)
                 try repository.replace(body.ticket)
             case .ticketEvent:
                 let body = try decode(EventBody.self, m)
+                try checkSender(kind, m, event: body.event)
                 guard let ticket = try repository.load(body.event.ticket),
                       !ticket.events.contains(where: { $0.id == body.event.id }) else { return }
                 let updated = try Lifecycle.apply(body.event, to: ticket)

@@ -109,7 +109,19 @@ final class TicketService {
             try observe(m, now: now)
             return
         }
-        try savepoint("msg") { try apply(m, now: now) }
+        do {
+            try savepoint("msg") { try apply(m, now: now) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // Refused or unreadable: nothing of it is stored; the origin is told why (durably, as a notice), and
+            // the message is still acknowledged so that it is not resent for ever.
+            context.log.warn("message-refused", ["from": peer, "origin": m.origin, "kind": m.kind, "id": m.id,
+                                                 "rule": "\(error)"])
+            if m.kind != AppMessageKind.notice.rawValue, m.origin != context.nodeId {
+                try sendNotice(to: m.origin, about: m, text: "\(error)", now: now)
+            }
+        }
     }
 
     /// A message's origin must be the neighbour it came from or a node below it; from the parent, anything above
@@ -128,20 +140,16 @@ final class TicketService {
         return nil
     }
 
+    /// Runs `body` in a savepoint: all of it or, when it throws, none of it (the error is rethrown).
     func savepoint(_ name: String, _ body: () throws -> Void) throws {
         try context.db.execute(sql: "SAVEPOINT \(name)")
         do {
             try body()
             try context.db.execute(sql: "RELEASE \(name)")
-        } catch let error as StoreError {
-            // Storage errors abort the whole round: nothing is acknowledged, the peer resends.
-            try? context.db.execute(sql: "ROLLBACK TO \(name)")
-            try? context.db.execute(sql: "RELEASE \(name)")
-            throw error
         } catch {
             try? context.db.execute(sql: "ROLLBACK TO \(name)")
             try? context.db.execute(sql: "RELEASE \(name)")
-            context.log.warn("message-not-applied", ["error": "\(error)"])
+            throw error
         }
     }
 
@@ -153,6 +161,7 @@ enum ServiceError: Error, CustomStringConvertible {
     case unknownTicket(String)
     case noRoute(String)
     case badBody(kind: String, detail: String)
+    case refused(String)
     case usage(String)
 
     var description: String {
@@ -161,6 +170,7 @@ enum ServiceError: Error, CustomStringConvertible {
         case .unknownTicket(let id): return "no ticket \(id) at this node; check the id with `list`"
         case .noRoute(let dest): return "no route to \(dest) in the topology"
         case .badBody(let kind, let detail): return "a \(kind) message has an invalid body: \(detail)"
+        case .refused(let rule): return "refused: \(rule)"
         case .usage(let text): return text
         }
     }
