@@ -143,6 +143,13 @@ extension TicketService {
             return
         }
         if ticket.events.contains(where: { $0.id == event.id }) { return }
+        if let origin = context.topology.node(origin), origin.kind == .county {
+            // A county station acts only on tickets of its own county (held or led by it or a unit below it).
+            let subtree = context.topology.subtree(of: origin.id)
+            guard subtree.contains(ticket.holder) || ticket.lead.map(subtree.contains) == true else {
+                throw ServiceError.refused("\(origin.id) may only act on tickets of its county; \(ticket.id) is held by \(ticket.holder)")
+            }
+        }
         let updated: Ticket
         do { updated = try Lifecycle.apply(event, to: ticket) } catch {
             context.log.warn("event-refused", ["ticket": event.ticket, "event": event.type.rawValue, "from": origin,

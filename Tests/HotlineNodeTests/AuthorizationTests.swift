@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineStore
+import HotlineWire
+@testable import HotlineNode
+
+/// A node's ticket service in a temporary data directory, fed messages as if they came off its links.
+final class NodeFixture {
+    let dir: URL
+    let context: NodeContext
+    let service: TicketService
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var logLines: [String] { lock.withLock { lines } }
+
+    init(id: String, role: NodeKind, topology: String = TopologyTests.valid, extra: [String] = []) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("node-\(id)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let topologyFile = dir.appendingPathComponent("topology-source.json")
+        try Data(topology.utf8).write(to: topologyFile)
+        let data = dir.appendingPathComponent(id)
+        let args = try ArgumentParser.parse(["--topology", topologyFile.path, "--id", id, "--data", data.path, "--insecure",
+                                             "--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00"] + extra,
+                                            spec: InitCommand.spec)
+        _ = try InitCommand.run(role: role, args)
+        let box = Sink()
+        context = try NodeContext(dir: data, log: Log(node: id, sink: { box.append($0) }))
+        service = TicketService(context: context)
+        sink = box
+    }
+
+    private let sink: Sink
+    final class Sink: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ s: String) { lock.withLock { lines.append(s) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+    var log: [String] { sink.all }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    var now: Timestamp { context.clock.now }
+
+    /// Runs an operator-level lifecycle command here, in its own transaction.
+    @discardableResult
+    func perform(_ command: Command, on id: String?) throws -> Ticket {
+        try context.db.transaction {
+            try service.perform(command, on: id.flatMap { try service.repository.load($0) }, now: now).0
+        }
+    }
+
+    func intake(_ id: String = "JN-20260302-000001", subject: String? = nil, confidential: Bool = false) throws -> Ticket {
+        try perform(.receive(TicketIntake(id: id, channel: "phone", kind: "complain", topic: "噪声扰民",
+                                          area: Area(district: "历下区", street: "解放路街道"), text: "夜间施工噪音",
+                                          caller: CallerInfo(name: "张三", phone: "13812345678", confidential: confidential),
+                                          subject: subject)), on: nil)
+    }
+
+    /// Delivers a data message as if it arrived from `peer`, in one transaction like the work loop does.
+    func deliver(_ kind: AppMessageKind, body: some Encodable, origin: String, from peer: String, dest: String? = nil) throws {
+        let m = DataMessage(id: UUID().uuidString, seq: 1, origin: origin, dest: dest ?? context.nodeId, kind: kind.rawValue,
+                            body: try service.encode(body), at: now.millis)
+        try context.db.transaction { try service.handleIncoming(m, from: peer, now: now) }
+    }
+
+    func event(_ type: EventType, ticket: String, node: String, role: Role, to: String? = nil) -> TicketEvent {
+        var e = TicketEvent(id: UUID().uuidString.lowercased(), ticket: ticket, type: type, at: now, node: node, role: role)
+        e.to = to
+        return e
+    }
+
+    func ticket(_ id: String) throws -> Ticket { try #require(try service.repository.load(id)) }
+
+    /// Notices queued on the link to `hop`, decoded.
+    func notices(on hop: String) throws -> [String] {
+        try context.links.pending(link: hop, after: 0, limit: 1000).filter { $0.message.kind == "notice" }
+            .map { String(decoding: $0.message.body, as: UTF8.self) }
+    }
+}
+
+/// Issue 5, point 3: every message is authorised; a refused one changes nothing, is logged and answered.
+struct AuthorizationTests {
+    func cityWithTicketAt(_ lead: String) throws -> (NodeFixture, String) {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        try city.perform(.dispatch(lead: lead, assisting: [], tier: nil), on: t.id)
+        return (city, t.id)
+    }
+
+    @Test func aUnitCannotPassReviewOrCloseATicket() throws {
+        let (city, id) = try cityWithTicketAt("s1")
+        let before = try city.ticket(id)
+        for type in [EventType.reviewPassed, .closed] {
+            try city.deliver(.ticketEvent, body: EventBody(event: city.event(type, ticket: id, node: "s1", role: .unit)),
+                             origin: "s1", from: "k")
+        }
+        // Claiming the city's role does not help: the role must be the sender's role in the topology.
+        try city.deliver(.ticketEvent, body: EventBody(event: city.event(.closed, ticket: id, node: "s1", role: .city)),
+                         origin: "s1", from: "k")
+        #expect(try city.ticket(id) == before)
+        #expect(try city.notices(on: "k").count == 3)
+        #expect(city.log.filter { $0.contains("event=message-refused") || $0.contains("event=event-refused") }.count == 3)
+    }
+
+    @Test func aUnitCannotReportAnotherUnitsEvent() throws {
+        let (city, id) = try cityWithTicketAt("s1")
+        try city.deliver(.ticketEvent, body: EventBody(event: city.event(.signed, ticket: id, node: "s1", role: .unit)),
+                         origin: "d1", from: "k")
+        #expect(try city.ticket(id).status == .dispatched)
+        let notices = try city.notices(on: "k")
+        #expect(notices.count == 1 && notices[0].contains("only its own events"))
+    }
+
+    @Test func aForgedOriginIsRefusedByTheTreeCheck() throws {
+        let (city, id) = try cityWithTicketAt("s1")
+        // s1 sits below k; a message "from s1" arriving on the link from w is forged.
+        try city.deliver(.ticketEvent, body: EventBody(event: city.event(.signed, ticket: id, node: "s1", role: .unit)),
+                         origin: "s1", from: "w")
+        #expect(try city.ticket(id).status == .dispatched)
+        #expect(city.log.contains { $0.contains("event=message-refused") && $0.contains("may only relay") })
+    }
+
+    @Test func aCountyCannotActOnATicketOutsideItsCounty() throws {
+        let (city, id) = try cityWithTicketAt("w")
+        try city.deliver(.ticketEvent, body: EventBody(event: city.event(.supervised, ticket: id, node: "k", role: .county)),
+                         origin: "k", from: "k")
+        try city.deliver(.ticketEvent, body: EventBody(event: city.event(.forwarded, ticket: id, node: "k", role: .county, to: "s1")),
+                         origin: "k", from: "k")
+        #expect(try city.ticket(id).status == .dispatched)
+        #expect(try city.ticket(id).holder == "w")
+        #expect(try city.notices(on: "k").allSatisfy { $0.contains("tickets of its county") || $0.contains("responsible") || $0.contains("holding") })
+        #expect(try city.notices(on: "k").count == 2)
+    }
+
+    @Test func onlyTheCityOrTheReceiversCountyAssignsTickets() throws {
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        let assigned = try city.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: t.id)
+        // From a sibling unit (relayed by the county): refused.
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: assigned, role: "lead"), origin: "d1", from: "k")
+        #expect(try unit.service.repository.load(t.id) == nil)
+        // From the city: accepted.
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: assigned, for: "s1"), role: "lead"), origin: "c", from: "k")
+        #expect(try unit.ticket(t.id).status == .dispatched)
+    }
+
+    @Test func aLegitimateSignForIsApplied() throws {
+        let (city, id) = try cityWithTicketAt("s1")
+        try city.deliver(.ticketEvent, body: EventBody(event: city.event(.signed, ticket: id, node: "s1", role: .unit)),
+                         origin: "s1", from: "k")
+        #expect(try city.ticket(id).status == .signed)
+        #expect(try city.notices(on: "k").isEmpty)
+    }
+
+    @Test func anUnreadableBodyIsRefusedWithoutStoppingTheNode() throws {
+        let (city, id) = try cityWithTicketAt("s1")
+        let m = DataMessage(id: "bad-1", seq: 1, origin: "s1", dest: "c", kind: "ticket.event", body: Array(#"{"event": 42}"#.utf8))
+        try city.context.db.transaction { try city.service.handleIncoming(m, from: "k", now: city.now) }
+        #expect(try city.ticket(id).status == .dispatched)
+        #expect(try city.notices(on: "k").first?.contains("invalid body") == true)
+    }
+}
