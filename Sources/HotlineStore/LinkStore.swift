@@ -25,9 +25,16 @@ public struct OutboxRow: Sendable, Equatable {
 /// by the neighbour, the highest seq ever assigned (never reused, even after the rows are deleted), and the highest
 /// seq durably received from the neighbour. Every method runs inside the caller's transaction, so an enqueue is
 /// atomic with the change that caused it and `recordReceived` with the apply of what was received.
-public struct LinkStore: Sendable {
+public struct LinkStore: @unchecked Sendable {
     public let db: Database
-    public init(db: Database) { self.db = db }
+    /// Seals message bodies at rest (they carry tickets, with personal data); nil stores them as they are.
+    public let sealer: BlobSealer?
+    public init(db: Database, sealer: BlobSealer? = nil) {
+        self.db = db
+        self.sealer = sealer
+    }
+
+    static func label(_ link: String, _ seq: UInt64) -> String { "outbox:\(link):\(seq)" }
 
     public func lastReceived(link: String) throws(StoreError) -> UInt64 {
         UInt64(try db.query("SELECT last_received FROM link_state WHERE link = ?", [.text(link)]).first?.int(0) ?? 0)
@@ -53,9 +60,15 @@ public struct LinkStore: Sendable {
             ON CONFLICT(link) DO UPDATE SET last_assigned = last_assigned + 1
             """, [.text(link)])
         let seq = try lastAssigned(link: link)
+        var stored = m.body
+        if let sealer {
+            do { stored = try sealer.seal(m.body, label: Self.label(link, seq)) } catch {
+                throw .sealing("outbox row \(link)/\(seq): \(error)")
+            }
+        }
         try db.run("INSERT INTO outbox(link, seq, msg_id, origin, dest, kind, at, body, checksum) VALUES(?,?,?,?,?,?,?,?,?)",
                    [.text(link), SQLValue(seq), .text(m.id), .text(m.origin), .text(m.dest), .text(m.kind), .int(m.at),
-                    .blob(m.body), .int(Self.checksum(m))])
+                    .blob(stored), .int(Self.checksum(m))])
         return seq
     }
 
@@ -69,14 +82,36 @@ public struct LinkStore: Sendable {
         out.reserveCapacity(rows.count)
         for r in rows {
             guard let s = r.int(0), let id = r.string(1), let origin = r.string(2), let dest = r.string(3),
-                  let kind = r.string(4), let at = r.int(5), let body = r.blob(6), let sum = r.int(7) else {
+                  let kind = r.string(4), let at = r.int(5), var body = r.blob(6), let sum = r.int(7) else {
                 throw .corruptRow(link: link, seq: UInt64(r.int(0) ?? 0))
+            }
+            if let sealer {
+                do { body = try sealer.open(body, label: Self.label(link, UInt64(s))) } catch {
+                    throw .corruptRow(link: link, seq: UInt64(s))
+                }
             }
             let m = OutboxMessage(id: id, origin: origin, dest: dest, kind: kind, at: at, body: body)
             guard Self.checksum(m) == sum else { throw .corruptRow(link: link, seq: UInt64(s)) }
             out.append(OutboxRow(seq: UInt64(s), message: m))
         }
         return out
+    }
+
+    /// Re-encrypts every queued body under the sealer's current key (key rotation). Returns the rows rewritten.
+    public func resealAll() throws(StoreError) -> Int {
+        guard let sealer else { return 0 }
+        var n = 0
+        for r in try db.query("SELECT link, seq, body FROM outbox") {
+            guard let link = r.string(0), let s = r.int(1), let body = r.blob(2) else { continue }
+            let label = Self.label(link, UInt64(s))
+            let fresh: [UInt8]
+            do { fresh = try sealer.seal(try sealer.open(body, label: label), label: label) } catch {
+                throw .sealing("outbox row \(link)/\(s): \(error)")
+            }
+            try db.run("UPDATE outbox SET body = ? WHERE link = ? AND seq = ?", [.blob(fresh), .text(link), .int(s)])
+            n += 1
+        }
+        return n
     }
 
     /// The neighbour has durably stored everything up to `upTo`: those rows are done.

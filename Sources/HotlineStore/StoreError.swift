@@ -10,6 +10,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case newerSchema(found: Int, supported: Int)
     /// A value read back from the database has the wrong shape.
     case badValue(String)
+    /// Encrypting a blob failed (the key file is unusable).
+    case sealing(String)
 
     public var isDiskFull: Bool { primary == SQLITE_FULL }
     public var isReadOnly: Bool { primary == SQLITE_READONLY }
@@ -41,6 +43,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "the database has schema version \(found), newer than this software's \(supported): run the newer version"
         case .badValue(let what):
             return "unexpected value in the database: \(what)"
+        case .sealing(let what):
+            return "cannot encrypt \(what): check the node's key file (keys/data.key)"
         }
     }
 }

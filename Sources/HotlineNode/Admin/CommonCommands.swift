@@ -1,9 +1,65 @@
 import Foundation
 import HotlineCore
+import HotlineStore
 
 /// Commands every node has: show, list, inbox, status.
 enum CommonCommands {
-    static func all(tool: String) -> [CommandHandler] { [show(tool), list(tool), inbox(tool), status(tool)] }
+    static func all(tool: String) -> [CommandHandler] {
+        [show(tool), list(tool), inbox(tool), status(tool), audit(tool), rotateKey(tool)]
+    }
+
+    /// 访问审计 — who read personal data, when, which ticket and which fields.
+    static func audit(_ tool: String) -> CommandHandler {
+        CommandHandler(spec: CommandSpec(
+            name: "audit", summary: "who read personal data, and when · 访问审计",
+            usage: "audit [--ticket ID] [--user U] [--limit N] [--json]",
+            options: [.value("--ticket", "only this ticket"), .value("--user", "only this operating-system user"),
+                      .value("--limit", "the newest N records (default 100)"), .flag("--json", "print JSON")],
+            examples: ["\(tool) audit --data DIR --ticket JN-20260302-000001", "\(tool) audit --data DIR --user zhangsan --json"]
+        )) { args, env in
+            var sql = "SELECT at, user, command, ticket, fields FROM audit WHERE 1=1"
+            var values: [SQLValue] = []
+            if let t = args.value("--ticket") { sql += " AND ticket = ?"; values.append(.text(t)) }
+            if let u = args.value("--user") { sql += " AND user = ?"; values.append(.text(u)) }
+            sql += " ORDER BY id DESC LIMIT ?"
+            values.append(.int(Int64(try args.int("--limit") ?? 100)))
+            let rows = try env.context.db.query(sql, values).map { r -> [String: Any] in
+                ["at": Timestamp(millis: r.int(0) ?? 0).iso8601, "user": r.string(1) ?? "", "command": r.string(2) ?? "",
+                 "ticket": r.string(3) ?? "", "fields": r.string(4) ?? ""]
+            }
+            let text = Table.render(header: ["时间 at", "用户 user", "命令 command", "工单 ticket", "字段 fields"], rows: rows.map {
+                [TicketPresenter.shortTime(Timestamp(iso8601: $0["at"] as? String ?? "") ?? Timestamp(millis: 0)),
+                 $0["user"] as? String ?? "", $0["command"] as? String ?? "", $0["ticket"] as? String ?? "", $0["fields"] as? String ?? ""]
+            }) + "\n\(rows.count) record(s)"
+            return .success(text: text, json: rows)
+        }
+    }
+
+    /// Replaces the key sealing personal data at rest and re-encrypts everything under it, in one transaction;
+    /// the old key leaves the key file only after the commit, so a crash at any point loses nothing.
+    static func rotateKey(_ tool: String) -> CommandHandler {
+        CommandHandler(spec: CommandSpec(
+            name: "rotate-key", summary: "new data key; re-encrypt personal data at rest · 轮换数据密钥",
+            usage: "rotate-key [--json]", options: [.flag("--json", "print JSON")],
+            examples: ["\(tool) rotate-key --data DIR"]
+        )) { _, env in
+            let ring = env.context.keyring
+            try ring.addKey()
+            try ring.save()
+            let documents = try env.service.repository.resealAll()
+            let queued = try env.context.links.resealAll()
+            env.service.afterCommit.append { [log = env.context.log] in
+                ring.dropOldKeys()
+                do { try ring.save() } catch {
+                    log.error("key-file-not-rewritten", ["error": "\(error)", "effect": "the old key stays in the file until the next rotate-key"])
+                }
+                log.info("data-key-rotated", ["key": ring.current, "documents": "\(documents)", "queued": "\(queued)"])
+            }
+            try env.service.repository.audit(at: env.now, user: env.user, command: "rotate-key", ticket: nil, fields: "key:\(ring.current)")
+            return .success(text: "data key \(ring.current): \(documents) document(s) and \(queued) queued message(s) re-encrypted",
+                            json: ["key": ring.current, "documents": documents, "queued": queued])
+        }
+    }
 
     static func show(_ tool: String) -> CommandHandler {
         CommandHandler(spec: CommandSpec(

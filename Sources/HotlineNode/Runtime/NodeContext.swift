@@ -10,6 +10,7 @@ import HotlineStore
 ///   node.json       the node's configuration          topology.json   the network's topology
 ///   profile.json    the policy profile in force       calendars/      working-day calendars, one file a year
 ///   tls/            ca.crt, node.crt, node.key (0600) node.db         SQLite database (WAL)
+///   keys/data.key   AES-256-GCM keys sealing personal data at rest (0600)
 ///   admin.sock      the operators' socket (0660)
 public final class NodeContext: @unchecked Sendable {
     // Immutable after init except `db` (used only on the work loop thread) and `clock` (internally locked).
@@ -21,6 +22,8 @@ public final class NodeContext: @unchecked Sendable {
     public let deadlines: DeadlineCalculator
     public let db: Database
     let links: LinkStore
+    /// The keys that seal personal data at rest (DIR/keys/data.key).
+    let keyring: DataKeyring
     let clock: NodeClock
     public let log: Log
 
@@ -46,7 +49,8 @@ public final class NodeContext: @unchecked Sendable {
         db = try Database(path: dir.appendingPathComponent("node.db").path,
                           options: DatabaseOptions(synchronous: config.synchronous == "normal" ? .normal : .full))
         try db.migrate(NodeSchema.migrations)
-        links = LinkStore(db: db)
+        keyring = try DataKeyring.open(dir: dir)
+        links = LinkStore(db: db, sealer: keyring)
         let start = try db.meta("clock.manual").flatMap { Int64($0) } ?? 0
         clock = NodeClock(mode: config.clock == "manual" ? .manual : .system, manualStart: start)
         let year = ChinaTime.date(of: clock.now).year

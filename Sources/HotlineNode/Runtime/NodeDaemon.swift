@@ -106,11 +106,13 @@ public final class NodeDaemon: @unchecked Sendable {
             storageHealth.failed(error, log: log)
             service.storageFailure = "\(error)"
             afterCommit.removeAll()
+            service.afterCommit.removeAll()
             for driver in links.values where driver.deliveredUpTo != nil { driver.detach(reason: "storage failure") }
             replies = replies.map { ($0.0, AdminResponse.failure("storage failure, nothing was changed: \(error)")) }
         }
-        for action in afterCommit { action() }
+        for action in afterCommit + service.afterCommit { action() }
         afterCommit.removeAll()
+        service.afterCommit.removeAll()
         for driver in links.values { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()
         for (reply, response) in replies { reply(response) }

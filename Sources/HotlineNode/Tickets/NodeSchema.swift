@@ -17,5 +17,10 @@ enum NodeSchema {
             CREATE TABLE notices(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, origin TEXT NOT NULL, ticket TEXT,
                                  text TEXT NOT NULL);
             """),
+        // Counties and units erase callers' personal fields of closed tickets after the retention period.
+        Migration(version: 11, sql: """
+            ALTER TABLE tickets ADD COLUMN erased INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX tickets_erasable ON tickets(erased, updated);
+            """),
     ]
 }

@@ -6,6 +6,8 @@ import HotlineStore
 /// columns lists filter on) and one row per event. Used on the work loop thread only.
 struct TicketRepository {
     let db: Database
+    /// Seals the documents at rest: they hold callers' names, phones and addresses.
+    let sealer: BlobSealer?
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -23,7 +25,7 @@ struct TicketRepository {
     func events(of id: String) throws -> [TicketEvent] {
         try db.query("SELECT doc FROM events WHERE ticket = ? ORDER BY n", [.text(id)]).map { row in
             guard let doc = row.blob(0) else { throw StoreError.badValue("event of \(id) without a document") }
-            return try JSONDecoder().decode(TicketEvent.self, from: Data(doc))
+            return try decodeEvent(doc, ticket: id)
         }
     }
 
@@ -39,7 +41,7 @@ struct TicketRepository {
         try db.forEach("SELECT ticket, doc FROM events WHERE ticket IN (\(touched)) ORDER BY ticket, n",
                        [.int(start), .int(end)]) { row in
             guard let id = row.string(0), let doc = row.blob(1) else { return }
-            byId[id]?.events.append(try JSONDecoder().decode(TicketEvent.self, from: Data(doc)))
+            byId[id]?.events.append(try decodeEvent(doc, ticket: id))
         }
         return byId.values.sorted { $0.id < $1.id }
     }
@@ -93,7 +95,7 @@ struct TicketRepository {
     private func upsert(_ ticket: Ticket) throws {
         var stripped = ticket
         stripped.events = []
-        let doc = [UInt8](try Self.encoder.encode(stripped))
+        let doc = try seal([UInt8](try Self.encoder.encode(stripped)), label: "ticket:\(ticket.id)")
         let area = TicketPresenter.areaText(ticket.area)
         try db.run("""
             INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc) VALUES(?,?,?,?,?,?,?,?,?)
@@ -105,13 +107,63 @@ struct TicketRepository {
     }
 
     private func insert(_ e: TicketEvent, n: Int64) throws {
-        let doc = [UInt8](try Self.encoder.encode(e))
+        let doc = try seal([UInt8](try Self.encoder.encode(e)), label: "event:\(e.ticket)")
         try db.run("INSERT OR IGNORE INTO events(ticket, n, event_id, type, at, node, doc) VALUES(?,?,?,?,?,?,?)",
                    [.text(e.ticket), .int(n), .text(e.id), .text(e.type.rawValue), .int(e.at.millis), .text(e.node), .blob(doc)])
     }
 
+    private func seal(_ plain: [UInt8], label: String) throws -> [UInt8] {
+        guard let sealer else { return plain }
+        do { return try sealer.seal(plain, label: label) } catch { throw StoreError.sealing("\(label): \(error)") }
+    }
+
+    private func unseal(_ blob: [UInt8], label: String) throws -> [UInt8] {
+        guard let sealer else { return blob }
+        do { return try sealer.open(blob, label: label) } catch { throw StoreError.badValue("\(label): \(error)") }
+    }
+
+    private func decodeEvent(_ doc: [UInt8], ticket: String) throws -> TicketEvent {
+        let plain = try unseal(doc, label: "event:\(ticket)")
+        do { return try JSONDecoder().decode(TicketEvent.self, from: Data(plain)) } catch {
+            throw StoreError.badValue("an event of \(ticket) cannot be read back: \(error)")
+        }
+    }
+
+    /// Finished tickets last changed before `cutoff` whose personal fields are still here.
+    func erasable(before cutoff: Timestamp, limit: Int) throws -> [String] {
+        let finished = TicketStatus.allCases.filter(\.isFinished).map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try db.query("SELECT id FROM tickets WHERE erased = 0 AND updated < ? AND status IN (\(finished)) LIMIT ?",
+                            [.int(cutoff.millis), .int(Int64(limit))]).compactMap { $0.string(0) }
+    }
+
+    /// Replaces a ticket with its erased form and marks it so.
+    func storeErased(_ ticket: Ticket) throws {
+        try replace(ticket)
+        try db.run("UPDATE tickets SET erased = 1 WHERE id = ?", [.text(ticket.id)])
+    }
+
+    /// Re-encrypts every document under the sealer's current key (and seals plaintext left from before
+    /// encryption). Returns the number of documents rewritten.
+    func resealAll() throws -> Int {
+        var n = 0
+        for row in try db.query("SELECT id, doc FROM tickets") {
+            guard let id = row.string(0), let doc = row.blob(1) else { continue }
+            let fresh = try seal(try unseal(doc, label: "ticket:\(id)"), label: "ticket:\(id)")
+            try db.run("UPDATE tickets SET doc = ? WHERE id = ?", [.blob(fresh), .text(id)])
+            n += 1
+        }
+        for row in try db.query("SELECT ticket, n, doc FROM events") {
+            guard let ticket = row.string(0), let k = row.int(1), let doc = row.blob(2) else { continue }
+            let fresh = try seal(try unseal(doc, label: "event:\(ticket)"), label: "event:\(ticket)")
+            try db.run("UPDATE events SET doc = ? WHERE ticket = ? AND n = ?", [.blob(fresh), .text(ticket), .int(k)])
+            n += 1
+        }
+        return n
+    }
+
     private func decodeTicket(_ doc: [UInt8], id: String) throws -> Ticket {
-        do { return try JSONDecoder().decode(Ticket.self, from: Data(doc)) } catch {
+        let plain = try unseal(doc, label: "ticket:\(id)")
+        do { return try JSONDecoder().decode(Ticket.self, from: Data(plain)) } catch {
             throw StoreError.badValue("ticket \(id) cannot be read back: \(error)")
         }
     }

@@ -11,13 +11,16 @@ final class TicketService {
     let repository: TicketRepository
     /// Links whose outbox received rows in this round: the loop offers them after the commit.
     var outboxTouched: Set<String> = []
+    private var lastRetentionSweep: Timestamp?
+    /// Work that may only happen once this round's transaction has committed (e.g. dropping an old data key).
+    var afterCommit: [() -> Void] = []
     /// The last storage error, while the database keeps failing (shown by `status`).
     var storageFailure: String?
     private var commands: [String: CommandHandler] = [:]
 
     init(context: NodeContext) {
         self.context = context
-        self.repository = TicketRepository(db: context.db)
+        self.repository = TicketRepository(db: context.db, sealer: context.keyring)
         for handler in OperatorCommands.handlers(for: context.role) { commands[handler.spec.name] = handler }
     }
 
@@ -153,7 +156,19 @@ final class TicketService {
         }
     }
 
-    func runTimers(now: Timestamp) throws {}
+    /// Periodic work of the loop. Counties and units erase the personal fields of tickets finished more than
+    /// `retentionDays` ago (the city keeps them: it is the archive), a batch at a time.
+    func runTimers(now: Timestamp) throws {
+        guard context.role != .city else { return }
+        if let last = lastRetentionSweep, now.millis - last.millis < 60_000, now >= last { return }
+        lastRetentionSweep = now
+        let cutoff = now.adding(millis: -Int64(context.config.retentionDays) * 86_400_000)
+        for id in try repository.erasable(before: cutoff, limit: 200) {
+            guard let ticket = try repository.load(id) else { continue }
+            try repository.storeErased(Privacy.erased(ticket))
+            context.log.info("personal-data-erased", ["ticket": id, "retention_days": "\(context.config.retentionDays)"])
+        }
+    }
 }
 
 enum ServiceError: Error, CustomStringConvertible {
