@@ -75,7 +75,8 @@ public final class Statement {
             switch v {
             case .int(let x): rc = sqlite3_bind_int64(handle, n, x)
             case .double(let x): rc = sqlite3_bind_double(handle, n, x)
-            case .text(let s): rc = sqlite3_bind_text(handle, n, s, -1, Self.transient)
+            // The byte count, not -1: with -1 SQLite stops at the first NUL and silently drops the rest.
+            case .text(let s): rc = sqlite3_bind_text(handle, n, s, Int32(s.utf8.count), Self.transient)
             case .blob(let b):
                 rc = b.withUnsafeBytes { sqlite3_bind_blob(handle, n, $0.baseAddress, Int32($0.count), Self.transient) }
             case .null: rc = sqlite3_bind_null(handle, n)

@@ -9,9 +9,12 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         guard day <= dim else { return nil }
         self.year = year; self.month = month; self.day = day
     }
+    /// Exactly `YYYY-MM-DD`: "2026-1-4", "-2026-01-04" or "2026--01-04" are refused, not guessed at.
     public init?(iso: String) {
-        let p = iso.split(separator: "-")
-        guard p.count == 3, let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]) else { return nil }
+        let b = Array(iso.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+              b.indices.allSatisfy({ $0 == 4 || $0 == 7 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[$0]) }),
+              let y = Int(iso.prefix(4)), let m = Int(iso.dropFirst(5).prefix(2)), let d = Int(iso.suffix(2)) else { return nil }
         self.init(year: y, month: m, day: d)
     }
     public var iso: String { String(format: "%04d-%02d-%02d", year, month, day) }
@@ -40,7 +43,9 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public static func < (a: LocalDate, b: LocalDate) -> Bool { a.dayNumber < b.dayNumber }
     public init(from decoder: Decoder) throws {
         let s = try decoder.singleValueContainer().decode(String.self)
-        guard let d = LocalDate(iso: s) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date")) }
+        guard let d = LocalDate(iso: s) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\"\(s)\" is not a date (YYYY-MM-DD)"))
+        }
         self = d
     }
     public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(iso) }

@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+@testable import HotlineStore
+
+/// A message as a node would queue it; `n` makes each one different.
+func message(_ n: Int, dest: String = "water") -> OutboxMessage {
+    OutboxMessage(id: "msg-\(n)", origin: "city", dest: dest, kind: "event",
+                  at: 1_772_413_200_000 + Int64(n), body: Array("{\"ticket\":\"JN-\(n)\",\"text\":\"停水第\(n)天\"}".utf8) + [0, 0xff])
+}
+
+/// The corruptRow link and seq `body` throws, or nil.
+func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
+    if case .corruptRow(let link, let seq) = storeError(body) { return (link, seq) }
+    return nil
+}
+
+@Suite struct LinkStoreTests {
+    @Test func enqueueAssignsIncreasingSeqPerLinkStartingAtOne() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            #expect(try links.lastAssigned(link: "water") == 0)
+            let seqs = try (1...5).map { try links.enqueue(link: "water", message: message($0)) }
+            #expect(seqs == [1, 2, 3, 4, 5])
+            #expect(try links.lastAssigned(link: "water") == 5)
+            #expect(try links.pendingCount(link: "water") == 5)
+        }
+    }
+
+    @Test func linksAreIndependent() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            try links.enqueue(link: "water", message: message(1))
+            try links.enqueue(link: "water", message: message(2))
+            #expect(try links.enqueue(link: "east", message: message(3, dest: "east")) == 1)
+            try links.recordReceived(link: "east", upTo: 4)
+            try links.acknowledge(link: "east", upTo: 1)
+            #expect(try links.pendingCount(link: "water") == 2)
+            #expect(try links.pendingCount(link: "east") == 0)
+            #expect(try links.lastReceived(link: "water") == 0)
+            #expect(try links.lastReceived(link: "east") == 4)
+            #expect(try links.pending(link: "water", after: 0, limit: 10).map(\.message.id) == ["msg-1", "msg-2"])
+            #expect(try links.pending(link: "nobody", after: 0, limit: 10).isEmpty)
+        }
+    }
+
+    @Test func pendingReadsABacklogInOrderedBatches() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            let sent = (1...10).map { message($0) }
+            try db.transaction { for m in sent { try links.enqueue(link: "water", message: m) } }
+            var read: [OutboxRow] = []
+            var after: UInt64 = 0
+            var batches: [Int] = []
+            while true {
+                let batch = try links.pending(link: "water", after: after, limit: 4)
+                if batch.isEmpty { break }
+                batches.append(batch.count)
+                read += batch
+                after = batch.last?.seq ?? after
+            }
+            #expect(batches == [4, 4, 2])
+            #expect(read.map(\.seq) == Array(1...10))
+            #expect(read.map(\.message) == sent, "every field comes back as enqueued")
+        }
+    }
+
+    @Test func acknowledgeRemovesOnlyUpToTheGivenSeq() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            for n in 1...10 { try links.enqueue(link: "water", message: message(n)) }
+            try links.acknowledge(link: "water", upTo: 3)
+            #expect(try links.pendingCount(link: "water") == 7)
+            #expect(try links.pending(link: "water", after: 0, limit: 1).first?.seq == 4)
+            try links.acknowledge(link: "water", upTo: 2)                      // an old ack changes nothing
+            #expect(try links.pendingCount(link: "water") == 7)
+            try links.acknowledge(link: "water", upTo: 10)
+            #expect(try links.pendingCount(link: "water") == 0)
+        }
+    }
+
+    @Test func seqIsNeverReusedAfterAcknowledgeAndRestart() throws {
+        try withTemporaryDirectory { dir throws in
+            let path = dir.appendingPathComponent("node.sqlite").path
+            do {
+                let db = try Database(path: path)
+                try db.migrate([])
+                let links = LinkStore(db: db)
+                for n in 1...3 { try links.enqueue(link: "water", message: message(n)) }
+                try links.acknowledge(link: "water", upTo: 3)
+                #expect(try links.enqueue(link: "water", message: message(4)) == 4)
+                try links.acknowledge(link: "water", upTo: 4)
+            }
+            let db = try Database(path: path)
+            try db.migrate([])
+            #expect(try LinkStore(db: db).enqueue(link: "water", message: message(5)) == 5)
+        }
+    }
+
+    @Test func lastReceivedAndTheOutboxSurviveARestart() throws {
+        try withTemporaryDirectory { dir throws in
+            let path = dir.appendingPathComponent("node.sqlite").path
+            let sent = [message(1), message(2)]
+            do {
+                let db = try Database(path: path)
+                try db.migrate([])
+                let links = LinkStore(db: db)
+                #expect(try links.lastReceived(link: "city") == 0)
+                try db.transaction {
+                    try links.recordReceived(link: "city", upTo: 7)
+                    for m in sent { try links.enqueue(link: "city", message: m) }
+                }
+            }
+            let db = try Database(path: path)
+            try db.migrate([])
+            let links = LinkStore(db: db)
+            #expect(try links.lastReceived(link: "city") == 7)
+            #expect(try links.pending(link: "city", after: 0, limit: 10).map(\.message) == sent)
+            #expect(try db.integrityCheck() == [])
+        }
+    }
+
+    @Test func lastReceivedNeverGoesBack() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            try links.recordReceived(link: "city", upTo: 7)
+            try links.recordReceived(link: "city", upTo: 5)                     // a duplicate delivered late
+            #expect(try links.lastReceived(link: "city") == 7)
+            try links.recordReceived(link: "city", upTo: 8)
+            #expect(try links.lastReceived(link: "city") == 8)
+        }
+    }
+
+    @Test func receivingAndEnqueueingAreUndoneWithTheCallersTransaction() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            try links.recordReceived(link: "city", upTo: 7)
+            try links.enqueue(link: "city", message: message(1))
+            #expect(throws: Boom()) {
+                try db.transaction {
+                    try links.recordReceived(link: "city", upTo: 9)
+                    try links.enqueue(link: "city", message: message(2))
+                    throw Boom()                                                // the apply failed
+                }
+            }
+            #expect(try links.lastReceived(link: "city") == 7)
+            #expect(try links.pendingCount(link: "city") == 1)
+            // The rolled-back seq is handed out again: the neighbour never sees a gap.
+            #expect(try links.enqueue(link: "city", message: message(3)) == 2)
+        }
+    }
+
+    @Test func alteredBodyBytesAreReportedAsACorruptRow() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            for n in 1...3 { try links.enqueue(link: "water", message: message(n)) }
+            var body = message(2).body
+            body[0] ^= 0x01                                                     // one flipped bit
+            try db.run("UPDATE outbox SET body = ? WHERE link = 'water' AND seq = 2", [.blob(body)])
+            let row = corruptRow { _ = try links.pending(link: "water", after: 0, limit: 10) }
+            #expect(row?.link == "water" && row?.seq == 2)
+            let error = storeError { _ = try links.pending(link: "water", after: 0, limit: 10) }
+            #expect(error?.description.contains("outbox row 2 of link water does not match its checksum") == true)
+            // The rows before it are still readable: the link stops at the damaged row, not before.
+            #expect(try links.pending(link: "water", after: 0, limit: 1).map(\.seq) == [1])
+        }
+    }
+
+    @Test func alteredTextFieldsAndWrongTypesAreReportedAsCorruptRows() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            for n in 1...4 { try links.enqueue(link: "water", message: message(n)) }
+            try db.run("UPDATE outbox SET dest = 'roads' WHERE link = 'water' AND seq = 1")
+            #expect(corruptRow { _ = try links.pending(link: "water", after: 0, limit: 10) }?.seq == 1)
+            try db.run("UPDATE outbox SET at = 'yesterday' WHERE link = 'water' AND seq = 2")
+            #expect(corruptRow { _ = try links.pending(link: "water", after: 1, limit: 10) }?.seq == 2)
+            try db.run("UPDATE outbox SET body = 'text, not bytes' WHERE link = 'water' AND seq = 3")
+            #expect(corruptRow { _ = try links.pending(link: "water", after: 2, limit: 10) }?.seq == 3)
+            #expect(try links.pending(link: "water", after: 3, limit: 10).map(\.seq) == [4])
+        }
+    }
+
+    @Test func checksumCoversEveryField() {
+        let base = message(1)
+        var variants: [OutboxMessage] = []
+        for change in 0..<6 {
+            var m = base
+            switch change {
+            case 0: m.id += "x"
+            case 1: m.origin += "x"
+            case 2: m.dest += "x"
+            case 3: m.kind += "x"
+            case 4: m.at += 1
+            default: m.body.append(0)
+            }
+            variants.append(m)
+        }
+        for m in variants { #expect(LinkStore.checksum(m) != LinkStore.checksum(base), "\(m)") }
+        // Field boundaries count: moving a byte from one field to the next changes the sum.
+        let a = OutboxMessage(id: "ab", origin: "c", dest: "d", kind: "k", at: 0, body: [])
+        let b = OutboxMessage(id: "a", origin: "bc", dest: "d", kind: "k", at: 0, body: [])
+        #expect(LinkStore.checksum(a) != LinkStore.checksum(b))
+    }
+}
