@@ -55,21 +55,30 @@ public struct LinkStore: @unchecked Sendable {
     /// Appends a message for the neighbour and returns its seq.
     @discardableResult
     public func enqueue(link: String, message m: OutboxMessage) throws(StoreError) -> UInt64 {
-        try db.run("""
-            INSERT INTO link_state(link, last_assigned) VALUES(?, 1)
-            ON CONFLICT(link) DO UPDATE SET last_assigned = last_assigned + 1
-            """, [.text(link)])
-        let seq = try lastAssigned(link: link)
-        var stored = m.body
-        if let sealer {
-            do { stored = try sealer.seal(m.body, label: Self.label(link, seq)) } catch {
-                throw .sealing("outbox row \(link)/\(seq): \(error)")
+        // One transaction (joining the caller's, if any): a seq is never assigned without its row.
+        do {
+            return try db.transaction { () throws -> UInt64 in
+                try db.run("""
+                    INSERT INTO link_state(link, last_assigned) VALUES(?, 1)
+                    ON CONFLICT(link) DO UPDATE SET last_assigned = last_assigned + 1
+                    """, [.text(link)])
+                let seq = try lastAssigned(link: link)
+                var stored = m.body
+                if let sealer {
+                    do { stored = try sealer.seal(m.body, label: Self.label(link, seq)) } catch {
+                        throw StoreError.sealing("outbox row \(link)/\(seq): \(error)")
+                    }
+                }
+                try db.run("INSERT INTO outbox(link, seq, msg_id, origin, dest, kind, at, body, checksum) VALUES(?,?,?,?,?,?,?,?,?)",
+                           [.text(link), SQLValue(seq), .text(m.id), .text(m.origin), .text(m.dest), .text(m.kind), .int(m.at),
+                            .blob(stored), .int(Self.checksum(m))])
+                return seq
             }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .badValue("\(error)")
         }
-        try db.run("INSERT INTO outbox(link, seq, msg_id, origin, dest, kind, at, body, checksum) VALUES(?,?,?,?,?,?,?,?,?)",
-                   [.text(link), SQLValue(seq), .text(m.id), .text(m.origin), .text(m.dest), .text(m.kind), .int(m.at),
-                    .blob(stored), .int(Self.checksum(m))])
-        return seq
     }
 
     /// At most `limit` rows after `seq`, in order: a backlog of any size is read in bounded batches.

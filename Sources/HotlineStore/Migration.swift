@@ -27,7 +27,16 @@ extension Database {
     /// Applies the migrations newer than the file's version, each in its own transaction. Refuses a database
     /// written by newer software rather than guess at its tables.
     public func migrate(_ migrations: [Migration]) throws {
-        let all = (Database.storeMigrations + migrations).sorted { $0.version < $1.version }
+        var all = Database.storeMigrations
+        for m in migrations {
+            if let same = all.first(where: { $0.version == m.version }) {
+                // The store's own migrations may be passed again; a different migration under a taken number is a bug.
+                guard same.sql == m.sql else { throw StoreError.badValue("two different migrations are numbered \(m.version)") }
+                continue
+            }
+            all.append(m)
+        }
+        all.sort { $0.version < $1.version }
         let current = Int(try query("PRAGMA user_version").first?.int(0) ?? 0)
         let latest = all.last?.version ?? 0
         if current > latest { throw StoreError.newerSchema(found: current, supported: latest) }

@@ -122,6 +122,14 @@ func outcome(_ body: () throws -> Void) -> Thrown {
         }
     }
 
+    @Test func passingTheStoresOwnMigrationsAgainIsHarmlessButAClashingNumberIsRefused() throws {
+        try withStore { db, _ throws in
+            try db.migrate(Database.storeMigrations)
+            let clash = [Migration(version: 1, sql: "CREATE TABLE other(x)")]
+            #expect(storeError { try db.migrate(clash) } != nil)
+        }
+    }
+
     @Test func migrationsRunInVersionOrderWhateverTheListOrder() throws {
         try withStore { db, _ throws in
             try db.migrate([
