@@ -114,3 +114,40 @@ struct BadInputTests {
         try net.waitStatus("u-water", water, "dispatched")
     }
 }
+
+/// Issue 5: a node's identity is its certificate; a hello that names another node is refused.
+@Suite("Identity of peers", .serialized)
+struct IdentityTests {
+    @Test func aUnitsCertificateDiallingAsAnotherUnitIsRefusedAndLogged() throws {
+        let net = try TestNetwork(name: "impostor", start: false)
+        for id in ["t-city", "t-county", "u-street"] { try net.start(id) }
+        // u-street2's data directory, but with u-street's certificate and key: an impostor.
+        let tls = URL(fileURLWithPath: net.harness.dataDir("u-street2")).appendingPathComponent("tls")
+        let real = URL(fileURLWithPath: net.harness.dataDir("u-street")).appendingPathComponent("tls")
+        for f in ["node.crt", "node.key"] {
+            try FileManager.default.removeItem(at: tls.appendingPathComponent(f))
+            try FileManager.default.copyItem(at: real.appendingPathComponent(f), to: tls.appendingPathComponent(f))
+        }
+        try net.start("u-street2")
+        let countyLog = net.harness.dir.appendingPathComponent("t-county.log")
+        try ProcessHarness.eventually("the county to refuse the impostor") {
+            let log = (try? String(contentsOf: countyLog, encoding: .utf8)) ?? ""
+            return log.contains("event=link-refused") && log.contains("u-street2")
+        }
+        let status = try net.run("t-county", "status", "--json")
+        let links = status.object["links"] as? [[String: Any]] ?? []
+        #expect(links.first { $0["peer"] as? String == "u-street2" }?["up"] as? Bool == false)
+        #expect(links.first { $0["peer"] as? String == "u-street" }?["up"] as? Bool == true)
+        // The genuine unit still works.
+        let id = try net.intake()
+        try net.ok("t-city", "dispatch", id, "--to", "u-street")
+        try net.waitStatus("u-street", id, "dispatched")
+    }
+
+    @Test func plaintextLinksAreAnnouncedLoudly() throws {
+        let net = try TestNetwork(name: "plain", start: false, insecure: true)
+        try net.start("t-city")
+        let log = try String(contentsOf: net.harness.dir.appendingPathComponent("t-city.log"), encoding: .utf8)
+        #expect(log.contains("level=warn") && log.contains("PLAINTEXT-LINKS"))
+    }
+}

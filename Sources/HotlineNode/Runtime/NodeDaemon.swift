@@ -36,6 +36,11 @@ public final class NodeDaemon: @unchecked Sendable {
     public func start() throws {
         Net.ignoreSigpipe()
         tls = try context.makeTLS()
+        if tls == nil {
+            log.warn("PLAINTEXT-LINKS", ["detail": "--insecure: links to this node are NOT encrypted or authenticated",
+                                         "allowed": "only because every address in the topology is loopback",
+                                         "action": "issue certificates with deploy/pki/make-pki.sh and re-run init with --tls-dir"])
+        }
         let post: @Sendable (NodeInput) -> Void = { [loop] in loop.post($0) }
         if let endpoint = context.selfNode.listen, !context.topology.children(of: context.nodeId).isEmpty {
             let l = TCPListener(host: endpoint.host, port: endpoint.port, tls: tls,
