@@ -119,3 +119,43 @@ struct DataAtRestTests {
         #expect(try city.ticket(ticket.id).caller.phone == Self.phone)
     }
 }
+
+/// Issue 5, point 4: what each unit receives of the caller (the assignment the city actually enqueues).
+struct MinimisationTests {
+    /// The ticket.assign body the city queued for `unit`, decoded.
+    func queuedAssignment(_ city: NodeFixture, hop: String) throws -> String {
+        let rows = try city.context.links.pending(link: hop, after: 0, limit: 10)
+        let assign = try #require(rows.first { $0.message.kind == "ticket.assign" })
+        return String(decoding: assign.message.body, as: UTF8.self)
+    }
+
+    @Test func theUnitComplainedAboutReceivesNeitherTheCallerNorTheComplaint() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake(subject: "s1")
+        try city.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: t.id)
+        let body = try queuedAssignment(city, hop: "k")
+        #expect(!body.contains("13812345678") && !body.contains("138****5678") && !body.contains("张三"))
+        #expect(!body.contains("夜间施工噪音"))
+        #expect(body.contains("complaint material withheld"))
+        // The city keeps everything.
+        #expect(try city.ticket(t.id).caller.phone == "13812345678")
+    }
+
+    @Test func aConfidentialCallerReachesTheUnitMasked() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake(confidential: true)
+        try city.perform(.dispatch(lead: "w", assisting: [], tier: nil), on: t.id)
+        let body = try queuedAssignment(city, hop: "w")
+        #expect(body.contains("138****5678"))
+        #expect(!body.contains("13812345678") && !body.contains("张三"))
+        #expect(body.contains("夜间施工噪音"), "the unit still needs the matter itself")
+    }
+
+    @Test func anOrdinaryCallerWhoWantsAReplyReachesTheUnitInFull() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        try city.perform(.dispatch(lead: "w", assisting: [], tier: nil), on: t.id)
+        let body = try queuedAssignment(city, hop: "w")
+        #expect(body.contains("13812345678") && body.contains("张三"))
+    }
+}
