@@ -45,14 +45,11 @@ extension Lifecycle {
             t.pending = .returnRequest
             if e.onTime == false { t.verdicts.returnedLate = true }
             if e.countsAsOverdue == true { t.verdicts.overdue = true }
-        case .returnApproved, .recusalDecided where e.type == .returnApproved || e.granted == true:
-            try resumeIfPaused(&t, e)
-            t.pending = nil
-            t.status = .returned
-            t.holder = t.centre
-            t.lead = nil
-            t.assisting = []
-            t.pause = nil
+        // An approved return, or a granted recusal, takes the ticket back to the centre for re-dispatch.
+        case .returnApproved:
+            try takeBack(&t, e)
+        case .recusalDecided where e.granted == true:
+            try takeBack(&t, e)
         case .returnRefused, .extensionRefused, .recusalDecided:
             try resumeIfPaused(&t, e)
             t.pending = nil
@@ -154,6 +151,16 @@ extension Lifecycle {
         guard t.pause != nil else { return }
         guard let handleBy = e.handleBy else { throw .missingField(e.type, field: "handleBy") }
         t.deadlines.handleBy = handleBy
+        t.pause = nil
+    }
+
+    static func takeBack(_ t: inout Ticket, _ e: TicketEvent) throws(LifecycleError) {
+        try resumeIfPaused(&t, e)
+        t.pending = nil
+        t.status = .returned
+        t.holder = t.centre
+        t.lead = nil
+        t.assisting = []
         t.pause = nil
     }
 

@@ -72,7 +72,11 @@ enum InitCommand {
         try fm.createDirectory(at: dir.appendingPathComponent("calendars"), withIntermediateDirectories: true)
         try topologyData.write(to: dir.appendingPathComponent("topology.json"))
         try profileData.write(to: dir.appendingPathComponent("profile.json"))
-        for (name, bytes) in try CalendarLibrary.builtinFiles() {
+        let calendars = CalendarLibrary.builtinFiles()
+        guard !calendars.isEmpty else {
+            throw ServiceError.usage("the bundled working-day calendars were not found next to the executable; set HOTLINE_RESOURCES to the folder holding profiles/ and calendars/ (see README, installation)")
+        }
+        for (name, bytes) in calendars {
             try bytes.write(to: dir.appendingPathComponent("calendars/\(name)"))
         }
         if let extra = args.value("--calendar-dir") {
