@@ -161,6 +161,14 @@ public struct LinkSession: Sendable {
         return takeActions()
     }
 
+    /// Tells the peer, with a non-fatal error frame, that the application refused something it sent (a data
+    /// message that broke a rule). The link stays up; the refused message is still acknowledged once committed.
+    public mutating func report(code: WireErrorCode, message: String, now: Int64) -> [LinkAction] {
+        guard phase == .established else { return [] }
+        send(.error(ErrorMessage(id: nextControlID(), code: code.rawValue, message: message, fatal: false)), now: now)
+        return takeActions()
+    }
+
     /// The application closes the link (shutdown, topology change).
     public mutating func close() -> [LinkAction] {
         guard phase != .closed else { return [] }

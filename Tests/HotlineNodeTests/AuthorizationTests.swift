@@ -62,7 +62,7 @@ final class NodeFixture {
     func deliver(_ kind: AppMessageKind, body: some Encodable, origin: String, from peer: String, dest: String? = nil) throws {
         let m = DataMessage(id: UUID().uuidString, seq: 1, origin: origin, dest: dest ?? context.nodeId, kind: kind.rawValue,
                             body: try service.encode(body), at: now.millis)
-        try context.db.transaction { try service.handleIncoming(m, from: peer, now: now) }
+        _ = try context.db.transaction { try service.handleIncoming(m, from: peer, now: now) }
     }
 
     func event(_ type: EventType, ticket: String, node: String, role: Role, to: String? = nil) -> TicketEvent {
@@ -158,7 +158,7 @@ struct AuthorizationTests {
     @Test func anUnreadableBodyIsRefusedWithoutStoppingTheNode() throws {
         let (city, id) = try cityWithTicketAt("s1")
         let m = DataMessage(id: "bad-1", seq: 1, origin: "s1", dest: "c", kind: "ticket.event", body: Array(#"{"event": 42}"#.utf8))
-        try city.context.db.transaction { try city.service.handleIncoming(m, from: "k", now: city.now) }
+        _ = try city.context.db.transaction { try city.service.handleIncoming(m, from: "k", now: city.now) }
         #expect(try city.ticket(id).status == .dispatched)
         #expect(try city.notices(on: "k").first?.contains("invalid body") == true)
     }

@@ -115,6 +115,31 @@ struct BadInputTests {
     }
 }
 
+extension BadInputTests {
+    /// A well-formed message that breaks a rule: refused with a non-fatal error frame naming the rule, still
+    /// acknowledged, the link stays up, the ticket is unchanged.
+    @Test func aUnitClosingATicketGetsANonFatalRefusalAndAnAck() throws {
+        let net = try TestNetwork(name: "refusal", insecure: true)
+        let id = try net.intake(text: "停水", topic: "供水")
+        try net.ok("t-city", "dispatch", id, "--to", "u-water")
+        try net.waitStatus("u-water", id, "dispatched")
+        net.stop("u-water")
+        let client = try RawClient(port: net.base)
+        client.sendFrame(#"{"v":1,"type":"hello","id":"h1","node":"u-water","versions":[1],"lastReceived":1}"#)
+        let event = #"{"id":"forged-1","ticket":"\#(id)","type":"closed","at":"2026-03-02T10:00:00+08:00","node":"u-water","role":"unit"}"#
+        client.sendFrame(#"{"v":1,"type":"data","id":"d1","seq":1,"origin":"u-water","dest":"t-city","kind":"ticket.event","body":{"event":\#(event)}}"#)
+        let (frames, _) = client.readUntilClosed()
+        let refusal = frames.first { $0["type"] as? String == "error" }
+        #expect(refusal?["code"] as? String == "not-authorized")
+        #expect(refusal?["fatal"] as? Bool == false)
+        #expect(((refusal?["message"] as? String) ?? "").contains("closed"))
+        let acked = frames.contains(where: { $0["type"] as? String == "ack" && ($0["upTo"] as? Int) == 1 })
+        #expect(acked, "the refused message is acknowledged")
+        #expect(net.status(at: "t-city", of: id) == "dispatched")
+        #expect(!net.eventTypes(at: "t-city", of: id).contains("closed"))
+    }
+}
+
 /// Issue 5: a node's identity is its certificate; a hello that names another node is refused.
 @Suite("Identity of peers", .serialized)
 struct IdentityTests {

@@ -217,3 +217,21 @@ func everyBadFrameGetsItsErrorCodeThenClose(vector: GoldenVector) {
     #expect(actions.contains(.deliver([data(1)])))
     #expect(s.phase == .established)
 }
+
+@Test func refusedApplicationMessageIsReportedWithANonFatalErrorAndTheLinkStaysUp() {
+    var s = establishedSession()
+    let actions = s.report(code: .notAuthorized, message: "a unit may not close a ticket", now: 5)
+    let errors = sent(actions).compactMap { message -> ErrorMessage? in
+        if case let .error(e) = message { return e }
+        return nil
+    }
+    #expect(errors.count == 1 && errors[0].code == "not-authorized" && errors[0].fatal == false)
+    #expect(!closed(actions) && s.phase == .established)
+    // The peer logs it and carries on.
+    var peer = establishedSession()
+    let received = peer.receive(bytes: frame(.error(errors[0])), now: 6)
+    #expect(!closed(received) && peer.phase == .established)
+    // Before the link is established there is nothing to report to.
+    var fresh = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 0)
+    #expect(fresh.report(code: .notAuthorized, message: "x", now: 0).isEmpty)
+}

@@ -132,7 +132,13 @@ extension NodeDaemon {
                                      "peer_received": "\(peer.lastReceived)"])
                 if let clock = peer.clock { followParentClock(clock, from: driver.peer) }
             case .deliver(let messages):
-                for message in messages { try service.handleIncoming(message, from: driver.peer, now: now.at) }
+                for message in messages {
+                    if let rule = try service.handleIncoming(message, from: driver.peer, now: now.at) {
+                        let text = "message \(message.id) (\(message.kind) from \(message.origin)) refused: \(rule)"
+                        try perform(driver.run(clock: now.at) { $0.report(code: .notAuthorized, message: text, now: now.mono) },
+                                    on: driver, now: now)
+                    }
+                }
                 if let last = messages.last {
                     try context.links.recordReceived(link: driver.peer, upTo: last.seq)
                     driver.deliveredUpTo = last.seq

@@ -154,6 +154,7 @@ extension TicketService {
         do { updated = try Lifecycle.apply(event, to: ticket) } catch {
             context.log.warn("event-refused", ["ticket": event.ticket, "event": event.type.rawValue, "from": origin,
                                                "rule": "\(error)"])
+            refusal = "\(error)"
             if context.role == .city {
                 try sendNotice(to: origin, about: message, text: "\(error)", now: now)
                 try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: origin),

@@ -12,6 +12,8 @@ final class TicketService {
     /// Links whose outbox received rows in this round: the loop offers them after the commit.
     var outboxTouched: Set<String> = []
     private var lastRetentionSweep: Timestamp?
+    /// Set when the lifecycle refused an event from another node during `handleIncoming`.
+    var refusal: String?
     /// Work that may only happen once this round's transaction has committed (e.g. dropping an old data key).
     var afterCommit: [() -> Void] = []
     /// The last storage error, while the database keeps failing (shown by `status`).
@@ -91,26 +93,29 @@ final class TicketService {
 
     /// A data message from a neighbour, inside the loop's transaction. Routed on when it is for another node (and
     /// observed on the way when it concerns a ticket this node keeps), applied when it is for this node.
-    func handleIncoming(_ m: DataMessage, from peer: String, now: Timestamp) throws {
+    /// Returns the rule that refused the message, if one did (the link reports it to the peer).
+    @discardableResult
+    func handleIncoming(_ m: DataMessage, from peer: String, now: Timestamp) throws -> String? {
+        refusal = nil
         if let refusal = authorize(m, from: peer) {
             context.log.warn("message-refused", ["from": peer, "origin": m.origin, "kind": m.kind, "id": m.id,
                                                  "rule": refusal])
             if m.origin != context.nodeId, context.topology.node(m.origin) != nil {
                 try sendNotice(to: m.origin, about: m, text: refusal, now: now)
             }
-            return
+            return refusal
         }
         if m.dest != context.nodeId {
             guard let hop = context.topology.nextHop(from: context.nodeId, to: m.dest) else {
                 context.log.warn("message-unroutable", ["dest": m.dest, "id": m.id])
-                return
+                return "no route from \(context.nodeId) to \(m.dest)"
             }
             let forward = OutboxMessage(id: m.id, origin: m.origin, dest: m.dest, kind: m.kind, at: m.at ?? now.millis,
                                         body: m.body)
             _ = try context.links.enqueue(link: hop, message: forward)
             outboxTouched.insert(hop)
             try observe(m, now: now)
-            return
+            return nil
         }
         do {
             try savepoint("msg") { try apply(m, now: now) }
@@ -124,7 +129,9 @@ final class TicketService {
             if m.kind != AppMessageKind.notice.rawValue, m.origin != context.nodeId {
                 try sendNotice(to: m.origin, about: m, text: "\(error)", now: now)
             }
+            return "\(error)"
         }
+        return refusal
     }
 
     /// A message's origin must be the neighbour it came from or a node below it; from the parent, anything above
