@@ -132,7 +132,8 @@ extension BadInputTests {
         let refusal = frames.first { $0["type"] as? String == "error" }
         #expect(refusal?["code"] as? String == "not-authorized")
         #expect(refusal?["fatal"] as? Bool == false)
-        #expect(((refusal?["message"] as? String) ?? "").contains("closed"))
+        let reason: String = (refusal?["message"] as? String) ?? ""
+        #expect(reason.contains("closed"))
         let acked = frames.contains(where: { $0["type"] as? String == "ack" && ($0["upTo"] as? Int) == 1 })
         #expect(acked, "the refused message is acknowledged")
         #expect(net.status(at: "t-city", of: id) == "dispatched")
