@@ -86,6 +86,18 @@ final class WakeSignal: @unchecked Sendable {
         while read(fd, &buffer, buffer.count) > 0 {}
     }
 
+    /// Blocks until `listening` has a connection to accept or the signal fires (draining it). Returns whether
+    /// `listening` is readable; throws when poll itself fails (EINTR is retried by returning false).
+    func waitForAccept(on listening: Int32) throws(NetError) -> Bool {
+        var fds = [pollfd(fd: listening, events: Int16(POLLIN), revents: 0), pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+        if poll(&fds, 2, -1) < 0 {
+            if errno == EINTR { return false }
+            throw NetError.system(call: "poll", errno: errno)
+        }
+        if fds[1].revents != 0 { drain() }
+        return fds[0].revents != 0
+    }
+
     func closeDescriptor() {
         Glibc.close(fd)
         Glibc.close(writeEnd)

@@ -99,15 +99,12 @@ public final class TCPListener: @unchecked Sendable {
             }
         }
         while !lock.withLock({ stopped }) {
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 2, -1) < 0 {
-                if errno == EINTR { continue }
-                log("listener on \(host):\(boundPort) stopped: \(NetError.system(call: "poll", errno: errno))")
+            do {
+                if try wake.waitForAccept(on: fd) { acceptPending(fd: fd) }
+            } catch {
+                log("listener on \(host):\(boundPort) stopped: \(error)")
                 return
             }
-            if fds[1].revents != 0 { wake.drain() }
-            if fds[0].revents != 0 { acceptPending(fd: fd) }
         }
     }
 

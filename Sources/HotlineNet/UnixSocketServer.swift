@@ -110,15 +110,12 @@ public final class UnixSocketServer: @unchecked Sendable {
             }
         }
         while !lock.withLock({ stopped }) {
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 2, -1) < 0 {
-                if errno == EINTR { continue }
-                log("admin socket \(path) stopped: \(NetError.system(call: "poll", errno: errno))")
+            do {
+                guard try wake.waitForAccept(on: fd) else { continue }
+            } catch {
+                log("admin socket \(path) stopped: \(error)")
                 return
             }
-            if fds[1].revents != 0 { wake.drain() }
-            guard fds[0].revents != 0 else { continue }
             let client = accept(fd, nil, nil)
             if client < 0 {
                 if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED {

@@ -22,7 +22,6 @@ public final class NodeDaemon: @unchecked Sendable {
     private var tls: TLSContext?
     let service: TicketService
     private let storageHealth = StorageHealth()
-    private var afterCommit: [() -> Void] = []
     private let finished = DispatchSemaphore(value: 0)
 
     public init(context: NodeContext) throws {
@@ -110,13 +109,11 @@ public final class NodeDaemon: @unchecked Sendable {
             // tell the operators, and try again on the next round.
             storageHealth.failed(error, log: log)
             service.storageFailure = "\(error)"
-            afterCommit.removeAll()
             service.afterCommit.removeAll()
             for driver in links.values where driver.deliveredUpTo != nil { driver.detach(reason: "storage failure") }
             replies = replies.map { ($0.0, AdminResponse.failure("storage failure, nothing was changed: \(error)")) }
         }
-        for action in afterCommit + service.afterCommit { action() }
-        afterCommit.removeAll()
+        for action in service.afterCommit { action() }
         service.afterCommit.removeAll()
         for driver in links.values { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()
