@@ -18,7 +18,8 @@ public enum Command: Sendable, Equatable {
     case refuseExtension(reason: String)
     case reportProgress(note: String)
     case reportAssist(note: String)
-    case reply(result: String, callerContacted: Bool)
+    /// `overdueReason`: why a late reply is late, for the monthly report of overdue items (TH §34).
+    case reply(result: String, callerContacted: Bool, overdueReason: String? = nil)
     case passReview
     case sendBack(reason: String)
     case recordCallback(CallbackResult)

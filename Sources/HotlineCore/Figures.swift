@@ -7,12 +7,20 @@ public enum FigureGrouping: Sendable, Equatable {
     case county([String: String])
     case topic
     case channel
+    /// By the local day or month of the event (the whole city per period).
+    case day
+    case month
 }
 
 /// One row of figures with the counts behind every rate (DESIGN: rank fairly — show counts beside rates).
 public struct FigureRow: Sendable, Equatable, Codable {
     public var group: String
+    /// 受理量: requests received (the `received` events).
+    public var received = 0
     public var dispatched = 0
+    /// First responses to a dispatch: the unit's sign-for, a return request, or a county station's forward.
+    public var responded = 0
+    public var respondedOnTime = 0
     public var signed = 0
     public var signedOnTime = 0
     public var replied = 0
@@ -29,27 +37,75 @@ public struct FigureRow: Sendable, Equatable, Codable {
     public var extensions = 0
     public var supervisions = 0
     public var directAnswers = 0
+    /// 超期: replies after the handling deadline, and late returns that count as overdue (TH §15).
+    public var overdue = 0
 
     public init(group: String) { self.group = group }
 
-    /// 响应率 = signed events with onTime == true / dispatched (and forwarded) events.
-    public var responseRate: Double? { ratio(signedOnTime, dispatched) }
+    /// 响应率 = first responses in time / dispatches into the group. A response is the sign-for, a return request
+    /// or (for a county station) the forward to one of its units, whichever comes first.
+    public var responseRate: Double? { figure(.responseRate) }
     /// 按时办结率 = replied events with onTime == true / replied events.
-    public var onTimeCompletionRate: Double? { ratio(repliedOnTime, replied) }
+    public var onTimeCompletionRate: Double? { figure(.onTimeCompletionRate) }
     /// 办结率 = closed events of dispatched tickets / dispatched events.
-    public var completionRate: Double? { ratio(closed, dispatched) }
+    public var completionRate: Double? { figure(.completionRate) }
     /// 解决率 = callback events with resolved == true / such events with a resolved answer.
-    public var resolutionRate: Double? { ratio(resolved, callbacksWithResolution) }
+    public var resolutionRate: Double? { figure(.resolutionRate) }
     /// 满意率 = (satisfied + basically-satisfied) / callback events with a level.
-    public var satisfactionRate: Double? { ratio(satisfied + basicallySatisfied, evaluated) }
+    public var satisfactionRate: Double? { figure(.satisfactionRate) }
     /// Star average = sum of stars / callback events with stars (AS19 §23).
-    public var starAverage: Double? { ratio(starTotal, starRatings) }
+    public var starAverage: Double? { figure(.starAverage) }
     /// 退单率 = return-approved events / dispatched events.
-    public var returnRate: Double? { ratio(returns, dispatched) }
+    public var returnRate: Double? { figure(.returnRate) }
     /// 延期率 = extension-approved events / dispatched events.
-    public var extensionRate: Double? { ratio(extensions, dispatched) }
+    public var extensionRate: Double? { figure(.extensionRate) }
+    /// 超期率 = overdue events / dispatched events.
+    public var overdueRate: Double? { figure(.overdueRate) }
 
-    private func ratio(_ n: Int, _ d: Int) -> Double? { d == 0 ? nil : Double(n) / Double(d) }
+    /// The counts behind a figure: numerator and denominator (DESIGN: show counts beside rates).
+    public func fraction(_ key: FigureKey) -> (numerator: Int, denominator: Int) {
+        switch key {
+        case .responseRate: (respondedOnTime, dispatched)
+        case .onTimeCompletionRate: (repliedOnTime, replied)
+        case .completionRate: (closed, dispatched)
+        case .resolutionRate: (resolved, callbacksWithResolution)
+        case .satisfactionRate: (satisfied + basicallySatisfied, evaluated)
+        case .starAverage: (starTotal, starRatings)
+        case .returnRate: (returns, dispatched)
+        case .extensionRate: (extensions, dispatched)
+        case .overdueRate: (overdue, dispatched)
+        }
+    }
+
+    /// A rate or average by its stable name; nil when nothing was counted under it.
+    public func figure(_ key: FigureKey) -> Double? {
+        let f = fraction(key)
+        return f.denominator == 0 ? nil : Double(f.numerator) / Double(f.denominator)
+    }
+}
+
+/// The rates and averages of a figure row, by the names used in JSON, profiles and reports.
+public enum FigureKey: String, Sendable, Codable, CaseIterable {
+    case responseRate, onTimeCompletionRate, completionRate, resolutionRate, satisfactionRate, starAverage
+    case returnRate, extensionRate, overdueRate
+
+    /// The operator's name (统计口径).
+    public var chinese: String {
+        switch self {
+        case .responseRate: "响应率"
+        case .onTimeCompletionRate: "按时办结率"
+        case .completionRate: "办结率"
+        case .resolutionRate: "解决率"
+        case .satisfactionRate: "满意率"
+        case .starAverage: "星级评价"
+        case .returnRate: "退单率"
+        case .extensionRate: "延期率"
+        case .overdueRate: "超期率"
+        }
+    }
+
+    /// Star averages are out of 5; every other figure is a share.
+    public var isShare: Bool { self != .starAverage }
 }
 
 /// 统计 — figures computed from events only, so a corrected calendar never changes a past figure: the verdicts
@@ -60,23 +116,59 @@ public enum Figures {
         for ticket in tickets {
             var lead: String?
             var wasDispatched = false
+            // Groups that received a dispatch of this ticket and have not responded yet.
+            var awaiting: Set<String> = []
             for e in ticket.events {
-                if e.type == .dispatched || e.type == .forwarded { lead = e.to }
-                if e.type == .dispatched { wasDispatched = true }
                 let day = ChinaTime.date(of: e.at)
-                guard day >= from, day <= to else { continue }
-                let key = groupKey(grouping, ticket: ticket, lead: lead)
-                var row = rows[key] ?? FigureRow(group: key)
-                count(e, into: &row, wasDispatched: wasDispatched)
-                rows[key] = row
+                let inPeriod = day >= from && day <= to
+                func add(_ group: String, _ body: (inout FigureRow) -> Void) {
+                    guard inPeriod else { return }
+                    let key = rowKey(grouping, group: group, day: day)
+                    var row = rows[key] ?? FigureRow(group: key)
+                    body(&row)
+                    rows[key] = row
+                }
+                func respond(_ group: String) {
+                    guard awaiting.remove(group) != nil else { return }
+                    add(group) { row in
+                        row.responded += 1
+                        if e.onTime == true { row.respondedOnTime += 1 }
+                    }
+                }
+                let current = groupKey(grouping, ticket: ticket, lead: lead)
+                switch e.type {
+                case .dispatched, .forwarded:
+                    lead = e.to
+                    if e.type == .dispatched { wasDispatched = true }
+                    let next = groupKey(grouping, ticket: ticket, lead: lead)
+                    // A forward inside one group (a county station to its own unit, by county) is not a new dispatch.
+                    if e.type == .forwarded {
+                        guard next != current else { continue }
+                        respond(current)
+                    }
+                    awaiting.insert(next)
+                    add(next) { $0.dispatched += 1 }
+                case .signed:
+                    add(current) { row in
+                        row.signed += 1
+                        if e.onTime == true { row.signedOnTime += 1 }
+                    }
+                    respond(current)
+                case .returnRequested:
+                    respond(current)
+                    add(current) { count(e, into: &$0, wasDispatched: wasDispatched) }
+                default:
+                    add(current) { count(e, into: &$0, wasDispatched: wasDispatched) }
+                }
             }
         }
         return rows.values.sorted { $0.group < $1.group }
     }
 
+    /// The group responsible for an event: what dispatches and responses are matched within.
     static func groupKey(_ grouping: FigureGrouping, ticket: Ticket, lead: String?) -> String {
         switch grouping {
-        case .all: return "all"
+        case .all, .day, .month: return "all"
         case .unit: return lead ?? ticket.centre
         case .county(let map):
             let unit = lead ?? ticket.centre
@@ -86,16 +178,23 @@ public enum Figures {
         }
     }
 
+    /// The row an event is counted in: its group, or its period.
+    static func rowKey(_ grouping: FigureGrouping, group: String, day: LocalDate) -> String {
+        switch grouping {
+        case .day: return day.iso
+        case .month: return String(day.iso.prefix(7))
+        default: return group
+        }
+    }
+
     static func count(_ e: TicketEvent, into row: inout FigureRow, wasDispatched: Bool) {
         switch e.type {
-        // A county station's forward is a dispatch to the unit it names: the unit's response is measured from it.
-        case .dispatched, .forwarded: row.dispatched += 1
-        case .signed:
-            row.signed += 1
-            if e.onTime == true { row.signedOnTime += 1 }
+        case .received: row.received += 1
         case .replied:
             row.replied += 1
             if e.onTime == true { row.repliedOnTime += 1 }
+            if e.onTime == false { row.overdue += 1 }
+        case .returnRequested where e.countsAsOverdue == true: row.overdue += 1
         case .closed where wasDispatched: row.closed += 1
         case .callback:
             if let resolved = e.resolved {

@@ -86,6 +86,8 @@ struct Decider {
         case .forward(let to):
             if to.isEmpty || to == actor.node { throw .invalidInput("forward to another node of the county") }
             e.to = to
+            // A county station's forward is its response to the dispatch: in time when before the sign-for deadline.
+            e.onTime = t.deadlines.signBy.map { now <= $0 } ?? true
         case .sign:
             e.onTime = t.deadlines.signBy.map { now <= $0 } ?? true
         case let .requestReturn(reason, basis):
@@ -101,13 +103,14 @@ struct Decider {
             try approveExtension(&e, ticket: t)
         case .reportProgress(let note), .reportAssist(let note):
             e.note = note
-        case let .reply(result, callerContacted):
+        case let .reply(result, callerContacted, overdueReason):
             if profile.replyToCaller.value && !callerContacted && !t.caller.noReply {
                 throw violated(profile.replyToCaller.article, "reply to the caller first (the caller did not ask for no reply)")
             }
             e.note = result
             e.callerContacted = callerContacted
             e.onTime = t.deadlines.handleBy.map { now <= $0 } ?? true
+            if e.onTime == false, let why = overdueReason, !why.isEmpty { e.reason = why }
         case .passReview:
             var events = [e]
             if profile.closure.value == .reviewPassed {

@@ -131,6 +131,10 @@ public struct PolicyProfile: Sendable, Codable, Equatable {
     public var recusalDecisionWithin: Ruled<Period>?
     public var vulnerableAssistance: Ruled<Bool>
     public var supervision: SupervisionRules
+    /// Figures, bulletin and warnings; absent in a profile file → `ReportingRules.networkDefault`.
+    public var reporting: ReportingRules?
+
+    public var reportingRules: ReportingRules { reporting ?? .networkDefault }
 
     /// "tonghua-2021 §16"
     public func cite(_ article: String) -> String { "\(id) \(article)" }
@@ -197,6 +201,7 @@ public struct PolicyProfile: Sendable, Codable, Equatable {
         for f in s.warnAtFractions.value where !(f > 0 && f < 1) {
             throw .invalid(field: "supervision.warnAtFractions", message: "each fraction must be between 0 and 1 (got \(f))")
         }
+        try reporting?.validate()
         if closure.value == .reviewPassed && !reviewRequired.value {
             throw .invalid(field: "closure", message: "review-passed closure needs reviewRequired true")
         }

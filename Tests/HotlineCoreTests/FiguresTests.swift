@@ -95,5 +95,73 @@ let march31 = LocalDate(year: 2026, month: 3, day: 31) ?? LocalDate(dayNumber: 0
     let east = try #require(rows.first { $0.group == "east" })
     // The unit's response rate is measured from the forward it received, never above 100 %.
     #expect(roads.dispatched == 1 && roads.signedOnTime == 1 && roads.responseRate == 1.0)
-    #expect(east.dispatched == 1 && east.signed == 0)
+    // The county station responded by forwarding, before its sign-for deadline.
+    #expect(east.dispatched == 1 && east.signed == 0 && east.responded == 1 && east.responseRate == 1.0)
+    // By county, the forward stays inside the county: one dispatch into it, one response (the first).
+    let byCounty = Figures.compute(tickets: [h.t], from: march1, to: march31, by: .county(["roads": "east", "east": "east"]))
+    #expect(byCounty.map(\.group) == ["city", "east"])
+    let county = try #require(byCounty.first { $0.group == "east" })
+    #expect(county.dispatched == 1 && county.responded == 1 && county.respondedOnTime == 1 && county.responseRate == 1.0)
+}
+
+@Test func countyForwardAfterTheSignForDeadlineIsALateResponse() throws {
+    var h = try Harness("jinan-2018")
+    try h.run(.receive(h.intake(topic: "roads")), at: at("2026-03-02T09:00"))
+    try h.run(.dispatch(lead: "east", assisting: [], tier: nil), at: at("2026-03-02T09:30"))
+    try h.run(.forward(to: "roads"), by: eastCounty, at: at("2026-03-06T10:00"))
+    let east = try #require(Figures.compute(tickets: [h.t], from: march1, to: march31, by: .unit).first { $0.group == "east" })
+    #expect(east.responded == 1 && east.respondedOnTime == 0 && east.responseRate == 0)
+}
+
+/// The fixture by hand: 4 requests received; 3 dispatches; water replied late once (ticket 2) → 1 overdue of 3
+/// dispatches; 1 direct answer.
+@Test func figuresCountIntakeOverdueAndEveryRateOfTheFixture() throws {
+    let all = try #require(Figures.compute(tickets: try figuresFixture(), from: march1, to: march31, by: .all).first)
+    #expect(all.received == 4 && all.directAnswers == 1)
+    #expect(all.dispatched == 3 && all.responded == 3 && all.respondedOnTime == 2)
+    #expect(all.fraction(.responseRate) == (2, 3))
+    #expect(all.fraction(.onTimeCompletionRate) == (1, 2))
+    #expect(all.fraction(.completionRate) == (2, 3))
+    #expect(all.fraction(.resolutionRate) == (1, 2))
+    #expect(all.fraction(.satisfactionRate) == (1, 2))
+    #expect(all.fraction(.returnRate) == (1, 3))
+    #expect(all.fraction(.extensionRate) == (0, 3))
+    #expect(all.overdue == 1 && all.fraction(.overdueRate) == (1, 3))
+    #expect(all.starAverage == nil && all.fraction(.starAverage) == (0, 0))
+}
+
+@Test func figuresCountApprovedExtensions() throws {
+    var h = try Harness("jinan-2018")
+    try h.signed()
+    try h.run(.requestExtension(period: .workingDays(3), reason: "need the owners' committee", leaderSignOff: true),
+              by: waterUnit, at: at("2026-03-03T10:00"))
+    try h.run(.approveExtension, at: at("2026-03-03T11:00"))
+    let all = try #require(Figures.compute(tickets: [h.t], from: march1, to: march31, by: .all).first)
+    #expect(all.extensions == 1 && all.extensionRate == 1.0)
+}
+
+@Test func figuresByDayAndMonthPutEachEventInItsPeriod() throws {
+    let tickets = try figuresFixture()
+    let byDay = Figures.compute(tickets: tickets, from: march1, to: march31, by: .day)
+    let second = try #require(byDay.first { $0.group == "2026-03-02" })
+    #expect(second.received == 4 && second.dispatched == 3)
+    let eleventh = try #require(byDay.first { $0.group == "2026-03-11" })
+    #expect(eleventh.replied == 1 && eleventh.overdue == 1)
+    let byMonth = Figures.compute(tickets: tickets, from: march1, to: march31, by: .month)
+    #expect(byMonth.map(\.group) == ["2026-03"])
+    #expect(byMonth.first?.received == 4 && byMonth.first?.closed == 2)
+}
+
+@Test func aLateReplyKeepsTheReasonTheUnitGave() throws {
+    var h = try Harness("jinan-2018")
+    try h.signed()
+    try h.run(.reply(result: "done", callerContacted: true, overdueReason: "waiting for a spare part"), by: waterUnit,
+              at: at("2026-03-20T10:00"))
+    let reply = try #require(h.t.events.last)
+    #expect(reply.onTime == false && reply.reason == "waiting for a spare part")
+    var early = try Harness("jinan-2018")
+    try early.signed()
+    try early.run(.reply(result: "done", callerContacted: true, overdueReason: "not late at all"), by: waterUnit,
+                  at: at("2026-03-03T10:00"))
+    #expect(early.t.events.last?.reason == nil)
 }

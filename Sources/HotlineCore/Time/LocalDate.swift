@@ -62,5 +62,11 @@ public enum ChinaTime {
     public static func timestamp(_ d: LocalDate, hour: Int, minute: Int, second: Int = 0) -> Timestamp {
         startOfDay(d).adding(millis: Int64(hour * 3600 + minute * 60 + second) * 1000)
     }
+    /// "2026-03-05 17:30", local time, for reports and warnings.
+    public static func localText(_ t: Timestamp) -> String {
+        let d = date(of: t)
+        let minutes = Int((t.millis - startOfDay(d).millis) / 60_000)
+        return d.iso + String(format: " %02d:%02d", minutes / 60, minutes % 60)
+    }
 }
 

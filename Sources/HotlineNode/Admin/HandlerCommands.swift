@@ -46,11 +46,13 @@ enum HandlerCommands {
     }
 
     static func reply(_ tool: String) -> CommandHandler {
-        CityCommands.lifecycle("reply", "reply with the result · 反馈办理结果", "reply ID --text T [--contacted]",
-                               [.value("--text", "the result"), .flag("--contacted", "the caller was contacted")],
+        CityCommands.lifecycle("reply", "reply with the result · 反馈办理结果",
+                               "reply ID --text T [--contacted] [--overdue-reason R]",
+                               [.value("--text", "the result"), .flag("--contacted", "the caller was contacted"),
+                                .value("--overdue-reason", "why the reply is late (reported monthly with the overdue items, TH §34)")],
                                tool: tool) { args, _ in
             guard let text = args.value("--text") else { throw ServiceError.usage("reply needs --text T") }
-            return .reply(result: text, callerContacted: args.flag("--contacted"))
+            return .reply(result: text, callerContacted: args.flag("--contacted"), overdueReason: args.value("--overdue-reason"))
         }
     }
 

@@ -1,0 +1,144 @@
+import Foundation
+
+/// 预警 — what the centre should look at before it becomes a crisis or a breach (BD §31, AS19 §31).
+public enum AlertKind: String, Sendable, Codable, CaseIterable {
+    /// A topic's requests of the last 24 hours against its own trailing daily mean.
+    case topicSpike = "topic-spike"
+    /// The same for a district.
+    case areaSpike = "area-spike"
+    /// Many different callers on one place and topic within hours (possible emergency).
+    case cluster
+    /// One caller raising the same matter again while it is open or recently handled.
+    case repeatCaller = "repeat-caller"
+    /// A running sign-for or handling clock past a warning fraction, before its deadline.
+    case nearOverdue = "near-overdue"
+
+    public var chinese: String {
+        switch self {
+        case .topicSpike: "类别激增"
+        case .areaSpike: "区域激增"
+        case .cluster: "集中反映"
+        case .repeatCaller: "重复诉求"
+        case .nearOverdue: "临期预警"
+        }
+    }
+}
+
+/// One warning with the tickets behind it. `key` names the situation, so a node raises it once and not every
+/// time it looks (a spike once per topic and day; a clock warning once per ticket, clock and fraction).
+public struct Alert: Sendable, Equatable, Codable {
+    public var kind: AlertKind
+    public var key: String
+    public var subject: String
+    public var tickets: [String]
+    /// A sentence for operators, in Chinese, with no personal data (it goes to the log).
+    public var message: String
+    /// The profile article the threshold comes from, e.g. "baoding-2022 §31".
+    public var basis: String
+
+    public init(kind: AlertKind, key: String, subject: String, tickets: [String], message: String, basis: String) {
+        self.kind = kind
+        self.key = key
+        self.subject = subject
+        self.tickets = tickets
+        self.message = message
+        self.basis = basis
+    }
+}
+
+public enum Alerts {
+    static let hour: Int64 = 3_600_000
+    static let day: Int64 = 86_400_000
+
+    /// The alerts due at `now` over `tickets`: those received within the profile's look-back windows, plus every
+    /// open ticket (for the clocks). Pure: the node decides which ones are new.
+    public static func compute(tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+        spikes(tickets, now: now, profile: profile) + clusters(tickets, now: now, profile: profile)
+            + repeatCallers(tickets, now: now, profile: profile) + nearOverdue(tickets, now: now, profile: profile)
+    }
+
+    static func spikes(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+        let r = profile.reportingRules
+        let basis = profile.cite(r.spikeFactor.article)
+        let today = ChinaTime.date(of: now).iso
+        let windowStart = now.millis - day
+        let baselineStart = windowStart - Int64(r.baselineDays.value) * day
+        var out: [Alert] = []
+        let dimensions: [(AlertKind, (Ticket) -> String)] = [(.topicSpike, { $0.topic }), (.areaSpike, { $0.area.district })]
+        for (kind, subjectOf) in dimensions {
+            var recent: [String: [String]] = [:], before: [String: Int] = [:]
+            for t in tickets where t.receivedAt.millis <= now.millis {
+                let subject = subjectOf(t)
+                guard !subject.isEmpty else { continue }
+                if t.receivedAt.millis > windowStart { recent[subject, default: []].append(t.id) }
+                else if t.receivedAt.millis > baselineStart { before[subject, default: 0] += 1 }
+            }
+            for (subject, ids) in recent.sorted(by: { $0.key < $1.key }) {
+                let mean = Double(before[subject] ?? 0) / Double(r.baselineDays.value)
+                guard ids.count >= r.spikeMinCount.value, Double(ids.count) >= r.spikeFactor.value * mean else { continue }
+                let what = kind == .topicSpike ? "「\(subject)」类诉求" : "\(subject)的诉求"
+                let baseline = String(format: "%.1f", mean)
+                out.append(Alert(kind: kind, key: "\(kind.rawValue)|\(subject)|\(today)", subject: subject,
+                                 tickets: ids.sorted(),
+                                 message: "\(what)24小时内\(ids.count)件，前\(r.baselineDays.value)天日均\(baseline)件（阈值：\(r.spikeFactor.value)倍且不少于\(r.spikeMinCount.value)件）",
+                                 basis: basis))
+            }
+        }
+        return out
+    }
+
+    static func clusters(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+        let s = profile.supervision
+        let windowStart = now.millis - Int64(s.manyCallersHours.value) * hour
+        let inWindow = tickets.filter { $0.receivedAt.millis > windowStart && $0.receivedAt.millis <= now.millis }
+        let byPlace = Dictionary(grouping: inWindow) { "\(placeName($0.area))|\($0.topic)" }
+        var out: [Alert] = []
+        for (key, group) in byPlace.sorted(by: { $0.key < $1.key }) {
+            let callers = Set(group.map { $0.caller.phone ?? $0.id })
+            guard callers.count >= max(s.manyCallersCount.value, 2) else { continue }
+            let first = group[0]
+            out.append(Alert(kind: .cluster, key: "cluster|\(key)|\(ChinaTime.date(of: now).iso)",
+                             subject: "\(placeName(first.area)) \(first.topic)", tickets: group.map(\.id).sorted(),
+                             message: "\(placeName(first.area))「\(first.topic)」\(s.manyCallersHours.value)小时内\(callers.count)位诉求人集中反映",
+                             basis: profile.cite(s.manyCallersCount.article)))
+        }
+        return out
+    }
+
+    static func repeatCallers(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+        let s = profile.supervision
+        let windowStart = now.millis - Int64(s.repeatWindowDays.value) * day
+        let recent = tickets.filter { $0.receivedAt.millis > windowStart && $0.receivedAt.millis <= now.millis && $0.caller.phone != nil }
+        let byCaller = Dictionary(grouping: recent) { "\($0.caller.phone ?? "")|\($0.topic)" }
+        var out: [Alert] = []
+        for (_, group) in byCaller.sorted(by: { $0.key < $1.key }) where group.count >= 2 {
+            let ids = group.map(\.id).sorted()
+            guard let newest = group.max(by: { ($0.receivedAt.millis, $0.id) < ($1.receivedAt.millis, $1.id) }) else { continue }
+            // Keyed by the newest request: a third call on the matter is a new alert, the same two calls are not.
+            out.append(Alert(kind: .repeatCaller, key: "repeat-caller|\(newest.id)", subject: newest.topic, tickets: ids,
+                             message: "同一诉求人\(s.repeatWindowDays.value)天内\(group.count)次反映「\(newest.topic)」（\(ids.joined(separator: "、"))）",
+                             basis: profile.cite(s.repeatWindowDays.article)))
+        }
+        return out
+    }
+
+    static func nearOverdue(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+        let fractions = profile.supervision.warnAtFractions
+        var out: [Alert] = []
+        for t in tickets where !t.status.isFinished {
+            for w in Deadlines.warnings(t, now: now, fractions: fractions.value) {
+                let clock = w.clock == .sign ? "签收" : "办理"
+                let percent = Int((w.fraction * 100).rounded())
+                out.append(Alert(kind: .nearOverdue, key: "near-overdue|\(t.id)|\(w.clock.rawValue)|\(percent)",
+                                 subject: t.holder, tickets: [t.id],
+                                 message: "\(t.id) \(clock)时限已过\(percent)%，\(ChinaTime.localText(w.deadline))到期（\(t.holder)）",
+                                 basis: profile.cite(fractions.article)))
+            }
+        }
+        return out
+    }
+
+    static func placeName(_ area: Area) -> String {
+        area.street.isEmpty ? area.district : "\(area.district)\(area.street)"
+    }
+}

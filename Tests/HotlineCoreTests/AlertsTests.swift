@@ -1,0 +1,95 @@
+import Testing
+import HotlineCore
+
+/// Early warnings (issue 7 point 4; BD §31, AS19 §31): each kind fires on its threshold from the profile and not below it.
+struct AlertsTests {
+    /// A ticket received at `time` about `topic` in `street`, from `phone`.
+    func received(_ profile: String, _ time: String, topic: String = "燃气", street: String = "解放路街道",
+                  phone: String, sequence: Int) throws -> Ticket {
+        var h = try Harness(profile)
+        var form = h.intake(caller: CallerInfo(phone: phone), topic: topic, street: street, sequence: sequence)
+        form.area = Area(district: "历下区", street: street)
+        try h.run(.receive(form), at: at(time))
+        return h.t
+    }
+
+    @Test func baoding2022_s31_topicSpikeAgainstItsOwnTrailingBaseline() throws {
+        var tickets: [Ticket] = []
+        // Baseline: one 燃气 request every other day for four weeks (mean 0.5 a day).
+        for day in stride(from: 1, through: 27, by: 2) {
+            let date = day < 10 ? "2026-02-0\(day)" : "2026-02-\(day)"
+            tickets.append(try received("baoding-2022", "\(date)T10:00", street: "S\(day)", phone: "1380000\(1000 + day)", sequence: day))
+        }
+        // Five in the last 24 hours, from different streets and callers: ≥ 3 × 0.5 and ≥ 5.
+        for i in 1...5 {
+            tickets.append(try received("baoding-2022", "2026-03-02T0\(i):00", street: "T\(i)", phone: "1390000000\(i)", sequence: 100 + i))
+        }
+        let profile = try Harness("baoding-2022").profile
+        let alerts = Alerts.compute(tickets: tickets, now: at("2026-03-02T10:00"), profile: profile)
+        let spike = try #require(alerts.first { $0.kind == .topicSpike })
+        #expect(spike.subject == "燃气" && spike.tickets.count == 5)
+        #expect(spike.basis == "baoding-2022 §31")
+        #expect(spike.key == "topic-spike|燃气|2026-03-02")
+        // Four are below the profile's minimum count.
+        let fewer = tickets.filter { $0.id != spike.tickets[0] }
+        #expect(!Alerts.compute(tickets: fewer, now: at("2026-03-02T10:00"), profile: profile).contains { $0.kind == .topicSpike })
+    }
+
+    @Test func spikeThresholdComesFromTheProfile() throws {
+        var tickets: [Ticket] = []
+        for i in 1...5 {
+            tickets.append(try received("jinan-2018", "2026-03-02T0\(i):00", street: "T\(i)", phone: "1390000000\(i)", sequence: i))
+        }
+        var profile = try Harness("jinan-2018").profile
+        #expect(Alerts.compute(tickets: tickets, now: at("2026-03-02T10:00"), profile: profile).contains { $0.kind == .topicSpike })
+        var rules = profile.reportingRules
+        rules.spikeMinCount = Ruled(6, article: "test")
+        profile.reporting = rules
+        #expect(!Alerts.compute(tickets: tickets, now: at("2026-03-02T10:00"), profile: profile).contains { $0.kind == .topicSpike })
+    }
+
+    @Test func anshan2019_s31_manyCallersOnOnePlaceAndTopicWithinHours() throws {
+        var tickets: [Ticket] = []
+        for i in 1...5 {
+            tickets.append(try received("anshan-2019", "2026-03-02T09:0\(i)", phone: "1390000000\(i)", sequence: i))
+        }
+        let profile = try Harness("anshan-2019").profile
+        let cluster = try #require(Alerts.compute(tickets: tickets, now: at("2026-03-02T12:00"), profile: profile).first { $0.kind == .cluster })
+        #expect(cluster.tickets.count == 5 && cluster.message.contains("5位诉求人"))
+        // The same five calls a day and a half later are outside the 24-hour window.
+        #expect(!Alerts.compute(tickets: tickets, now: at("2026-03-03T21:00"), profile: profile).contains { $0.kind == .cluster })
+        // One caller calling five times is not five callers.
+        var same: [Ticket] = []
+        for i in 1...5 { same.append(try received("anshan-2019", "2026-03-02T09:0\(i)", phone: "13900000001", sequence: i)) }
+        #expect(!Alerts.compute(tickets: same, now: at("2026-03-02T12:00"), profile: profile).contains { $0.kind == .cluster })
+    }
+
+    @Test func aCallerRepeatingTheSameMatterIsKeyedByTheNewestCall() throws {
+        let profile = try Harness("jinan-2018").profile
+        let first = try received("jinan-2018", "2026-03-02T09:00", phone: "13900000009", sequence: 1)
+        let second = try received("jinan-2018", "2026-03-05T09:00", phone: "13900000009", sequence: 2)
+        let other = try received("jinan-2018", "2026-03-05T10:00", topic: "供水", phone: "13900000009", sequence: 3)
+        let alerts = Alerts.compute(tickets: [first, second, other], now: at("2026-03-05T12:00"), profile: profile)
+            .filter { $0.kind == .repeatCaller }
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.tickets == [first.id, second.id].sorted() && alerts.first?.key == "repeat-caller|\(second.id)")
+        // The message goes to the log: it names tickets, never the phone.
+        #expect(alerts.first?.message.contains("13900000009") == false)
+    }
+
+    @Test func jinan2018_nearOverdueAtTheProfilesFractions() throws {
+        var h = try Harness("jinan-2018")
+        try h.signed()
+        let profile = h.profile
+        let handleBy = try #require(h.t.deadlines.handleBy)
+        let start = at("2026-03-02T09:30")
+        let atFraction = { (f: Double) in Timestamp(millis: start.millis + Int64(Double(handleBy.millis - start.millis) * f)) }
+        #expect(Alerts.compute(tickets: [h.t], now: atFraction(0.4), profile: profile).filter { $0.kind == .nearOverdue }.isEmpty)
+        let half = Alerts.compute(tickets: [h.t], now: atFraction(0.6), profile: profile).filter { $0.kind == .nearOverdue }
+        #expect(half.map(\.key) == ["near-overdue|\(h.t.id)|handle|50"])
+        let late = Alerts.compute(tickets: [h.t], now: atFraction(0.8), profile: profile).filter { $0.kind == .nearOverdue }
+        #expect(late.map(\.key) == ["near-overdue|\(h.t.id)|handle|75"])
+        // Past the deadline it is overdue, which supervision handles; no more warnings.
+        #expect(Alerts.compute(tickets: [h.t], now: handleBy.adding(millis: 60_000), profile: profile).filter { $0.kind == .nearOverdue }.isEmpty)
+    }
+}
