@@ -26,10 +26,19 @@ struct AdminResponse: Sendable {
     var text: String
     /// A JSONSerialization-compatible value, encoded to bytes at once so the response stays Sendable.
     var json: [UInt8]?
+    /// A document for the client to write to `--out` (or print): the monthly bulletin. The daemon never writes
+    /// files where an operator names them; the operator's own process does, with the operator's rights.
+    var content: String?
 
     static func success(text: String, json: Any?) -> AdminResponse {
         let bytes = json.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) }
         return AdminResponse(exitCode: 0, text: text, json: bytes.map { [UInt8]($0) })
+    }
+
+    static func document(_ content: String, text: String, json: Any?) -> AdminResponse {
+        var response = success(text: text, json: json)
+        response.content = content
+        return response
     }
 
     static func failure(_ message: String, exitCode: Int32 = 1) -> AdminResponse {
@@ -43,14 +52,15 @@ struct AdminResponse: Sendable {
         if let json, let value = try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed]) {
             object["json"] = value
         }
+        if let content { object["content"] = content }
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data(#"{"exit":1,"text":"encoding failed"}"#.utf8)
         return [UInt8](data)
     }
 
-    static func decode(_ bytes: [UInt8]) -> (exit: Int32, text: String, json: Any?)? {
+    static func decode(_ bytes: [UInt8]) -> (exit: Int32, text: String, json: Any?, content: String?)? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
         let exit = Int32((object["exit"] as? Int) ?? 1)
-        return (exit, object["text"] as? String ?? "", object["json"])
+        return (exit, object["text"] as? String ?? "", object["json"], object["content"] as? String)
     }
 }
 

@@ -153,7 +153,7 @@ enum OperatorCommands {
     static func handlers(for role: NodeKind) -> [CommandHandler] {
         let tool = "hotline-\(role.rawValue)"
         switch role {
-        case .city: return CityCommands.all + CommonCommands.all(tool: tool) + [FigureCommands.figures]
+        case .city: return CityCommands.all + CommonCommands.all(tool: tool) + [FigureCommands.figures] + ReportCommands.all
         case .county: return HandlerCommands.all(tool: tool, county: true) + CommonCommands.all(tool: tool)
         case .unit: return HandlerCommands.all(tool: tool, county: false) + CommonCommands.all(tool: tool)
         }

@@ -63,6 +63,9 @@ public enum HotlineTool {
                 fail("\(error)", code: 1)
             }
             guard let decoded = AdminResponse.decode(response) else { fail("the daemon's answer was unreadable", code: 1) }
+            if decoded.exit == 0, let content = decoded.content {
+                deliver(content, to: args.value("--out"), summary: decoded.text, json: args.flag("--json") ? decoded.json : nil)
+            }
             if args.flag("--json"), let json = decoded.json,
                let data = try? JSONSerialization.data(withJSONObject: json,
                                                       options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]) {
@@ -93,6 +96,37 @@ public enum HotlineTool {
         lines += ["", "Every command prints a line or table for people, and JSON with --json.",
                   "Help on one command: \(tool) COMMAND --help"]
         return lines.joined(separator: "\n")
+    }
+
+    /// Writes a document the daemon produced to `--out` (whole or not at all: a temporary file renamed into place),
+    /// or prints it when no file is named.
+    static func deliver(_ content: String, to out: String?, summary: String, json: Any?) -> Never {
+        guard let out else {
+            FileHandle.standardOutput.write(Data(content.utf8))
+            exit(0)
+        }
+        let url = URL(fileURLWithPath: out)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        do {
+            try Data(content.utf8).write(to: temporary)
+            if rename(temporary.path, url.path) != 0 {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: temporary)
+                fail("cannot write \(out): \(reason)", code: 1)
+            }
+        } catch {
+            fail("cannot write \(out): \(error.localizedDescription); check that the folder exists and is writable", code: 1)
+        }
+        let written = "wrote \(url.path) (\(content.utf8.count / 1024 + 1) KB)"
+        if let json, var object = json as? [String: Any] {
+            object["path"] = url.path
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
+                print(String(decoding: data, as: UTF8.self))
+            }
+        } else {
+            print(summary.isEmpty ? written : "\(summary)\n\(written)")
+        }
+        exit(0)
     }
 
     static func fail(_ message: String, code: Int32) -> Never {

@@ -82,7 +82,8 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temp = file.appendingPathExtension("new")
-        fm.createFile(atPath: temp.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        // A failure here surfaces as the open error just below, which names the file.
+        _ = fm.createFile(atPath: temp.path, contents: nil, attributes: [.posixPermissions: 0o600])
         let handle = try FileHandle(forWritingTo: temp)
         try handle.write(contentsOf: try encoder.encode(format))
         try handle.synchronize()

@@ -22,5 +22,14 @@ enum NodeSchema {
             ALTER TABLE tickets ADD COLUMN erased INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX tickets_erasable ON tickets(erased, updated);
             """),
+        // The city's early warnings (raised once each) and the typical cases chosen for the monthly bulletin.
+        Migration(version: 12, sql: """
+            CREATE TABLE alerts(key TEXT PRIMARY KEY, kind TEXT NOT NULL, raised INTEGER NOT NULL, subject TEXT NOT NULL,
+                                tickets TEXT NOT NULL, message TEXT NOT NULL, basis TEXT NOT NULL);
+            CREATE INDEX alerts_raised ON alerts(raised);
+            CREATE TABLE typical_cases(ticket TEXT PRIMARY KEY, month TEXT NOT NULL, summary TEXT NOT NULL,
+                                       marked INTEGER NOT NULL, user TEXT NOT NULL);
+            CREATE INDEX typical_cases_month ON typical_cases(month);
+            """),
     ]
 }

@@ -46,6 +46,19 @@ struct TicketRepository {
         return byId.values.sorted { $0.id < $1.id }
     }
 
+    /// What the early warnings look at: tickets received since `since`, and every ticket a unit is handling (with
+    /// its events, for the clock warnings).
+    func recentOrHandled(since: Timestamp) throws -> [Ticket] {
+        var out: [Ticket] = []
+        try db.forEach("SELECT id, doc FROM tickets WHERE received >= ? OR status IN ('dispatched', 'signed', 'suspended')",
+                       [.int(since.millis)]) { row in
+            guard let id = row.string(0), let doc = row.blob(1) else { return }
+            out.append(try decodeTicket(doc, id: id))
+        }
+        for i in out.indices where out[i].status.isWithUnit { out[i].events = try events(of: out[i].id) }
+        return out
+    }
+
     /// Stores the ticket's new state and appends its new events.
     func save(_ ticket: Ticket, newEvents: [TicketEvent]) throws {
         try upsert(ticket)

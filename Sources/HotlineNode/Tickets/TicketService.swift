@@ -12,6 +12,7 @@ final class TicketService {
     /// Links whose outbox received rows in this round: the loop offers them after the commit.
     var outboxTouched: Set<String> = []
     private var lastRetentionSweep: Timestamp?
+    private var lastAlertScan: Timestamp?
     /// Set when the lifecycle refused an event from another node during `handleIncoming`.
     var refusal: String?
     /// Work that may only happen once this round's transaction has committed (e.g. dropping an old data key).
@@ -166,7 +167,7 @@ final class TicketService {
     /// Periodic work of the loop. Counties and units erase the personal fields of tickets finished more than
     /// `retentionDays` ago (the city keeps them: it is the archive), a batch at a time.
     func runTimers(now: Timestamp) throws {
-        guard context.role != .city else { return }
+        guard context.role != .city else { return try scanAlerts(now: now) }
         if let last = lastRetentionSweep, now.millis - last.millis < 60_000, now >= last { return }
         lastRetentionSweep = now
         let cutoff = now.adding(millis: -Int64(context.config.retentionDays) * 86_400_000)
@@ -174,6 +175,24 @@ final class TicketService {
             guard let ticket = try repository.load(id) else { continue }
             try repository.storeErased(Privacy.erased(ticket))
             context.log.info("personal-data-erased", ["ticket": id, "retention_days": "\(context.config.retentionDays)"])
+        }
+    }
+}
+
+extension TicketService {
+    /// The city looks for early warnings once a minute of its clock (and at once when the manual clock jumps);
+    /// each new one is logged after the round commits, so a logged warning is always a stored one.
+    func scanAlerts(now: Timestamp, force: Bool = false) throws {
+        if !force, let last = lastAlertScan, now.millis - last.millis < 60_000, now >= last { return }
+        lastAlertScan = now
+        let raised = try AlertLog(db: context.db).scan(repository: repository, profile: context.profile, now: now)
+        guard !raised.isEmpty else { return }
+        let log = context.log
+        afterCommit.append {
+            for a in raised {
+                log.warn("alert", ["kind": a.kind.rawValue, "subject": a.subject, "tickets": a.tickets.joined(separator: ","),
+                                   "message": a.message, "basis": a.basis])
+            }
         }
     }
 }

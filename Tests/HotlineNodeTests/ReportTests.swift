@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import HotlineCore
+@testable import HotlineNode
+
+/// Issue 7: the monthly bulletin, its open-data edition and the early warnings, run as operator commands at a city.
+struct ReportTests {
+    static let callers: [(name: String, phone: String, address: String)] = [
+        ("欧阳娜娜", "13911112222", "泉城路88号3单元502室"),
+        ("司马光明", "13733334444", "解放路17号院2号楼"),
+        ("诸葛秀兰", "13655556666", "经十路9999号"),
+    ]
+
+    func city() throws -> NodeFixture {
+        let city = try NodeFixture(id: "c", role: .city)
+        for (i, c) in Self.callers.enumerated() {
+            let id = "JN-20260302-00000\(i + 1)"
+            _ = try city.perform(.receive(TicketIntake(
+                id: id, channel: "phone", kind: "complain", topic: "噪声扰民", area: Area(district: "历下区", street: "解放路街道"),
+                address: c.address, text: "\(c.name)反映夜间施工噪音，电话\(c.phone)，住\(c.address)",
+                caller: CallerInfo(name: c.name, phone: c.phone, confidential: true))), on: nil)
+            _ = try city.perform(.dispatch(lead: "w", assisting: [], tier: nil), on: id)
+        }
+        return city
+    }
+
+    func run(_ city: NodeFixture, _ argv: String...) throws -> AdminResponse {
+        try city.context.db.transaction {
+            city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: [])
+        }
+    }
+
+    @Test func jinan2018_s33_publicReportHoldsNoNamePhoneOrAddressOfConfidentialCallers() throws {
+        let city = try city()
+        let first = Self.callers[0]
+        // The operator's summary carelessly repeats the caller's details: the open-data edition must drop them.
+        let marked = try run(city, "typical", "JN-20260302-000001", "--summary",
+                             "\(first.name)（\(first.phone)）反映\(first.address)夜间施工噪音，城管部门当晚责令停工")
+        #expect(marked.exitCode == 0, "\(marked.text)")
+        for format in ["html", "csv", "json"] {
+            let response = try run(city, "report", "--month", "2026-03", "--public", "--format", format)
+            #expect(response.exitCode == 0, "\(response.text)")
+            let content = try #require(response.content)
+            #expect(content.contains("城管部门当晚责令停工"), "the typical case is published (\(format))")
+            for c in Self.callers {
+                #expect(!content.contains(c.name) && !content.contains(c.phone) && !content.contains(c.address),
+                        "\(format) edition leaks \(c.name)")
+            }
+            #expect(!content.contains("JN-20260302-00000"), "\(format) edition names no ticket")
+        }
+    }
+
+    @Test func bulletinIsOneSelfContainedChineseHTMLFileAndCSVOpensInExcel() throws {
+        let city = try city()
+        let html = try #require(try run(city, "report", "--month", "2026-03").content)
+        #expect(html.hasPrefix("<!doctype html>") && html.contains("<html lang=\"zh-CN\">") && html.contains("@page { size: A4"))
+        #expect(html.contains("工作通报") && html.contains("每日受理量") && html.contains("<svg"))
+        // Nothing is fetched from elsewhere and nothing runs.
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=") && !html.contains("@import"))
+        #expect(html.contains("水务集团"))
+        let csv = try #require(try run(city, "report", "--month", "2026-03", "--format", "csv").content)
+        #expect(csv.hasPrefix("\u{FEFF}") && csv.contains("承办单位考核排名") && csv.contains("\r\n"))
+        let json = try #require(try run(city, "report", "--month", "2026-03", "--format", "json").content)
+        let decoded = try JSONDecoder().decode(MonthlyBulletin.self, from: Data(json.utf8))
+        #expect(decoded.totals.received == 3 && decoded.totals.dispatched == 3 && decoded.month == "2026-03")
+    }
+
+    @Test func reportRefusesABadMonthOrFormatAndChangesNothing() throws {
+        let city = try city()
+        for argv in [["report"], ["report", "--month", "2026-13"], ["report", "--month", "March"],
+                     ["report", "--month", "2026-03", "--format", "pdf"]] {
+            let r = try city.context.db.transaction {
+                city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: [])
+            }
+            #expect(r.exitCode != 0 && r.content == nil)
+            #expect(r.text.contains("--month") || r.text.contains("--format"), "\(r.text)")
+        }
+        #expect(try city.service.repository.load("JN-20260302-000001")?.status == .dispatched)
+    }
+
+    @Test func clusterOfCallersIsRaisedOnceLoggedAfterCommitAndListedWithItsTickets() throws {
+        let city = try city()
+        try city.context.clock.set(city.now.adding(millis: 3_600_000))
+        for i in 4...5 {
+            _ = try city.perform(.receive(TicketIntake(
+                id: "JN-20260302-00000\(i)", channel: "phone", kind: "complain", topic: "噪声扰民",
+                area: Area(district: "历下区", street: "解放路街道"), text: "夜间施工噪音",
+                caller: CallerInfo(phone: "1380000000\(i)"))), on: nil)
+        }
+        let listed = try run(city, "alerts")
+        #expect(listed.exitCode == 0)
+        #expect(listed.text.contains("[集中反映]") && listed.text.contains("5位诉求人"), "\(listed.text)")
+        #expect(listed.text.contains("JN-20260302-000005"))
+        let entries = try AlertLog(db: city.context.db).list(since: Timestamp(millis: 0), kind: .cluster)
+        #expect(entries.count == 1 && entries.first?.alert.tickets.count == 5)
+        // Raised once: looking again finds nothing new, and the log line waits for the commit.
+        #expect(city.service.afterCommit.count == 1)
+        city.service.afterCommit.forEach { $0() }
+        city.service.afterCommit.removeAll()
+        #expect(city.log.contains { $0.contains("event=alert") && $0.contains("kind=cluster") })
+        #expect(!city.log.contains { $0.contains("13800000004") })
+        _ = try run(city, "alerts")
+        #expect(city.service.afterCommit.isEmpty)
+    }
+}
