@@ -37,6 +37,7 @@ public struct BulletinTotals: Sendable, Codable, Equatable {
     public var answeredDirectly = 0
     public var dispatched = 0
     public var closed = 0
+    /// Overdue items (the length of `overdue`, also in the public edition, which omits the list).
     public var overdue = 0
     public var supervisions = 0
     public var escalations = 0
@@ -201,7 +202,6 @@ public enum Bulletin {
         totals.answeredDirectly = all.directAnswers
         totals.dispatched = all.dispatched
         totals.closed = all.closed
-        totals.overdue = all.overdue
         totals.supervisions = all.supervisions
 
         // Intake: requests received in the month.
@@ -252,6 +252,8 @@ public enum Bulletin {
             }
         }
 
+        // Overdue items: late replies and returns of the month, and tickets still open past their deadline at its end.
+        totals.overdue = overdue.count
         let hot = hotIssues(input, first: first, last: last, previous: previous)
         let typical = input.typical.map { mark in typicalCase(mark, input: input, name: name) }
         let rankNote = "排名按\(core.map(\.chinese).joined(separator: "、"))依次比较；本月派单少于\(rules.rankMinDispatched.value)件的单位列出但不参与排名（\(profile.cite(rules.rankMinDispatched.article))）。"
@@ -271,7 +273,9 @@ public enum Bulletin {
             byKind: counts(received.map { profile.kind($0.kind)?.name ?? $0.kind }),
             byTopic: counts(received.map(\.topic)),
             counties: ranked(byCounty.filter { input.counties.contains($0.group) }, rules: rules, name: name),
-            units: ranked(byUnit.filter { $0.group != input.centre && $0.dispatched + $0.closed + $0.replied > 0 }, rules: rules, name: name),
+            // County stations have their own table (their units' work counts for them there).
+            units: ranked(byUnit.filter { $0.group != input.centre && !input.counties.contains($0.group)
+                && $0.dispatched + $0.closed + $0.replied > 0 }, rules: rules, name: name),
             overdue: input.isPublic ? [] : overdue.sorted { ($0.unit, $0.ticket) < ($1.unit, $1.ticket) },
             supervisions: input.isPublic ? [] : supervisions.sorted { ($0.at, $0.ticket) < ($1.at, $1.ticket) },
             hotIssues: hot, typicalCases: typical, notes: notes)

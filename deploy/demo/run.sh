@@ -131,6 +131,7 @@ tiers = [t["code"] for t in p["tiers"]]
 print("TIER=(%s)" % (("--tier " + tiers[-1]) if p["tierRequired"]["value"] and tiers else ""))
 length = (p["extensions"].get("length") or {}).get("value") or {}
 print("SENDBACK=%s" % p["sendBackOnUnsatisfied"]["value"])
+print("ESCALATE_TO=%s" % p["supervision"]["escalation"]["value"][0])
 print("EXT_DAYS=%d" % (length.get("workingDays") or length.get("days") or 5))
 PY
 )"
@@ -295,8 +296,43 @@ for id in "${BACK[@]}"; do
 done
 quiesce
 
-echo "==> a week later: what was never signed or replied is overdue"
+echo "==> a week later: what was never signed or replied is overdue; late replies give their reason"
 city clock --advance 7d >/dev/null
+quiesce
+k=0
+for id in $(city list --status signed --json --limit 100000 | ids_of); do
+  k=$((k + 1))
+  [ "$id" = "$EXT" ] || [ $((k % 2)) = 1 ] && continue
+  holder=$(city show "$id" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["holder"])')
+  node "$holder" reply "$id" --text "已协调相关部门处理完毕" --contacted --overdue-reason "涉及多个部门，协调时间较长" >/dev/null
+done
+quiesce
+mapfile -t OVERDUE < <(city list --overdue --json --limit 100000 | ids_of)
+for id in "${OVERDUE[@]:0:2}"; do
+  city supervise "$id" --reason "超期未办结" --form written >/dev/null
+done
+if [ ${#OVERDUE[@]} -gt 2 ]; then city escalate "${OVERDUE[2]}" --to "$ESCALATE_TO" --reason "多次督办仍未办结" >/dev/null; fi
+quiesce
+
+echo "==> the next days: six callers report a gas smell in one street within hours, and one caller calls again"
+city clock --advance 1d >/dev/null
+GAS_AREA=${AREAS[0]}
+for i in 1 2 3 4 5 6; do
+  id=$(city intake --channel phone --kind report --area "$GAS_AREA" --topic 燃气 --text "楼道里有燃气味（第$i位来电）" \
+       --caller-name "来电人$i" --caller-phone "139$(printf '%08d' "$i")" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  city dispatch "$id" --to energy "${TIER[@]}" >/dev/null
+  city clock --advance 20m >/dev/null
+done
+AGAIN=$(city intake --channel phone --kind complain --area "$GAS_AREA" --topic 燃气 --text "燃气味仍未消除（再次来电）" \
+        --caller-name 来电人1 --caller-phone 13900000001 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+city dispatch "$AGAIN" --to energy "${TIER[@]}" >/dev/null
+for d in 1 2 3; do
+  city clock --advance 1d >/dev/null
+  for i in 1 2 3; do
+    city intake --channel app --kind help --area "${AREAS[$((d % ${#AREAS[@]}))]}" --topic 供水 --text "水压偏低（第${d}天）" \
+      --caller-name "市民X$d$i" --caller-phone "137$(printf '%08d' $((d * 10 + i)))" >/dev/null
+  done
+done
 quiesce
 
 echo
@@ -312,6 +348,20 @@ print("  %-12s %6d" % ("overdue", sum(1 for t in ts if t["overdue"])))'
 echo
 echo "Figures per unit (hotline-city figures --by unit):"
 city figures --from 2026-03-01 --to 2026-03-31 --by unit
+echo
+echo "Early warnings (hotline-city alerts):"
+city alerts --since 2026-03-01 | sed -n '1,12p'
+
+# Two typical cases for the bulletin: the multi-unit matter and the first ticket closed with a satisfied caller.
+city typical "$MULTI" --summary "市民反映小区停水，供水集团牵头、燃气公司协办排查管线，当日恢复供水并消除隐患。" >/dev/null
+CLOSED=$(city list --status closed --json --limit 100000 | python3 -c 'import json,sys; ts = json.load(sys.stdin); print(ts[-1]["id"] if ts else "")')
+[ -n "$CLOSED" ] && city typical "$CLOSED" --summary "市民反映的问题经承办单位现场处理后解决，回访满意。" >/dev/null
+city report --month 2026-03 --out "$DIR/bulletin-2026-03.html" >/dev/null
+city report --month 2026-03 --format csv --out "$DIR/bulletin-2026-03.csv" >/dev/null
+city report --month 2026-03 --public --out "$DIR/open-data-2026-03.html" >/dev/null
+echo
+echo "Monthly bulletin (月通报) of the simulated month: $DIR/bulletin-2026-03.html"
+echo "  tables for Excel: $DIR/bulletin-2026-03.csv · open-data edition: $DIR/open-data-2026-03.html"
 if [ $KEEP = 1 ]; then
   trap - EXIT
   echo

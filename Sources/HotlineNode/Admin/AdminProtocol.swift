@@ -52,7 +52,8 @@ struct AdminResponse: Sendable {
         if let json, let value = try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed]) {
             object["json"] = value
         }
-        if let content { object["content"] = content }
+        // Base64, so the bytes arrive exactly (a leading byte-order mark does not survive every JSON parser).
+        if let content { object["content"] = Data(content.utf8).base64EncodedString() }
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data(#"{"exit":1,"text":"encoding failed"}"#.utf8)
         return [UInt8](data)
     }
@@ -60,7 +61,8 @@ struct AdminResponse: Sendable {
     static func decode(_ bytes: [UInt8]) -> (exit: Int32, text: String, json: Any?, content: String?)? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
         let exit = Int32((object["exit"] as? Int) ?? 1)
-        return (exit, object["text"] as? String ?? "", object["json"], object["content"] as? String)
+        let content = (object["content"] as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+        return (exit, object["text"] as? String ?? "", object["json"], content)
     }
 }
 

@@ -54,7 +54,7 @@ enum BulletinHTML {
     td.l { text-align: left; }
     tr { break-inside: avoid; }
     .kpis { display: flex; flex-wrap: wrap; gap: 2mm; margin: 1mm 0 2mm; }
-    .kpi { flex: 1 1 27mm; border: 1px solid #ddd; border-radius: 2mm; padding: 1.5mm 2mm; background: #fafafa; }
+    .kpi { flex: 1 1 0; min-width: 21mm; border: 1px solid #ddd; border-radius: 2mm; padding: 1.5mm 2mm; background: #fafafa; }
     .kpi b { display: block; font-size: 15pt; color: #a4161a; }
     .kpi.core { border-color: #a4161a; background: #fff5f5; }
     .kpi small { color: #666; }
@@ -77,7 +77,7 @@ enum BulletinHTML {
     static func summary(_ b: MonthlyBulletin) -> String {
         let t = b.totals
         let counts: [(String, Int)] = [("受理诉求", t.received), ("直接答复", t.answeredDirectly), ("派单", t.dispatched),
-                                       ("办结", t.closed), ("超期", t.overdue), ("督办", t.supervisions), ("提级", t.escalations)]
+                                       ("办结", t.closed), ("超期事项", t.overdue), ("督办", t.supervisions), ("提级", t.escalations)]
         var h = "<div class=\"kpis\">" + counts.map { "<div class=\"kpi\"><small>\($0.0)</small><b>\($0.1)</b>件</div>" }.joined() + "</div>"
         h += "<div class=\"kpis\">"
         for f in b.figures where f.core || f.denominator > 0 {
