@@ -301,8 +301,9 @@ city clock --advance 7d >/dev/null
 quiesce
 k=0
 for id in $(city list --status signed --json --limit 100000 | ids_of); do
+  [ "$id" = "$EXT" ] && continue
   k=$((k + 1))
-  [ "$id" = "$EXT" ] || [ $((k % 2)) = 1 ] && continue
+  [ $k = 1 ] && continue   # one stays open and overdue
   holder=$(city show "$id" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["holder"])')
   node "$holder" reply "$id" --text "已协调相关部门处理完毕" --contacted --overdue-reason "涉及多个部门，协调时间较长" >/dev/null
 done
