@@ -1,7 +1,8 @@
 /// What a caller of the network wants to happen to a ticket. `Lifecycle.decide` turns it into events.
 public enum Command: Sendable, Equatable {
     case receive(TicketIntake)
-    case answer(note: String)
+    /// `kbEntry`: the knowledge-base entry answered from (`id@version`), counted in the figures.
+    case answer(note: String, kbEntry: String? = nil)
     case reject(ground: String, basis: String)
     case refer(to: String, note: String)
     case requestMaterial(note: String)

@@ -37,6 +37,8 @@ public struct FigureRow: Sendable, Equatable, Codable {
     public var extensions = 0
     public var supervisions = 0
     public var directAnswers = 0
+    /// Direct answers given from a knowledge-base entry (`answer --kb`).
+    public var knowledgeAnswers = 0
     /// 超期: replies after the handling deadline, and late returns that count as overdue (TH §15).
     public var overdue = 0
 
@@ -213,7 +215,9 @@ public enum Figures {
         case .returnApproved: row.returns += 1
         case .extensionApproved: row.extensions += 1
         case .supervised: row.supervisions += 1
-        case .answered: row.directAnswers += 1
+        case .answered:
+            row.directAnswers += 1
+            if e.kbEntry != nil { row.knowledgeAnswers += 1 }
         default: break
         }
     }

@@ -54,9 +54,10 @@ struct Decider {
         switch command {
         case .receive:
             throw .ticketExists(id: t.id)
-        case .answer(let note):
+        case let .answer(note, kbEntry):
             if !profile.directAnswer.value { throw violated(profile.directAnswer.article, "direct answers are not provided") }
             e.note = note
+            e.kbEntry = kbEntry
         case let .reject(ground, basis):
             if basis.isEmpty || ground.isEmpty {
                 throw violated(profile.rejectionGrounds.article, "a refusal must state its ground and basis to the caller")

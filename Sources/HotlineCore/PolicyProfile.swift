@@ -135,6 +135,8 @@ public struct PolicyProfile: Sendable, Codable, Equatable {
     public var reporting: ReportingRules?
 
     public var reportingRules: ReportingRules { reporting ?? .networkDefault }
+    /// Keeping the knowledge base current; absent → `KnowledgeRules.networkDefault`.
+    public var knowledge: KnowledgeRules?
 
     /// "tonghua-2021 §16"
     public func cite(_ article: String) -> String { "\(id) \(article)" }

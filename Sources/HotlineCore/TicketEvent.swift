@@ -35,6 +35,8 @@ public struct TicketEvent: Sendable, Equatable, Codable, Identifiable {
 
     public var reason: String?
     public var basis: String?
+    /// answered: the knowledge-base entry the answer came from (`id@version`).
+    public var kbEntry: String?
     public var note: String?
 
     /// The frozen verdict of the step: signed / returned / replied / recusal decided in time.

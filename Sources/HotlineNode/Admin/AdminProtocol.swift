@@ -29,6 +29,9 @@ struct AdminResponse: Sendable {
     /// A document for the client to write to `--out` (or print): the monthly bulletin. The daemon never writes
     /// files where an operator names them; the operator's own process does, with the operator's rights.
     var content: String?
+    /// Several documents for the client to write under the folder the operator named (relative path → text):
+    /// the public knowledge-base site.
+    var files: [String: String]?
 
     static func success(text: String, json: Any?) -> AdminResponse {
         let bytes = json.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) }
@@ -54,15 +57,20 @@ struct AdminResponse: Sendable {
         }
         // Base64, so the bytes arrive exactly (a leading byte-order mark does not survive every JSON parser).
         if let content { object["content"] = Data(content.utf8).base64EncodedString() }
+        if let files { object["files"] = files.mapValues { Data($0.utf8).base64EncodedString() } }
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data(#"{"exit":1,"text":"encoding failed"}"#.utf8)
         return [UInt8](data)
     }
 
-    static func decode(_ bytes: [UInt8]) -> (exit: Int32, text: String, json: Any?, content: String?)? {
+    static func decode(_ bytes: [UInt8]) -> (exit: Int32, text: String, json: Any?, content: String?, files: [String: String])? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
         let exit = Int32((object["exit"] as? Int) ?? 1)
         let content = (object["content"] as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
-        return (exit, object["text"] as? String ?? "", object["json"], content)
+        var files: [String: String] = [:]
+        for (path, value) in object["files"] as? [String: String] ?? [:] {
+            if let data = Data(base64Encoded: value) { files[path] = String(decoding: data, as: UTF8.self) }
+        }
+        return (exit, object["text"] as? String ?? "", object["json"], content, files)
     }
 }
 

@@ -55,9 +55,21 @@ enum CityCommands {
 
     static let answer = lifecycle("answer", "answer the caller on the spot · 直接答复",
                                   "answer ID [--text T] [--kb ENTRY]",
-                                  [.value("--text", "the answer given"), .value("--kb", "knowledge-base entry used")]) { args, _ in
-        let kb = args.value("--kb").map { " [kb:\($0)]" } ?? ""
-        return .answer(note: (args.text("--text") ?? "answered from the knowledge base") + kb)
+                                  [.value("--text", "the answer given"),
+                                   .value("--kb", "the knowledge-base entry answered from (id or id@version); counted in the figures")]) { args, env in
+        guard let ref = args.value("--kb") else {
+            guard let text = args.text("--text") else { throw ServiceError.usage("answer needs --text T or --kb ENTRY") }
+            return .answer(note: text)
+        }
+        let parts = ref.split(separator: "@", maxSplits: 1).map(String.init)
+        let version = parts.count > 1 ? Int(parts[1]) : nil
+        if parts.count > 1 && version == nil { throw ServiceError.usage("--kb \(ref): give an entry id, or id@version") }
+        guard let entry = try env.service.knowledge.entry(parts[0], version: version), entry.status == .approved || version != nil,
+              entry.status != .rejected, entry.status != .submitted else {
+            throw ServiceError.usage("--kb \(ref) is not an approved knowledge-base entry; find one with kb search")
+        }
+        let note = args.text("--text") ?? entry.scripts.first ?? entry.title
+        return .answer(note: note, kbEntry: "\(entry.id)@\(entry.version)")
     }
 
     static let reject = lifecycle("reject", "do not accept, with ground and basis · 不予受理",

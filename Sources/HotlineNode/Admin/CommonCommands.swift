@@ -5,7 +5,7 @@ import HotlineStore
 /// Commands every node has: show, list, inbox, status.
 enum CommonCommands {
     static func all(tool: String) -> [CommandHandler] {
-        [show(tool), list(tool), inbox(tool), status(tool), audit(tool), rotateKey(tool)]
+        [show(tool), list(tool), inbox(tool), status(tool), notices(tool), audit(tool), rotateKey(tool)]
     }
 
     /// 访问审计 — who read personal data, when, which ticket and which fields.
@@ -125,6 +125,28 @@ enum CommonCommands {
         }
     }
 
+    /// 通知 — what other nodes told this one: refusals of its messages, knowledge-base error reports and supervisions.
+    static func notices(_ tool: String) -> CommandHandler {
+        CommandHandler(spec: CommandSpec(
+            name: "notices", summary: "notices from other nodes: refusals, knowledge-base reports · 通知",
+            usage: "notices [--limit N] [--json]",
+            options: [.value("--limit", "the newest N (default 50)"), .flag("--json", "print JSON")],
+            examples: ["\(tool) notices --data DIR"]
+        )) { args, env in
+            let limit = try args.int("--limit") ?? 50
+            let rows = try env.context.db.query("SELECT at, origin, ticket, text FROM notices ORDER BY id DESC LIMIT ?",
+                                                [.int(Int64(max(limit, 1)))])
+            let items = rows.map { r -> [String: Any] in
+                ["at": Timestamp(millis: r.int(0) ?? 0).iso8601, "from": r.string(1) ?? "", "ticket": r.string(2) ?? "",
+                 "text": r.string(3) ?? ""]
+            }
+            let text = items.isEmpty ? "no notices" : items.map {
+                "\(ChinaTime.localText(Timestamp(iso8601: $0["at"] as? String ?? "") ?? Timestamp(millis: 0)))  \($0["from"] ?? "")  \(($0["ticket"] as? String).flatMap { $0.isEmpty ? nil : $0 + "  " } ?? "")\($0["text"] ?? "")"
+            }.joined(separator: "\n")
+            return .success(text: text, json: items)
+        }
+    }
+
     static func status(_ tool: String) -> CommandHandler {
         CommandHandler(spec: CommandSpec(
             name: "status", summary: "the node, its links and queues · 节点状态", usage: "status [--json]",
@@ -154,8 +176,9 @@ enum OperatorCommands {
         let tool = "hotline-\(role.rawValue)"
         switch role {
         case .city: return CityCommands.all + CommonCommands.all(tool: tool) + [FigureCommands.figures] + ReportCommands.all
-        case .county: return HandlerCommands.all(tool: tool, county: true) + CommonCommands.all(tool: tool)
-        case .unit: return HandlerCommands.all(tool: tool, county: false) + CommonCommands.all(tool: tool)
+            + [KnowledgeCommands.kb(role: role)]
+        case .county: return HandlerCommands.all(tool: tool, county: true) + CommonCommands.all(tool: tool) + [KnowledgeCommands.kb(role: role)]
+        case .unit: return HandlerCommands.all(tool: tool, county: false) + CommonCommands.all(tool: tool) + [KnowledgeCommands.kb(role: role)]
         }
     }
 }

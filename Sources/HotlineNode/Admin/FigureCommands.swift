@@ -72,7 +72,7 @@ enum FigureCommands {
             "repliedOnTime": r.repliedOnTime, "closed": r.closed, "evaluated": r.evaluated, "satisfied": r.satisfied,
             "basicallySatisfied": r.basicallySatisfied, "callbacksWithResolution": r.callbacksWithResolution,
             "resolved": r.resolved, "returns": r.returns, "extensions": r.extensions, "supervisions": r.supervisions,
-            "directAnswers": r.directAnswers, "starRatings": r.starRatings, "starTotal": r.starTotal, "overdue": r.overdue,
+            "directAnswers": r.directAnswers, "knowledgeAnswers": r.knowledgeAnswers, "starRatings": r.starRatings, "starTotal": r.starTotal, "overdue": r.overdue,
         ]
         for key in FigureKey.allCases { o[key.rawValue] = r.figure(key) ?? NSNull() }
         return o

@@ -52,6 +52,14 @@ public enum HotlineTool {
                 fail("\(name) needs --data DIR (the node's data directory), or HOTLINE_DATA set", code: 2)
             }
             var forward = rest
+            // A file to submit is read here, with the operator's rights, and travels in the request.
+            if name == "kb", args.positional(0) == "submit" {
+                guard let path = args.positional(1) else { fail("kb submit needs a FILE, e.g. kb submit entry.md", code: 2) }
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    fail("cannot read \(path): check the path and that you may read it", code: 1)
+                }
+                forward += ["--content-base64", data.base64EncodedString()]
+            }
             if let i = forward.firstIndex(of: "--data") { forward.removeSubrange(i...min(i + 1, forward.count - 1)) }
             forward.removeAll { $0.hasPrefix("--data=") }
             let socket = URL(fileURLWithPath: data).appendingPathComponent("admin.sock").path
@@ -63,6 +71,9 @@ public enum HotlineTool {
                 fail("\(error)", code: 1)
             }
             guard let decoded = AdminResponse.decode(response) else { fail("the daemon's answer was unreadable", code: 1) }
+            if decoded.exit == 0, !decoded.files.isEmpty {
+                writeFiles(decoded.files, under: args.value("--public") ?? args.value("--out") ?? ".", summary: decoded.text)
+            }
             if decoded.exit == 0, let content = decoded.content {
                 deliver(content, to: args.value("--out"), summary: decoded.text, json: args.flag("--json") ? decoded.json : nil)
             }
@@ -126,6 +137,23 @@ public enum HotlineTool {
         } else {
             print(summary.isEmpty ? written : "\(summary)\n\(written)")
         }
+        exit(0)
+    }
+
+    /// Writes each document under `folder` (created if missing), each file whole or not at all.
+    static func writeFiles(_ files: [String: String], under folder: String, summary: String) -> Never {
+        let base = URL(fileURLWithPath: folder)
+        for (path, content) in files.sorted(by: { $0.key < $1.key }) {
+            guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else { fail("refusing to write \(path) outside \(folder)", code: 1) }
+            let url = base.appendingPathComponent(path)
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(content.utf8).write(to: url, options: .atomic)
+            } catch {
+                fail("cannot write \(url.path): \(error.localizedDescription); check that the folder is writable", code: 1)
+            }
+        }
+        print("\(summary)\nwrote \(files.count) files to \(base.path) (open \(base.appendingPathComponent("index.html").path))")
         exit(0)
     }
 

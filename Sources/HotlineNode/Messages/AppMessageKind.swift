@@ -9,6 +9,13 @@ enum AppMessageKind: String, CaseIterable, Sendable {
     case ticketSync = "ticket.sync"
     /// A refusal of a message the origin sent: what was refused and the rule that refused it.
     case notice = "notice"
+    /// A knowledge-base entry a unit or county station submits for review: owner → city.
+    case kbSubmit = "kb.submit"
+    /// A reviewed knowledge-base version: city → every node that needs it (approved), or → the owner (the version
+    /// number the city gave a submission, or a rejection with its reason).
+    case kbEntry = "kb.entry"
+    /// An error reported in an entry: any node → city (which tells the owner).
+    case kbReport = "kb.report"
 
     static let all: Set<String> = Set(allCases.map(\.rawValue))
 }

@@ -31,5 +31,6 @@ enum NodeSchema {
                                        marked INTEGER NOT NULL, user TEXT NOT NULL);
             CREATE INDEX typical_cases_month ON typical_cases(month);
             """),
+        KnowledgeStore.migration,
     ]
 }

@@ -65,6 +65,8 @@ extension TicketService {
             }
         case .notice:
             return
+        case .kbSubmit, .kbEntry, .kbReport:
+            try checkKnowledgeSender(kind, m, origin: origin)
         }
     }
 
@@ -91,6 +93,9 @@ extension TicketService {
             let body = try decode(NoticeBody.self, m)
             context.log.warn("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text])
             try repository.addNotice(at: now, from: m.origin, ticket: body.ticket, text: body.text)
+        case .kbSubmit, .kbEntry, .kbReport:
+            try checkSender(kind, m)
+            try applyKnowledge(kind, m, now: now)
         }
     }
 
@@ -126,7 +131,7 @@ extension TicketService {
                       !ticket.events.contains(where: { $0.id == body.event.id }) else { return }
                 let updated = try Lifecycle.apply(body.event, to: ticket)
                 try repository.save(updated, newEvents: [body.event])
-            case .notice:
+            case .notice, .kbSubmit, .kbEntry, .kbReport:
                 return
             }
         }

@@ -185,6 +185,7 @@ extension TicketService {
     func scanAlerts(now: Timestamp, force: Bool = false) throws {
         if !force, let last = lastAlertScan, now.millis - last.millis < 60_000, now >= last { return }
         lastAlertScan = now
+        try scanKnowledge(now: now)
         let raised = try AlertLog(db: context.db).scan(repository: repository, profile: context.profile, now: now)
         guard !raised.isEmpty else { return }
         let log = context.log
