@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "hotline-city", targets: ["hotline-city"]),
         .executable(name: "hotline-county", targets: ["hotline-county"]),
         .executable(name: "hotline-unit", targets: ["hotline-unit"]),
+        .executable(name: "hotline-bench", targets: ["hotline-bench"]),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -34,6 +35,7 @@ let package = Package(
         .executableTarget(name: "hotline-city", dependencies: ["HotlineNode"]),
         .executableTarget(name: "hotline-county", dependencies: ["HotlineNode"]),
         .executableTarget(name: "hotline-unit", dependencies: ["HotlineNode"]),
+        .executableTarget(name: "hotline-bench", dependencies: ["HotlineNode"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "HotlineProfiles"]),
         .testTarget(name: "HotlineWireTests", dependencies: ["HotlineWire"]),

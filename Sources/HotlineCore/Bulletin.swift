@@ -35,6 +35,8 @@ public struct MonthlyBulletin: Sendable, Codable, Equatable {
 public struct BulletinTotals: Sendable, Codable, Equatable {
     public var received = 0
     public var answeredDirectly = 0
+    /// Of the direct answers, those given from a knowledge-base entry.
+    public var answeredFromKnowledge = 0
     public var dispatched = 0
     public var closed = 0
     /// Overdue items (the length of `overdue`, also in the public edition, which omits the list).
@@ -200,6 +202,7 @@ public enum Bulletin {
         var totals = BulletinTotals()
         totals.received = all.received
         totals.answeredDirectly = all.directAnswers
+        totals.answeredFromKnowledge = all.knowledgeAnswers
         totals.dispatched = all.dispatched
         totals.closed = all.closed
         totals.supervisions = all.supervisions

@@ -75,6 +75,9 @@ struct KnowledgeTests {
         let late = try approved(nil, submitted: "2026-03-10T08:00", published: "2026-03-10")
         let due = KnowledgeChecks.due(entries: [late], reports: [], now: at("2026-03-11T09:00"), profile: profile, calendar: .weekendsOnly)
         #expect(due.map(\.kind) == [.lateUpload])
+        // A policy published before the knowledge base went live is background, not a new policy.
+        #expect(KnowledgeChecks.due(entries: [late], reports: [], now: at("2026-03-11T09:00"), profile: profile, calendar: .weekendsOnly,
+                                    newPoliciesSince: LocalDate(iso: "2026-03-11")).isEmpty)
         // Published on a Monday: the working day before is the Friday.
         #expect(KnowledgeChecks.uploadDeadline(published: LocalDate(iso: "2026-03-09")!, lead: 1, calendar: .weekendsOnly).iso == "2026-03-06")
     }

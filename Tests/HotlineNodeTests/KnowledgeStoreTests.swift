@@ -67,4 +67,26 @@ struct KnowledgeStoreTests {
         try unit.deliver(.kbEntry, body: KnowledgeEntryBody(entry: forged), origin: "c", from: "k")
         #expect(try unit.service.knowledge.entry("noise")?.status == .approved)
     }
+
+    @Test func bd28_publicExportIsAStaticSearchableSiteOfApprovedPublicEntriesOnly() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        var internalOnly = entry("staff", title: "内部工作流程", body: "仅供话务员参考")
+        internalOnly.isPublic = false
+        var pending = entry("pending", title: "待审核条目", body: "尚未审核")
+        pending.status = .submitted
+        try city.context.db.transaction {
+            try city.service.knowledge.store(entry("pub", title: "计划停水通知查询", body: "计划停水提前24小时公告。<b>注意</b>"))
+            try city.service.knowledge.store(internalOnly)
+            try city.service.knowledge.store(pending)
+        }
+        let response = try city.context.db.transaction {
+            city.service.execute(AdminRequest(argv: ["kb", "export", "--public", "site"], user: "op", uid: 1000), now: city.now, links: [])
+        }
+        #expect(response.exitCode == 0, "\(response.text)")
+        let files = try #require(response.files)
+        #expect(Set(files.keys) == ["index.html", "entries/pub.html"])
+        let index = try #require(files["index.html"])
+        #expect(index.contains("计划停水通知查询") && index.contains("<script>") && !index.contains("src=") && !index.contains("内部工作流程"))
+        #expect(files["entries/pub.html"]?.contains("&lt;b&gt;注意&lt;/b&gt;") == true, "entry text is escaped")
+    }
 }

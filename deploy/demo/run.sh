@@ -115,6 +115,21 @@ quiesce() {
   echo "the network did not settle; see the node logs in $DIR" >&2
   exit 1
 }
+# Waits until every node's manual clock has followed the centre's (it travels on hello and heartbeat frames).
+sync_clocks() {
+  local target
+  target=$(city clock --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["millis"])')
+  for n in $NODES; do
+    for _ in $(seq 300); do
+      node "$n" status --json | python3 -c '
+import json, sys
+from datetime import datetime
+c = json.load(sys.stdin)["clock"]
+sys.exit(0 if datetime.fromisoformat(c).timestamp() * 1000 >= int(sys.argv[1]) else 1)' "$target" && break
+      sleep 0.2
+    done
+  done
+}
 ids_of() { python3 -c 'import json,sys; print("\n".join(t["id"] for t in json.load(sys.stdin)))'; }
 # The tickets a node leads (not those it only assists).
 inbox() { node "$1" inbox --json | python3 -c 'import json,sys; print("\n".join(t["id"] for t in json.load(sys.stdin) if t.get("inboxRole") == "lead"))'; }
@@ -147,6 +162,28 @@ STREET_TOPICS=(市容环境 物业管理 噪声扰民 道路交通)
 TEXTS=(小区门口垃圾堆放多日无人清运 楼上装修噪声晚上十点后仍未停止 物业公司擅自提高停车费 路口红绿灯故障 小区停水两天没有通知 暖气不热室温只有十四度 燃气表读数异常 下水道堵塞污水外溢)
 KINDS=(complain help report suggest complain help)
 
+echo "==> the units and county stations submit the starter knowledge base (知识库); the centre approves it"
+mkdir -p "$DIR/kb"
+python3 - "$ROOT/deploy/demo/kb/entries.json" "$DIR/kb" <<'PY' > "$DIR/kb/owners"
+import json, sys
+for e in json.load(open(sys.argv[1])):
+    lines = ["---", "id: " + e["id"], "title: " + e["title"], "topic: " + e["topic"], "areas: " + ", ".join(e["areas"]),
+             "effective: " + e["effective"], "review-by: " + e["reviewBy"]]
+    if e.get("source"):
+        lines += ["source: " + e["source"], "published: " + e["published"]]
+    lines += ["---", e["body"], "", "## 答复口径"] + ["- " + s for s in e["scripts"]]
+    if e["templates"]:
+        lines += ["## 受理模板"] + ["- " + t for t in e["templates"]]
+    open("%s/%s.md" % (sys.argv[2], e["id"]), "w").write("\n".join(lines) + "\n")
+    print(e["owner"], e["id"])
+PY
+while read -r owner entry; do node "$owner" kb submit "$DIR/kb/$entry.md" >/dev/null; done < "$DIR/kb/owners"
+quiesce
+for entry in $(city kb list --status submitted --json | ids_of); do city kb approve "$entry" >/dev/null; done
+quiesce
+echo "    $(wc -l < "$DIR/kb/owners") entries; a county station searches offline: hotline-county kb search 居住证"
+node county-a kb search 居住证 | sed -n '1,3p' | sed 's/^/    /'
+
 echo "==> 08:30 intake: $TICKETS requests (phone, app, wechat, web …)"
 declare -a DISPATCH=() ANSWERED=()
 for i in $(seq 1 "$TICKETS"); do
@@ -163,7 +200,12 @@ for i in $(seq 1 "$TICKETS"); do
        --text "${TEXTS[$((i % 8))]}（第$i件）" --caller-name "市民$i" --caller-phone "138$(printf '%08d' "$i")" "${extra[@]}" --json \
        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   if [ "$kind" = consult ]; then
-    city answer "$id" --text "依据知识库直接答复" >/dev/null; ANSWERED+=("$id")
+    case $topic in
+      供水) kb=(--kb water-outage-notice) ;; 供暖) kb=(--kb heating-period) ;; 燃气) kb=(--kb gas-smell) ;;
+      市容环境) kb=(--kb a-street-1-garbage) ;; 物业管理) kb=(--kb a-street-1-property-fee) ;; 噪声扰民) kb=(--kb a-street-1-noise) ;;
+      *) kb=(--text "已告知办理渠道和所需材料") ;;
+    esac
+    city answer "$id" "${kb[@]}" >/dev/null; ANSWERED+=("$id")
   elif [ $((i % 41)) = 0 ]; then
     city reject "$id" --ground "$GROUND" --basis "该事项已进入诉讼程序，依法不予受理" >/dev/null
   elif [ $((i % 47)) = 0 ]; then
@@ -246,6 +288,7 @@ node water sign "$R2" >/dev/null
 echo "==> progress and replies (two days later)"
 city clock --advance 2d >/dev/null
 quiesce
+sync_clocks
 k=0
 for u in a-street-1 a-street-2 b-street-1 b-street-2 water energy; do
   for id in $(node "$u" list --status signed --json | ids_of); do
@@ -299,6 +342,7 @@ quiesce
 echo "==> a week later: what was never signed or replied is overdue; late replies give their reason"
 city clock --advance 7d >/dev/null
 quiesce
+sync_clocks
 k=0
 for id in $(city list --status signed --json --limit 100000 | ids_of); do
   [ "$id" = "$EXT" ] && continue
@@ -360,9 +404,11 @@ CLOSED=$(city list --status closed --json --limit 100000 | python3 -c 'import js
 city report --month 2026-03 --out "$DIR/bulletin-2026-03.html" >/dev/null
 city report --month 2026-03 --format csv --out "$DIR/bulletin-2026-03.csv" >/dev/null
 city report --month 2026-03 --public --out "$DIR/open-data-2026-03.html" >/dev/null
+city kb export --public "$DIR/kb-site" >/dev/null
 echo
 echo "Monthly bulletin (月通报) of the simulated month: $DIR/bulletin-2026-03.html"
 echo "  tables for Excel: $DIR/bulletin-2026-03.csv · open-data edition: $DIR/open-data-2026-03.html"
+echo "Public self-service knowledge base: $DIR/kb-site/index.html"
 if [ $KEEP = 1 ]; then
   trap - EXIT
   echo

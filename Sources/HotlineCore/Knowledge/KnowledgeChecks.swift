@@ -59,9 +59,11 @@ public struct KnowledgeSupervision: Sendable, Codable, Equatable {
 public enum KnowledgeChecks {
     /// What is due at `now`: approved entries past review-by, versions whose policy was uploaded too late, and
     /// error reports still open after the correction window. `entries` holds every version; `calendar` counts
-    /// the working days before a publication date.
+    /// the working days before a publication date. Only policies published on or after `newPoliciesSince` (the day
+    /// the knowledge base went live) are new policies in the sense of ASD §21(2): the documents loaded at go-live
+    /// were published before anyone could upload them.
     public static func due(entries: [KnowledgeEntry], reports: [KnowledgeReport], now: Timestamp, profile: PolicyProfile,
-                           calendar: WorkingCalendar) -> [KnowledgeSupervision] {
+                           calendar: WorkingCalendar, newPoliciesSince: LocalDate? = nil) -> [KnowledgeSupervision] {
         let rules = profile.knowledge ?? .networkDefault
         let today = ChinaTime.date(of: now)
         var out: [KnowledgeSupervision] = []
@@ -73,7 +75,8 @@ public enum KnowledgeChecks {
             }
         }
         for e in entries where e.status != .rejected {
-            guard let published = e.source?.published, let submitted = e.submittedAt else { continue }
+            guard let published = e.source?.published, let submitted = e.submittedAt,
+                  newPoliciesSince.map({ published >= $0 }) ?? true else { continue }
             let latest = uploadDeadline(published: published, lead: rules.policyLeadWorkingDays.value, calendar: calendar)
             guard submitted >= ChinaTime.endOfDay(latest) else { continue }
             out.append(KnowledgeSupervision(

@@ -66,8 +66,14 @@ extension TicketService {
         entry.decisionNote = nil
         try knowledge.store(entry)
         context.log.info("kb-submitted", ["entry": entry.id, "version": "\(entry.version)", "owner": entry.owner])
+        // The knowledge base went live with its first submission; policies published before that are not new.
+        let since: LocalDate
+        if let text = try context.db.meta("kb.since"), let d = LocalDate(iso: text) { since = d } else {
+            since = ChinaTime.date(of: submitted)
+            try context.db.setMeta("kb.since", since.iso)
+        }
         let late = KnowledgeChecks.due(entries: [entry], reports: [], now: now, profile: context.profile,
-                                       calendar: context.deadlines.calendar).filter { $0.kind == .lateUpload }
+                                       calendar: context.deadlines.calendar, newPoliciesSince: since).filter { $0.kind == .lateUpload }
         try raiseKnowledgeSupervisions(late, now: now)
         if entry.owner != context.nodeId {
             try send(.kbEntry, body: try encode(KnowledgeEntryBody(entry: entry)), to: entry.owner, now: now)

@@ -43,6 +43,7 @@ enum KnowledgeSite {
           results.innerHTML = hits.slice(0, 50).map(e => '<li><a href="' + esc(e.f) + '">' + esc(e.t) + '</a> <span class="tag">'
             + esc(e.p) + ' · ' + esc(e.a) + '</span><br><small>' + esc(e.s) + '</small></li>').join('');
         }
+        if (location.hash.length > 1) q.value = decodeURIComponent(location.hash.slice(1));
         q.addEventListener('input', show); topic.addEventListener('change', show); show();
         </script></body></html>
 

@@ -8,7 +8,7 @@ enum BulletinCSV {
         var tables: [(String, [[String]])] = []
         tables.append(("\(b.title)（\(b.from) 至 \(b.to)）", [["生成时间", b.generatedAt], ["依据", b.profileTitle]]))
         let t = b.totals
-        tables.append(("总量", [["项目", "件数"], ["受理诉求", "\(t.received)"], ["直接答复", "\(t.answeredDirectly)"],
+        tables.append(("总量", [["项目", "件数"], ["受理诉求", "\(t.received)"], ["直接答复", "\(t.answeredDirectly)"], ["知识库答复", "\(t.answeredFromKnowledge)"],
                               ["派单", "\(t.dispatched)"], ["办结", "\(t.closed)"], ["超期事项", "\(t.overdue)"],
                               ["督办", "\(t.supervisions)"], ["提级", "\(t.escalations)"]]))
         tables.append(("全市指标", [["指标", "核心指标", "数值", "分子", "分母"]] + b.figures.map {

@@ -76,7 +76,7 @@ enum BulletinHTML {
 
     static func summary(_ b: MonthlyBulletin) -> String {
         let t = b.totals
-        let counts: [(String, Int)] = [("受理诉求", t.received), ("直接答复", t.answeredDirectly), ("派单", t.dispatched),
+        let counts: [(String, Int)] = [("受理诉求", t.received), ("直接答复", t.answeredDirectly), ("知识库答复", t.answeredFromKnowledge), ("派单", t.dispatched),
                                        ("办结", t.closed), ("超期事项", t.overdue), ("督办", t.supervisions), ("提级", t.escalations)]
         var h = "<div class=\"kpis\">" + counts.map { "<div class=\"kpi\"><small>\($0.0)</small><b>\($0.1)</b>件</div>" }.joined() + "</div>"
         h += "<div class=\"kpis\">"
