@@ -100,19 +100,24 @@ struct KnowledgeStore {
     /// Approved entries, ranked: bm25 with the title ten times and scripts twice the body's weight.
     func search(_ text: String, topic: String?, area: String?, limit: Int) throws -> [Hit] {
         guard let match = SearchText.query(text) else { return [] }
-        var sql = """
-            SELECT k.doc, bm25(kb_search, 10.0, 1.0, 2.0) AS score FROM kb_search JOIN kb_entries k ON k.n = kb_search.rowid
-            WHERE kb_search MATCH ?
+        // Rank and cut first, then read the documents of the few rows kept: a common word matches most entries,
+        // and carrying every matching document through the sort took a third of the time (hotline-bench --scenario
+        // kb: 53 → 34 ms median for a word in 86 % of 50,000 entries).
+        var inner = """
+            SELECT kb_search.rowid AS n, bm25(kb_search, 10.0, 1.0, 2.0) AS score FROM kb_search
             """
+        var filters: [String] = []
         var args: [SQLValue] = [.text(match)]
-        if let topic { sql += " AND k.topic = ?"; args.append(.text(topic)) }
+        if let topic { filters.append("k.topic = ?"); args.append(.text(topic)) }
         if let area {
             let district = area.split(separator: "/").first.map(String.init) ?? area
-            sql += " AND (k.areas = '||' OR k.areas LIKE '%|*|%' OR k.areas LIKE ? OR k.areas LIKE ?)"
+            filters.append("(k.areas = '||' OR k.areas LIKE '%|*|%' OR k.areas LIKE ? OR k.areas LIKE ?)")
             args += [.text("%|\(area)%"), .text("%|\(district)|%")]
         }
-        sql += " ORDER BY score LIMIT ?"
+        if !filters.isEmpty { inner += " JOIN kb_entries k ON k.n = kb_search.rowid" }
+        inner += " WHERE kb_search MATCH ?" + filters.map { " AND " + $0 }.joined() + " ORDER BY score LIMIT ?"
         args.append(.int(Int64(max(limit, 1))))
+        let sql = "SELECT e.doc, s.score FROM (\(inner)) s JOIN kb_entries e ON e.n = s.n ORDER BY s.score"
         return try db.query(sql, args).map { row in Hit(entry: try decode(row), score: -(row.double(1) ?? 0)) }
     }
 
