@@ -54,7 +54,7 @@ enum BulletinHTML {
     td.l { text-align: left; }
     tr { break-inside: avoid; }
     .kpis { display: flex; flex-wrap: wrap; gap: 2mm; margin: 1mm 0 2mm; }
-    .kpi { flex: 1 1 0; min-width: 21mm; border: 1px solid #ddd; border-radius: 2mm; padding: 1.5mm 2mm; background: #fafafa; }
+    .kpi { flex: 0 0 calc((100% - 14mm) / 8); border: 1px solid #ddd; border-radius: 2mm; padding: 1.5mm 2mm; background: #fafafa; }
     .kpi b { display: block; font-size: 15pt; color: #a4161a; }
     .kpi.core { border-color: #a4161a; background: #fff5f5; }
     .kpi small { color: #666; }
