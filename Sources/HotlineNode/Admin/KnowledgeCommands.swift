@@ -25,10 +25,11 @@ enum KnowledgeCommands {
             options: [.value("--topic", "only entries of this topic"), .value("--area", "only entries for this district or district/street"),
                       .value("--limit", "at most N results (default 10)"), .value("--version", "a version number"),
                       .value("--status", "list only this status"), .value("--owner", "list only this unit's entries"),
-                      .value("--text", "what is wrong (report-error)"), .value("--reason", "why a version is rejected"),
-                      .value("--public", "folder to write the public self-service site to (export)"),
-                      .value("--content-base64", "the submitted file, as the client sends it (set by the client)"),
-                      .flag("--json", "print JSON")],
+                      .value("--text", "what is wrong (report-error)")]
+                + (role == .city ? [.value("--reason", "why a version is rejected"),
+                                    .value("--public", "folder to write the public self-service site to (export)")] : [])
+                + [.value("--content-base64", "the submitted file, as the client sends it (set by the client)"),
+                   .flag("--json", "print JSON")],
             examples: examples
         )) { args, env in
             guard let sub = args.positional(0) else {
