@@ -101,6 +101,8 @@ public final class Database: @unchecked Sendable {
     }
 
     public var changes: Int { Int(sqlite3_changes(handle)) }
+    /// Rows changed on this connection since it opened: tells a transaction that wrote from one that only read.
+    public var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
 
     /// One transaction (BEGIN IMMEDIATE … COMMIT); rolled back if `body` throws. Nested calls join the outer one.
     public func transaction<T>(_ body: () throws -> T) throws -> T {

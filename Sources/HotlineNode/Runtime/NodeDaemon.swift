@@ -87,6 +87,7 @@ public final class NodeDaemon: @unchecked Sendable {
     private func drain(_ batch: [NodeInput]) -> TimeInterval {
         let now = RoundTime(mono: Net.monotonicMilliseconds(), at: context.clock.now)
         var replies: [(@Sendable (AdminResponse) -> Void, AdminResponse)] = []
+        let changesBefore = context.db.totalChanges
         do {
             try context.db.transaction {
                 for input in batch {
@@ -102,8 +103,11 @@ public final class NodeDaemon: @unchecked Sendable {
                 try service.runTimers(now: now.at)
                 for driver in links.values { try tick(driver, now: now) }
             }
-            storageHealth.succeeded(log: log)
-            service.storageFailure = nil
+            // Only a round that wrote proves storage works again (a round of `status` alone commits nothing).
+            if context.db.totalChanges > changesBefore {
+                storageHealth.succeeded(log: log)
+                service.storageFailure = nil
+            }
         } catch {
             // Nothing of this round is durable: drop the connections that delivered data (their peers resend),
             // tell the operators, and try again on the next round.
