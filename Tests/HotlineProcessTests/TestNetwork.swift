@@ -21,7 +21,11 @@ final class TestNetwork {
 
     let insecure: Bool
 
-    init(name: String, profile: String = "jinan-2018", start: Bool = true, insecure: Bool = false) throws {
+    /// With `proxies`, every child dials its parent through a `FaultProxy` (`proxies[child]`) that can cut the link.
+    var proxies: [String: FaultProxy] = [:]
+
+    init(name: String, profile: String = "jinan-2018", start: Bool = true, insecure: Bool = false,
+         proxies withProxies: Bool = false) throws {
         self.insecure = insecure
         harness = try ProcessHarness(name: name)
         base = ProcessHarness.freePortBase(count: 2)
@@ -41,12 +45,18 @@ final class TestNetwork {
         try Data(topology.utf8).write(to: topologyFile)
         let pki = harness.dir.appendingPathComponent("pki").path
         if !insecure { try Self.makePKI(topology: topologyFile, into: pki) }
+        if withProxies {
+            for (child, parentPort) in [("t-county", base), ("u-water", base), ("u-street", base + 1), ("u-street2", base + 1)] {
+                proxies[child] = try FaultProxy(target: parentPort)
+            }
+        }
         for (id, tool) in Self.nodes {
+            let viaProxy = proxies[id].map { ["--parent-address", "127.0.0.1:\($0.port)"] } ?? []
             try ProcessHarness.expectOK(ProcessHarness.run(tool, [
                 "init", "--topology", topologyFile.path, "--id", id, "--data", harness.dataDir(id),
                 "--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00",
                 "--heartbeat-seconds", "1", "--dead-after-seconds", "4", "--redial-cap-seconds", "1",
-            ] + (insecure ? ["--insecure"] : ["--tls-dir", "\(pki)/\(id)"])), "init \(id)")
+            ] + (insecure ? ["--insecure"] : ["--tls-dir", "\(pki)/\(id)"]) + viaProxy), "init \(id)")
         }
         if start { for (id, _) in Self.nodes { try self.start(id) } }
     }
@@ -64,6 +74,7 @@ final class TestNetwork {
 
     deinit {
         for p in processes.values where p.isRunning { p.terminate(); p.waitUntilExit() }
+        for p in proxies.values { p.stop() }
         harness.cleanup()
     }
 

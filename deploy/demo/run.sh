@@ -313,13 +313,13 @@ for id in $(city list --status replied --json | ids_of); do
       city review "$id" --send-back "答复未说明整改措施和完成期限" >/dev/null
     else
       city review "$id" --pass >/dev/null
-      city callback "$id" --satisfaction unsatisfied --resolved no --send-back >/dev/null
+      city callback "$id" --satisfaction unsatisfied --resolved no --stars 2 --send-back >/dev/null
     fi
     BACK+=("$id")
   else
     city review "$id" --pass >/dev/null
     case $((k % 11)) in
-      3|7) city callback "$id" --satisfaction basically --resolved yes >/dev/null ;;
+      3|7) city callback "$id" --satisfaction basically --resolved yes --stars 4 >/dev/null ;;
       *) city callback "$id" --satisfaction satisfied --resolved yes --stars 5 >/dev/null ;;
     esac
   fi
@@ -335,7 +335,7 @@ done
 quiesce
 for id in "${BACK[@]}"; do
   city review "$id" --pass >/dev/null
-  city callback "$id" --satisfaction basically --resolved yes >/dev/null
+  city callback "$id" --satisfaction basically --resolved yes --stars 4 >/dev/null
 done
 quiesce
 

@@ -49,7 +49,8 @@ public final class NodeDaemon: @unchecked Sendable {
             listener = l
             log.info("listening", ["addr": "\(endpoint.host):\(l.boundPort)", "tls": tls == nil ? "off" : "on"])
         }
-        if let parent = context.parentNode, let endpoint = parent.listen {
+        if let parent = context.parentNode,
+           let endpoint = context.config.parentAddress.flatMap(Endpoint.init(parsing:)) ?? parent.listen {
             let d = ParentDialer(parent: parent.id, endpoint: endpoint, log: log,
                                  capSeconds: context.config.redialCapSeconds, tls: { [weak self] in self?.currentTLS() },
                                  post: post)

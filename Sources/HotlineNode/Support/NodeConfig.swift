@@ -23,6 +23,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var window: Int = 256
     /// The longest wait between two dials of the parent (exponential backoff with jitter up to this).
     public var redialCapSeconds: Int = 30
+    /// Where to dial the parent when it is not the topology's `listen` address (a gateway or port forward in
+    /// between; the fault-injecting proxy of the chaos test). The peer is still checked by its certificate.
+    public var parentAddress: String?
 
     public init(nodeId: String, role: NodeKind) {
         self.nodeId = nodeId
@@ -46,6 +49,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes) ?? maxFrameBytes
         window = try c.decodeIfPresent(Int.self, forKey: .window) ?? window
         redialCapSeconds = try c.decodeIfPresent(Int.self, forKey: .redialCapSeconds) ?? redialCapSeconds
+        parentAddress = try c.decodeIfPresent(String.self, forKey: .parentAddress)
         try validate()
     }
 
@@ -58,6 +62,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         guard deadAfterSeconds > heartbeatSeconds else { throw bad("deadAfterSeconds", "must exceed heartbeatSeconds") }
         guard maxFrameBytes >= 64 * 1024 else { throw bad("maxFrameBytes", "at least 65536") }
         guard (1...100_000).contains(window) else { throw bad("window", "between 1 and 100000") }
+        if let a = parentAddress, Endpoint(parsing: a) == nil { throw bad("parentAddress", "must be \"host:port\", e.g. \"127.0.0.1:7400\"") }
         guard redialCapSeconds >= 1 else { throw bad("redialCapSeconds", "at least 1") }
         guard retentionDays >= 0 else { throw bad("retentionDays", "0 or more") }
     }
