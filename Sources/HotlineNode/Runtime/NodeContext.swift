@@ -46,8 +46,17 @@ public final class NodeContext: @unchecked Sendable {
         profile = try ProfileLibrary.load(file: dir.appendingPathComponent("profile.json"))
         let calendar = try CalendarLibrary.load(directory: dir.appendingPathComponent("calendars"))
         deadlines = DeadlineCalculator(calendar: calendar)
-        db = try Database(path: dir.appendingPathComponent("node.db").path,
-                          options: DatabaseOptions(synchronous: config.synchronous == "normal" ? .normal : .full))
+        let path = dir.appendingPathComponent("node.db").path
+        // A write-ahead log left behind means the last run did not end cleanly (a crash or a power loss): SQLite
+        // replays the committed part and ignores a torn tail; say so, and check the file before trusting it.
+        let leftover = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        db = try Database(path: path, options: DatabaseOptions(synchronous: config.synchronous == "normal" ? .normal : .full))
+        if leftover > 0 {
+            let problems = try db.integrityCheck()
+            guard problems.isEmpty else { throw NodeError.damagedDatabase(path: path, problems: problems) }
+            log.warn("unclean-shutdown", ["wal_bytes": "\(leftover)", "integrity": "ok",
+                                          "detail": "recovered to the last committed transaction; peers resend anything unacknowledged"])
+        }
         try db.migrate(NodeSchema.migrations)
         keyring = try DataKeyring.open(dir: dir)
         links = LinkStore(db: db, sealer: keyring)
@@ -78,9 +87,13 @@ public final class NodeContext: @unchecked Sendable {
 enum NodeError: Error, CustomStringConvertible {
     case notInTopology(String)
     case insecureOffLoopback
+    case damagedDatabase(path: String, problems: [String])
 
     var description: String {
         switch self {
+        case let .damagedDatabase(path, problems):
+            return "the database \(path) is damaged (\(problems.prefix(3).joined(separator: "; "))); the node will not start on it. "
+                + "Keep the file for analysis and restore the data directory from its latest backup"
         case .notInTopology(let id):
             return "node \(id) is not in the topology of this data directory; re-run init with the right --id"
         case .insecureOffLoopback:
