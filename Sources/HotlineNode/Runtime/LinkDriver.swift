@@ -11,7 +11,7 @@ import HotlineWire
 /// an uncommitted transaction can reach the wire, and a transport ack always follows the commit it reports.
 final class LinkDriver {
     let peer: String
-    private(set) var connection: Connection?
+    private(set) var connection: LinkTransport?
     private(set) var session: LinkSession?
     /// Highest inbound seq delivered in the current transaction, acknowledged after commit.
     var deliveredUpTo: UInt64?
@@ -23,7 +23,7 @@ final class LinkDriver {
 
     var isEstablished: Bool { establishedAt != nil && session != nil }
 
-    func attach(connection: Connection, session: LinkSession) {
+    func attach(connection: LinkTransport, session: LinkSession) {
         self.connection = connection
         self.session = session
         deliveredUpTo = nil
@@ -71,5 +71,5 @@ final class LinkDriver {
         if let reason { lastError = reason }
     }
 
-    func owns(_ c: Connection) -> Bool { connection === c }
+    func owns(_ c: LinkTransport) -> Bool { connection === c }
 }

@@ -6,7 +6,7 @@ import HotlineWire
 
 /// The link half of the work loop: connections come and go, the pure `LinkSession` decides, this file performs.
 extension NodeDaemon {
-    func connected(_ c: Connection, dialledPeer: String?, now: RoundTime) throws {
+    func connected(_ c: LinkTransport, dialledPeer: String?, now: RoundTime) throws {
         guard let peer = dialledPeer else {
             // Accepted: the link is known once the peer's hello names it (and its certificate agrees).
             unidentified[ObjectIdentifier(c)] = PendingConnection(connection: c, maxFrame: context.config.maxFrameBytes)
@@ -15,7 +15,7 @@ extension NodeDaemon {
         try open(peer: peer, on: c, now: now, buffered: [])
     }
 
-    func received(_ c: Connection, _ bytes: [UInt8], now: RoundTime) throws {
+    func received(_ c: LinkTransport, _ bytes: [UInt8], now: RoundTime) throws {
         if let driver = links.values.first(where: { $0.owns(c) }) {
             try perform(driver.run(clock: now.at) { $0.receive(bytes: bytes, now: now.mono) }, on: driver, now: now)
             return
@@ -54,7 +54,7 @@ extension NodeDaemon {
         try open(peer: peer, on: c, now: now, buffered: pending.buffer)
     }
 
-    func closed(_ c: Connection, reason: String?) {
+    func closed(_ c: LinkTransport, reason: String?) {
         unidentified[ObjectIdentifier(c)] = nil
         for driver in links.values where driver.owns(c) {
             driver.detach(reason: reason)
@@ -86,7 +86,7 @@ extension NodeDaemon {
 
     // MARK: - Private
 
-    private func open(peer: String, on c: Connection, now: RoundTime, buffered: [UInt8]) throws {
+    private func open(peer: String, on c: LinkTransport, now: RoundTime, buffered: [UInt8]) throws {
         guard let driver = links[peer] else {
             c.close()
             return
@@ -110,7 +110,7 @@ extension NodeDaemon {
         }
     }
 
-    private func refuse(_ c: Connection, code: WireErrorCode, _ message: String) {
+    private func refuse(_ c: LinkTransport, code: WireErrorCode, _ message: String) {
         unidentified[ObjectIdentifier(c)] = nil
         log.warn("link-refused", ["remote": c.remoteAddress, "code": code.rawValue, "detail": message])
         let frame = WireMessage.error(ErrorMessage(id: UUID().uuidString, code: code.rawValue, message: message,
@@ -172,11 +172,11 @@ extension NodeDaemon {
 
 /// An accepted connection before its hello: the bytes so far and a decoder to find the first frame.
 struct PendingConnection {
-    let connection: Connection
+    let connection: LinkTransport
     var decoder: FrameDecoder
     var buffer: [UInt8] = []
 
-    init(connection: Connection, maxFrame: Int) {
+    init(connection: LinkTransport, maxFrame: Int) {
         self.connection = connection
         self.decoder = FrameDecoder(maxFrame: maxFrame)
     }

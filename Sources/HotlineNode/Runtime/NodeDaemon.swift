@@ -23,6 +23,11 @@ public final class NodeDaemon: @unchecked Sendable {
     let service: TicketService
     private let storageHealth = StorageHealth()
     private let finished = DispatchSemaphore(value: 0)
+    /// Milliseconds for link timers: the machine's monotonic clock; the simulation's own time in the simulation.
+    var monotonic: () -> Int64 = { Net.monotonicMilliseconds() }
+    /// The deterministic simulation's crash point: called inside each round's transaction, just before the commit;
+    /// throwing there is a power loss before the commit. Nil outside the simulation.
+    var beforeCommit: (() throws -> Void)?
 
     public init(context: NodeContext) throws {
         self.context = context
@@ -85,8 +90,8 @@ public final class NodeDaemon: @unchecked Sendable {
     // MARK: - The loop
 
     /// One round: every input, one transaction, then the actions that must follow the commit.
-    private func drain(_ batch: [NodeInput]) -> TimeInterval {
-        let now = RoundTime(mono: Net.monotonicMilliseconds(), at: context.clock.now)
+    func drain(_ batch: [NodeInput]) -> TimeInterval {
+        let now = RoundTime(mono: monotonic(), at: context.clock.now)
         var replies: [(@Sendable (AdminResponse) -> Void, AdminResponse)] = []
         let changesBefore = context.db.totalChanges
         do {
@@ -103,6 +108,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 }
                 try service.runTimers(now: now.at)
                 for driver in links.values { try tick(driver, now: now) }
+                try beforeCommit?()
             }
             // Only a round that wrote proves storage works again (a round of `status` alone commits nothing).
             if context.db.totalChanges > changesBefore {

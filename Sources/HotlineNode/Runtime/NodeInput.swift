@@ -4,10 +4,10 @@ import HotlineNet
 /// Everything that can wake a node's work loop. Posted from connection threads, the admin socket, the dial loop
 /// and signal handlers; processed only on the loop thread.
 enum NodeInput: @unchecked Sendable {
-    // @unchecked: `Connection` is Sendable; the admin reply closure is @Sendable; nothing here is mutated.
-    case connected(Connection, dialledPeer: String?)
-    case received(Connection, [UInt8])
-    case closed(Connection, String?)
+    // @unchecked: transports are Sendable; the admin reply closure is @Sendable; nothing here is mutated.
+    case connected(LinkTransport, dialledPeer: String?)
+    case received(LinkTransport, [UInt8])
+    case closed(LinkTransport, String?)
     case admin(AdminRequest, reply: @Sendable (AdminResponse) -> Void)
     case reloadTLS
 }
