@@ -121,10 +121,6 @@ struct KnowledgeStore {
         return try db.query(sql, args).map { row in Hit(entry: try decode(row), score: -(row.double(1) ?? 0)) }
     }
 
-    func approvedCount() throws -> Int {
-        Int(try db.query("SELECT count(*) FROM kb_entries WHERE status = 'approved'").first?.int(0) ?? 0)
-    }
-
     /// Approved entries whose review-by date is before `day`.
     func stale(before day: LocalDate) throws -> [KnowledgeEntry] {
         try db.query("SELECT doc FROM kb_entries WHERE status = 'approved' AND review_by < ?", [.text(day.iso)]).map(decode)

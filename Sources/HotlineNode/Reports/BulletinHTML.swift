@@ -115,20 +115,22 @@ enum BulletinHTML {
 
     static func overdueTable(_ items: [OverdueItem]) -> String {
         guard !items.isEmpty else { return "<p>本月无超期事项。</p>" }
-        var h = "<table><thead><tr><th>工单编号</th><th>承办单位</th><th>类别</th><th>办理时限</th><th>情形</th><th>超期原因</th></tr></thead><tbody>"
-        for i in items {
-            h += "<tr><td>\(esc(i.ticket))</td><td class=\"l\">\(esc(i.unitName))</td><td>\(esc(i.topic))</td><td>\(esc(i.deadline))</td>"
-                + "<td>\(esc(i.state))</td><td class=\"l\">\(esc(i.reason))</td></tr>"
-        }
-        return h + "</tbody></table><p class=\"muted\">共 \(items.count) 件。超期原因为承办单位反馈或申请延期时所述。</p>"
+        return textTable(["工单编号", "承办单位", "类别", "办理时限", "情形", "超期原因"], left: [1, 5],
+                         items.map { [$0.ticket, $0.unitName, $0.topic, $0.deadline, $0.state, $0.reason] })
+            + "<p class=\"muted\">共 \(items.count) 件。超期原因为承办单位反馈或申请延期时所述。</p>"
     }
 
     static func supervisionTable(_ items: [SupervisionItem]) -> String {
         guard !items.isEmpty else { return "<p>本月无督办、提级事项。</p>" }
-        var h = "<table><thead><tr><th>时间</th><th>工单编号</th><th>承办单位</th><th>措施</th><th>方式/层级</th><th>事由</th></tr></thead><tbody>"
-        for i in items {
-            h += "<tr><td>\(esc(i.at))</td><td>\(esc(i.ticket))</td><td class=\"l\">\(esc(i.unitName))</td><td>\(esc(i.action))</td>"
-                + "<td>\(esc(i.detail))</td><td class=\"l\">\(esc(i.reason))</td></tr>"
+        return textTable(["时间", "工单编号", "承办单位", "措施", "方式/层级", "事由"], left: [2, 5],
+                         items.map { [$0.at, $0.ticket, $0.unitName, $0.action, $0.detail, $0.reason] })
+    }
+
+    /// A table of plain text cells (escaped here); the columns in `left` are left-aligned.
+    static func textTable(_ header: [String], left: Set<Int>, _ rows: [[String]]) -> String {
+        var h = "<table><thead><tr>" + header.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead><tbody>"
+        for row in rows {
+            h += "<tr>" + row.enumerated().map { i, cell in "<td\(left.contains(i) ? " class=\"l\"" : "")>\(esc(cell))</td>" }.joined() + "</tr>"
         }
         return h + "</tbody></table>"
     }
