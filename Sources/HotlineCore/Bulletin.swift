@@ -45,6 +45,8 @@ public enum Bulletin {
             var lead: String?
             var state: Ticket?
             for e in t.events {
+                // The ticket as it stood just before this event: a late reply is judged against that deadline.
+                let before = state
                 if e.at < monthEnd { state = try? Lifecycle.apply(e, to: state) }
                 if e.type == .dispatched || e.type == .forwarded { lead = e.to }
                 let day = ChinaTime.date(of: e.at)
@@ -60,7 +62,7 @@ public enum Bulletin {
                                                         action: "提级", detail: levelName(e.to), reason: e.reason ?? e.note ?? ""))
                 case .replied where e.onTime == false:
                     overdue.append(OverdueItem(ticket: t.id, unit: unit, unitName: name(unit), topic: t.topic,
-                                               deadline: deadlineText(before: e, in: t), state: "逾期反馈",
+                                               deadline: before?.deadlines.handleBy.map(ChinaTime.localText) ?? "", state: "逾期反馈",
                                                reason: e.reason ?? statedReason(t, before: e.at) ?? "未说明超期原因"))
                 case .returnRequested where e.countsAsOverdue == true:
                     overdue.append(OverdueItem(ticket: t.id, unit: unit, unitName: name(unit), topic: t.topic,
@@ -205,12 +207,6 @@ public enum Bulletin {
     static func statedReason(_ t: Ticket, before instant: Timestamp) -> String? {
         t.events.last { $0.at < instant && ($0.type == .extensionRequested || $0.type == .progress) }
             .flatMap { $0.reason ?? $0.note }
-    }
-
-    static func deadlineText(before e: TicketEvent, in t: Ticket) -> String {
-        var state: Ticket?
-        for x in t.events where x.id != e.id && x.at <= e.at { state = try? Lifecycle.apply(x, to: state) }
-        return state?.deadlines.handleBy.map(ChinaTime.localText) ?? ""
     }
 }
 

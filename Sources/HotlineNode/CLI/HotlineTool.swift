@@ -109,23 +109,15 @@ public enum HotlineTool {
         return lines.joined(separator: "\n")
     }
 
-    /// Writes a document the daemon produced to `--out` (whole or not at all: a temporary file renamed into place),
-    /// or prints it when no file is named.
+    /// Writes a document the daemon produced to `--out` (whole or not at all: `.atomic` writes a temporary file and
+    /// renames it into place), or prints it when no file is named.
     static func deliver(_ content: String, to out: String?, summary: String, json: Any?) -> Never {
         guard let out else {
             FileHandle.standardOutput.write(Data(content.utf8))
             exit(0)
         }
         let url = URL(fileURLWithPath: out)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try Data(content.utf8).write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                fail("cannot write \(out): \(reason)", code: 1)
-            }
-        } catch {
+        do { try Data(content.utf8).write(to: url, options: .atomic) } catch {
             fail("cannot write \(out): \(error.localizedDescription); check that the folder exists and is writable", code: 1)
         }
         let written = "wrote \(url.path) (\(content.utf8.count / 1024 + 1) KB)"
