@@ -35,7 +35,9 @@ let package = Package(
         .executableTarget(name: "hotline-city", dependencies: ["HotlineNode"]),
         .executableTarget(name: "hotline-county", dependencies: ["HotlineNode"]),
         .executableTarget(name: "hotline-unit", dependencies: ["HotlineNode"]),
-        .executableTarget(name: "hotline-bench", dependencies: ["HotlineNode"]),
+        .executableTarget(name: "hotline-bench", dependencies: [
+            "HotlineNode", "HotlineCore", "HotlineProfiles", "HotlineWire", "HotlineNet",
+        ]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "HotlineProfiles"]),
         .testTarget(name: "HotlineWireTests", dependencies: ["HotlineWire"]),

@@ -33,6 +33,7 @@ public final class NodeDaemon: @unchecked Sendable {
         self.context = context
         self.log = context.log
         self.service = TicketService(context: context)
+        try service.repository.fillOverdueColumn()
         for peer in context.neighbours { links[peer] = LinkDriver(peer: peer) }
     }
 

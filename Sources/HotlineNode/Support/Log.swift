@@ -19,11 +19,13 @@ public final class Log: @unchecked Sendable {
         set { lock.withLock { _node = newValue } }
     }
 
-    public func info(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { write("info", event, fields) }
-    public func warn(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { write("warn", event, fields) }
-    public func error(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { write("error", event, fields) }
+    public func info(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { write("info", event, fields.map { ($0.key, $0.value) }) }
+    public func warn(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { write("warn", event, fields.map { ($0.key, $0.value) }) }
+    public func error(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { write("error", event, fields.map { ($0.key, $0.value) }) }
+    /// Fields assembled at run time (kept for a line written later).
+    public func info(_ event: String, _ fields: [(String, String)]) { write("info", event, fields) }
 
-    func write(_ level: String, _ event: String, _ fields: KeyValuePairs<String, String>) {
+    func write(_ level: String, _ event: String, _ fields: [(String, String)]) {
         var line = "ts=\(Self.timestamp()) level=\(level) node=\(Self.quote(node)) event=\(Self.quote(event))"
         for (k, v) in fields { line += " \(k)=\(Self.quote(v))" }
         line += "\n"

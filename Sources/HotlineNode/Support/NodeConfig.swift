@@ -26,6 +26,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// Where to dial the parent when it is not the topology's `listen` address (a gateway or port forward in
     /// between; the fault-injecting proxy of the chaos test). The peer is still checked by its certificate.
     public var parentAddress: String?
+    /// 自动签收 — a unit whose own system takes tickets in (an agency gateway) signs for each ticket it leads as it
+    /// stores it, in the same transaction; the sign-for clock then stops at arrival.
+    public var autoSign: Bool = false
 
     public init(nodeId: String, role: NodeKind) {
         self.nodeId = nodeId
@@ -50,6 +53,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         window = try c.decodeIfPresent(Int.self, forKey: .window) ?? window
         redialCapSeconds = try c.decodeIfPresent(Int.self, forKey: .redialCapSeconds) ?? redialCapSeconds
         parentAddress = try c.decodeIfPresent(String.self, forKey: .parentAddress)
+        autoSign = try c.decodeIfPresent(Bool.self, forKey: .autoSign) ?? autoSign
         try validate()
     }
 
@@ -65,6 +69,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         if let a = parentAddress, Endpoint(parsing: a) == nil { throw bad("parentAddress", "must be \"host:port\", e.g. \"127.0.0.1:7400\"") }
         guard redialCapSeconds >= 1 else { throw bad("redialCapSeconds", "at least 1") }
         guard retentionDays >= 0 else { throw bad("retentionDays", "0 or more") }
+        guard !autoSign || role == .unit else { throw bad("autoSign", "only a handling unit (承办单位) signs for tickets") }
     }
 
     public static func load(dir: URL) throws -> NodeConfig {

@@ -32,5 +32,12 @@ enum NodeSchema {
             CREATE INDEX typical_cases_month ON typical_cases(month);
             """),
         KnowledgeStore.migration,
+        // `list --overdue` must not decode every ticket of a year to find the few overdue ones: a stored late
+        // verdict gets its own column (filled for older rows by `TicketRepository.fillOverdueColumn`).
+        Migration(version: 14, sql: """
+            ALTER TABLE tickets ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX tickets_overdue ON tickets(overdue) WHERE overdue = 1;
+            INSERT INTO meta(key, value) SELECT 'tickets.overdue-filled', '1' WHERE NOT EXISTS (SELECT 1 FROM tickets);
+            """),
     ]
 }

@@ -76,13 +76,33 @@ struct TicketRepository {
         for (i, e) in ticket.events.enumerated() { try insert(e, n: Int64(i + 1)) }
     }
 
+    /// Once, after migration 14: the late verdicts of tickets stored before the `overdue` column existed.
+    func fillOverdueColumn() throws {
+        guard try db.meta("tickets.overdue-filled") == nil else { return }
+        try db.transaction {
+            var late: [String] = []
+            try db.forEach("SELECT id, doc FROM tickets") { row in
+                guard let id = row.string(0), let doc = row.blob(1) else { return }
+                if try decodeTicket(doc, id: id).verdicts.overdue { late.append(id) }
+            }
+            for id in late { try db.run("UPDATE tickets SET overdue = 1 WHERE id = ?", [.text(id)]) }
+            try db.setMeta("tickets.overdue-filled", "1")
+        }
+    }
+
     /// Tickets, newest first, without their events (`show` loads those).
     func list(status: String?, holder: String?, overdueAt: Timestamp?, limit: Int) throws -> [Ticket] {
         var sql = "SELECT id, doc FROM tickets WHERE 1=1"
         var args: [SQLValue] = []
         if let status { sql += " AND status = ?"; args.append(.text(status)) }
         if let holder { sql += " AND holder = ?"; args.append(.text(holder)) }
-        if let overdueAt { sql += " AND deadline IS NOT NULL AND deadline < ?"; args.append(.int(overdueAt.millis)) }
+        if let overdueAt {
+            // The candidates only (open and past the deadline, or with a late verdict); the exact rule below.
+            let open = [TicketStatus.received, .waitingMaterial, .dispatched, .signed, .suspended, .returned]
+                .map { "'\($0.rawValue)'" }.joined(separator: ",")
+            sql += " AND ((deadline < ? AND status IN (\(open))) OR overdue = 1)"
+            args.append(.int(overdueAt.millis))
+        }
         sql += " ORDER BY received DESC, id DESC LIMIT ?"
         args.append(.int(limit > 0 ? Int64(limit) : -1))
         var out: [Ticket] = []
@@ -111,12 +131,15 @@ struct TicketRepository {
         let doc = try seal([UInt8](try Self.encoder.encode(stripped)), label: "ticket:\(ticket.id)")
         let area = TicketPresenter.areaText(ticket.area)
         try db.run("""
-            INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc) VALUES(?,?,?,?,?,?,?,?,?)
+            INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc, overdue)
+            VALUES(?,?,?,?,?,?,?,?,?,?)
             ON CONFLICT(id) DO UPDATE SET status = excluded.status, holder = excluded.holder, topic = excluded.topic,
-              area = excluded.area, deadline = excluded.deadline, updated = excluded.updated, doc = excluded.doc
+              area = excluded.area, deadline = excluded.deadline, updated = excluded.updated, doc = excluded.doc,
+              overdue = excluded.overdue
             """, [.text(ticket.id), .text(ticket.status.rawValue), .text(ticket.holder), .text(ticket.topic), .text(area),
                   .int(ticket.receivedAt.millis), SQLValue(ticket.deadlines.handleBy?.millis),
-                  .int(ticket.events.last?.at.millis ?? ticket.receivedAt.millis), .blob(doc)])
+                  .int(ticket.events.last?.at.millis ?? ticket.receivedAt.millis), .blob(doc),
+                  .int(ticket.verdicts.overdue ? 1 : 0)])
     }
 
     private func insert(_ e: TicketEvent, n: Int64) throws {

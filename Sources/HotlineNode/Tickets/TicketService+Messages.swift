@@ -78,8 +78,13 @@ extension TicketService {
             let body = try decode(AssignBody.self, m)
             try checkSender(kind, m)
             try repository.replace(body.ticket)
-            context.log.info("ticket-assigned", ["ticket": body.ticket.id, "from": m.origin, "role": body.role,
-                                                 "status": body.ticket.status.rawValue])
+            logAfterCommit("ticket-assigned", ["ticket": body.ticket.id, "from": m.origin, "role": body.role,
+                                               "status": body.ticket.status.rawValue])
+            if context.config.autoSign, body.role == "lead", body.ticket.holder == context.nodeId,
+               body.ticket.status == .dispatched {
+                try perform(.sign, on: body.ticket, now: now)
+                logAfterCommit("ticket-auto-signed", ["ticket": body.ticket.id])
+            }
         case .ticketEvent:
             let body = try decode(EventBody.self, m)
             try checkSender(kind, m, event: body.event)
@@ -97,6 +102,13 @@ extension TicketService {
             try checkSender(kind, m)
             try applyKnowledge(kind, m, now: now)
         }
+    }
+
+    /// A log line that states a stored fact is written once the round's transaction has committed it (nothing is
+    /// logged for a round whose commit failed); tools that follow the log, such as hotline-bench, rely on this.
+    func logAfterCommit(_ event: String, _ fields: KeyValuePairs<String, String>) {
+        let pairs = fields.map { ($0.key, $0.value) }
+        afterCommit.append { [log = context.log] in log.info(event, pairs) }
     }
 
     /// A message passing through this node (a county station relaying between the city and its units): the
@@ -168,7 +180,7 @@ extension TicketService {
             return
         }
         try repository.save(updated, newEvents: [event])
-        context.log.info("event", ["ticket": event.ticket, "type": event.type.rawValue, "node": event.node])
+        logAfterCommit("event", ["ticket": event.ticket, "type": event.type.rawValue, "node": event.node])
         if context.role == .city { try relay(event, ticket: updated, origin: origin, now: now) }
     }
 

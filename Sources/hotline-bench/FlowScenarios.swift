@@ -1,0 +1,171 @@
+import Foundation
+
+/// Scenarios 2 (latency), 3 (whole lifecycle) and 5 (memory and start-up): real city, county and unit processes
+/// driven through their admin sockets exactly as operators' tools drive them. The bench learns that a node has
+/// stored something from the node's own log (lines written after the commit), never by polling.
+struct FlowScenarios: Sendable {
+    let settings: Bench.Settings
+
+    // MARK: - Scenario 2
+
+    func latency() throws -> [Figure] {
+        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("latency"), tls: settings.tls)
+        defer { net.stopAll() }
+        try net.initialize("b-city")
+        try net.initialize("b-direct", ["--auto-sign"])
+        let city = try net.start("b-city")
+        try net.start("b-direct")
+        guard city.waitFor(event: "link-up", timeout: 30) != nil else { throw BenchError.failed("b-direct did not connect") }
+        let rates = settings.quick ? [200] : [250, 500, 1_000]
+        let seconds = settings.quick ? 1.0 : 5.0
+        let total = rates.reduce(0) { $0 + Int(Double($1) * seconds) }
+        Bench.progress("latency: taking in \(total) tickets first")
+        let ids = try Pool.map(0..<total, workers: 8) { _ in try intake(net, area: "东城区/第1街道", topic: "供水") }
+        let signed = Box<[String: Double]>([:])
+        city.onLine { line in
+            if line.event == "event", line.fields["type"] == "signed", let t = line.fields["ticket"] {
+                signed.with { $0[t] = line.at }
+            }
+        }
+        var figures: [Figure] = []
+        var offset = 0
+        for rate in rates {
+            let n = Int(Double(rate) * seconds)
+            let slice = Array(ids[offset..<(offset + n)])
+            offset += n
+            let start = Clock.now() + 0.2
+            let scheduled = (0..<n).map { start + Double($0) / Double(rate) }
+            // Open loop: each dispatch is due at its scheduled instant whether or not earlier ones are done, and
+            // latency counts from that instant, so time spent queueing anywhere is included.
+            _ = try Pool.map(0..<n, workers: 32) { i in
+                let wait = scheduled[i] - Clock.now()
+                if wait > 0 { usleep(UInt32(wait * 1e6)) }
+                try net.ok("b-city", ["dispatch", slice[i], "--to", "b-direct"])
+            }
+            let deadline = Clock.now() + 60
+            while signed.with({ s in slice.contains { s[$0] == nil } }) {
+                guard Clock.now() < deadline else { throw BenchError.failed("sign-fors missing at the centre after 60 s") }
+                usleep(50_000)
+            }
+            let ms = signed.with { s in slice.indices.map { (s[slice[$0]]! - scheduled[$0]) * 1000 } }
+            var f = Figure(scenario: "latency", name: "dispatch → auto sign-for applied at \(rate)/s, p99",
+                           value: Stats.percentile(ms, 99), unit: "ms",
+                           how: "p50 \(Report.format(Stats.percentile(ms, 50))), p90 \(Report.format(Stats.percentile(ms, 90))), "
+                               + "p99.9 \(Report.format(Stats.percentile(ms, 99.9))), max \(Report.format(ms.max() ?? 0)) ms; \(n) tickets over \(Int(seconds)) s")
+            f.extra = ["p50": Stats.percentile(ms, 50), "p90": Stats.percentile(ms, 90), "p99": Stats.percentile(ms, 99),
+                       "p99.9": Stats.percentile(ms, 99.9), "max": ms.max() ?? 0, "rate": Double(rate), "tickets": Double(n)]
+            if rate == 1_000 { f.goal = .init(kind: .atMost, bound: 5, text: "p99 < 5 ms at 1000/s") }
+            figures.append(f)
+        }
+        return figures
+    }
+
+    @discardableResult
+    func intake(_ net: BenchNetwork, area: String, topic: String) throws -> String {
+        let json = try net.ok("b-city", ["intake", "--channel", "phone", "--kind", "complain", "--area", area, "--topic", topic,
+                                         "--text", "夜间施工噪音扰民，请求处理", "--caller-name", "张三", "--caller-phone", "13812345678"])
+        guard let id = (json as? [String: Any])?["id"] as? String else { throw BenchError.failed("intake printed no id") }
+        return id
+    }
+
+    // MARK: - Scenarios 3 and 5
+
+    /// Whole tickets through a city, two county stations and six units: intake and dispatch to the county
+    /// (centre), forward to a street (county), sign and reply (unit), review and callback, which closes it (centre).
+    func lifecycle() throws -> [Figure] {
+        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("lifecycle"), tls: settings.tls)
+        defer { net.stopAll() }
+        let counties = BenchNetwork.counties.keys.sorted()
+        let ids = ["b-city"] + counties + BenchNetwork.units
+        for id in ids { try net.initialize(id) }
+        var processes: [String: NodeProcess] = [:]
+        var ready: [String: Double] = [:]
+        for id in ids {
+            let p = try net.start(id)
+            processes[id] = p
+            ready[id] = (p.waitFor(event: "ready", timeout: 1)?.at ?? .nan) - p.startedAt
+        }
+        for id in ids where id != "b-city" {
+            guard processes[id]!.waitFor(event: "link-up", timeout: 30) != nil else { throw BenchError.failed("\(id) did not link up") }
+        }
+        sleep(2)
+        let idle = processes.mapValues { $0.memory().rss }
+
+        let count = settings.quick ? 200 : 10_000
+        let driver = LifecycleDriver(net: net, count: count, inFlight: settings.quick ? 100 : 800)
+        for (id, p) in processes { p.onLine { driver.observe(node: id, $0) } }
+        let seconds = try driver.run(intake: { try intake(net, area: $0, topic: "噪声扰民") })
+        let peak = processes.mapValues { $0.memory().peak }
+        let closed = try net.ok("b-city", ["show", driver.sampleTicket]) as? [String: Any]
+        guard closed?["status"] as? String == "closed" else {
+            throw BenchError.failed("ticket \(driver.sampleTicket) is \(closed?["status"] ?? "?") at the centre, not closed")
+        }
+
+        let mb = 1_048_576.0
+        func worst(_ values: [String: Int], _ role: (String) -> Bool) -> (String, Double) {
+            let m = values.filter { role($0.key) }.max { $0.value < $1.value }!
+            return (m.key, Double(m.value) / mb)
+        }
+        var figures = [Figure(scenario: "lifecycle", name: "whole tickets, city + 2 counties + 6 units", value: Double(count) / seconds,
+                              unit: "tickets/s", how: "\(count) tickets, 7 operator commands each, up to \(driver.inFlight) in flight",
+                              goal: .init(kind: .atLeast, bound: 2_000, text: "≥ 2000 tickets/s"))]
+        let roles: [(String, (String) -> Bool)] = [("city", { $0 == "b-city" }), ("county", { BenchNetwork.counties[$0] != nil }),
+                                                   ("unit", { BenchNetwork.units.contains($0) })]
+        for (role, member) in roles {
+            let (idleNode, idleMB) = worst(idle, member)
+            let (peakNode, peakMB) = worst(peak, member)
+            figures.append(Figure(scenario: "memory", name: "\(role) idle (largest: \(idleNode))", value: idleMB, unit: "MB",
+                                  how: "VmRSS 2 s after start", goal: .init(kind: .atMost, bound: 30, text: "< 30 MB")))
+            figures.append(Figure(scenario: "memory", name: "\(role) under the lifecycle load (largest: \(peakNode))", value: peakMB,
+                                  unit: "MB", how: "VmHWM after \(count) tickets", goal: .init(kind: .atMost, bound: 100, text: "< 100 MB")))
+        }
+        let slowest = ready.max { $0.value < $1.value }!
+        figures.append(Figure(scenario: "memory", name: "start to ready (slowest: \(slowest.key))", value: slowest.value * 1000, unit: "ms",
+                              how: "process start → its `ready` log line; median of the 9 nodes \(Report.format(Stats.median(Array(ready.values)) * 1000)) ms",
+                              goal: .init(kind: .atMost, bound: 200, text: "< 200 ms")))
+        return figures
+    }
+}
+
+/// A value shared between threads.
+final class Box<T>: @unchecked Sendable {
+    // `lock` guards `value`.
+    private let lock = NSLock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    func with<R>(_ body: (inout T) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
+/// A fixed set of threads working through indices.
+enum Pool {
+    static func map<R>(_ range: Range<Int>, workers: Int, _ body: @escaping @Sendable (Int) throws -> R) throws -> [R] {
+        let results = Box<[Int: R]>([:])
+        let next = Box(range.lowerBound)
+        let firstError = Box<Error?>(nil)
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(workers, range.count)) {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                while true {
+                    let i = next.with { n -> Int in defer { n += 1 }; return n }
+                    guard i < range.upperBound, firstError.with({ $0 == nil }) else { return }
+                    do {
+                        let r = try body(i)
+                        results.with { $0[i] = r }
+                    } catch {
+                        firstError.with { if $0 == nil { $0 = error } }
+                    }
+                }
+            }
+            thread.start()
+        }
+        group.wait()
+        if let error = firstError.with({ $0 }) { throw error }
+        return results.with { r in range.map { r[$0]! } }
+    }
+}

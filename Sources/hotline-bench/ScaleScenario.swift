@@ -1,0 +1,57 @@
+import Foundation
+import HotlineCore
+import HotlineNode
+
+/// Scenario 6: a real city process on a database holding a year of tickets (1,000,000; 20,000 with --quick),
+/// asked what its operators ask: one ticket (`show`), the overdue list (`list --overdue`), a month's figures.
+struct ScaleScenario {
+    let settings: Bench.Settings
+
+    func run() throws -> [Figure] {
+        let count = settings.quick ? 20_000 : 1_000_000
+        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("scale"), tls: settings.tls)
+        defer { net.stopAll() }
+        try net.initialize("b-city")
+        let t0 = Clock.now()
+        var lastReport = t0
+        let ids = try RecordBenchmark.populate(dir: net.dataDir("b-city"), count: count,
+                                               units: ["b-direct"] + BenchNetwork.units) { made in
+            if Clock.now() - lastReport > 10 {
+                lastReport = Clock.now()
+                Bench.progress("scale: \(made) of \(count) tickets stored")
+            }
+        }
+        let fill = Clock.now() - t0
+        let size = (try? FileManager.default.attributesOfItem(atPath: net.dataDir("b-city").appendingPathComponent("node.db").path)[.size] as? Int) ?? 0
+        try net.start("b-city")
+
+        func timed(_ repeats: Int, _ argv: (Int) -> [String]) throws -> [Double] {
+            try (0..<repeats).map { i in
+                let t = Clock.now()
+                try net.ok("b-city", argv(i))
+                return (Clock.now() - t) * 1000
+            }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let picks = (0..<201).map { _ in ids[Int.random(in: 0..<ids.count, using: &rng)] }
+        _ = try timed(5) { ["show", picks[$0]] }
+        let show = try timed(201) { ["show", picks[$0]] }
+        let overdueCount = ((try net.ok("b-city", ["list", "--overdue"])) as? [Any])?.count ?? 0
+        let overdue = try timed(11) { _ in ["list", "--overdue"] }
+        let today = ChinaTime.date(of: Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)))
+        let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!.adding(days: -1)
+        let from = LocalDate(year: monthStart.year, month: monthStart.month, day: 1)!
+        let month = ["figures", "--from", from.iso, "--to", monthStart.iso, "--by", "unit"]
+        let figures = try timed(settings.quick ? 3 : 5) { _ in month }
+        let records = "\(count) tickets (\(size / 1_048_576) MB, stored in \(Report.format(fill)) s)"
+        return [
+            Figure(scenario: "scale", name: "show one ticket", value: Stats.median(show), unit: "ms",
+                   how: "median of 201 random tickets, p99 \(Report.format(Stats.percentile(show, 99))) ms; \(records); admin socket round trip",
+                   goal: .init(kind: .atMost, bound: 2, text: "< 2 ms")),
+            Figure(scenario: "scale", name: "list --overdue (\(overdueCount) tickets)", value: Stats.median(overdue), unit: "ms",
+                   how: "median of 11"),
+            Figure(scenario: "scale", name: "figures --by unit for \(from.iso.prefix(7))", value: Stats.median(figures) / 1000, unit: "s",
+                   how: "median of \(figures.count)", goal: .init(kind: .atMost, bound: 2, text: "< 2 s")),
+        ]
+    }
+}

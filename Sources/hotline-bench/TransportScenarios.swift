@@ -1,0 +1,150 @@
+import Foundation
+import HotlineCore
+import HotlineNet
+import HotlineWire
+
+/// Scenarios 1 (one durable hop), 4 (catch-up) and the storage-off limit: the bench plays the city's end of the
+/// link with an in-memory outbox of real `ticket.assign` messages; the node at the other end is a real process
+/// that commits each batch before it acknowledges (or, for the limit, the bench's own receiver that only frames,
+/// decodes and acknowledges).
+struct TransportScenarios {
+    let settings: Bench.Settings
+
+    var count: Int { settings.quick ? 2_000 : 20_000 }
+    var runs: Int { settings.quick ? 1 : 5 }
+    static let water = Area(district: "东城区", street: "第1街道")
+
+    /// The bench listening as `b-city` on the network's city port, with b-city's certificate.
+    func cityEnd(_ net: BenchNetwork) throws -> (BenchLink, TCPListener) {
+        let link = BenchLink(.init(localNode: "b-city", expectedPeer: nil, window: 256))
+        let tls = try net.tlsDir("b-city").map { try TLSContext(directory: $0) }
+        let listener = TCPListener(host: "127.0.0.1", port: net.cityPort, tls: tls, delegateFactory: { _ in link })
+        try listener.start()
+        return (link, listener)
+    }
+
+    /// Sends `runs` batches of `count` messages and returns each batch's rate (messages acknowledged per second).
+    func measure(_ link: BenchLink, lead: String, area: Area, first: Int) throws -> [Double] {
+        guard link.waitEstablished(timeout: 30) else { throw BenchError.failed("the receiver did not connect within 30 s") }
+        // A short warm-up, so a run does not pay for the first page-ins and the first WAL growth.
+        let warm = min(500, count)
+        link.enqueue(try Payload.assignments(count: warm, lead: lead, area: area, topic: "供水", first: first))
+        guard link.waitAcknowledged(UInt64(warm), timeout: 60) else { throw BenchError.failed("warm-up not acknowledged") }
+        var rates: [Double] = []
+        for run in 0..<runs {
+            let batch = try Payload.assignments(count: count, lead: lead, area: area, topic: "供水",
+                                                first: first + warm + run * count)
+            let target = link.acknowledged + UInt64(count)
+            let t0 = Clock.now()
+            link.enqueue(batch)
+            guard link.waitAcknowledged(target, timeout: 600) else {
+                throw BenchError.failed("run \(run + 1): only \(link.acknowledged) of \(target) acknowledged after 600 s")
+            }
+            rates.append(Double(count) / (Clock.now() - t0))
+        }
+        return rates
+    }
+
+    /// Scenario 1: bench (city) → real `hotline-unit` (b-direct), each batch committed before its ack.
+    func hop() throws -> (rates: [Double], bytes: Int) {
+        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("hop"), tls: settings.tls)
+        defer { net.stopAll() }
+        try net.initialize("b-direct")
+        let (link, listener) = try cityEnd(net)
+        defer { listener.stop(); link.close() }
+        try net.start("b-direct")
+        let rates = try measure(link, lead: "b-direct", area: Self.water, first: 1)
+        let bytes = try Payload.assignments(count: 1, lead: "b-direct", area: Self.water, topic: "供水")[0].body.count
+        return (rates, bytes)
+    }
+
+    /// The limit: the same frames to the bench's own receiver in a second process (`--receiver`), which frames,
+    /// parses each message and its body and acknowledges at once, storing nothing.
+    func storageOff() throws -> [Double] {
+        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("storage-off"), tls: settings.tls)
+        let (link, listener) = try cityEnd(net)
+        defer { listener.stop(); link.close() }
+        let receiver = Process()
+        receiver.executableURL = BenchNetwork.executable("hotline-bench")
+        receiver.arguments = ["--receiver", "127.0.0.1:\(net.cityPort)"] + (net.tlsDir("b-direct").map { ["--tls-dir", $0] } ?? [])
+        try receiver.run()
+        defer { receiver.terminate(); receiver.waitUntilExit() }
+        return try measure(link, lead: "b-direct", area: Self.water, first: 1)
+    }
+
+    /// Scenario 4: a backlog of `backlog` messages held by a real county station (b-east) for a unit that is
+    /// offline (b-east-1); the unit starts and the time until the county's outbox is empty is measured, with the
+    /// resident memory of both during the drain.
+    func catchUp() throws -> (seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int) {
+        let backlog = settings.quick ? 2_000 : 100_000
+        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("catchup"), tls: settings.tls)
+        defer { net.stopAll() }
+        try net.initialize("b-east")
+        try net.initialize("b-east-1")
+        let (link, listener) = try cityEnd(net)
+        defer { listener.stop(); link.close() }
+        let county = try net.start("b-east")
+        guard link.waitEstablished(timeout: 30) else { throw BenchError.failed("b-east did not connect within 30 s") }
+        let area = Area(district: "东城区", street: "第1街道")
+        let t0 = Clock.now()
+        var sent = 0
+        while sent < backlog {
+            let n = min(10_000, backlog - sent)
+            link.enqueue(try Payload.assignments(count: n, lead: "b-east-1", area: area, topic: "供水", first: sent + 1))
+            sent += n
+            // Keep the bench's own memory flat: wait for the county to take this part before making the next.
+            guard link.waitAcknowledged(UInt64(sent), timeout: 600) else { throw BenchError.failed("b-east did not take the backlog") }
+        }
+        let fillRate = Double(backlog) / (Clock.now() - t0)
+        let queued = try net.pending(at: "b-east", to: "b-east-1")
+        guard queued == backlog else { throw BenchError.failed("b-east holds \(queued) messages for b-east-1, expected \(backlog)") }
+        let before = county.memory().peak
+        let start = Clock.now()
+        let unit = try net.start("b-east-1")
+        var countyPeak = 0, unitPeak = 0
+        while true {
+            countyPeak = max(countyPeak, county.memory().rss)
+            unitPeak = max(unitPeak, unit.memory().rss)
+            if try net.pending(at: "b-east", to: "b-east-1") == 0 { break }
+            guard Clock.now() - start < 900 else { throw BenchError.failed("the backlog did not drain within 900 s") }
+            usleep(20_000)
+        }
+        let seconds = Clock.now() - start
+        countyPeak = max(countyPeak, county.memory().peak > before ? county.memory().peak : countyPeak)
+        unitPeak = max(unitPeak, unit.memory().peak)
+        let last = try Payload.ticketIDs(count: 1, lead: "b-east-1", area: area, topic: "供水", first: backlog)[0]
+        guard (try net.ok("b-east-1", ["show", last]) as? [String: Any])?["status"] as? String == "dispatched" else {
+            throw BenchError.failed("the last ticket of the backlog is not at b-east-1")
+        }
+        return (seconds, fillRate, countyPeak, unitPeak, backlog)
+    }
+}
+
+/// `hotline-bench --receiver HOST:PORT [--tls-dir DIR]`: the storage-off end of the limits scenario, started by
+/// the bench itself. Dials the bench's city end as b-direct and acknowledges what it parsed, storing nothing.
+enum Receiver {
+    private struct Assign: Decodable {
+        var ticket: Ticket
+        var role: String
+    }
+
+    static func run(address: String, tlsDir: String?) -> Never {
+        guard let endpoint = try? HostPort(parsing: address) else { Bench.fail("--receiver needs HOST:PORT") }
+        let link = BenchLink(.init(localNode: "b-direct", expectedPeer: "b-city", window: 256, acknowledgeAtOnce: true))
+        let decoder = JSONDecoder()
+        link.onDeliver = { messages in
+            // What the node would decode before storing; a body that does not parse is a bench bug.
+            for m in messages where (try? decoder.decode(Assign.self, from: Data(m.body))) == nil {
+                Bench.fail("receiver: message \(m.id) has a body that is not a ticket assignment", 1)
+            }
+        }
+        do {
+            let tls = try tlsDir.map { try TLSContext(directory: $0) }
+            _ = try Dialer.connect(host: endpoint.host, port: endpoint.port, tls: tls, expectedPeer: tls == nil ? nil : "b-city",
+                                   delegate: link)
+        } catch {
+            Bench.fail("receiver: cannot reach the bench at \(address): \(error)", 1)
+        }
+        while true { sleep(60) }
+    }
+}
