@@ -57,14 +57,15 @@ final class NodeProcess: @unchecked Sendable {
 
     func logTail() -> String { lock.withLock { tail.suffix(20).joined(separator: "\n") } }
 
-    /// Resident memory now and its peak so far, in bytes (/proc/PID/status VmRSS and VmHWM).
-    func memory() -> (rss: Int, peak: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+    /// Resident memory now, its peak so far, and the part of it that is the process's own (not pages of shared
+    /// libraries, which every node on the machine shares), in bytes: /proc/PID/status VmRSS, VmHWM, RssAnon.
+    func memory() -> (rss: Int, peak: Int, anon: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0, 0) }
         func field(_ name: String) -> Int {
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
             return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) * 1024
         }
-        return (field("VmRSS"), field("VmHWM"))
+        return (field("VmRSS"), field("VmHWM"), field("RssAnon"))
     }
 
     /// SIGTERM (a graceful stop) or SIGKILL, then wait.

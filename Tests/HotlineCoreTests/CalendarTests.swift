@@ -86,6 +86,10 @@ func bundledCalendar() throws -> WorkingCalendar {
         "2026-03-02T09:00:1e1+08:00",   // exponent in seconds
         "2026-03-02T09:00:00.+08:00",   // dot without digits
         "2026-03-02T09:00:00+08:00T",   // trailing T
+        "2026-03-02T09:00:00.12x+08:00", // a letter in the milliseconds
+        "2026-03-02T09:00:00.123+08-00", // offset without its colon
+        "2026-03-02T09:00:00.123Y",     // not Z
+        "2026-03-02T09:00:00-0800",     // offset without its colon, same length as a fraction + Z
         "garbage",
         "",
         "T",

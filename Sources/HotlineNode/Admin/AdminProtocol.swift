@@ -50,16 +50,25 @@ struct AdminResponse: Sendable {
         return AdminResponse(exitCode: exitCode, text: message, json: bytes.map { [UInt8]($0) })
     }
 
+    /// `{"exit": N, "text": "…", "json": …, "content": "…", "files": {…}}`. The `json` value is already serialized
+    /// and is spliced in as it is: parsing it back only to serialize it again was a tenth of a unit's work under
+    /// load (hotline-bench lifecycle profile).
     func encode() -> [UInt8] {
         var object: [String: Any] = ["exit": Int(exitCode), "text": text]
-        if let json, let value = try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed]) {
-            object["json"] = value
-        }
         // Base64, so the bytes arrive exactly (a leading byte-order mark does not survive every JSON parser).
         if let content { object["content"] = Data(content.utf8).base64EncodedString() }
         if let files { object["files"] = files.mapValues { Data($0.utf8).base64EncodedString() } }
-        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data(#"{"exit":1,"text":"encoding failed"}"#.utf8)
-        return [UInt8](data)
+        guard let data = try? JSONSerialization.data(withJSONObject: object) else {
+            return Array(#"{"exit":1,"text":"encoding failed"}"#.utf8)
+        }
+        var out = [UInt8](data)
+        if let json, !json.isEmpty, out.last == UInt8(ascii: "}") {
+            out.removeLast()
+            out.append(contentsOf: #","json":"#.utf8)
+            out.append(contentsOf: json)
+            out.append(UInt8(ascii: "}"))
+        }
+        return out
     }
 
     static func decode(_ bytes: [UInt8]) -> (exit: Int32, text: String, json: Any?, content: String?, files: [String: String])? {
