@@ -25,7 +25,6 @@ final class BenchLink: ConnectionDelegate, @unchecked Sendable {
     private var outbox: [DataMessage] = []
     private var inboundCommitted: UInt64 = 0
     private(set) var acknowledgedUpTo: UInt64 = 0
-    private var establishedCount = 0
     /// Called (on the connection's thread, under the lock) with messages delivered in order, and with each ack.
     var onDeliver: (([DataMessage]) -> Void)?
     var onAcknowledged: ((UInt64) -> Void)?
@@ -134,7 +133,6 @@ final class BenchLink: ConnectionDelegate, @unchecked Sendable {
                     pending += s.approve(now: now)
                     session = s
                 }
-                establishedCount += 1
                 establishedSignal.signal()
             case .deliver(let messages):
                 onDeliver?(messages)

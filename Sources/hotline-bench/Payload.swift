@@ -18,8 +18,7 @@ enum Payload {
         let pattern = [UInt8](template.id.utf8)
         let at = Int64(Date().timeIntervalSince1970 * 1000)
         return (0..<count).map { i in
-            let id = TicketID.make(prefix: template.id.prefix(while: { $0.isLetter }).description,
-                                   date: ChinaTime.date(of: template.receivedAt), sequence: first + i)
+            let id = number(first + i, like: template)
             return DataMessage(id: "bench-\(id)", seq: 0, origin: "b-city", dest: lead, kind: "ticket.assign",
                                body: replacing(pattern, with: [UInt8](id.utf8), in: body), at: at)
         }
@@ -28,10 +27,13 @@ enum Payload {
     /// The ticket numbers `assignments` gives.
     static func ticketIDs(count: Int, lead: String, area: Area, topic: String, first: Int = 1) throws -> [String] {
         let template = try ticket(lead: lead, area: area, topic: topic, sequence: 0)
-        return (0..<count).map {
-            TicketID.make(prefix: template.id.prefix(while: { $0.isLetter }).description,
-                          date: ChinaTime.date(of: template.receivedAt), sequence: first + $0)
-        }
+        return (0..<count).map { number(first + $0, like: template) }
+    }
+
+    /// The ticket number with this sequence on the template's day.
+    private static func number(_ sequence: Int, like template: Ticket) -> String {
+        TicketID.make(prefix: template.id.prefix(while: { $0.isLetter }).description,
+                      date: ChinaTime.date(of: template.receivedAt), sequence: sequence)
     }
 
     private struct Assign: Encodable {
