@@ -110,10 +110,69 @@ public enum FigureKey: String, Sendable, Codable, CaseIterable {
     public var isShare: Bool { self != .starAverage }
 }
 
+/// What figures read of a ticket: its centre, topic, channel and the figure fields of its events. Nothing in it is
+/// personal, so a node keeps it in plain columns beside the sealed documents and computes a month's figures
+/// without opening them (`TicketRepository.figureTickets`).
+public struct FigureTicket: Sendable, Equatable {
+    public var id: String
+    public var centre: String
+    public var topic: String
+    public var channel: String
+    public var events: [FigureEvent]
+
+    public init(id: String, centre: String, topic: String, channel: String, events: [FigureEvent]) {
+        self.id = id
+        self.centre = centre
+        self.topic = topic
+        self.channel = channel
+        self.events = events
+    }
+
+    public init(_ ticket: Ticket) {
+        self.init(id: ticket.id, centre: ticket.centre, topic: ticket.topic, channel: ticket.channel, events: ticket.events.map(FigureEvent.init))
+    }
+}
+
+/// The fields of an event that figures count (see `Figures.count`).
+public struct FigureEvent: Sendable, Equatable {
+    public var type: EventType
+    public var at: Timestamp
+    public var to: String?
+    public var onTime: Bool?
+    public var countsAsOverdue: Bool?
+    public var resolved: Bool?
+    public var level: SatisfactionLevel?
+    public var stars: Int?
+    /// An answer given from a knowledge-base entry.
+    public var fromKnowledgeBase: Bool
+
+    public init(type: EventType, at: Timestamp, to: String? = nil, onTime: Bool? = nil, countsAsOverdue: Bool? = nil,
+                resolved: Bool? = nil, level: SatisfactionLevel? = nil, stars: Int? = nil, fromKnowledgeBase: Bool = false) {
+        self.type = type
+        self.at = at
+        self.to = to
+        self.onTime = onTime
+        self.countsAsOverdue = countsAsOverdue
+        self.resolved = resolved
+        self.level = level
+        self.stars = stars
+        self.fromKnowledgeBase = fromKnowledgeBase
+    }
+
+    public init(_ e: TicketEvent) {
+        self.init(type: e.type, at: e.at, to: e.to, onTime: e.onTime, countsAsOverdue: e.countsAsOverdue, resolved: e.resolved,
+                  level: e.level, stars: e.stars, fromKnowledgeBase: e.kbEntry != nil)
+    }
+}
+
 /// 统计 — figures computed from events only, so a corrected calendar never changes a past figure: the verdicts
 /// were frozen on the events. An event counts when its local date lies in [from, to].
 public enum Figures {
     public static func compute(tickets: [Ticket], from: LocalDate, to: LocalDate, by grouping: FigureGrouping) -> [FigureRow] {
+        compute(tickets.map(FigureTicket.init), from: from, to: to, by: grouping)
+    }
+
+    public static func compute(_ tickets: [FigureTicket], from: LocalDate, to: LocalDate, by grouping: FigureGrouping) -> [FigureRow] {
         var rows: [String: FigureRow] = [:]
         for ticket in tickets {
             var lead: String?
@@ -168,7 +227,7 @@ public enum Figures {
     }
 
     /// The group responsible for an event: what dispatches and responses are matched within.
-    static func groupKey(_ grouping: FigureGrouping, ticket: Ticket, lead: String?) -> String {
+    static func groupKey(_ grouping: FigureGrouping, ticket: FigureTicket, lead: String?) -> String {
         switch grouping {
         case .all, .day, .month: return "all"
         case .unit: return lead ?? ticket.centre
@@ -189,7 +248,7 @@ public enum Figures {
         }
     }
 
-    static func count(_ e: TicketEvent, into row: inout FigureRow, wasDispatched: Bool) {
+    static func count(_ e: FigureEvent, into row: inout FigureRow, wasDispatched: Bool) {
         switch e.type {
         case .received: row.received += 1
         case .replied:
@@ -217,7 +276,7 @@ public enum Figures {
         case .supervised: row.supervisions += 1
         case .answered:
             row.directAnswers += 1
-            if e.kbEntry != nil { row.knowledgeAnswers += 1 }
+            if e.fromKnowledgeBase { row.knowledgeAnswers += 1 }
         default: break
         }
     }

@@ -30,7 +30,7 @@ enum FigureCommands {
         case "all": grouping = .all
         case let other: throw ServiceError.usage("--by \(other): use unit, county, topic, channel, day, month or all")
         }
-        let rows = Figures.compute(tickets: try env.service.repository.withEvents(from: from, to: to), from: from, to: to,
+        let rows = Figures.compute(try env.service.repository.figureTickets(from: from, to: to), from: from, to: to,
                                    by: grouping)
         let label: (String) -> String = { key in
             switch grouping {

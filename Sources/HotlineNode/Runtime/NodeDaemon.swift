@@ -34,6 +34,10 @@ public final class NodeDaemon: @unchecked Sendable {
         self.log = context.log
         self.service = TicketService(context: context)
         try service.repository.fillOverdueColumn()
+        if let filled = try service.repository.fillFigureColumns() {
+            log.info("figure-columns-filled", ["tickets": "\(filled.tickets)", "events": "\(filled.events)",
+                                               "detail": "once after an upgrade: figures read these columns from now on"])
+        }
         for peer in context.neighbours { links[peer] = LinkDriver(peer: peer) }
     }
 
