@@ -73,6 +73,7 @@ final class Scenarios {
             }
         }
         attempt("scale", chosen) { list += try ScaleScenario(settings: settings).run() }
+        attempt("codec", chosen) { list += try CodecScenario.run(quick: settings.quick) }
         attempt("kb", chosen) {
             let result = try KnowledgeBenchmark.run(directory: settings.dir.appendingPathComponent("kb"),
                                                     count: settings.quick ? 5_000 : 50_000, repeats: settings.quick ? 21 : 101)

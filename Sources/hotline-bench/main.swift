@@ -6,11 +6,11 @@ import HotlineNet
 /// loopback and durable storage as in production, side by side with a durable message broker (RabbitMQ) and the
 /// machine's limits (fsyncs per second; the same path with storage switched off).
 enum Bench {
-    static let scenarios = ["hop", "latency", "lifecycle", "catchup", "memory", "scale", "peer", "limits", "kb"]
+    static let scenarios = ["hop", "latency", "lifecycle", "catchup", "memory", "scale", "peer", "limits", "codec", "kb"]
     static let usage = """
     usage: hotline-bench [--scenario NAME[,NAME…]] [--quick] [--json] [--insecure] [--dir DIR]
 
-      --scenario      one or more of: hop latency lifecycle catchup memory scale peer limits kb (default: all but kb)
+      --scenario      one or more of: hop latency lifecycle catchup memory scale peer limits codec kb (default: all but kb)
         hop           one durable hop: ~2 KB ticket messages, each committed at the receiving unit before its ack
         latency       dispatch → unit stored → automatic sign-for → centre applied, open loop at fixed rates
         lifecycle     whole tickets (intake … callback) across a city, two county stations and six units
@@ -19,6 +19,7 @@ enum Bench {
         scale         a city database with 1,000,000 tickets: show, list --overdue, a month's figures
         peer          RabbitMQ doing the hop's job durably (installed from Debian if missing, started and stopped)
         limits        the disk's fsyncs per second, and the hop with storage switched off
+        codec         what JSON costs per message and per stored document, in one process
         kb            knowledge-base search (知识库检索) over 50,000 entries
       --quick         everything small, to check that the bench works (CI); goals are not judged on it
       --json          JSON for tools instead of the table

@@ -119,3 +119,24 @@ struct FigureColumnsTests {
         #expect(throws: StoreError.self) { try city.service.repository.figureTickets(from: march1, to: march31) }
     }
 }
+
+/// Stored documents are written by `JSONStreamEncoder` and read by `JSONDecoder`: every field comes back.
+struct StoredDocumentTests {
+    @Test func ticketsAndEventsComeBackFromStorageFieldForField() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let tickets = try FigureColumnsTests().varied(city)
+        var t = try #require(tickets.last)
+        // Rarely set fields too, with text that needs escaping.
+        t.events[0].note = "引号\" 反斜杠\\ 换行\n"
+        t.events[0].period = .workingDays(3)
+        t.events[0].extensionNumber = 2
+        t.events[0].pauses = .material
+        t.events[0].supervisionLevel = .county
+        t.events[0].granted = false
+        t.events[0].assisting = ["s1", "d1"]
+        try city.context.db.transaction { try city.service.repository.replace(t) }
+        for expected in tickets.dropLast() + [t] {
+            #expect(try city.service.repository.load(expected.id) == expected)
+        }
+    }
+}

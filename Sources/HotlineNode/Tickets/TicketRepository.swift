@@ -1,18 +1,15 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineWire
 
 /// Tickets and their event log in the node's database: one row per ticket (its current state as JSON, plus the
 /// columns lists filter on) and one row per event. Used on the work loop thread only.
 struct TicketRepository {
     let db: Database
-    /// Seals the documents at rest: they hold callers' names, phones and addresses.
+    /// Seals the documents at rest: they hold callers' names, phones and addresses. The documents are written by
+    /// `JSONStreamEncoder` (fields in declaration order, 2× faster than `JSONEncoder`) and read by `JSONDecoder`.
     let sealer: BlobSealer?
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
 
     func load(_ id: String) throws -> Ticket? {
         guard let row = try db.query("SELECT doc FROM tickets WHERE id = ?", [.text(id)]).first,
@@ -216,7 +213,7 @@ struct TicketRepository {
     private func upsert(_ ticket: Ticket) throws {
         var stripped = ticket
         stripped.events = []
-        let doc = try seal([UInt8](try Self.encoder.encode(stripped)), label: "ticket:\(ticket.id)")
+        let doc = try seal(try JSONStreamEncoder.encode(stripped), label: "ticket:\(ticket.id)")
         let area = TicketPresenter.areaText(ticket.area)
         try db.run("""
             INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc, overdue, centre, channel)
@@ -231,7 +228,7 @@ struct TicketRepository {
     }
 
     private func insert(_ e: TicketEvent, n: Int64) throws {
-        let doc = try seal([UInt8](try Self.encoder.encode(e)), label: "event:\(e.ticket)")
+        let doc = try seal(try JSONStreamEncoder.encode(e), label: "event:\(e.ticket)")
         try db.run("""
             INSERT OR IGNORE INTO events(ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved,
                                          level, stars, kb)

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import HotlineWire
+
+/// `JSONStreamEncoder` writes what `JSONEncoder` writes, member order aside: the same JSON values, read back to the
+/// same Swift values.
+struct JSONStreamEncoderTests {
+    enum Colour: String, Codable { case red, green }
+
+    struct Inner: Codable, Equatable {
+        var name: String
+        var tags: [String]
+        var score: Double?
+    }
+
+    struct Empty: Codable, Equatable {}
+
+    struct Everything: Codable, Equatable {
+        var text: String
+        var escapes: String
+        var chinese: String
+        var slash: String
+        var int: Int
+        var big: Int64
+        var small: Int64
+        var unsigned: UInt64
+        var bool: Bool
+        var doubles: [Double]
+        var missing: String?
+        var present: Int?
+        var colour: Colour
+        var inner: Inner
+        var inners: [Inner]
+        var nested: [[Int]]
+        var map: [String: Int]
+        var empty: Empty
+        var emptyList: [String]
+        var optionalInner: Inner?
+    }
+
+    static let sample = Everything(
+        text: "plain", escapes: "quote \" backslash \\ newline \n tab \t cr \r bell \u{07} unit \u{1F} end",
+        chinese: "夜间施工噪音扰民，请求处理。😀", slash: "a/b", int: -42, big: Int64.max, small: Int64.min, unsigned: UInt64.max,
+        bool: true, doubles: [1.5, 3.0, -0.25, 1e-7, 1e20], missing: nil, present: 7, colour: .green,
+        inner: Inner(name: "东城区", tags: ["a", "b\"c"], score: nil), inners: [Inner(name: "x", tags: [], score: 2.5)],
+        nested: [[1, 2], [], [3]], map: ["k1": 1, "键": 2], empty: Empty(), emptyList: [], optionalInner: nil)
+
+    /// The same JSON value as Foundation's encoder gives (member order is not part of a JSON value).
+    func sameValue(_ ours: [UInt8], _ theirs: Data) throws -> Bool {
+        let a = try JSONSerialization.jsonObject(with: Data(ours), options: [.fragmentsAllowed])
+        let b = try JSONSerialization.jsonObject(with: theirs, options: [.fragmentsAllowed])
+        return NSDictionary(dictionary: ["v": a]).isEqual(to: ["v": b])
+    }
+
+    @Test func everyKindOfFieldEncodesToTheSameJSONValueAsJSONEncoder() throws {
+        let ours = try JSONStreamEncoder.encode(Self.sample)
+        #expect(try sameValue(ours, try JSONEncoder().encode(Self.sample)))
+        #expect(try JSONDecoder().decode(Everything.self, from: Data(ours)) == Self.sample)
+    }
+
+    @Test func absentOptionalsAreOmittedAndEmptyValuesAreWritten() throws {
+        let text = String(decoding: try JSONStreamEncoder.encode(Self.sample), as: UTF8.self)
+        #expect(!text.contains("missing") && !text.contains("optionalInner"))
+        #expect(text.contains("\"empty\":{}") && text.contains("\"emptyList\":[]") && text.contains("\"nested\":[[1,2],[],[3]]"))
+        #expect(text.contains(#""escapes":"quote \" backslash \\ newline \n tab \t cr \r bell \u0007 unit \u001f end""#))
+        #expect(String(decoding: try JSONStreamEncoder.encode(Empty()), as: UTF8.self) == "{}")
+    }
+
+    @Test func topLevelArraysAndSingleValuesAreWritten() throws {
+        #expect(String(decoding: try JSONStreamEncoder.encode([Self.sample.inner]), as: UTF8.self)
+                == #"[{"name":"东城区","tags":["a","b\"c"]}]"#)
+        #expect(String(decoding: try JSONStreamEncoder.encode("a\"b"), as: UTF8.self) == #""a\"b""#)
+        #expect(String(decoding: try JSONStreamEncoder.encode(12), as: UTF8.self) == "12")
+    }
+
+    @Test func nonFiniteNumbersAreRefusedAsByJSONEncoder() {
+        #expect(throws: EncodingError.self) { try JSONStreamEncoder.encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try JSONStreamEncoder.encode(Inner(name: "x", tags: [], score: .infinity)) }
+    }
+
+    /// A hand-written `encode(to:)` that opens nested containers and a super encoder: each closed in its place.
+    struct Manual: Encodable {
+        enum K: String, CodingKey { case a, obj, list, sup, after }
+        enum N: String, CodingKey { case x, y }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(1, forKey: .a)
+            var obj = c.nestedContainer(keyedBy: N.self, forKey: .obj)
+            try obj.encode("x", forKey: .x)
+            var list = c.nestedUnkeyedContainer(forKey: .list)
+            try list.encode(1)
+            var inner = list.nestedContainer(keyedBy: N.self)
+            try inner.encode(true, forKey: .y)
+            try list.encode("z")
+            let sup = c.superEncoder(forKey: .sup)
+            var s = sup.container(keyedBy: N.self)
+            try s.encode(2, forKey: .x)
+            try c.encode("end", forKey: .after)
+        }
+    }
+
+    @Test func nestedContainersAndSuperEncodersAreClosedWhereTheyEnd() throws {
+        let ours = try JSONStreamEncoder.encode(Manual())
+        #expect(String(decoding: ours, as: UTF8.self)
+                == #"{"a":1,"obj":{"x":"x"},"list":[1,{"y":true},"z"],"sup":{"x":2},"after":"end"}"#)
+        #expect(try sameValue(ours, try JSONEncoder().encode(Manual())))
+    }
+
+    @Test func writerEscapesOnlyWhatRFC8259Requires() {
+        var out: [UInt8] = []
+        JSONWriter.appendString("路/\u{0}\u{8}\u{C}é\"\\", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""路/\u0000\b\fé\"\\""#)
+    }
+}
