@@ -26,6 +26,30 @@ func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
         }
     }
 
+    /// `pendingCount` relies on the queue being one run of consecutive seqs; it must equal a real count through
+    /// any mix of appends, acknowledgements (including ones past the end) and other links.
+    @Test func pendingCountEqualsTheRowsQueuedThroughAppendsAndAcknowledgements() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            var rng = SystemRandomNumberGenerator()
+            var n = 0
+            for _ in 0..<200 {
+                let link = Bool.random(using: &rng) ? "water" : "east"
+                if Int.random(in: 0..<3, using: &rng) == 0 {
+                    let last = try links.lastAssigned(link: link)
+                    try links.acknowledge(link: link, upTo: UInt64.random(in: 0...(last + 2), using: &rng))
+                } else {
+                    n += 1
+                    try links.enqueue(link: link, message: message(n, dest: link))
+                }
+                for l in ["water", "east", "nobody"] {
+                    let counted = Int(try db.query("SELECT count(*) FROM outbox WHERE link = ?", [.text(l)]).first?.int(0) ?? -1)
+                    #expect(try links.pendingCount(link: l) == counted)
+                }
+            }
+        }
+    }
+
     @Test func linksAreIndependent() throws {
         try withStore { db, _ throws in
             let links = LinkStore(db: db)
