@@ -116,7 +116,7 @@ struct FlowScenarios: Sendable {
             let (idleNode, idleMB) = worst(idle, member)
             let (peakNode, peakMB) = worst(peak, member)
             figures.append(Figure(scenario: "memory", name: "\(role) idle (largest: \(idleNode))", value: idleMB, unit: "MB",
-                                  how: "VmRSS 2 s after start; its own (RssAnon) \(Report.format(Double(idleOwn[idleNode] ?? 0) / mb)) MB, the rest shared library pages",
+                                  how: "VmRSS 2 s after start; its own (RssAnon) \(Report.format(Double(idleOwn[idleNode] ?? 0) / mb)) MB, the rest mapped code (the executable and its libraries)",
                                   goal: .init(kind: .atMost, bound: 30, text: "< 30 MB")))
             figures.append(Figure(scenario: "memory", name: "\(role) under the lifecycle load (largest: \(peakNode))", value: peakMB,
                                   unit: "MB", how: "VmHWM after \(count) tickets", goal: .init(kind: .atMost, bound: 100, text: "< 100 MB")))
