@@ -1,7 +1,7 @@
 /// Writes an `Encodable` value as JSON straight into bytes, fields in the order the value encodes them: no
 /// intermediate tree and no key sorting, which is what Foundation's `JSONEncoder` spends its time on (a 630-byte
 /// event: 14.5 µs there). For documents read back by a decoder, never compared as bytes: the node's stored tickets
-/// and events. Wire messages keep `JSONEncoder` with sorted keys (golden vectors).
+/// and events. Wire message bodies keep `JSONEncoder` with sorted keys, as protocols/README §8 requires.
 ///
 /// Strings are escaped as `JSONWriter` does (RFC 8259); non-finite numbers are refused, as by `JSONEncoder`.
 /// Coding paths name the top-level value only: building a path per key cost more than the rest of the encoding,

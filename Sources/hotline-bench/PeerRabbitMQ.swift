@@ -90,7 +90,8 @@ final class RabbitMQNode {
     /// Starts the node in the foreground (as a child we can signal) and waits until an AMQP
     /// handshake succeeds, at most `timeout` seconds.
     init(timeout: Double, log: (String) -> Void) throws {
-        let ports = try Self.freeLoopbackPorts(3)
+        let base = try BenchNetwork.freePorts(3)
+        let ports = (0..<3).map { UInt16(base + $0) }
         port = ports[0]
         nodeName = "hotline-bench-\(getpid())-\(ports[0])@localhost"
         directory = FileManager.default.temporaryDirectory
@@ -225,29 +226,5 @@ final class RabbitMQNode {
         while child.isRunning && peerMonotonicSeconds() < deadline { usleep(50_000) }
         if child.isRunning { child.terminate(); child.waitUntilExit() }
         return child.terminationStatus
-    }
-
-    /// Ports the kernel reports free on loopback, all held open together so they differ.
-    private static func freeLoopbackPorts(_ count: Int) throws -> [UInt16] {
-        var sockets: [Int32] = []
-        defer { sockets.forEach { _ = Glibc.close($0) } }
-        var ports: [UInt16] = []
-        for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw PeerBrokerError.startFailed("socket(): \(String(cString: strerror(errno)))") }
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let ok = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-                }
-            }
-            guard ok else { throw PeerBrokerError.startFailed("no free loopback port: \(String(cString: strerror(errno)))") }
-            ports.append(UInt16(bigEndian: address.sin_port))
-        }
-        return ports
     }
 }

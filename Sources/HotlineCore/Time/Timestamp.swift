@@ -17,25 +17,25 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let ms = Int(rest % 1000)
         var out = [UInt8]()
         out.reserveCapacity(29)
-        if d.year < 0 || d.year > 9999 { out += Array(String(d.year).utf8) } else { Self.append(d.year, width: 4, to: &out) }
+        if d.year < 0 || d.year > 9999 { out.append(contentsOf: String(d.year).utf8) } else { Self.append(d.year, width: 4, to: &out) }
         out.append(UInt8(ascii: "-")); Self.append(d.month, width: 2, to: &out)
         out.append(UInt8(ascii: "-")); Self.append(d.day, width: 2, to: &out)
         out.append(UInt8(ascii: "T")); Self.append(Int(rest / 3_600_000), width: 2, to: &out)
         out.append(UInt8(ascii: ":")); Self.append(Int((rest / 60_000) % 60), width: 2, to: &out)
         out.append(UInt8(ascii: ":")); Self.append(Int((rest / 1000) % 60), width: 2, to: &out)
         if ms != 0 { out.append(UInt8(ascii: ".")); Self.append(ms, width: 3, to: &out) }
-        out += Array("+08:00".utf8)
+        out.append(contentsOf: "+08:00".utf8)
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The last `width` decimal digits of `value`, zero-padded, written in place.
     private static func append(_ value: Int, width: Int, to out: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-        var v = value
-        for i in stride(from: width - 1, through: 0, by: -1) {
-            digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
-            v /= 10
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
-        out += digits
     }
 
     /// The shape this type writes, `YYYY-MM-DDTHH:MM:SS[.mmm](±HH:MM|Z)`, read without building substrings;

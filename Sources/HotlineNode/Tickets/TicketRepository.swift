@@ -76,7 +76,7 @@ struct TicketRepository {
             tickets[i].events.append(FigureEvent(
                 type: type, at: Timestamp(millis: at), to: row.string(3), onTime: flag(row.int(4)),
                 countsAsOverdue: flag(row.int(5)), resolved: flag(row.int(6)), level: level, stars: row.int(8).map { Int($0) },
-                fromKnowledgeBase: row.int(9).map { $0 != 0 } ?? false))
+                fromKnowledgeBase: flag(row.int(9)) ?? false))
         }
         return tickets
     }
