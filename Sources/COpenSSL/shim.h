@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <openssl/hmac.h>
 
 /* Function-like macros do not import into Swift: wrap each one used. */
 static inline long hotline_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {

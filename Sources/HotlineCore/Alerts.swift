@@ -46,6 +46,39 @@ public struct Alert: Sendable, Equatable, Codable {
     }
 }
 
+/// What the early warnings read of a ticket. The caller appears only as `callerKey`, an opaque value equal for two
+/// tickets of the same phone number: a node keeps it in a column (a keyed hash, never the number) so the scan of a
+/// month of tickets needs no document.
+public struct AlertTicket: Sendable, Equatable {
+    public var id: String
+    public var receivedAt: Timestamp
+    public var topic: String
+    public var area: Area
+    /// Equal for the same caller's phone, nil when the caller gave none.
+    public var callerKey: String?
+    public var status: TicketStatus
+    public var holder: String
+    public var clock: DeadlineClock
+
+    public init(id: String, receivedAt: Timestamp, topic: String, area: Area, callerKey: String?, status: TicketStatus,
+                holder: String, clock: DeadlineClock) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.topic = topic
+        self.area = area
+        self.callerKey = callerKey
+        self.status = status
+        self.holder = holder
+        self.clock = clock
+    }
+
+    /// The fields of a whole ticket; `callerKey` is what stands for its phone (the phone itself in pure tests).
+    public init(_ t: Ticket, callerKey: String?) {
+        self.init(id: t.id, receivedAt: t.receivedAt, topic: t.topic, area: t.area, callerKey: callerKey, status: t.status,
+                  holder: t.holder, clock: DeadlineClock(t))
+    }
+}
+
 public enum Alerts {
     static let hour: Int64 = 3_600_000
     static let day: Int64 = 86_400_000
@@ -53,18 +86,23 @@ public enum Alerts {
     /// The alerts due at `now` over `tickets`: those received within the profile's look-back windows, plus every
     /// open ticket (for the clocks). Pure: the node decides which ones are new.
     public static func compute(tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+        compute(tickets.map { AlertTicket($0, callerKey: $0.caller.phone) }, now: now, profile: profile)
+    }
+
+    /// The same over the alert fields alone (what a node reads from its columns).
+    public static func compute(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
         spikes(tickets, now: now, profile: profile) + clusters(tickets, now: now, profile: profile)
             + repeatCallers(tickets, now: now, profile: profile) + nearOverdue(tickets, now: now, profile: profile)
     }
 
-    static func spikes(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+    static func spikes(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
         let r = profile.reportingRules
         let basis = profile.cite(r.spikeFactor.article)
         let today = ChinaTime.date(of: now).iso
         let windowStart = now.millis - day
         let baselineStart = windowStart - Int64(r.baselineDays.value) * day
         var out: [Alert] = []
-        let dimensions: [(AlertKind, (Ticket) -> String)] = [(.topicSpike, { $0.topic }), (.areaSpike, { $0.area.district })]
+        let dimensions: [(AlertKind, (AlertTicket) -> String)] = [(.topicSpike, { $0.topic }), (.areaSpike, { $0.area.district })]
         for (kind, subjectOf) in dimensions {
             var recent: [String: [String]] = [:], before: [String: Int] = [:]
             for t in tickets where t.receivedAt.millis <= now.millis {
@@ -87,14 +125,14 @@ public enum Alerts {
         return out
     }
 
-    static func clusters(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+    static func clusters(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
         let s = profile.supervision
         let windowStart = now.millis - Int64(s.manyCallersHours.value) * hour
         let inWindow = tickets.filter { $0.receivedAt.millis > windowStart && $0.receivedAt.millis <= now.millis }
         let byPlace = Dictionary(grouping: inWindow) { "\(placeName($0.area))|\($0.topic)" }
         var out: [Alert] = []
         for (key, group) in byPlace.sorted(by: { $0.key < $1.key }) {
-            let callers = Set(group.map { $0.caller.phone ?? $0.id })
+            let callers = Set(group.map { $0.callerKey ?? $0.id })
             guard callers.count >= max(s.manyCallersCount.value, 2) else { continue }
             let first = group[0]
             out.append(Alert(kind: .cluster, key: "cluster|\(key)|\(ChinaTime.date(of: now).iso)",
@@ -105,11 +143,11 @@ public enum Alerts {
         return out
     }
 
-    static func repeatCallers(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+    static func repeatCallers(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
         let s = profile.supervision
         let windowStart = now.millis - Int64(s.repeatWindowDays.value) * day
-        let recent = tickets.filter { $0.receivedAt.millis > windowStart && $0.receivedAt.millis <= now.millis && $0.caller.phone != nil }
-        let byCaller = Dictionary(grouping: recent) { "\($0.caller.phone ?? "")|\($0.topic)" }
+        let recent = tickets.filter { $0.receivedAt.millis > windowStart && $0.receivedAt.millis <= now.millis && $0.callerKey != nil }
+        let byCaller = Dictionary(grouping: recent) { "\($0.callerKey ?? "")|\($0.topic)" }
         var out: [Alert] = []
         for (_, group) in byCaller.sorted(by: { $0.key < $1.key }) where group.count >= 2 {
             let ids = group.map(\.id).sorted()
@@ -122,11 +160,11 @@ public enum Alerts {
         return out
     }
 
-    static func nearOverdue(_ tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+    static func nearOverdue(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
         let fractions = profile.supervision.warnAtFractions
         var out: [Alert] = []
         for t in tickets where !t.status.isFinished {
-            for w in Deadlines.warnings(t, now: now, fractions: fractions.value) {
+            for w in Deadlines.warnings(t.id, status: t.status, clock: t.clock, now: now, fractions: fractions.value) {
                 let clock = w.clock == .sign ? "签收" : "办理"
                 let percent = Int((w.fraction * 100).rounded())
                 out.append(Alert(kind: .nearOverdue, key: "near-overdue|\(t.id)|\(w.clock.rawValue)|\(percent)",

@@ -88,19 +88,44 @@ public struct DeadlineWarning: Sendable, Equatable, Codable {
     public var fraction: Double
 }
 
+/// What the clock warnings need of a ticket, small enough to keep in columns: when the running clocks started
+/// (the last dispatch), their deadlines, and whether they are paused.
+public struct DeadlineClock: Sendable, Equatable {
+    public var dispatchedAt: Timestamp?
+    public var signBy: Timestamp?
+    public var handleBy: Timestamp?
+    public var paused: Bool
+
+    public init(dispatchedAt: Timestamp?, signBy: Timestamp?, handleBy: Timestamp?, paused: Bool) {
+        self.dispatchedAt = dispatchedAt
+        self.signBy = signBy
+        self.handleBy = handleBy
+        self.paused = paused
+    }
+
+    public init(_ t: Ticket) {
+        self.init(dispatchedAt: t.events.last(where: { $0.type == .dispatched })?.at, signBy: t.deadlines.signBy,
+                  handleBy: t.deadlines.handleBy, paused: t.pause != nil)
+    }
+}
+
 public enum Deadlines {
     /// Warnings for the running sign-for and handling clocks whose elapsed share passed one of `fractions`
     /// (the profile's `supervision.warnAtFractions`) but whose deadline has not yet passed.
     public static func warnings(_ ticket: Ticket, now: Timestamp, fractions: [Double]) -> [DeadlineWarning] {
-        guard ticket.status.isWithUnit, ticket.pause == nil,
-              let start = ticket.events.last(where: { $0.type == .dispatched })?.at else { return [] }
-        var clocks: [(DeadlineWarning.Clock, Timestamp?)] = [(.handle, ticket.deadlines.handleBy)]
-        if ticket.status == .dispatched { clocks.insert((.sign, ticket.deadlines.signBy), at: 0) }
+        warnings(ticket.id, status: ticket.status, clock: DeadlineClock(ticket), now: now, fractions: fractions)
+    }
+
+    public static func warnings(_ id: String, status: TicketStatus, clock c: DeadlineClock, now: Timestamp,
+                                fractions: [Double]) -> [DeadlineWarning] {
+        guard status.isWithUnit, !c.paused, let start = c.dispatchedAt else { return [] }
+        var clocks: [(DeadlineWarning.Clock, Timestamp?)] = [(.handle, c.handleBy)]
+        if status == .dispatched { clocks.insert((.sign, c.signBy), at: 0) }
         return clocks.compactMap { clock, deadline in
             guard let deadline, now < deadline, deadline > start else { return nil }
             let share = Double(now.millis - start.millis) / Double(deadline.millis - start.millis)
             guard let passed = fractions.filter({ share >= $0 }).max() else { return nil }
-            return DeadlineWarning(clock: clock, ticket: ticket.id, deadline: deadline, fraction: passed)
+            return DeadlineWarning(clock: clock, ticket: id, deadline: deadline, fraction: passed)
         }
     }
 }

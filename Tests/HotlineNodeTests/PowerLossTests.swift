@@ -40,7 +40,7 @@ struct PowerLossTests {
         let sink = NodeFixture.Sink()
         let context = try NodeContext(dir: copied, log: Log(node: "c", sink: { sink.append($0) }))
         #expect(sink.all.contains { $0.contains("event=unclean-shutdown") && $0.contains("integrity=ok") })
-        let repo = TicketRepository(db: context.db, sealer: context.keyring)
+        let repo = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.keyring.callerTagger)
         var present: [Int] = []
         for n in 1...8 {
             if let t = try repo.load("JN-20260302-\(String(format: "%06d", n))") {

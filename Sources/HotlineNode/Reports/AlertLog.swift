@@ -15,9 +15,9 @@ struct AlertLog {
     /// Computes what is due at `now` and stores the alerts not raised before; returns those, for the log.
     func scan(repository: TicketRepository, profile: PolicyProfile, now: Timestamp) throws -> [Alert] {
         let days = max(profile.reportingRules.baselineDays.value + 1, profile.supervision.repeatWindowDays.value)
-        let tickets = try repository.recentOrHandled(since: now.adding(millis: -Int64(days) * 86_400_000))
+        let tickets = try repository.alertTickets(since: now.adding(millis: -Int64(days) * 86_400_000))
         var raised: [Alert] = []
-        for alert in Alerts.compute(tickets: tickets, now: now, profile: profile) {
+        for alert in Alerts.compute(tickets, now: now, profile: profile) {
             try db.run("""
                 INSERT INTO alerts(key, kind, raised, subject, tickets, message, basis) VALUES(?,?,?,?,?,?,?)
                 ON CONFLICT(key) DO NOTHING

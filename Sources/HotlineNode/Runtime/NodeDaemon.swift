@@ -38,6 +38,10 @@ public final class NodeDaemon: @unchecked Sendable {
             log.info("figure-columns-filled", ["tickets": "\(filled.tickets)", "events": "\(filled.events)",
                                                "detail": "once after an upgrade: figures read these columns from now on"])
         }
+        if let filled = try service.repository.fillAlertColumns(), filled > 0 {
+            log.info("alert-columns-filled", ["tickets": "\(filled)",
+                                              "detail": "after an upgrade or a new caller-tag key: the early warnings read these columns"])
+        }
         for peer in context.neighbours { links[peer] = LinkDriver(peer: peer) }
     }
 

@@ -6,8 +6,10 @@ import HotlineNet
 import HotlineStore
 
 /// The node's keys for personal data at rest (AES-256-GCM), in DIR/keys/data.key (mode 0600):
-/// `{"current": "k-…", "keys": {"k-…": "<64 hex>"}}`. Every ticket, event and outbox body is sealed under the current
-/// key; older keys stay only while `rotate-key` re-encrypts, then are dropped.
+/// `{"callerTag": "<64 hex>", "current": "k-…", "keys": {"k-…": "<64 hex>"}}`. Every ticket, event and outbox body is
+/// sealed under the current key; older keys stay only while `rotate-key` re-encrypts, then are dropped.
+/// `callerTag` keys the caller key of the early warnings (`CallerTagger`); it is added to older files on first open and
+/// is not rotated (a new one re-keys every ticket's caller key, see `TicketRepository.fillAlertColumns`).
 ///
 /// Sealed blob: "HS1" · key-id length (1 byte) · key id · nonce (12) · tag (16) · ciphertext; the label (the row's
 /// place) is the additional authenticated data. Blobs without the "HS1" mark are plaintext from before encryption
@@ -16,6 +18,7 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     // Used on the work-loop thread only (init before it starts).
     private(set) var current: String
     private var keys: [String: [UInt8]]
+    let callerTagger: CallerTagger
     let file: URL
 
     static let mark: [UInt8] = Array("HS1".utf8)
@@ -23,12 +26,15 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     struct FileFormat: Codable {
         var current: String
         var keys: [String: String]
+        /// Absent in files written before the early warnings read columns.
+        var callerTag: String?
     }
 
-    private init(file: URL, current: String, keys: [String: [UInt8]]) {
+    private init(file: URL, current: String, keys: [String: [UInt8]], callerTag: [UInt8]) {
         self.file = file
         self.current = current
         self.keys = keys
+        self.callerTagger = CallerTagger(key: callerTag)
     }
 
     static func path(in dir: URL) -> URL { dir.appendingPathComponent("keys/data.key") }
@@ -37,7 +43,7 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     static func open(dir: URL) throws -> DataKeyring {
         let file = path(in: dir)
         guard FileManager.default.fileExists(atPath: file.path) else {
-            let ring = DataKeyring(file: file, current: "", keys: [:])
+            let ring = DataKeyring(file: file, current: "", keys: [:], callerTag: try AESGCM.random(AESGCM.keyBytes))
             try ring.addKey()
             try ring.save()
             return ring
@@ -59,7 +65,15 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         if let mode = attributes?[.posixPermissions] as? Int, mode & 0o077 != 0 {
             throw KeyError.tooOpen(file.path, mode)
         }
-        return DataKeyring(file: file, current: format.current, keys: keys)
+        guard let hex = format.callerTag else {
+            let ring = DataKeyring(file: file, current: format.current, keys: keys, callerTag: try AESGCM.random(AESGCM.keyBytes))
+            try ring.save()
+            return ring
+        }
+        guard let tag = Self.bytes(hex: hex), tag.count == AESGCM.keyBytes else {
+            throw KeyError.unreadable(file.path, "callerTag is not 64 hex digits")
+        }
+        return DataKeyring(file: file, current: format.current, keys: keys, callerTag: tag)
     }
 
     /// Makes a new key current (the old ones stay until `dropOldKeys`).
@@ -78,7 +92,8 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         let fm = FileManager.default
         try fm.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o700])
-        let format = FileFormat(current: current, keys: keys.mapValues { $0.map { String(format: "%02x", $0) }.joined() })
+        func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+        let format = FileFormat(current: current, keys: keys.mapValues(hex), callerTag: hex(callerTagger.key))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temp = file.appendingPathExtension("new")

@@ -10,6 +10,8 @@ struct TicketRepository {
     /// Seals the documents at rest: they hold callers' names, phones and addresses. The documents are written by
     /// `JSONStreamEncoder` (fields in declaration order, 2× faster than `JSONEncoder`) and read by `JSONDecoder`.
     let sealer: BlobSealer?
+    /// Turns a caller's phone into the `caller_key` column the early warnings compare.
+    let callerTagger: CallerTagger
 
     func load(_ id: String) throws -> Ticket? {
         guard let row = try db.query("SELECT doc FROM tickets WHERE id = ?", [.text(id)]).first,
@@ -131,17 +133,67 @@ struct TicketRepository {
                 e.stars.map { .int(Int64($0)) } ?? .null, .int(e.kbEntry == nil ? 0 : 1)]
     }
 
-    /// What the early warnings look at: tickets received since `since`, and every ticket a unit is handling (with
-    /// its events, for the clock warnings).
-    func recentOrHandled(since: Timestamp) throws -> [Ticket] {
-        var out: [Ticket] = []
-        try db.forEach("SELECT id, doc FROM tickets WHERE received >= ? OR status IN ('dispatched', 'signed', 'suspended')",
-                       [.int(since.millis)]) { row in
-            guard let id = row.string(0), let doc = row.blob(1) else { return }
-            out.append(try decodeTicket(doc, id: id))
+    /// What the early warnings look at, from columns alone: tickets received since `since` (from the covering index
+    /// `tickets_alert_scan`), and every older ticket a unit is handling (for the clock warnings).
+    func alertTickets(since: Timestamp) throws -> [AlertTicket] {
+        var out: [AlertTicket] = []
+        let columns = "id, received, topic, district, street, caller_key, status, holder, dispatched_at, sign_by, deadline, paused"
+        try db.forEach("""
+            SELECT \(columns) FROM tickets WHERE received >= ?1
+            UNION ALL
+            SELECT \(columns) FROM tickets WHERE status IN ('dispatched', 'signed', 'suspended') AND received < ?1
+            """, [.int(since.millis)]) { row in
+            guard let id = row.string(0), let received = row.int(1),
+                  let status = row.string(6).flatMap(TicketStatus.init(rawValue:)) else {
+                throw StoreError.badValue("ticket \(row.string(0) ?? "?") has no valid received time or status column")
+            }
+            out.append(AlertTicket(id: id, receivedAt: Timestamp(millis: received), topic: row.string(2) ?? "",
+                                   area: Area(district: row.string(3) ?? "", street: row.string(4) ?? ""),
+                                   callerKey: row.string(5), status: status, holder: row.string(7) ?? "",
+                                   clock: DeadlineClock(dispatchedAt: row.int(8).map(Timestamp.init(millis:)),
+                                                        signBy: row.int(9).map(Timestamp.init(millis:)),
+                                                        handleBy: row.int(10).map(Timestamp.init(millis:)),
+                                                        paused: row.int(11) == 1)))
         }
-        for i in out.indices where out[i].status.isWithUnit { out[i].events = try events(of: out[i].id) }
         return out
+    }
+
+    /// Once after migration 16, and again whenever the caller-tag key changed: the alert columns of every ticket,
+    /// a thousand per transaction. Returns the number of tickets filled, nil when there was nothing to do.
+    func fillAlertColumns() throws -> Int? {
+        let keyId = try callerTagger.id()
+        guard try db.meta("alerts.columns-key") != keyId else { return nil }
+        var filled = 0
+        var lastTicket = ""
+        while true {
+            let rows = try db.query("SELECT id, doc FROM tickets WHERE id > ? ORDER BY id LIMIT 1000", [.text(lastTicket)])
+            guard let last = rows.last?.string(0) else { break }
+            try db.transaction {
+                for row in rows {
+                    guard let id = row.string(0), let doc = row.blob(1) else { continue }
+                    let t = try decodeTicket(doc, id: id)
+                    // The clocks start at the last dispatch: its time column, not the history.
+                    let dispatched = try db.query("SELECT at FROM events WHERE ticket = ? AND type = 'dispatched' ORDER BY n DESC LIMIT 1",
+                                                  [.text(id)]).first?.int(0)
+                    try db.run("""
+                        UPDATE tickets SET district = ?, street = ?, caller_key = ?, dispatched_at = ?, sign_by = ?, paused = ?
+                        WHERE id = ?
+                        """, try alertColumns(t, dispatchedAt: dispatched.map(Timestamp.init(millis:))) + [.text(id)])
+                }
+            }
+            lastTicket = last
+            filled += rows.count
+        }
+        try db.setMeta("alerts.columns-key", keyId)
+        return filled
+    }
+
+    /// The alert columns of a ticket, in the order `upsert` and `fillAlertColumns` write them; the clock's start
+    /// from the ticket's events unless given.
+    private func alertColumns(_ t: Ticket, dispatchedAt: Timestamp?? = nil) throws -> [SQLValue] {
+        let clock = DeadlineClock(t)
+        return [.text(t.area.district), .text(t.area.street), SQLValue(try callerTagger.tag(t.caller.phone)),
+                SQLValue((dispatchedAt ?? clock.dispatchedAt)?.millis), SQLValue(clock.signBy?.millis), .int(clock.paused ? 1 : 0)]
     }
 
     /// Stores the ticket's new state and appends its new events.
@@ -216,15 +268,19 @@ struct TicketRepository {
         let doc = try seal(try JSONStreamEncoder.encode(stripped), label: "ticket:\(ticket.id)")
         let area = TicketPresenter.areaText(ticket.area)
         try db.run("""
-            INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc, overdue, centre, channel)
-            VALUES(?,?,?,?,?,?,?,?,?,?,?,?)
+            INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc, overdue, centre, channel,
+                                district, street, caller_key, dispatched_at, sign_by, paused)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             ON CONFLICT(id) DO UPDATE SET status = excluded.status, holder = excluded.holder, topic = excluded.topic,
               area = excluded.area, deadline = excluded.deadline, updated = excluded.updated, doc = excluded.doc,
-              overdue = excluded.overdue, centre = excluded.centre, channel = excluded.channel
+              overdue = excluded.overdue, centre = excluded.centre, channel = excluded.channel,
+              district = excluded.district, street = excluded.street, caller_key = excluded.caller_key,
+              dispatched_at = excluded.dispatched_at, sign_by = excluded.sign_by, paused = excluded.paused
             """, [.text(ticket.id), .text(ticket.status.rawValue), .text(ticket.holder), .text(ticket.topic), .text(area),
                   .int(ticket.receivedAt.millis), SQLValue(ticket.deadlines.handleBy?.millis),
                   .int(ticket.events.last?.at.millis ?? ticket.receivedAt.millis), .blob(doc),
-                  .int(ticket.verdicts.overdue ? 1 : 0), .text(ticket.centre), .text(ticket.channel)])
+                  .int(ticket.verdicts.overdue ? 1 : 0), .text(ticket.centre), .text(ticket.channel)]
+                + (try alertColumns(ticket)))
     }
 
     private func insert(_ e: TicketEvent, n: Int64) throws {

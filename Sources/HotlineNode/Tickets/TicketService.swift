@@ -23,7 +23,7 @@ final class TicketService {
 
     init(context: NodeContext) {
         self.context = context
-        self.repository = TicketRepository(db: context.db, sealer: context.keyring)
+        self.repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.keyring.callerTagger)
         for handler in OperatorCommands.handlers(for: context.role) { commands[handler.spec.name] = handler }
     }
 

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineNet
+import HotlineStore
+@testable import HotlineNode
+
+/// The city's early-warning scan reads plain columns (migration 16) instead of decoding a month of documents on the
+/// work loop; the caller is there only as a keyed hash. The warnings must be exactly those computed from documents.
+struct AlertColumnsTests {
+    let helper = FigureColumnsTests()
+    let start = Timestamp(iso8601: "2026-03-02T09:00:00+08:00")!
+
+    func intake(_ id: String, phone: String?, topic: String = "噪声扰民", street: String = "解放路街道") -> Command {
+        .receive(TicketIntake(id: id, channel: "phone", kind: "complain", topic: topic, area: Area(district: "历下区", street: street),
+                              text: "夜间施工噪音", caller: CallerInfo(name: "张三", phone: phone)))
+    }
+
+    /// Six callers on one place and topic (a cluster), one of them twice (a repeat caller) with the second call
+    /// dispatched and not signed for (a sign-for clock), one signed for (a handling clock), one suspended (no clock),
+    /// one without a phone, one elsewhere on another topic.
+    func stored(_ city: NodeFixture) throws -> [Ticket] {
+        let c = Actor(node: "c", role: .city), w = Actor(node: "w", role: .unit)
+        var out: [Ticket] = []
+        for i in 1...6 {
+            let id = "BD-20260302-00000\(i)"
+            var steps: [(Command, Actor, Int64)] = [(intake(id, phone: "1381234567\(i)"), c, Int64(i))]
+            if i == 2 { steps += [(.dispatch(lead: "w", assisting: [], tier: "3wd"), c, 10), (.sign, w, 20)] }
+            if i == 3 { steps += [(.dispatch(lead: "w", assisting: [], tier: "3wd"), c, 10), (.sign, w, 20), (.suspend(reason: "待司法鉴定"), c, 30)] }
+            out.append(try helper.store(id, steps, in: city))
+        }
+        out.append(try helper.store("BD-20260302-000007", [(intake("BD-20260302-000007", phone: "13812345671"), c, 40),
+                                                          (.dispatch(lead: "w", assisting: [], tier: "3wd"), c, 50)], in: city))
+        out.append(try helper.store("BD-20260302-000008", [(intake("BD-20260302-000008", phone: nil), c, 60)], in: city))
+        out.append(try helper.store("BD-20260302-000009", [(intake("BD-20260302-000009", phone: "13900000000", topic: "供水",
+                                                                   street: "泉城路街道"), c, 70)], in: city))
+        return out
+    }
+
+    func expected(_ tickets: [Ticket], _ city: NodeFixture) throws -> [AlertTicket] {
+        try tickets.map { AlertTicket($0, callerKey: try city.context.keyring.callerTagger.tag($0.caller.phone)) }.sorted { $0.id < $1.id }
+    }
+
+    @Test func alertColumnsHoldWhatTheDocumentsSay() throws {
+        let city = try NodeFixture(id: "c", role: .city, extra: ["--profile", "baoding-2022"])
+        let tickets = try stored(city)
+        let columns = try city.service.repository.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id }
+        #expect(columns == (try expected(tickets, city)))
+        // The fixture is not trivial: a repeat caller, no phone, each clock state.
+        #expect(columns[0].callerKey != nil && columns[0].callerKey == columns[6].callerKey && columns[0].callerKey != columns[1].callerKey)
+        #expect(columns[7].callerKey == nil)
+        #expect(columns[1].clock.dispatchedAt != nil && columns[2].clock.paused && columns[6].clock.signBy != nil)
+        // Only what a scan needs: an old closed ticket is left out, an open one is in whatever its age.
+        let later = try city.service.repository.alertTickets(since: start.adding(millis: 45 * 60_000)).map(\.id).sorted()
+        #expect(later == ["BD-20260302-000002", "BD-20260302-000003", "BD-20260302-000007", "BD-20260302-000008", "BD-20260302-000009"])
+    }
+
+    @Test func warningsFromColumnsAreTheWarningsFromDocuments() throws {
+        let city = try NodeFixture(id: "c", role: .city, extra: ["--profile", "baoding-2022"])
+        let tickets = try stored(city)
+        let profile = city.context.profile
+        let columns = try city.service.repository.alertTickets(since: Timestamp(millis: 0))
+        let signBy = try #require(tickets[6].deadlines.signBy)
+        let dispatched = start.adding(millis: 50 * 60_000)
+        // Past half the sign-for clock of the repeat call, within a day of the cluster.
+        let now = Timestamp(millis: dispatched.millis + (signBy.millis - dispatched.millis) * 6 / 10)
+        let byKey = { (a: [Alert]) in a.sorted { $0.key < $1.key } }
+        let fromDocuments = byKey(Alerts.compute(tickets: tickets, now: now, profile: profile))
+        #expect(byKey(Alerts.compute(columns, now: now, profile: profile)) == fromDocuments)
+        let kinds = Set(fromDocuments.map(\.kind))
+        #expect(kinds.isSuperset(of: [.cluster, .repeatCaller, .nearOverdue]), "\(fromDocuments.map(\.key))")
+        #expect(!fromDocuments.contains { $0.tickets.contains("BD-20260302-000003") && $0.kind == .nearOverdue })
+    }
+
+    @Test func noCallerPhoneIsStoredInPlainTextForTheWarnings() throws {
+        let city = try NodeFixture(id: "c", role: .city, extra: ["--profile", "baoding-2022"])
+        _ = try stored(city)
+        let keys = try city.context.db.query("SELECT caller_key FROM tickets WHERE caller_key IS NOT NULL").compactMap { $0.string(0) }
+        #expect(keys.count == 8 && keys.allSatisfy { $0.count == 32 && !$0.contains("1381234567") })
+        // Nowhere in the database files either (documents are sealed; the key is a keyed hash).
+        let path = city.context.dir.appendingPathComponent("node.db").path
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        if let wal = try? Data(contentsOf: URL(fileURLWithPath: path + "-wal")) { bytes += Array(wal) }
+        let phone = Array("13812345671".utf8)
+        #expect(bytes.count > 10_000)
+        #expect(!(0...(bytes.count - phone.count)).contains { bytes[$0..<($0 + phone.count)].elementsEqual(phone) })
+    }
+
+    @Test func olderDatabasesAreFilledOnceAndRefilledWhenTheCallerTagKeyChanges() throws {
+        let city = try NodeFixture(id: "c", role: .city, extra: ["--profile", "baoding-2022"])
+        let tickets = try stored(city)
+        let repository = city.service.repository
+        #expect(try repository.fillAlertColumns() == 9)
+        #expect(try repository.fillAlertColumns() == nil)
+        // A database from before migration 16: empty columns, no marker.
+        try city.context.db.run("UPDATE tickets SET district = '', street = '', caller_key = NULL, dispatched_at = NULL, sign_by = NULL, paused = 0")
+        try city.context.db.run("DELETE FROM meta WHERE key = 'alerts.columns-key'")
+        #expect(try repository.fillAlertColumns() == 9)
+        #expect(try repository.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id } == (try expected(tickets, city)))
+        // A new caller-tag key re-keys every ticket.
+        let other = TicketRepository(db: city.context.db, sealer: city.context.keyring,
+                                     callerTagger: CallerTagger(key: try AESGCM.random(AESGCM.keyBytes)))
+        #expect(try other.fillAlertColumns() == 9)
+        let rekeyed = try other.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id }
+        #expect(rekeyed.map(\.callerKey) == (try tickets.sorted { $0.id < $1.id }.map { try other.callerTagger.tag($0.caller.phone) }))
+        #expect(rekeyed[0].callerKey != (try expected(tickets, city))[0].callerKey)
+    }
+
+    @Test func aKeyFileWithoutACallerTagKeyGetsOneThatStays() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ring-\(UUID().uuidString)")
+        let ring = try DataKeyring.open(dir: dir)
+        let file = DataKeyring.path(in: dir)
+        // Written by an older version: no callerTag.
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any] ?? [:]
+        #expect(json["callerTag"] != nil)
+        json["callerTag"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        let upgraded = try DataKeyring.open(dir: dir)
+        #expect(try upgraded.callerTagger.id() != (try ring.callerTagger.id()))
+        let again = try DataKeyring.open(dir: dir)
+        #expect(try again.callerTagger.id() == (try upgraded.callerTagger.id()))
+        // Rotating the data key keeps it.
+        try again.addKey()
+        try again.save()
+        again.dropOldKeys()
+        try again.save()
+        #expect(try DataKeyring.open(dir: dir).callerTagger.id() == (try upgraded.callerTagger.id()))
+        #expect(try DataKeyring.open(dir: dir).callerTagger.tag("13812345678") == (try upgraded.callerTagger.tag("13812345678")))
+    }
+}
