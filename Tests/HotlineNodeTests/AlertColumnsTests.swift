@@ -106,6 +106,19 @@ struct AlertColumnsTests {
         #expect(rekeyed[0].callerKey != (try expected(tickets, city))[0].callerKey)
     }
 
+    @Test func alertListingLinesComeFromColumnsInTheOrderAsked() throws {
+        let city = try NodeFixture(id: "c", role: .city, extra: ["--profile", "baoding-2022"])
+        let tickets = try stored(city).reversed()
+        // More ids than one statement takes (500), with ids this node does not hold among them.
+        let asked = tickets.map(\.id) + (0..<1200).map { "BD-20260302-9\(String(format: "%05d", $0))" } + [tickets.first!.id]
+        let lines = try city.service.repository.lines(asked)
+        let expected = (Array(tickets) + [tickets.first!]).map {
+            TicketRepository.Line(id: $0.id, status: $0.status, holder: $0.holder, topic: $0.topic, area: TicketPresenter.areaText($0.area))
+        }
+        #expect(lines == expected)
+        #expect(Set(lines.map(\.status)).count >= 3)
+    }
+
     @Test func aKeyFileWithoutACallerTagKeyGetsOneThatStays() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ring-\(UUID().uuidString)")
         let ring = try DataKeyring.open(dir: dir)

@@ -96,12 +96,11 @@ enum ReportCommands {
             let a = entry.alert
             var tickets: [[String: Any]] = []
             var ticketText: [String] = []
-            for id in a.tickets {
-                guard let t = try env.service.repository.load(id) else { continue }
+            // From the columns: a warning may stand for thousands of tickets (a cluster, the clocks of a week).
+            for t in try env.service.repository.lines(a.tickets) {
                 let holder = TicketPresenter.nodeLabel(t.holder, topology)
-                tickets.append(["id": t.id, "status": t.status.rawValue, "holder": t.holder, "topic": t.topic,
-                                "area": TicketPresenter.areaText(t.area)])
-                ticketText.append("      \(t.id)  \(Bulletin.statusName(t.status))  \(holder)  \(t.topic)  \(TicketPresenter.areaText(t.area))")
+                tickets.append(["id": t.id, "status": t.status.rawValue, "holder": t.holder, "topic": t.topic, "area": t.area])
+                ticketText.append("      \(t.id)  \(Bulletin.statusName(t.status))  \(holder)  \(t.topic)  \(t.area)")
             }
             lines.append("\(ChinaTime.localText(entry.raised))  [\(a.kind.chinese)] \(a.message)  (\(a.basis))")
             lines += ticketText

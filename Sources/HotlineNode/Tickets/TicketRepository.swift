@@ -158,6 +158,34 @@ struct TicketRepository {
         return out
     }
 
+    /// A ticket as one line of a list, from its columns (no document).
+    struct Line: Equatable {
+        var id: String
+        var status: TicketStatus
+        var holder: String
+        var topic: String
+        /// `TicketPresenter.areaText`: "district/street".
+        var area: String
+    }
+
+    /// The lines of these tickets, in the order given; ids this node does not hold are left out.
+    func lines(_ ids: [String]) throws -> [Line] {
+        var byId: [String: Line] = [:]
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            start += chunk.count
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try db.forEach("SELECT id, status, holder, topic, area FROM tickets WHERE id IN (\(marks))", chunk.map { .text($0) }) { row in
+                guard let id = row.string(0), let status = row.string(1).flatMap(TicketStatus.init(rawValue:)) else {
+                    throw StoreError.badValue("ticket \(row.string(0) ?? "?") has no valid status column")
+                }
+                byId[id] = Line(id: id, status: status, holder: row.string(2) ?? "", topic: row.string(3) ?? "", area: row.string(4) ?? "")
+            }
+        }
+        return ids.compactMap { byId[$0] }
+    }
+
     /// Once after migration 16, and again whenever the caller-tag key changed: the alert columns of every ticket,
     /// a thousand per transaction. Returns the number of tickets filled, nil when there was nothing to do.
     func fillAlertColumns() throws -> Int? {
