@@ -1,3 +1,4 @@
+import Foundation
 @preconcurrency import Glibc
 
 /// Who is on the other end of the admin socket, from the kernel (SO_PEERCRED), not from anything the client says:
@@ -32,12 +33,39 @@ public struct PeerCredentials: Sendable, Hashable, CustomStringConvertible {
         return PeerCredentials(pid: pid, uid: uid, gid: gid, userName: userName(of: uid))
     }
 
+    /// The login name of `uid`, remembered for a minute: every operator command asks, and each lookup reads
+    /// /etc/passwd (or asks NSS) again.
     static func userName(of uid: UInt32) -> String {
+        let now = Net.monotonicMilliseconds()
+        if let hit = names.withLock({ $0[uid] }), now - hit.at < 60_000 { return hit.name }
+        let name = lookUpUserName(uid)
+        names.withLock { cache in
+            if cache.count > 1_000 { cache.removeAll() }
+            cache[uid] = (name, now)
+        }
+        return name
+    }
+
+    private static let names = LockedNames()
+
+    static func lookUpUserName(_ uid: UInt32) -> String {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
         let status = getpwuid_r(uid, &entry, &buffer, buffer.count, &result)
         guard status == 0, result != nil, let name = entry.pw_name else { return "uid:\(uid)" }
         return String(cString: name)
+    }
+}
+
+/// uid → (name, when looked up), shared by the admin socket's connection threads.
+final class LockedNames: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cache: [UInt32: (name: String, at: Int64)] = [:]
+
+    func withLock<T>(_ body: (inout [UInt32: (name: String, at: Int64)]) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&cache)
     }
 }

@@ -66,6 +66,7 @@ func outcome(_ body: () throws -> Void) -> Thrown {
             #expect(try db.query("PRAGMA journal_mode").first?.string(0) == "wal")
             #expect(try db.query("PRAGMA synchronous").first?.int(0) == 2)      // FULL
             #expect(try db.query("PRAGMA foreign_keys").first?.int(0) == 1)
+            #expect(try db.query("PRAGMA temp_store").first?.int(0) == 2)       // MEMORY: no files in /var/tmp
             let relaxed = try Database(path: path, options: DatabaseOptions(synchronous: .normal))
             #expect(try relaxed.query("PRAGMA synchronous").first?.int(0) == 1) // NORMAL
         }

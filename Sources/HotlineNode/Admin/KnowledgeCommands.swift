@@ -164,7 +164,7 @@ enum KnowledgeCommands {
         guard let text = args.value("--text"), !text.isEmpty else { throw ServiceError.usage("kb report-error needs --text T: what is wrong") }
         let service = env.service
         guard try !service.knowledge.versions(id).isEmpty else { throw ServiceError.usage("no knowledge-base entry \(id) here; try kb search") }
-        let report = KnowledgeReport(id: UUID().uuidString.lowercased(), entry: id, text: text, at: env.now, by: env.context.nodeId)
+        let report = KnowledgeReport(id: RandomID.uuid().lowercased(), entry: id, text: text, at: env.now, by: env.context.nodeId)
         if env.context.role == .city {
             try service.receiveReport(report, now: env.now)
         } else {

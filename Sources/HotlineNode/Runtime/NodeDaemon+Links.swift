@@ -95,7 +95,7 @@ extension NodeDaemon {
             log.warn("link-replaced", ["peer": peer, "detail": "a new connection from the peer replaces the old one"])
             driver.detach(reason: "replaced")
         }
-        let config = LinkConfig(localNode: context.nodeId, expectedPeer: peer, connectionID: UUID().uuidString,
+        let config = LinkConfig(localNode: context.nodeId, expectedPeer: peer, connectionID: RandomID.uuid(),
                                 knownKinds: AppMessageKind.all, role: context.role.rawValue,
                                 window: context.config.window,
                                 heartbeatInterval: Int64(context.config.heartbeatSeconds) * 1000,
@@ -113,7 +113,7 @@ extension NodeDaemon {
     private func refuse(_ c: LinkTransport, code: WireErrorCode, _ message: String) {
         unidentified[ObjectIdentifier(c)] = nil
         log.warn("link-refused", ["remote": c.remoteAddress, "code": code.rawValue, "detail": message])
-        let frame = WireMessage.error(ErrorMessage(id: UUID().uuidString, code: code.rawValue, message: message,
+        let frame = WireMessage.error(ErrorMessage(id: RandomID.uuid(), code: code.rawValue, message: message,
                                                    fatal: true)).encodeFrame()
         _ = c.send(frame)
         c.close()

@@ -64,7 +64,7 @@ final class TicketService {
     @discardableResult
     func perform(_ command: Command, on ticket: Ticket?, now: Timestamp) throws -> (Ticket, [TicketEvent]) {
         let events = try Lifecycle.decide(command, ticket: ticket, actor: actor, now: now, rules: rules,
-                                           makeId: { UUID().uuidString.lowercased() })
+                                           makeId: { RandomID.uuid().lowercased() })
         var current = ticket
         for event in events { current = try Lifecycle.apply(event, to: current) }
         guard let updated = current else { throw ServiceError.noTicket }
@@ -82,7 +82,7 @@ final class TicketService {
 
     /// Enqueues an application message for `dest`, to the neighbour that is the next hop towards it.
     func send(_ kind: AppMessageKind, body: [UInt8], to dest: String, now: Timestamp,
-              id: String = UUID().uuidString, origin: String? = nil) throws {
+              id: String = RandomID.uuid(), origin: String? = nil) throws {
         guard let hop = context.topology.nextHop(from: context.nodeId, to: dest) else {
             throw ServiceError.noRoute(dest)
         }
