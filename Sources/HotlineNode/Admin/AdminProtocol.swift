@@ -86,13 +86,16 @@ struct AdminResponse: Sendable {
 /// The admin socket's side of a request: hand it to the work loop and wait for the answer (the loop answers after
 /// its commit, so an operator never sees a result that is not durable).
 enum AdminEndpoint {
-    static func handle(request: [UInt8], peer: PeerCredentials, loop: WorkLoop<NodeInput>) -> [UInt8] {
+    static func handle(request: [UInt8], peer: PeerCredentials, loop: WorkLoop<NodeInput>,
+                       snapshot: SnapshotCommands? = nil) -> [UInt8] {
         guard let argv = AdminRequest.decode(request) else {
             return AdminResponse.failure("the admin request is not {\"argv\": [...]}; use the hotline-* command", exitCode: 2).encode()
         }
+        let admin = AdminRequest(argv: argv, user: peer.userName, uid: peer.uid)
+        if let answer = snapshot?.answer(admin) { return answer.encode() }
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
-        loop.post(.admin(AdminRequest(argv: argv, user: peer.userName, uid: peer.uid), reply: { response in
+        loop.post(.admin(admin, reply: { response in
             box.set(response)
             done.signal()
         }))

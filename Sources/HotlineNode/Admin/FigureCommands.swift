@@ -10,7 +10,8 @@ enum FigureCommands {
                   .value("--by", "unit (default), county, topic, channel, day, month or all"), .flag("--json", "print JSON")],
         examples: ["hotline-city figures --data DIR --from 2026-03-01 --to 2026-03-31 --by unit",
                    "hotline-city figures --data DIR --from 2026-03-01 --to 2026-03-31 --by day",
-                   "hotline-city figures --data DIR --from 2026-03-02 --to 2026-03-02 --by county --json"]
+                   "hotline-city figures --data DIR --from 2026-03-02 --to 2026-03-02 --by county --json"],
+        readsOnly: true
     )) { args, env in
         let from = try date(args, "--from", default: ChinaTime.date(of: env.now))
         let to = try date(args, "--to", default: from)

@@ -15,7 +15,8 @@ enum ReportCommands {
                   .flag("--json", "print a JSON summary")],
         examples: ["hotline-city report --data DIR --month 2026-03 --out 月通报-2026-03.html",
                    "hotline-city report --data DIR --month 2026-03 --format csv --out bulletin-2026-03.csv",
-                   "hotline-city report --data DIR --month 2026-03 --public --out open-data-2026-03.html"]
+                   "hotline-city report --data DIR --month 2026-03 --public --out open-data-2026-03.html"],
+        readsOnly: true
     )) { args, env in
         let (year, month) = try monthArgument(args, env)
         let format = try formatArgument(args)

@@ -20,6 +20,9 @@ struct CommandSpec: Sendable {
     var usage: String
     var options: [OptionSpec]
     var examples: [String]
+    /// Reads and never writes, and may read a lot (a month's bulletin on a large city): answered from a snapshot on
+    /// its own read-only connection, off the work loop, so links and other operators do not wait for it.
+    var readsOnly: Bool = false
 
     func help(tool: String) -> String {
         let body = usage.hasPrefix(name) ? usage : "\(name) \(usage)"

@@ -13,7 +13,8 @@ import HotlineStore
 ///   keys/data.key   AES-256-GCM keys sealing personal data at rest (0600)
 ///   admin.sock      the operators' socket (0660)
 public final class NodeContext: @unchecked Sendable {
-    // Immutable after init except `db` (used only on the work loop thread) and `clock` (internally locked).
+    // Immutable after init except `db` (used only by the thread that owns this context: the work loop, or the admin
+    // thread answering a read-only command on a `snapshotReader()`), `clock` and `keyring` (internally locked).
     public let dir: URL
     public let config: NodeConfig
     public let topology: Topology
@@ -67,6 +68,28 @@ public final class NodeContext: @unchecked Sendable {
             log.warn("calendar-missing", ["year": "\(year)", "effect": "only weekends are rest days this year",
                                           "action": "add calendars/\(year).json from the State Council notice"])
         }
+    }
+
+    /// The same node over a second, read-only connection (`PRAGMA query_only`): for one read-only operator command
+    /// on the admin socket's thread. Its reads see the last committed state; any write fails.
+    func snapshotReader() throws -> NodeContext {
+        let reader = try Database(path: db.path, options: DatabaseOptions(readOnly: true))
+        try reader.execute(sql: "PRAGMA query_only=ON")
+        return NodeContext(copying: self, db: reader)
+    }
+
+    private init(copying other: NodeContext, db: Database) {
+        dir = other.dir
+        config = other.config
+        topology = other.topology
+        selfNode = other.selfNode
+        profile = other.profile
+        deadlines = other.deadlines
+        self.db = db
+        links = LinkStore(db: db, sealer: other.keyring)
+        keyring = other.keyring
+        clock = other.clock
+        log = other.log
     }
 
     func persistClock() throws {

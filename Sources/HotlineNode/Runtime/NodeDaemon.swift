@@ -7,7 +7,9 @@ import HotlineWire
 /// A running node: its links, its database and the ticket service, all driven by one work loop.
 ///
 /// Threads: one per connection (HotlineNet), one accept thread per listener, one dial thread (children), the
-/// admin socket's threads, and the work loop, which alone touches the database, the link sessions and tickets.
+/// admin socket's threads, and the work loop, which alone writes the database and touches the link sessions and
+/// tickets. Read-only commands that may read a lot (`report`, `figures`) run on their admin thread over a read-only
+/// connection of their own (`SnapshotCommands`).
 public final class NodeDaemon: @unchecked Sendable {
     // Everything below is owned by the work loop thread, except `loop`, `log` and the immutable configuration.
     let context: NodeContext
@@ -71,9 +73,10 @@ public final class NodeDaemon: @unchecked Sendable {
             dialer = d
             d.start()
         }
+        let snapshot = SnapshotCommands(context: context)
         let server = UnixSocketServer(path: context.adminSocketPath, mode: 0o660, group: context.config.adminGroup) {
             [loop] request, peer in
-            AdminEndpoint.handle(request: request, peer: peer, loop: loop)
+            AdminEndpoint.handle(request: request, peer: peer, loop: loop, snapshot: snapshot)
         }
         try server.start()
         admin = server

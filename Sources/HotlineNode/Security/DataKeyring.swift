@@ -15,9 +15,13 @@ import HotlineStore
 /// place) is the additional authenticated data. Blobs without the "HS1" mark are plaintext from before encryption
 /// was enabled and are read as they are; `rotate-key` seals them.
 final class DataKeyring: BlobSealer, @unchecked Sendable {
-    // Used on the work-loop thread only (init before it starts).
-    private(set) var current: String
+    // `lock` guards `currentID` and `keys`: the work loop seals and rotates, and a read-only command on the admin
+    // thread opens at the same time. (A rotation that drops the old key while such a command still reads its
+    // older snapshot makes that command fail with "missing key"; it can simply be run again.)
+    private let lock = NSLock()
+    private var currentID: String
     private var keys: [String: [UInt8]]
+    var current: String { lock.withLock { currentID } }
     let callerTagger: CallerTagger
     let file: URL
 
@@ -32,7 +36,7 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
 
     private init(file: URL, current: String, keys: [String: [UInt8]], callerTag: [UInt8]) {
         self.file = file
-        self.current = current
+        self.currentID = current
         self.keys = keys
         self.callerTagger = CallerTagger(key: callerTag)
     }
@@ -79,13 +83,16 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     /// Makes a new key current (the old ones stay until `dropOldKeys`).
     func addKey() throws {
         let id = "k-" + (try AESGCM.random(6)).map { String(format: "%02x", $0) }.joined()
-        keys[id] = try AESGCM.random(AESGCM.keyBytes)
-        current = id
+        let key = try AESGCM.random(AESGCM.keyBytes)
+        lock.withLock {
+            keys[id] = key
+            currentID = id
+        }
     }
 
-    func dropOldKeys() { keys = keys.filter { $0.key == current } }
+    func dropOldKeys() { lock.withLock { keys = keys.filter { $0.key == currentID } } }
 
-    var keyCount: Int { keys.count }
+    var keyCount: Int { lock.withLock { keys.count } }
 
     /// Writes the key file atomically with mode 0600 (written to a temporary file first, then renamed).
     func save() throws {
@@ -93,7 +100,7 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         try fm.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o700])
         func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-        let format = FileFormat(current: current, keys: keys.mapValues(hex), callerTag: hex(callerTagger.key))
+        let format = lock.withLock { FileFormat(current: currentID, keys: keys.mapValues(hex), callerTag: hex(callerTagger.key)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temp = file.appendingPathExtension("new")
@@ -109,10 +116,11 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     }
 
     func seal(_ plaintext: [UInt8], label: String) throws -> [UInt8] {
-        guard let key = keys[current] else { throw KeyError.missingKey(current) }
+        let (keyID, key) = lock.withLock { (currentID, keys[currentID]) }
+        guard let key else { throw KeyError.missingKey(keyID) }
         let nonce = try AESGCM.random(AESGCM.nonceBytes)
         let (ciphertext, tag) = try AESGCM.seal(key: key, nonce: nonce, plaintext: plaintext, aad: Array(label.utf8))
-        let id = Array(current.utf8)
+        let id = Array(keyID.utf8)
         return Self.mark + [UInt8(id.count)] + id + nonce + tag + ciphertext
     }
 
@@ -122,7 +130,7 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         let idEnd = 4 + idLength
         guard blob.count >= idEnd + AESGCM.nonceBytes + AESGCM.tagBytes else { throw KeyError.damaged(label) }
         let id = String(decoding: blob[4..<idEnd], as: UTF8.self)
-        guard let key = keys[id] else { throw KeyError.missingKey(id) }
+        guard let key = lock.withLock({ keys[id] }) else { throw KeyError.missingKey(id) }
         let nonce = Array(blob[idEnd..<(idEnd + AESGCM.nonceBytes)])
         let tag = Array(blob[(idEnd + AESGCM.nonceBytes)..<(idEnd + AESGCM.nonceBytes + AESGCM.tagBytes)])
         let ciphertext = Array(blob[(idEnd + AESGCM.nonceBytes + AESGCM.tagBytes)...])

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineStore
+@testable import HotlineNode
+
+/// `report` and `figures` are answered on the admin thread from a read-only snapshot, not on the work loop: the
+/// same answers, nothing written, and no wait for whatever the loop's connection is doing.
+struct SnapshotCommandsTests {
+    func request(_ argv: String...) -> AdminRequest { AdminRequest(argv: argv, user: "operator", uid: 1000) }
+
+    func viaLoop(_ city: NodeFixture, _ r: AdminRequest) throws -> AdminResponse {
+        try city.context.db.transaction { city.service.execute(r, now: city.now, links: []) }
+    }
+
+    /// Responses compared by content (JSON objects as values: key order is not part of the answer).
+    func same(_ a: AdminResponse, _ b: AdminResponse) -> Bool {
+        func object(_ bytes: [UInt8]?) -> NSObject? {
+            bytes.flatMap { try? JSONSerialization.jsonObject(with: Data($0), options: [.fragmentsAllowed]) as? NSObject }
+        }
+        return a.exitCode == b.exitCode && a.text == b.text && a.content == b.content && object(a.json) == object(b.json)
+            && (a.json == nil) == (b.json == nil)
+    }
+
+    @Test func reportAndFiguresFromTheSnapshotAreTheLoopsAnswers() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        _ = try FigureColumnsTests().varied(city)
+        let snapshot = SnapshotCommands(context: city.context)
+        #expect(snapshot.names == ["figures", "report"])
+        for r in [request("figures", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "unit", "--json"),
+                  request("report", "--month", "2026-03", "--format", "json"),
+                  request("report", "--month", "2026-03", "--public")] {
+            let answer = try #require(snapshot.answer(r))
+            #expect(answer.exitCode == 0, "\(answer.text)")
+            #expect(same(answer, try viaLoop(city, r)), "\(r.argv)")
+        }
+        // The report is not empty: the four tickets are in it.
+        let json = try #require(snapshot.answer(request("report", "--month", "2026-03", "--format", "json"))?.content)
+        #expect(json.contains("JN-20260302-000004"))
+    }
+
+    @Test func otherCommandsStayOnTheLoop() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let snapshot = SnapshotCommands(context: city.context)
+        for argv in [["list"], ["show", "JN-20260302-000001"], ["alerts"], ["status"], ["intake"], []] {
+            #expect(snapshot.answer(AdminRequest(argv: argv, user: "operator", uid: 1000)) == nil, "\(argv)")
+        }
+    }
+
+    @Test func aSnapshotReaderCannotWrite() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let reader = try city.context.snapshotReader()
+        #expect(throws: StoreError.self) { try reader.db.run("INSERT INTO meta(key, value) VALUES('x', 'y')") }
+        #expect(try city.context.db.meta("x") == nil)
+    }
+
+    @Test func theSnapshotAnswersWhileTheLoopHoldsAWriteTransactionAndSeesOnlyCommittedTickets() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let tickets = try FigureColumnsTests().varied(city)
+        let snapshot = SnapshotCommands(context: city.context)
+        let r = request("figures", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "all", "--json")
+        let before = try #require(snapshot.answer(r))
+        // The loop in the middle of a round: a write transaction with a fifth ticket not yet committed.
+        try city.context.db.execute(sql: "BEGIN IMMEDIATE")
+        var extra = tickets[0]
+        extra.id = "JN-20260302-000009"
+        extra.events = extra.events.map { var e = $0; e.ticket = extra.id; e.id += "-9"; return e }
+        try city.service.repository.save(extra, newEvents: extra.events)
+        let during = try #require(snapshot.answer(r))
+        #expect(during.exitCode == 0 && same(during, before))
+        try city.context.db.execute(sql: "COMMIT")
+        #expect(!same(try #require(snapshot.answer(r)), before))
+    }
+}
