@@ -65,8 +65,11 @@ public enum HotlineTool {
             let socket = URL(fileURLWithPath: data).appendingPathComponent("admin.sock").path
             let response: [UInt8]
             do {
+                // A command on the work loop answers within the daemon's 120 s; a read-only one (a bulletin of a
+                // large city) runs beside the loop for as long as it reads.
+                let readsOnly = commands.first { $0.name == name }?.readsOnly ?? false
                 response = try UnixSocketClient.request(path: socket, bytes: AdminRequest.encode(argv: [name] + forward),
-                                                        timeoutMilliseconds: 130_000)
+                                                        timeoutMilliseconds: readsOnly ? 3_600_000 : 130_000)
             } catch {
                 fail("\(error)", code: 1)
             }
