@@ -190,7 +190,14 @@ struct TicketRepository {
     /// a thousand per transaction. Returns the number of tickets filled, nil when there was nothing to do.
     func fillAlertColumns() throws -> Int? {
         let keyId = try callerTagger.id()
-        guard try db.meta("alerts.columns-key") != keyId else { return nil }
+        switch try db.meta("alerts.columns-key") {
+        case keyId: return nil
+        case "fresh":
+            // Created with migration 16: every ticket was written with its columns, under this key file.
+            try db.setMeta("alerts.columns-key", keyId)
+            return nil
+        default: break
+        }
         var filled = 0
         var lastTicket = ""
         while true {
