@@ -151,8 +151,18 @@ public final class NodeDaemon: @unchecked Sendable {
         }
         for (_, entry) in unidentified { entry.connection.close() }
         listener?.stop()
+        checkpointForShutdown()
         log.info("stopped", ["node": context.nodeId])
         finished.signal()
+    }
+
+    /// Moves the write-ahead log into the database and empties it. A log left with frames means, at the next start,
+    /// that the node did not stop cleanly, and the whole file is checked first (85 s on a 5 GB city database).
+    func checkpointForShutdown() {
+        do { try context.db.checkpoint() } catch {
+            log.warn("checkpoint-failed", ["error": "\(error)",
+                                           "effect": "the next start checks the whole database before serving"])
+        }
     }
 
     /// Each link as operators see it in `status`.
