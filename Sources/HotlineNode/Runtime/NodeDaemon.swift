@@ -157,7 +157,7 @@ public final class NodeDaemon: @unchecked Sendable {
     }
 
     /// Moves the write-ahead log into the database and empties it. A log left with frames means, at the next start,
-    /// that the node did not stop cleanly, and the whole file is checked first (85 s on a 5 GB city database).
+    /// that the node did not stop cleanly, and the whole file is checked first (2.5 minutes on a 5 GB city database).
     func checkpointForShutdown() {
         do { try context.db.checkpoint() } catch {
             log.warn("checkpoint-failed", ["error": "\(error)",

@@ -171,12 +171,15 @@ struct TicketRepository {
     /// The lines of these tickets, in the order given; ids this node does not hold are left out.
     func lines(_ ids: [String]) throws -> [Line] {
         var byId: [String: Line] = [:]
+        // Always 200 parameters (the last chunk padded with an id no ticket has): one statement text, prepared once.
+        let size = 200
+        let sql = "SELECT id, status, holder, topic, area FROM tickets WHERE id IN (\(Array(repeating: "?", count: size).joined(separator: ",")))"
         var start = 0
         while start < ids.count {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            let chunk = Array(ids[start..<min(start + size, ids.count)])
             start += chunk.count
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            try db.forEach("SELECT id, status, holder, topic, area FROM tickets WHERE id IN (\(marks))", chunk.map { .text($0) }) { row in
+            let padded = chunk + Array(repeating: "", count: size - chunk.count)
+            try db.forEach(sql, padded.map { .text($0) }) { row in
                 guard let id = row.string(0), let status = row.string(1).flatMap(TicketStatus.init(rawValue:)) else {
                     throw StoreError.badValue("ticket \(row.string(0) ?? "?") has no valid status column")
                 }
