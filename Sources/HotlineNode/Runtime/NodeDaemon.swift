@@ -24,6 +24,8 @@ public final class NodeDaemon: @unchecked Sendable {
     private var tls: TLSContext?
     let service: TicketService
     private let storageHealth = StorageHealth()
+    /// Assignment bodies the connection threads decoded ahead of the loop (`BodyPredecoder`).
+    let bodies = PredecodedBodies()
     private let finished = DispatchSemaphore(value: 0)
     /// Milliseconds for link timers: the machine's monotonic clock; the simulation's own time in the simulation.
     var monotonic: () -> Int64 = { Net.monotonicMilliseconds() }
@@ -35,6 +37,7 @@ public final class NodeDaemon: @unchecked Sendable {
         self.context = context
         self.log = context.log
         self.service = TicketService(context: context)
+        service.predecoded = bodies
         try service.repository.fillOverdueColumn()
         if let filled = try service.repository.fillFigureColumns() {
             log.info("figure-columns-filled", ["tickets": "\(filled.tickets)", "events": "\(filled.events)",
@@ -60,7 +63,7 @@ public final class NodeDaemon: @unchecked Sendable {
         if let endpoint = context.selfNode.listen, !context.topology.children(of: context.nodeId).isEmpty {
             let l = TCPListener(host: endpoint.host, port: endpoint.port, tls: tls,
                                 log: { [log] in log.warn("listener", ["detail": $0]) },
-                                delegateFactory: { _ in LinkConnectionDelegate(dialledPeer: nil, post: post) })
+                                delegateFactory: { [bodies] _ in LinkConnectionDelegate(dialledPeer: nil, post: post, bodies: bodies) })
             try l.start()
             listener = l
             log.info("listening", ["addr": "\(endpoint.host):\(l.boundPort)", "tls": tls == nil ? "off" : "on"])
@@ -69,7 +72,7 @@ public final class NodeDaemon: @unchecked Sendable {
            let endpoint = context.config.parentAddress.flatMap(Endpoint.init(parsing:)) ?? parent.listen {
             let d = ParentDialer(parent: parent.id, endpoint: endpoint, log: log,
                                  capSeconds: context.config.redialCapSeconds, tls: { [weak self] in self?.currentTLS() },
-                                 post: post)
+                                 post: post, bodies: bodies)
             dialer = d
             d.start()
         }

@@ -16,14 +16,20 @@ enum NodeInput: @unchecked Sendable {
 final class LinkConnectionDelegate: ConnectionDelegate {
     private let post: @Sendable (NodeInput) -> Void
     private let dialledPeer: String?
+    private let predecoder: BodyPredecoder?
 
-    init(dialledPeer: String?, post: @escaping @Sendable (NodeInput) -> Void) {
+    init(dialledPeer: String?, post: @escaping @Sendable (NodeInput) -> Void, bodies: PredecodedBodies? = nil) {
         self.dialledPeer = dialledPeer
         self.post = post
+        self.predecoder = bodies.map(BodyPredecoder.init(bodies:))
     }
 
     func connectionEstablished(_ connection: Connection) { post(.connected(connection, dialledPeer: dialledPeer)) }
-    func connection(_ connection: Connection, received bytes: [UInt8]) { post(.received(connection, bytes)) }
+    func connection(_ connection: Connection, received bytes: [UInt8]) {
+        // Decode first: the loop then finds the bodies ready (it is waiting for its fsync meanwhile).
+        predecoder?.feed(bytes, now: Net.monotonicMilliseconds())
+        post(.received(connection, bytes))
+    }
     func connectionTick(_ connection: Connection, now: Int64) {}
     func connectionClosed(_ connection: Connection, error: NetError?) {
         post(.closed(connection, error.map { "\($0)" }))

@@ -13,11 +13,13 @@ final class ParentDialer: @unchecked Sendable {
     private let log: Log
     private let tls: @Sendable () -> TLSContext?
     private let post: @Sendable (NodeInput) -> Void
+    private let bodies: PredecodedBodies?
     private let backoff: Backoff
     private let wake = DispatchSemaphore(value: 0)
 
     init(parent: String, endpoint: Endpoint, log: Log, capSeconds: Int, tls: @escaping @Sendable () -> TLSContext?,
-         post: @escaping @Sendable (NodeInput) -> Void) {
+         post: @escaping @Sendable (NodeInput) -> Void, bodies: PredecodedBodies? = nil) {
+        self.bodies = bodies
         self.backoff = Backoff(capMilliseconds: Int64(capSeconds) * 1000)
         self.parent = parent
         self.endpoint = endpoint
@@ -45,7 +47,7 @@ final class ParentDialer: @unchecked Sendable {
     private func run() {
         var attempt = 0
         while !isStopped {
-            let delegate = DialDelegate(parent: parent, post: post, closed: { [wake] in wake.signal() })
+            let delegate = DialDelegate(parent: parent, post: post, bodies: bodies, closed: { [wake] in wake.signal() })
             do {
                 let c = try Dialer.connect(host: endpoint.host, port: endpoint.port, tls: tls(),
                                            expectedPeer: tls() == nil ? nil : parent, delegate: delegate)
@@ -72,8 +74,9 @@ private final class DialDelegate: ConnectionDelegate {
     private let inner: LinkConnectionDelegate
     private let closed: @Sendable () -> Void
 
-    init(parent: String, post: @escaping @Sendable (NodeInput) -> Void, closed: @escaping @Sendable () -> Void) {
-        inner = LinkConnectionDelegate(dialledPeer: parent, post: post)
+    init(parent: String, post: @escaping @Sendable (NodeInput) -> Void, bodies: PredecodedBodies?,
+         closed: @escaping @Sendable () -> Void) {
+        inner = LinkConnectionDelegate(dialledPeer: parent, post: post, bodies: bodies)
         self.closed = closed
     }
 

@@ -20,6 +20,8 @@ final class TicketService {
     /// The last storage error, while the database keeps failing (shown by `status`).
     var storageFailure: String?
     private var commands: [String: CommandHandler] = [:]
+    /// Assignment bodies already decoded by the connection threads (nil outside a running daemon).
+    var predecoded: PredecodedBodies?
 
     init(context: NodeContext) {
         self.context = context
