@@ -91,19 +91,8 @@ struct TicketRepository {
     func fillFigureColumns() throws -> (tickets: Int, events: Int)? {
         guard try db.meta("figures.columns-filled") == nil else { return nil }
         var filled = (tickets: 0, events: 0)
-        var lastTicket = ""
-        while true {
-            let rows = try db.query("SELECT id, doc FROM tickets WHERE id > ? ORDER BY id LIMIT 1000", [.text(lastTicket)])
-            guard let last = rows.last?.string(0) else { break }
-            try db.transaction {
-                for row in rows {
-                    guard let id = row.string(0), let doc = row.blob(1) else { continue }
-                    let t = try decodeTicket(doc, id: id)
-                    try db.run("UPDATE tickets SET centre = ?, channel = ? WHERE id = ?", [.text(t.centre), .text(t.channel), .text(id)])
-                }
-            }
-            lastTicket = last
-            filled.tickets += rows.count
+        filled.tickets = try everyTicketInBatches { id, t in
+            try db.run("UPDATE tickets SET centre = ?, channel = ? WHERE id = ?", [.text(t.centre), .text(t.channel), .text(id)])
         }
         var last: (ticket: String, n: Int64) = ("", 0)
         while true {
@@ -201,29 +190,36 @@ struct TicketRepository {
             return nil
         default: break
         }
-        var filled = 0
-        var lastTicket = ""
-        while true {
-            let rows = try db.query("SELECT id, doc FROM tickets WHERE id > ? ORDER BY id LIMIT 1000", [.text(lastTicket)])
-            guard let last = rows.last?.string(0) else { break }
-            try db.transaction {
-                for row in rows {
-                    guard let id = row.string(0), let doc = row.blob(1) else { continue }
-                    let t = try decodeTicket(doc, id: id)
-                    // The clocks start at the last dispatch: its time column, not the history.
-                    let dispatched = try db.query("SELECT at FROM events WHERE ticket = ? AND type = 'dispatched' ORDER BY n DESC LIMIT 1",
-                                                  [.text(id)]).first?.int(0)
-                    try db.run("""
-                        UPDATE tickets SET district = ?, street = ?, caller_key = ?, dispatched_at = ?, sign_by = ?, paused = ?
-                        WHERE id = ?
-                        """, try alertColumns(t, dispatchedAt: dispatched.map(Timestamp.init(millis:))) + [.text(id)])
-                }
-            }
-            lastTicket = last
-            filled += rows.count
+        let filled = try everyTicketInBatches { id, t in
+            // The clocks start at the last dispatch: its time column, not the history.
+            let dispatched = try db.query("SELECT at FROM events WHERE ticket = ? AND type = 'dispatched' ORDER BY n DESC LIMIT 1",
+                                          [.text(id)]).first?.int(0)
+            try db.run("""
+                UPDATE tickets SET district = ?, street = ?, caller_key = ?, dispatched_at = ?, sign_by = ?, paused = ?
+                WHERE id = ?
+                """, try alertColumns(t, dispatchedAt: dispatched.map(Timestamp.init(millis:))) + [.text(id)])
         }
         try db.setMeta("alerts.columns-key", keyId)
         return filled
+    }
+
+    /// Every ticket (without its events) to `body`, a thousand per transaction, in id order: the column fills after
+    /// an upgrade. Returns how many.
+    private func everyTicketInBatches(_ body: (String, Ticket) throws -> Void) throws -> Int {
+        var count = 0
+        var lastTicket = ""
+        while true {
+            let rows = try db.query("SELECT id, doc FROM tickets WHERE id > ? ORDER BY id LIMIT 1000", [.text(lastTicket)])
+            guard let last = rows.last?.string(0) else { return count }
+            try db.transaction {
+                for row in rows {
+                    guard let id = row.string(0), let doc = row.blob(1) else { continue }
+                    try body(id, try decodeTicket(doc, id: id))
+                }
+            }
+            lastTicket = last
+            count += rows.count
+        }
     }
 
     /// The alert columns of a ticket, in the order `upsert` and `fillAlertColumns` write them; the clock's start
