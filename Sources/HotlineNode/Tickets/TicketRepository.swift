@@ -192,12 +192,13 @@ struct TicketRepository {
         }
         let filled = try everyTicketInBatches { id, t in
             // The clocks start at the last dispatch: its time column, not the history.
-            let dispatched = try db.query("SELECT at FROM events WHERE ticket = ? AND type = 'dispatched' ORDER BY n DESC LIMIT 1",
-                                          [.text(id)]).first?.int(0)
+            var clock = DeadlineClock(t)
+            clock.dispatchedAt = try db.query("SELECT at FROM events WHERE ticket = ? AND type = 'dispatched' ORDER BY n DESC LIMIT 1",
+                                              [.text(id)]).first?.int(0).map(Timestamp.init(millis:))
             try db.run("""
                 UPDATE tickets SET district = ?, street = ?, caller_key = ?, dispatched_at = ?, sign_by = ?, paused = ?
                 WHERE id = ?
-                """, try alertColumns(t, dispatchedAt: dispatched.map(Timestamp.init(millis:))) + [.text(id)])
+                """, try alertColumns(t, clock: clock) + [.text(id)])
         }
         try db.setMeta("alerts.columns-key", keyId)
         return filled
@@ -222,12 +223,10 @@ struct TicketRepository {
         }
     }
 
-    /// The alert columns of a ticket, in the order `upsert` and `fillAlertColumns` write them; the clock's start
-    /// from the ticket's events unless given.
-    private func alertColumns(_ t: Ticket, dispatchedAt: Timestamp?? = nil) throws -> [SQLValue] {
-        let clock = DeadlineClock(t)
-        return [.text(t.area.district), .text(t.area.street), SQLValue(try callerTagger.tag(t.caller.phone)),
-                SQLValue((dispatchedAt ?? clock.dispatchedAt)?.millis), SQLValue(clock.signBy?.millis), .int(clock.paused ? 1 : 0)]
+    /// The alert columns of a ticket and its clock, in the order `upsert` and `fillAlertColumns` write them.
+    private func alertColumns(_ t: Ticket, clock: DeadlineClock) throws -> [SQLValue] {
+        [.text(t.area.district), .text(t.area.street), SQLValue(try callerTagger.tag(t.caller.phone)),
+         SQLValue(clock.dispatchedAt?.millis), SQLValue(clock.signBy?.millis), .int(clock.paused ? 1 : 0)]
     }
 
     /// Stores the ticket's new state and appends its new events.
@@ -314,7 +313,7 @@ struct TicketRepository {
                   .int(ticket.receivedAt.millis), SQLValue(ticket.deadlines.handleBy?.millis),
                   .int(ticket.events.last?.at.millis ?? ticket.receivedAt.millis), .blob(doc),
                   .int(ticket.verdicts.overdue ? 1 : 0), .text(ticket.centre), .text(ticket.channel)]
-                + (try alertColumns(ticket)))
+                + (try alertColumns(ticket, clock: DeadlineClock(ticket))))
     }
 
     private func insert(_ e: TicketEvent, n: Int64) throws {
