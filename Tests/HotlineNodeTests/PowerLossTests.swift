@@ -92,3 +92,36 @@ struct CleanStopTests {
                     .load("JN-20260302-000008") != nil)
     }
 }
+
+/// A round that cannot commit (a full disk, a power loss) fails every command in it, except those that write
+/// nothing: they are answered again on their own, so `status` shows operators the failure while data keeps arriving.
+struct FailedRoundTests {
+    struct Refused: Error {}
+
+    @Test func statusAndListStillAnswerWhenTheirRoundFailsOtherCommandsDoNot() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        for n in 1...2 { try PowerLossTests().intake(city, n) }
+        let daemon = try NodeDaemon(context: city.context)
+        daemon.beforeCommit = { throw Refused() }
+        let answers = Answers()
+        let batch: [NodeInput] = [["status", "--json"], ["list", "--json"], ["notices"]].map { argv in
+            .admin(AdminRequest(argv: argv, user: "operator", uid: 1000), reply: { answers.add(argv[0], $0) })
+        }
+        _ = daemon.drain(batch)
+        let status = try #require(answers.get("status"))
+        #expect(status.exitCode == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.json ?? [])) as? [String: Any])
+        #expect(((json["storageFailure"] as? String) ?? "").contains("Refused"))
+        #expect(answers.get("list")?.exitCode == 0)
+        #expect(((try JSONSerialization.jsonObject(with: Data(answers.get("list")?.json ?? [])) as? [Any]) ?? []).count == 2)
+        let notices = try #require(answers.get("notices"))
+        #expect(notices.exitCode != 0 && notices.text.contains("storage failure, nothing was changed"))
+    }
+
+    final class Answers: @unchecked Sendable {
+        private let lock = NSLock()
+        private var byCommand: [String: AdminResponse] = [:]
+        func add(_ name: String, _ r: AdminResponse) { lock.withLock { byCommand[name] = r } }
+        func get(_ name: String) -> AdminResponse? { lock.withLock { byCommand[name] } }
+    }
+}

@@ -81,7 +81,8 @@ enum CommonCommands {
             options: [.value("--status", "a status word, e.g. dispatched"), .flag("--overdue", "only overdue tickets"),
                       .value("--node", "only tickets held by this node"), .value("--limit", "at most N (default: all)"),
                       .flag("--json", "print JSON")],
-            examples: ["\(tool) list --data DIR --status signed", "\(tool) list --data DIR --overdue --json"]
+            examples: ["\(tool) list --data DIR --status signed", "\(tool) list --data DIR --overdue --json"],
+            writesNothing: true
         )) { args, env in
             if let s = args.value("--status"), TicketStatus(rawValue: s) == nil {
                 throw ServiceError.usage("unknown status \(s); statuses: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -150,7 +151,7 @@ enum CommonCommands {
     static func status(_ tool: String) -> CommandHandler {
         CommandHandler(spec: CommandSpec(
             name: "status", summary: "the node, its links and queues · 节点状态", usage: "status [--json]",
-            options: [.flag("--json", "print JSON")], examples: ["\(tool) status --data DIR"]
+            options: [.flag("--json", "print JSON")], examples: ["\(tool) status --data DIR"], writesNothing: true
         )) { _, env in
             let c = env.context
             let links = env.links.map { l -> [String: Any] in

@@ -23,6 +23,9 @@ struct CommandSpec: Sendable {
     /// Reads and never writes, and may read a lot (a month's bulletin on a large city): answered from a snapshot on
     /// its own read-only connection, off the work loop, so links and other operators do not wait for it.
     var readsOnly: Bool = false
+    /// Writes nothing and has no effect outside the database: when the round it ran in fails to commit (a full disk),
+    /// it is answered again on its own instead of failing with the round — `status` is how operators see the failure.
+    var writesNothing: Bool = false
 
     func help(tool: String) -> String {
         let body = usage.hasPrefix(name) ? usage : "\(name) \(usage)"

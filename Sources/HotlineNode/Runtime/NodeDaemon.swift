@@ -107,7 +107,7 @@ public final class NodeDaemon: @unchecked Sendable {
     /// One round: every input, one transaction, then the actions that must follow the commit.
     func drain(_ batch: [NodeInput]) -> TimeInterval {
         let now = RoundTime(mono: monotonic(), at: context.clock.now)
-        var replies: [(@Sendable (AdminResponse) -> Void, AdminResponse)] = []
+        var replies: [(reply: @Sendable (AdminResponse) -> Void, response: AdminResponse, request: AdminRequest)] = []
         let changesBefore = context.db.totalChanges
         do {
             try context.db.transaction {
@@ -118,7 +118,7 @@ public final class NodeDaemon: @unchecked Sendable {
                     case .closed(let c, let reason): closed(c, reason: reason)
                     case .reloadTLS: reload()
                     case .admin(let request, let reply):
-                        replies.append((reply, service.execute(request, now: now.at, links: linkStatus())))
+                        replies.append((reply, service.execute(request, now: now.at, links: linkStatus()), request))
                     }
                 }
                 try service.runTimers(now: now.at)
@@ -137,14 +137,23 @@ public final class NodeDaemon: @unchecked Sendable {
             service.storageFailure = "\(error)"
             service.afterCommit.removeAll()
             for driver in links.values where driver.deliveredUpTo != nil { driver.detach(reason: "storage failure") }
-            replies = replies.map { ($0.0, AdminResponse.failure("storage failure, nothing was changed: \(error)")) }
+            replies = replies.map { r in
+                (r.reply, answerAgain(r.request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), r.request)
+            }
         }
         for action in service.afterCommit { action() }
         service.afterCommit.removeAll()
         for driver in links.values { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()
-        for (reply, response) in replies { reply(response) }
+        for r in replies { r.reply(r.response) }
         return 0.2
+    }
+
+    /// After a round failed to commit, a command that writes nothing is run again in a transaction of its own, so
+    /// `status` still answers (with the storage failure) while data keeps arriving; nil for any other command.
+    private func answerAgain(_ request: AdminRequest, now: RoundTime) -> AdminResponse? {
+        guard service.writesNothing(request) else { return nil }
+        return try? context.db.transaction { service.execute(request, now: now.at, links: linkStatus()) }
     }
 
     private func shutdownLinks() {

@@ -60,6 +60,11 @@ final class TicketService {
         }
     }
 
+    /// Whether this request's command writes nothing (`CommandSpec.writesNothing`): safe to answer again.
+    func writesNothing(_ request: AdminRequest) -> Bool {
+        request.argv.first.flatMap { commands[$0] }?.spec.writesNothing ?? false
+    }
+
     // MARK: - Lifecycle
 
     /// Decides a command for a ticket, applies and stores the events, and sends them where they must go.
