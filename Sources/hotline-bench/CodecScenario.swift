@@ -41,11 +41,19 @@ enum CodecScenario {
             return Figure(scenario: "codec", name: "store \(what): JSONStreamEncoder", value: ours, unit: "µs",
                           how: how + "; JSONEncoder \(Report.format(theirs)) µs", ratios: [("faster than JSONEncoder", theirs / ours)])
         }
+        /// The node's document decoder beside Foundation's.
+        func read(_ what: String, stream: () throws -> Void, foundation: () throws -> Void) throws -> Figure {
+            let ours = try micros(stream), theirs = try micros(foundation)
+            return Figure(scenario: "codec", name: "read \(what): JSONStreamDecoder", value: ours, unit: "µs",
+                          how: how + "; JSONDecoder \(Report.format(theirs)) µs", ratios: [("faster than JSONDecoder", theirs / ours)])
+        }
         let size = "\(body.count) B"
         return [
             Figure(scenario: "codec", name: "decode a ticket.assign body (\(size), JSONDecoder)", value: try micros {
                 _ = try JSONDecoder().decode(Assign.self, from: body)
             }, unit: "µs", how: how),
+            try read("the same body", stream: { _ = try JSONStreamDecoder.decode(Assign.self, from: message.body) },
+                     foundation: { _ = try JSONDecoder().decode(Assign.self, from: body) }),
             Figure(scenario: "codec", name: "parse the same body (JSONSerialization, no Codable)", value: try micros {
                 _ = try JSONSerialization.jsonObject(with: body)
             }, unit: "µs", how: how + "; the parse alone, for comparison"),
@@ -56,9 +64,8 @@ enum CodecScenario {
                       foundation: { _ = try sorted.encode(event) }),
             try store("a ticket document", stream: { _ = try JSONStreamEncoder.encode(stripped) },
                       foundation: { _ = try sorted.encode(stripped) }),
-            Figure(scenario: "codec", name: "read an event document back (JSONDecoder)", value: try micros {
-                _ = try JSONDecoder().decode(TicketEvent.self, from: Data(eventDoc))
-            }, unit: "µs", how: how),
+            try read("an event document back", stream: { _ = try JSONStreamDecoder.decode(TicketEvent.self, from: eventDoc) },
+                     foundation: { _ = try JSONDecoder().decode(TicketEvent.self, from: Data(eventDoc)) }),
         ]
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import HotlineCore
+import HotlineWire
 import HotlineStore
 @testable import HotlineNode
 
@@ -120,8 +121,20 @@ struct FigureColumnsTests {
     }
 }
 
-/// Stored documents are written by `JSONStreamEncoder` and read by `JSONDecoder`: every field comes back.
+/// Stored documents are written by `JSONStreamEncoder` and read by `JSONStreamDecoder`: every field comes back.
 struct StoredDocumentTests {
+    /// Wire bodies are written by `JSONEncoder` (sorted keys) and read by `JSONStreamDecoder`: the same tickets as
+    /// `JSONDecoder` reads from them, and as were sent.
+    @Test func assignmentBodiesDecodeToTheTicketsThatWereSent() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        for ticket in try FigureColumnsTests().varied(city) {
+            let body = try TicketService.encoder.encode(AssignBody(ticket: ticket, role: "lead"))
+            let ours = try JSONStreamDecoder.decode(AssignBody.self, from: [UInt8](body))
+            #expect(ours.ticket == ticket && ours.role == "lead")
+            #expect(ours.ticket == (try JSONDecoder().decode(AssignBody.self, from: body)).ticket)
+        }
+    }
+
     @Test func ticketsAndEventsComeBackFromStorageFieldForField() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let tickets = try FigureColumnsTests().varied(city)

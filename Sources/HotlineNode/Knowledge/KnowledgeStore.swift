@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineWire
 
 /// 知识库 in the node's database: every version of every entry (nothing is overwritten), a full-text index of the
 /// current approved versions (`SearchText` pairs in FTS5, ranked by bm25 with the title weighted most), error
@@ -133,7 +134,7 @@ struct KnowledgeStore {
 
     private func decode(_ row: Row) throws -> KnowledgeEntry {
         guard let doc = row.string(0) else { throw StoreError.badValue("knowledge entry without a document") }
-        return try JSONDecoder().decode(KnowledgeEntry.self, from: Data(doc.utf8))
+        return try JSONStreamDecoder.decode(KnowledgeEntry.self, from: Array(doc.utf8))
     }
 
     // MARK: - Error reports and supervisions

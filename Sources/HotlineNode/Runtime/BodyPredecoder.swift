@@ -58,7 +58,6 @@ final class BodyPredecoder: @unchecked Sendable {
     private var frames = FrameDecoder()
     private var broken = false
     private let bodies: PredecodedBodies
-    private let decoder = JSONDecoder()
 
     init(bodies: PredecodedBodies) { self.bodies = bodies }
 
@@ -71,7 +70,7 @@ final class BodyPredecoder: @unchecked Sendable {
                 guard frame.count <= PredecodedBodies.largestBody + 1024, Self.mentionsAssign(frame),
                       case .data(let m) = try WireMessage.decode(frame, knownKinds: AppMessageKind.all),
                       m.kind == AppMessageKind.ticketAssign.rawValue,
-                      let body = try? decoder.decode(AssignBody.self, from: Data(m.body)) else { continue }
+                      let body = try? JSONStreamDecoder.decode(AssignBody.self, from: m.body) else { continue }
                 bodies.put(m.body, body, now: now)
             }
         } catch {

@@ -338,7 +338,7 @@ struct TicketRepository {
 
     private func decodeEvent(_ doc: [UInt8], ticket: String) throws -> TicketEvent {
         let plain = try unseal(doc, label: "event:\(ticket)")
-        do { return try JSONDecoder().decode(TicketEvent.self, from: Data(plain)) } catch {
+        do { return try JSONStreamDecoder.decode(TicketEvent.self, from: plain) } catch {
             throw StoreError.badValue("an event of \(ticket) cannot be read back: \(error)")
         }
     }
@@ -377,7 +377,7 @@ struct TicketRepository {
 
     private func decodeTicket(_ doc: [UInt8], id: String) throws -> Ticket {
         let plain = try unseal(doc, label: "ticket:\(id)")
-        do { return try JSONDecoder().decode(Ticket.self, from: Data(plain)) } catch {
+        do { return try JSONStreamDecoder.decode(Ticket.self, from: plain) } catch {
             throw StoreError.badValue("ticket \(id) cannot be read back: \(error)")
         }
     }

@@ -37,7 +37,7 @@ extension TicketService {
 
     func decode<T: Decodable>(_ type: T.Type, _ m: DataMessage) throws -> T {
         if T.self == AssignBody.self, let ready = predecoded?.take(m.body) as? T { return ready }
-        do { return try JSONDecoder().decode(type, from: Data(m.body)) } catch {
+        do { return try JSONStreamDecoder.decode(type, from: m.body) } catch {
             throw ServiceError.badBody(kind: m.kind, detail: "\(error)")
         }
     }

@@ -1,0 +1,304 @@
+import Glibc
+
+/// A parsed JSON value for `JSONStreamDecoder`: strings are decoded once, numbers keep their text (a range of the
+/// input) until a type asks for them, objects keep their members in input order.
+enum JSONNode {
+    case null
+    case bool(Bool)
+    /// A number written without fraction or exponent that fits in Int64.
+    case integer(Int64)
+    /// Any other number, as written.
+    case number(String)
+    case string(String)
+    case array([JSONNode])
+    /// Member names and values, in input order; a repeated name keeps its first value, as `JSONDecoder` does.
+    /// `prints` are the names' fingerprints (`JSONTreeParser.fingerprint`), which make a lookup one integer
+    /// comparison per member.
+    case object([String], [JSONNode], prints: [UInt32])
+
+    var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// A strict RFC 8259 parser into `JSONNode`s: one pass, no Foundation objects, UTF-8 validated. The grammar
+/// and limits are `EnvelopeParser`'s (nesting deeper than 256 is refused); this one keeps every value.
+struct JSONTreeParser {
+    static let maxDepth = 256
+
+    private let b: UnsafeBufferPointer<UInt8>
+    private var i = 0
+
+    private init(_ b: UnsafeBufferPointer<UInt8>) {
+        self.b = b
+    }
+
+    static func parse(_ bytes: [UInt8]) throws(WireError) -> JSONNode {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(WireError) -> JSONNode in
+            var p = JSONTreeParser(buffer)
+            p.skipSpace()
+            let root = try p.value(depth: 0)
+            p.skipSpace()
+            guard p.i == buffer.count else { throw p.fail("data after the value") }
+            return root
+        }
+    }
+
+    private func fail(_ what: String) -> WireError {
+        .invalidJSON("\(what) at byte \(i)")
+    }
+
+    private mutating func skipSpace() {
+        while i < b.count {
+            let c = b[i]
+            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            i += 1
+        }
+    }
+
+    private mutating func literal(_ word: StaticString, _ node: JSONNode) throws(WireError) -> JSONNode {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= b.count else { throw fail("unexpected end") }
+        let w = word.utf8Start
+        for k in 0..<n where b[i + k] != w[k] { throw fail("unexpected character") }
+        i += n
+        return node
+    }
+
+    private mutating func value(depth: Int) throws(WireError) -> JSONNode {
+        guard i < b.count else { throw fail("unexpected end, a value was expected") }
+        switch b[i] {
+        case UInt8(ascii: "{"): return try object(depth: depth + 1)
+        case UInt8(ascii: "["): return try array(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try string().text)
+        case UInt8(ascii: "t"): return try literal("true", .bool(true))
+        case UInt8(ascii: "f"): return try literal("false", .bool(false))
+        case UInt8(ascii: "n"): return try literal("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        default: throw fail("unexpected character")
+        }
+    }
+
+    private mutating func object(depth: Int) throws(WireError) -> JSONNode {
+        guard depth <= Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth)") }
+        i += 1
+        var keys: [String] = []
+        var values: [JSONNode] = []
+        var prints: [UInt32] = []
+        skipSpace()
+        if i < b.count, b[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(keys, values, prints: prints)
+        }
+        while true {
+            skipSpace()
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("a member name was expected") }
+            let (key, print) = try string()
+            skipSpace()
+            guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("':' was expected") }
+            i += 1
+            skipSpace()
+            let v = try value(depth: depth)
+            // A name seen before keeps its first value (JSONDecoder's rule); fingerprints make the check cheap.
+            if !(prints.contains(print) && keys.contains(key)) {
+                keys.append(key)
+                values.append(v)
+                prints.append(print)
+            }
+            skipSpace()
+            guard i < b.count else { throw fail("unexpected end in an object") }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard b[i] == UInt8(ascii: "}") else { throw fail("',' or '}' was expected") }
+            i += 1
+            return .object(keys, values, prints: prints)
+        }
+    }
+
+    private mutating func array(depth: Int) throws(WireError) -> JSONNode {
+        guard depth <= Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth)") }
+        i += 1
+        var items: [JSONNode] = []
+        skipSpace()
+        if i < b.count, b[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(items)
+        }
+        while true {
+            skipSpace()
+            items.append(try value(depth: depth))
+            skipSpace()
+            guard i < b.count else { throw fail("unexpected end in an array") }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard b[i] == UInt8(ascii: "]") else { throw fail("',' or ']' was expected") }
+            i += 1
+            return .array(items)
+        }
+    }
+
+    private mutating func digits() throws(WireError) {
+        let start = i
+        while i < b.count, b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") { i += 1 }
+        guard i > start else { throw fail("a digit was expected") }
+    }
+
+    private mutating func number() throws(WireError) -> JSONNode {
+        let start = i
+        let negative = b[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        guard i < b.count else { throw fail("a digit was expected") }
+        if b[i] == UInt8(ascii: "0") {
+            i += 1
+        } else {
+            try digits()
+        }
+        if i == b.count || (b[i] != UInt8(ascii: ".") && b[i] != UInt8(ascii: "e") && b[i] != UInt8(ascii: "E")) {
+            // An integer: accumulated negatively so Int64.min fits; longer ones keep their text.
+            var v: Int64 = 0
+            var fits = true
+            for k in (negative ? start + 1 : start)..<i {
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (d, o2) = m.subtractingReportingOverflow(Int64(b[k] - UInt8(ascii: "0")))
+                if o1 || o2 { fits = false; break }
+                v = d
+            }
+            if fits, negative { return .integer(v) }
+            if fits, v != Int64.min { return .integer(-v) }
+        }
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            try digits()
+        }
+        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            try digits()
+        }
+        return .number(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+    }
+
+    /// FNV-1a of a member name's bytes: what the parser computes while it reads a name, and a lookup computes
+    /// for the name it wants.
+    static func fingerprint(_ name: String) -> UInt32 {
+        var name = name
+        return name.withUTF8 { bytes in
+            var print: UInt32 = 2_166_136_261
+            for c in bytes { print = (print ^ UInt32(c)) &* 16_777_619 }
+            return print
+        }
+    }
+
+    /// A string at `i` (which is at the opening quote) and a fingerprint of its raw bytes (FNV-1a) for the
+    /// repeated-name check.
+    private mutating func string() throws(WireError) -> (text: String, print: UInt32) {
+        i += 1
+        let start = i
+        var print: UInt32 = 2_166_136_261
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") {
+                let raw = UnsafeBufferPointer(rebasing: b[start..<i])
+                i += 1
+                return (try Self.text(raw, fail), print)
+            }
+            if c == UInt8(ascii: "\\") {
+                let text = try escapedString(from: start)
+                return (text, Self.fingerprint(text))
+            }
+            guard c >= 0x20 else { throw fail("a control character in a string") }
+            print = (print ^ UInt32(c)) &* 16_777_619
+            i += 1
+        }
+        throw fail("unterminated string")
+    }
+
+    /// The bytes as a string, refused unless they are valid UTF-8. `String(decoding:)` is the fast, specialised
+    /// constructor but repairs bad bytes, so a string that is not pure ASCII must come out byte for byte the same.
+    private static func text(_ raw: UnsafeBufferPointer<UInt8>, _ fail: (String) -> WireError) throws(WireError) -> String {
+        let text = String(decoding: raw, as: UTF8.self)
+        var ascii = true
+        for c in raw where c >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return text }
+        var same = true
+        text.utf8.withContiguousStorageIfAvailable { copy in
+            same = copy.count == raw.count && memcmp(copy.baseAddress!, raw.baseAddress!, raw.count) == 0
+        }
+        guard same else { throw fail("invalid UTF-8 in a string") }
+        return text
+    }
+
+    /// The slow path: a string with escapes, from `start` (after the quote); `i` is at the first backslash.
+    private mutating func escapedString(from start: Int) throws(WireError) -> String {
+        var out: [UInt8] = Array(b[start..<i])
+        while i < b.count {
+            let c = b[i]
+            switch c {
+            case UInt8(ascii: "\""):
+                i += 1
+                return try out.withUnsafeBufferPointer { (raw) throws(WireError) in try Self.text(raw, fail) }
+            case UInt8(ascii: "\\"):
+                i += 1
+                guard i < b.count else { throw fail("unterminated escape") }
+                let e = b[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if scalar >= 0xD800, scalar < 0xDC00 {
+                        guard i + 1 < b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("a lone surrogate escape")
+                        }
+                        i += 2
+                        let low = try hex4()
+                        guard low >= 0xDC00, low < 0xE000 else { throw fail("a lone surrogate escape") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if scalar >= 0xDC00, scalar < 0xE000 {
+                        throw fail("a lone surrogate escape")
+                    }
+                    guard let u = Unicode.Scalar(scalar) else { throw fail("an invalid escape") }
+                    out.append(contentsOf: UTF8.encode(u)!)
+                default:
+                    throw fail("an invalid escape")
+                }
+            default:
+                guard c >= 0x20 else { throw fail("a control character in a string") }
+                out.append(c)
+                i += 1
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func hex4() throws(WireError) -> UInt32 {
+        guard i + 4 <= b.count else { throw fail("a short \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = b[i]
+            let d: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
+            default: throw fail("a bad hex digit in a \\u escape")
+            }
+            v = v << 4 | UInt32(d)
+            i += 1
+        }
+        return v
+    }
+}

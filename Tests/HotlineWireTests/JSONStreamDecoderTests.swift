@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+@testable import HotlineWire
+
+/// `JSONStreamDecoder` reads what `JSONDecoder` reads, to the same values, and refuses what it refuses with the
+/// same kind of `DecodingError`.
+struct JSONStreamDecoderTests {
+    typealias Everything = JSONStreamEncoderTests.Everything
+    typealias Inner = JSONStreamEncoderTests.Inner
+
+    /// Both decoders on the same text: equal values, or both refuse with the same kind of error.
+    func agree<T: Decodable & Equatable>(_ type: T.Type, _ json: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let theirs = Result { try JSONDecoder().decode(type, from: Data(json.utf8)) }
+        let ours = Result { try JSONStreamDecoder.decode(type, from: Array(json.utf8)) }
+        switch (theirs, ours) {
+        case (.success(let a), .success(let b)):
+            #expect(a == b, "\(json)", sourceLocation: sourceLocation)
+        case (.failure(let a), .failure(let b)):
+            #expect(kind(a) == kind(b), "\(json): JSONDecoder \(a) / ours \(b)", sourceLocation: sourceLocation)
+        default:
+            Issue.record("\(json): JSONDecoder \(theirs) / ours \(ours)", sourceLocation: sourceLocation)
+        }
+    }
+
+    func kind(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound: "keyNotFound"
+        case .typeMismatch: "typeMismatch"
+        case .valueNotFound: "valueNotFound"
+        case .dataCorrupted: "dataCorrupted"
+        default: "\(type(of: error))"
+        }
+    }
+
+    func path(_ error: any Error) -> String {
+        let context: DecodingError.Context? = switch error as? DecodingError {
+        case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): c
+        default: nil
+        }
+        return context?.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined() ?? "?"
+    }
+
+    @Test func everyKindOfFieldDecodesToTheSameValueAsJSONDecoder() throws {
+        let sample = JSONStreamEncoderTests.sample
+        for bytes in [try JSONStreamEncoder.encode(sample), [UInt8](try JSONEncoder().encode(sample))] {
+            #expect(try JSONStreamDecoder.decode(Everything.self, from: bytes) == sample)
+        }
+        agree(Everything.self, String(decoding: try JSONEncoder().encode(sample), as: UTF8.self))
+    }
+
+    @Test func escapesSurrogatePairsAndEscapedMemberNamesAreRead() throws {
+        #expect(try JSONStreamDecoder.decode(String.self, from: Array(#""a\"b\\c\/d\b\f\n\r\t\u4e2d\u6587\ud83d\ude00""#.utf8))
+                == "a\"b\\c/d\u{08}\u{0C}\n\r\t中文😀")
+        // A member name written with an escape is the same name.
+        #expect(try JSONStreamDecoder.decode(Inner.self, from: Array(#"{"n\u0061me":"x","tags":[]}"#.utf8)).name == "x")
+        agree([String: Int].self, #"{"\u952e":1,"k\"":2}"#)
+    }
+
+    @Test func numbersDecodeAsJSONDecoderDecodesThem() {
+        for json in ["1", "-0", "1.0", "1e2", "1.5", "-1", "9223372036854775807", "-9223372036854775808",
+                     "9223372036854775808", "1e400", "0.1e1"] {
+            agree(Int.self, json)
+            agree(Double.self, json)
+        }
+        for json in ["18446744073709551615", "18446744073709551616", "-1", "255", "256"] {
+            agree(UInt64.self, json)
+            agree(UInt8.self, json)
+        }
+        agree(Float.self, "1e39")
+        agree(Int8.self, "-128")
+    }
+
+    @Test func missingWrongAndNullValuesAreTheSameErrors() {
+        agree(Inner.self, #"{"tags":[]}"#)                 // keyNotFound
+        agree(Inner.self, #"{"name":5,"tags":[]}"#)        // typeMismatch
+        agree(Inner.self, #"{"name":null,"tags":[]}"#)     // valueNotFound
+        agree(Inner.self, #"{"name":"x","tags":["a",null]}"#)
+        agree(Inner.self, #"{"name":"x","tags":[],"score":null}"#)
+        agree(Inner.self, #"{"name":"x","tags":[],"score":"high"}"#)
+        agree(Inner.self, #"["x"]"#)
+        agree([Int].self, #"{"a":1}"#)
+        agree(Bool.self, "1")
+        agree(String?.self, "null")
+        agree([Int?].self, "[1,null,3]")
+        agree([[String: [Int]]].self, #"[{"a":[1,2]},{}]"#)
+    }
+
+    @Test func errorsNameWhereTheyAre() {
+        let json = #"{"name":"x","tags":[],"inners":[{"name":"a","tags":[]},{"name":"b","tags":[7]}]}"#
+        struct Outer: Decodable { var inners: [Inner] }
+        do {
+            _ = try JSONStreamDecoder.decode(Outer.self, from: Array(json.utf8))
+            Issue.record("decoded a number as a string")
+        } catch {
+            #expect(kind(error) == "typeMismatch")
+            #expect(path(error) == ".inners[1].tags[0]")
+        }
+        do {
+            _ = try JSONStreamDecoder.decode(Outer.self, from: Array(#"{"inners":[{"tags":[]}]}"#.utf8))
+            Issue.record("decoded without a required key")
+        } catch {
+            #expect(kind(error) == "keyNotFound")
+            #expect(path(error) == ".inners[0]")
+        }
+    }
+
+    @Test func aRepeatedMemberKeepsItsFirstValueAsInJSONDecoder() throws {
+        struct A: Decodable, Equatable { var a: Int }
+        agree(A.self, #"{"a":1,"a":2}"#)
+        #expect(try JSONStreamDecoder.decode(A.self, from: Array(#"{"a":1,"b":0,"a":2}"#.utf8)) == A(a: 1))
+    }
+
+    @Test func invalidJSONIsRefusedAsDataCorrupted() {
+        let bad = ["", " ", "{", "}", #"{"a":1,}"#, "[1,]", "[1 2]", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul",
+                   #"{"a" 1}"#, #"{a:1}"#, #""abc"#, "\"a\u{01}b\"", #""\x""#, #""\u12""#, #""\ud800""#, #""\udc00x""#,
+                   #""\ud800\u0041""#, "[1] [2]", "{}x", "'a'", "NaN", "[" + String(repeating: "[", count: 300) + "]"]
+        for json in bad {
+            #expect(throws: DecodingError.self, "\(json)") { try JSONStreamDecoder.decode([String: Int].self, from: Array(json.utf8)) }
+            do {
+                _ = try JSONStreamDecoder.decode([Int].self, from: Array(json.utf8))
+            } catch {
+                #expect(kind(error) == "dataCorrupted", "\(json): \(error)")
+            }
+        }
+        // Bytes that are not UTF-8 inside a string: a lone continuation byte, a truncated sequence, and a truncated
+        // four-byte sequence (whose repair would be as long as the input).
+        for bytes: [UInt8] in [[0x22, 0x80, 0x22], [0x22, 0xE4, 0xB8, 0x22], [0x22, 0xF0, 0x90, 0x80, 0x41, 0x22], [0x22, 0xFF, 0x22]] {
+            #expect(throws: DecodingError.self) { try JSONStreamDecoder.decode(String.self, from: bytes) }
+        }
+        // Nesting up to the limit is fine.
+        let deep = String(repeating: "[", count: 255) + String(repeating: "]", count: 255)
+        #expect(throws: Never.self) { try JSONStreamDecoder.decode(Nest.self, from: Array(deep.utf8)) }
+    }
+
+    /// Any depth of arrays.
+    struct Nest: Decodable {
+        init(from decoder: any Decoder) throws {
+            var c = try decoder.unkeyedContainer()
+            while !c.isAtEnd { _ = try c.decode(Nest.self) }
+        }
+    }
+
+    @Test func dataIsBase64AndURLsAreStringsAsInJSONDecoder() {
+        struct Blob: Codable, Equatable { var data: Data; var url: URL }
+        agree(Blob.self, #"{"data":"aGVsbG8=","url":"https://example.org/a?b=1"}"#)
+        agree(Blob.self, #"{"data":"not base64!","url":"https://example.org/"}"#)
+    }
+
+    @Test func enumsWithPayloadsNestedContainersAndSuperDecodersWork() throws {
+        enum Shape: Codable, Equatable { case circle(radius: Double), label(String), none }
+        agree([Shape].self, String(decoding: try JSONEncoder().encode([Shape.circle(radius: 2), .label("x"), .none]), as: UTF8.self))
+
+        class Base: Decodable { var a: Int; required init(from d: any Decoder) throws { a = try d.container(keyedBy: K.self).decode(Int.self, forKey: .a) } }
+        final class Derived: Base {
+            var b: Int
+            required init(from d: any Decoder) throws {
+                let c = try d.container(keyedBy: K.self)
+                b = try c.decode(Int.self, forKey: .b)
+                try super.init(from: c.superDecoder())
+            }
+        }
+        let d = try JSONStreamDecoder.decode(Derived.self, from: Array(#"{"b":2,"super":{"a":1}}"#.utf8))
+        #expect(d.a == 1 && d.b == 2)
+    }
+
+    enum K: String, CodingKey { case a, b }
+}
