@@ -36,6 +36,10 @@ public struct LinkSession: Sendable {
 
     private let lastAssigned: UInt64
     private var decoder: FrameDecoder
+    /// What `WireMessage.decode(frame, knownKinds: config.knownKinds)` already gave for exactly these frame bytes,
+    /// if another thread decoded them ahead (a node's connection threads do, for ticket assignments); nil: decode
+    /// here. It must only ever answer with that decode's result: the session's checks all come after it.
+    public var preparsed: (@Sendable ([UInt8]) -> WireMessage?)?
     private var queue: [DataMessage] = []
     private var lastQueued: UInt64 = 0
     private var requestedLimit: Int?
@@ -183,7 +187,11 @@ public struct LinkSession: Sendable {
             let message: WireMessage
             do {
                 guard let frame = try decoder.nextFrame() else { break }
-                message = try WireMessage.decode(frame, knownKinds: config.knownKinds)
+                if let ready = preparsed?(frame) {
+                    message = ready
+                } else {
+                    message = try WireMessage.decode(frame, knownKinds: config.knownKinds)
+                }
             } catch {
                 fail(error.code, error.description, now: now)
                 return

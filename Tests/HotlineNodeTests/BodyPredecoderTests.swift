@@ -38,6 +38,14 @@ struct BodyPredecoderTests {
             at += n
         }
         #expect(store.count == 3)
+        // The whole frames too, parsed as the loop's session would parse them; only the assignments.
+        #expect(store.frameCount == 3)
+        for (i, b) in assigns.enumerated() {
+            let f = Array(frame(.ticketAssign, b, seq: UInt64(2 * i + 1)).dropFirst(4))   // without the length prefix
+            #expect(try store.takeFrame(f) == WireMessage.decode(f, knownKinds: AppMessageKind.all))
+            #expect(store.takeFrame(f) == nil, "taken once")
+        }
+        #expect(store.takeFrame(Array(frame(.ticketEvent, [UInt8](event), seq: 2).dropFirst(4))) == nil)
         for b in assigns {
             let ready = try #require(store.take(b))
             let decoded = try JSONDecoder().decode(AssignBody.self, from: Data(b))

@@ -235,3 +235,27 @@ func everyBadFrameGetsItsErrorCodeThenClose(vector: GoldenVector) {
     var fresh = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 0)
     #expect(fresh.report(code: .notAuthorized, message: "x", now: 0).isEmpty)
 }
+
+/// A frame parsed ahead by another thread is taken as it is (the hook is asked with the exact frame bytes); a
+/// frame it does not know is parsed by the session, and the session's own checks apply to both.
+@Test func aPreparsedFrameIsTakenByItsExactBytesAndOthersAreParsedHere() {
+    var s = establishedSession()
+    let first = frame(.data(data(1))), second = frame(.data(data(2)))
+    // Frame bytes without the 4-byte length prefix, as the session's framing hands them over.
+    let asked = Box<[[UInt8]]>([])
+    s.preparsed = { bytes in
+        asked.value.append(bytes)
+        return bytes == Array(first.dropFirst(4)) ? .data(data(1)) : nil
+    }
+    let actions = s.receive(bytes: first + second, now: 2)
+    #expect(actions.contains(.deliver([data(1), data(2)])))
+    #expect(asked.value == [Array(first.dropFirst(4)), Array(second.dropFirst(4))])
+    // A preparsed message out of order is still refused by the session's sequence check.
+    s.preparsed = { _ in .data(data(5)) }
+    #expect(errorCode(s.receive(bytes: frame(.data(data(3))), now: 3)) != nil)
+}
+
+private final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

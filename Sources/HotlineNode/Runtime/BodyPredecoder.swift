@@ -10,43 +10,85 @@ import HotlineWire
 /// them again, and decodes them itself when there is none (a miss changes nothing but the time). Nothing here
 /// decides anything: the loop still parses, checks and applies every frame itself.
 final class PredecodedBodies: @unchecked Sendable {
-    // `lock` guards `entries` and `heldBytes`.
+    // `lock` guards both shelves.
     private let lock = NSLock()
-    private var entries: [[UInt8]: (body: AssignBody, at: Int64)] = [:]
-    private var heldBytes = 0
-    /// At most this many bodies and this many bytes of them: a peer sending bodies the loop refuses (never taken)
-    /// cannot make the node hold more.
+    private var bodies = Shelf<AssignBody>()
+    /// The whole frames those bodies came in, parsed: the loop's link session takes the message instead of
+    /// parsing the frame again (that parse was a sixth of a unit's loop in a durable hop).
+    private var frames = Shelf<WireMessage>()
+    /// At most this many bodies (and as many frames) and this many bytes of each: a peer sending bodies the loop
+    /// refuses (never taken) cannot make the node hold more.
     private let capacity: Int
     private let byteBudget: Int
     static let largestBody = 256 << 10
+    static let largestFrame = largestBody + 1024
 
     init(capacity: Int = 1024, byteBudget: Int = 4 << 20) {
         self.capacity = capacity
         self.byteBudget = byteBudget
     }
 
-    var count: Int { lock.withLock { entries.count } }
+    var count: Int { lock.withLock { bodies.entries.count } }
+    var frameCount: Int { lock.withLock { frames.entries.count } }
 
     /// Leaves a decoded body. When full (the loop far behind, as in a catch-up), bodies older than 30 s are dropped
     /// (ones the loop never asked for: duplicates, refused messages); if that frees too little, the body is not kept.
     func put(_ bytes: [UInt8], _ body: AssignBody, now: Int64) {
         guard bytes.count <= Self.largestBody else { return }
-        lock.withLock {
-            if entries.count >= capacity || heldBytes + bytes.count > byteBudget {
-                entries = entries.filter { now - $0.value.at < 30_000 }
-                heldBytes = entries.keys.reduce(0) { $0 + $1.count }
-                guard entries.count < capacity, heldBytes + bytes.count <= byteBudget else { return }
-            }
-            if entries.updateValue((body, now), forKey: bytes) == nil { heldBytes += bytes.count }
-        }
+        lock.withLock { bodies.put(bytes, body, now: now, capacity: capacity, byteBudget: byteBudget) }
     }
 
     /// The body decoded from exactly these bytes, if a connection left one; it is removed.
     func take(_ bytes: [UInt8]) -> AssignBody? {
-        lock.withLock {
-            guard let hit = entries.removeValue(forKey: bytes) else { return nil }
+        lock.withLock { bodies.take(bytes) }
+    }
+
+    /// Leaves a parsed frame, on the same terms as a body.
+    func putFrame(_ frame: [UInt8], _ message: WireMessage, now: Int64) {
+        guard frame.count <= Self.largestFrame else { return }
+        lock.withLock { frames.put(frame, message, now: now, capacity: capacity, byteBudget: byteBudget) }
+    }
+
+    /// The message parsed from exactly these frame bytes, if a connection left one; it is removed.
+    func takeFrame(_ frame: [UInt8]) -> WireMessage? {
+        lock.withLock { frames.take(frame) }
+    }
+
+    /// Values keyed by the exact bytes they were decoded from, bounded in count and bytes.
+    private struct Shelf<Value> {
+        var entries: [BodyBytes: (value: Value, at: Int64)] = [:]
+        var heldBytes = 0
+
+        mutating func put(_ bytes: [UInt8], _ value: Value, now: Int64, capacity: Int, byteBudget: Int) {
+            if entries.count >= capacity || heldBytes + bytes.count > byteBudget {
+                entries = entries.filter { now - $0.value.at < 30_000 }
+                heldBytes = entries.keys.reduce(0) { $0 + $1.bytes.count }
+                guard entries.count < capacity, heldBytes + bytes.count <= byteBudget else { return }
+            }
+            if entries.updateValue((value, now), forKey: BodyBytes(bytes)) == nil { heldBytes += bytes.count }
+        }
+
+        mutating func take(_ bytes: [UInt8]) -> Value? {
+            guard let hit = entries.removeValue(forKey: BodyBytes(bytes)) else { return nil }
             heldBytes -= bytes.count
-            return hit.body
+            return hit.value
+        }
+    }
+}
+
+/// A body's bytes as a dictionary key, hashed as one buffer: `[UInt8]`'s own hashing feeds the hasher a byte at a
+/// time, which for 2 KB bodies was a twentieth of a unit's work loop in a durable hop (perf, hotline-bench hop).
+struct BodyBytes: Hashable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: BodyBytes, b: BodyBytes) -> Bool {
+        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
         }
     }
 }
@@ -67,11 +109,12 @@ final class BodyPredecoder: @unchecked Sendable {
         do {
             while let frame = try frames.nextFrame() {
                 // Only frames that say they carry an assignment are parsed (a byte search, no JSON).
-                guard frame.count <= PredecodedBodies.largestBody + 1024, Self.mentionsAssign(frame),
-                      case .data(let m) = try WireMessage.decode(frame, knownKinds: AppMessageKind.all),
-                      m.kind == AppMessageKind.ticketAssign.rawValue,
+                guard frame.count <= PredecodedBodies.largestFrame, Self.mentionsAssign(frame) else { continue }
+                let message = try WireMessage.decode(frame, knownKinds: AppMessageKind.all)
+                guard case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue,
                       let body = try? JSONStreamDecoder.decode(AssignBody.self, from: m.body) else { continue }
                 bodies.put(m.body, body, now: now)
+                bodies.putFrame(frame, message, now: now)
             }
         } catch {
             broken = true

@@ -101,8 +101,9 @@ extension NodeDaemon {
                                 heartbeatInterval: Int64(context.config.heartbeatSeconds) * 1000,
                                 deadAfter: Int64(context.config.deadAfterSeconds) * 1000,
                                 maxFrame: context.config.maxFrameBytes)
-        let session = LinkSession(config: config, lastReceived: try context.links.lastReceived(link: peer),
+        var session = LinkSession(config: config, lastReceived: try context.links.lastReceived(link: peer),
                                   lastAssigned: try context.links.lastAssigned(link: peer))
+        session.preparsed = { [bodies] frame in bodies.takeFrame(frame) }
         driver.attach(connection: c, session: session)
         try perform(driver.run(clock: now.at) { $0.start(now: now.mono) }, on: driver, now: now)
         if !buffered.isEmpty {
