@@ -1,5 +1,6 @@
 import Foundation
 import HotlineNet
+import HotlineWire
 
 /// An operator command as it travels over the admin socket: the command line after the tool name, and the
 /// operating-system user of the socket's peer (SO_PEERCRED, filled in by the daemon, never by the client).
@@ -8,15 +9,16 @@ struct AdminRequest: Sendable {
     var user: String
     var uid: UInt32
 
+    private struct Form: Decodable {
+        var argv: [String]
+    }
+
     static func decode(_ bytes: [UInt8]) -> [String]? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let argv = object["argv"] as? [String] else { return nil }
-        return argv
+        (try? JSONStreamDecoder.decode(Form.self, from: bytes))?.argv
     }
 
     static func encode(argv: [String]) -> [UInt8] {
-        let data = (try? JSONSerialization.data(withJSONObject: ["argv": argv])) ?? Data("{}".utf8)
-        return [UInt8](data)
+        JSONValueWriter.encode(["argv": argv]) ?? Array("{}".utf8)
     }
 }
 
@@ -24,7 +26,8 @@ struct AdminRequest: Sendable {
 struct AdminResponse: Sendable {
     var exitCode: Int32
     var text: String
-    /// A JSONSerialization-compatible value, encoded to bytes at once so the response stays Sendable.
+    /// A JSONSerialization-compatible value, encoded to bytes at once (by `JSONValueWriter`) so the response stays
+    /// Sendable.
     var json: [UInt8]?
     /// A document for the client to write to `--out` (or print): the monthly bulletin. The daemon never writes
     /// files where an operator names them; the operator's own process does, with the operator's rights.
@@ -34,8 +37,7 @@ struct AdminResponse: Sendable {
     var files: [String: String]?
 
     static func success(text: String, json: Any?) -> AdminResponse {
-        let bytes = json.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) }
-        return AdminResponse(exitCode: 0, text: text, json: bytes.map { [UInt8]($0) })
+        AdminResponse(exitCode: 0, text: text, json: json.flatMap(JSONValueWriter.encode))
     }
 
     static func document(_ content: String, text: String, json: Any?) -> AdminResponse {
@@ -45,9 +47,7 @@ struct AdminResponse: Sendable {
     }
 
     static func failure(_ message: String, exitCode: Int32 = 1) -> AdminResponse {
-        let object: [String: Any] = ["error": message]
-        let bytes = try? JSONSerialization.data(withJSONObject: object)
-        return AdminResponse(exitCode: exitCode, text: message, json: bytes.map { [UInt8]($0) })
+        AdminResponse(exitCode: exitCode, text: message, json: JSONValueWriter.encode(["error": message]))
     }
 
     /// `{"exit": N, "text": "…", "json": …, "content": "…", "files": {…}}`. The `json` value is already serialized
@@ -58,10 +58,9 @@ struct AdminResponse: Sendable {
         // Base64, so the bytes arrive exactly (a leading byte-order mark does not survive every JSON parser).
         if let content { object["content"] = Data(content.utf8).base64EncodedString() }
         if let files { object["files"] = files.mapValues { Data($0.utf8).base64EncodedString() } }
-        guard let data = try? JSONSerialization.data(withJSONObject: object) else {
+        guard var out = JSONValueWriter.encode(object) else {
             return Array(#"{"exit":1,"text":"encoding failed"}"#.utf8)
         }
-        var out = [UInt8](data)
         if let json, !json.isEmpty, out.last == UInt8(ascii: "}") {
             out.removeLast()
             out.append(contentsOf: #","json":"#.utf8)
