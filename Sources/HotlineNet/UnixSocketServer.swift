@@ -2,8 +2,9 @@ import Foundation
 @preconcurrency import Glibc
 
 /// The daemon's admin socket: operator commands (`hotline-city audit`, `… status`) connect, send ONE framed
-/// request, get ONE framed response, and the connection closes. Each client is served on its own short-lived
-/// thread, because the handler may block (a database query) and one slow command must not stall the others.
+/// request, get ONE framed response, and the connection closes. Each client is served on a thread of its own
+/// (reused from a client served before, `ThreadReuse`), because the handler may block (a database query) and one
+/// slow command must not stall the others.
 /// Only the local machine can connect, and the kernel says who did (`PeerCredentials`).
 public final class UnixSocketServer: @unchecked Sendable {
     public typealias Handler = @Sendable (_ request: [UInt8], _ peer: PeerCredentials) -> [UInt8]
@@ -21,6 +22,7 @@ public final class UnixSocketServer: @unchecked Sendable {
     private let lock = NSLock()
     private var wake: WakeSignal?
     private var stopped = false
+    private let clients = ThreadReuse(name: "hotline-admin-client")
 
     public init(path: String, mode: mode_t = 0o660, group: String? = nil, maxRequestBytes: Int = 1 << 20,
                 clientTimeoutMilliseconds: Int64 = 10_000, log: @escaping @Sendable (String) -> Void = { _ in },
@@ -125,9 +127,7 @@ public final class UnixSocketServer: @unchecked Sendable {
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-            let thread = Thread { [self] in serve(client) }
-            thread.name = "hotline-admin-client"
-            thread.start()
+            clients.run { [self] in serve(client) }
         }
     }
 

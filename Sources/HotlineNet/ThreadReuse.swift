@@ -1,0 +1,58 @@
+import Foundation
+
+/// Runs every job at once on a thread of its own, like a new thread per job, but hands a job to a thread that
+/// has finished its last one when there is such a thread (idle threads end after `keepIdle`). A new thread per
+/// admin request cost a thread creation per operator command (perf, hotline-bench lifecycle: `clone3` and thread
+/// set-up in every node); a fixed pool would let a few slow commands queue the others.
+public final class ThreadReuse: @unchecked Sendable {
+    // `condition` guards `jobs`, `idle` and `threads`.
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+    /// Threads waiting for a job.
+    private var idle = 0
+    private(set) var threads = 0
+    private let name: String
+    private let keepIdle: TimeInterval
+
+    public init(name: String, keepIdle: TimeInterval = 30) {
+        self.name = name
+        self.keepIdle = keepIdle
+    }
+
+    /// Threads alive now (busy or idle).
+    public var threadCount: Int { condition.withLock { threads } }
+
+    public func run(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        // Every waiting job needs a waiting thread; when there are fewer, this one gets a new thread.
+        let spawn = jobs.count > idle
+        if spawn { threads += 1 } else { condition.signal() }
+        condition.unlock()
+        if spawn {
+            let thread = Thread { [self] in work() }
+            thread.name = name
+            thread.start()
+        }
+    }
+
+    private func work() {
+        condition.lock()
+        while true {
+            while jobs.isEmpty {
+                idle += 1
+                let woken = condition.wait(until: Date(timeIntervalSinceNow: keepIdle))
+                idle -= 1
+                if !woken, jobs.isEmpty {
+                    threads -= 1
+                    condition.unlock()
+                    return
+                }
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+            condition.lock()
+        }
+    }
+}
