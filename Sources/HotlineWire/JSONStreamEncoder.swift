@@ -1,14 +1,17 @@
 /// Writes an `Encodable` value as JSON straight into bytes, fields in the order the value encodes them: no
 /// intermediate tree and no key sorting, which is what Foundation's `JSONEncoder` spends its time on (a 630-byte
-/// event: 14.5 µs there). For documents read back by a decoder, never compared as bytes: the node's stored tickets
-/// and events. Wire message bodies keep `JSONEncoder` with sorted keys, as protocols/README §8 requires.
+/// event: 14.5 µs there). For documents read back by a decoder: the node's stored tickets and events.
+///
+/// With `sortedKeys`, each object's members are put in the order of their names' UTF-8 bytes when the object is
+/// closed, which is what `JSONEncoder` writes with `.sortedKeys` (and `.withoutEscapingSlashes`), byte for byte:
+/// wire message bodies, which protocols/README §8 wants sorted.
 ///
 /// Strings are escaped as `JSONWriter` does (RFC 8259); non-finite numbers are refused, as by `JSONEncoder`.
 /// Coding paths name the top-level value only: building a path per key cost more than the rest of the encoding,
 /// and the one error this encoder raises (a non-finite number) names the number.
 public enum JSONStreamEncoder {
-    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let out = StreamOutput()
+    public static func encode<T: Encodable>(_ value: T, sortedKeys: Bool = false) throws -> [UInt8] {
+        let out = StreamOutput(sortedKeys: sortedKeys)
         let encoder = StreamEncoder(out: out, codingPath: [])
         try value.encode(to: encoder)
         encoder.level.close(out)
@@ -20,7 +23,12 @@ public enum JSONStreamEncoder {
 /// The bytes being written, shared by every encoder and container of one `encode`.
 final class StreamOutput {
     var bytes: [UInt8] = []
-    init() { bytes.reserveCapacity(1024) }
+    let sortedKeys: Bool
+
+    init(sortedKeys: Bool) {
+        self.sortedKeys = sortedKeys
+        bytes.reserveCapacity(1024)
+    }
 
     func string(_ s: String) { JSONWriter.appendString(s, to: &bytes) }
 
@@ -35,6 +43,31 @@ final class StreamOutput {
     }
 }
 
+extension StreamLevel {
+    /// Puts the object's members (all written, the closing brace not yet) in the order of their names. Nested
+    /// objects were sorted when they closed; sorting moves whole members, so their bytes stay as they are.
+    fileprivate func sortMembers(_ out: StreamOutput) {
+        func before(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        var sorted = true
+        for i in 1..<members.count where !before(members[i - 1].key, members[i].key) {
+            sorted = false
+            break
+        }
+        guard !sorted else { return }
+        let end = out.bytes.count
+        // Member i runs to the comma before member i + 1; the last one to the end.
+        let ranges = members.indices.map { i in members[i].start..<(i + 1 < members.count ? members[i + 1].start - 1 : end) }
+        let order = members.indices.sorted { before(members[$0].key, members[$1].key) }
+        var region: [UInt8] = []
+        region.reserveCapacity(end - members[0].start)
+        for (n, i) in order.enumerated() {
+            if n > 0 { region.append(UInt8(ascii: ",")) }
+            region.append(contentsOf: out.bytes[ranges[i]])
+        }
+        out.bytes.replaceSubrange(members[0].start..<end, with: region)
+    }
+}
+
 /// One object or array being written: whether it has an element yet, and a container opened inside it by
 /// `nestedContainer`/`superEncoder` that must be closed before its next element (streaming cannot go back).
 final class StreamLevel {
@@ -43,6 +76,8 @@ final class StreamLevel {
     var openChild: StreamLevel?
     /// For a `superEncoder` slot: where its value starts, so a value that wrote nothing still leaves `{}`.
     let slotStart: Int?
+    /// With sorted keys: each member's name and where the member starts (at its name's opening quote).
+    var members: [(key: String, start: Int)] = []
 
     init(closer: UInt8?, slotStart: Int? = nil) {
         self.closer = closer
@@ -63,6 +98,7 @@ final class StreamLevel {
             child.close(out)
             openChild = nil
         }
+        if members.count > 1 { sortMembers(out) }
         if let closer { out.bytes.append(closer) }
         if let slotStart, out.bytes.count == slotStart { out.bytes.append(contentsOf: "{}".utf8) }
     }
@@ -124,6 +160,7 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func key(_ key: Key) {
         level.nextElement(encoder.out)
+        if encoder.out.sortedKeys { level.members.append((key.stringValue, encoder.out.bytes.count)) }
         encoder.out.string(key.stringValue)
         encoder.out.bytes.append(UInt8(ascii: ":"))
     }

@@ -128,10 +128,17 @@ struct StoredDocumentTests {
     @Test func assignmentBodiesDecodeToTheTicketsThatWereSent() throws {
         let city = try NodeFixture(id: "c", role: .city)
         for ticket in try FigureColumnsTests().varied(city) {
-            let body = try TicketService.encoder.encode(AssignBody(ticket: ticket, role: "lead"))
+            let body = Data(try city.service.encode(AssignBody(ticket: ticket, role: "lead")))
             let ours = try JSONStreamDecoder.decode(AssignBody.self, from: [UInt8](body))
             #expect(ours.ticket == ticket && ours.role == "lead")
             #expect(ours.ticket == (try JSONDecoder().decode(AssignBody.self, from: body)).ticket)
+            // The node's sorted stream encoder writes exactly JSONEncoder's bytes, for the ticket and each event.
+            let sorted = JSONEncoder()
+            sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            #expect(body == (try sorted.encode(AssignBody(ticket: ticket, role: "lead"))))
+            for event in ticket.events {
+                #expect(try JSONStreamEncoder.encode(event, sortedKeys: true) == [UInt8](sorted.encode(event)))
+            }
         }
     }
 

@@ -58,6 +58,19 @@ struct JSONStreamEncoderTests {
         #expect(try JSONDecoder().decode(Everything.self, from: Data(ours)) == Self.sample)
     }
 
+    @Test func withSortedKeysTheBytesAreJSONEncodersWithSortedKeys() throws {
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(try JSONStreamEncoder.encode(Self.sample, sortedKeys: true) == [UInt8](sorted.encode(Self.sample)))
+        // Names that sort differently by bytes than by letters, and non-ASCII names.
+        let names = ["aZ": 1, "ab": 2, "a10": 3, "a9": 4, "B": 5, "a": 6, "街道": 7, "区": 8, "Ab": 9]
+        #expect(try JSONStreamEncoder.encode(names, sortedKeys: true) == [UInt8](sorted.encode(names)))
+        #expect(String(decoding: try JSONStreamEncoder.encode(names, sortedKeys: true), as: UTF8.self)
+                == #"{"Ab":9,"B":5,"a":6,"a10":3,"a9":4,"aZ":1,"ab":2,"区":8,"街道":7}"#)
+        #expect(try JSONStreamEncoder.encode([Self.sample.inner, Self.sample.inner], sortedKeys: true)
+                == [UInt8](sorted.encode([Self.sample.inner, Self.sample.inner])))
+    }
+
     @Test func absentOptionalsAreOmittedAndEmptyValuesAreWritten() throws {
         let text = String(decoding: try JSONStreamEncoder.encode(Self.sample), as: UTF8.self)
         #expect(!text.contains("missing") && !text.contains("optionalInner"))

@@ -38,8 +38,8 @@ enum TicketPresenter {
 
     /// An event as flat JSON: its own encoding (every field it carries), which always has type, at and node.
     static func event(_ e: TicketEvent) -> Any {
-        guard let data = try? TicketService.encoder.encode(e),
-              let object = try? JSONSerialization.jsonObject(with: data) else {
+        guard let bytes = try? TicketService.encode(e),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) else {
             return ["type": e.type.rawValue, "at": e.at.iso8601, "node": e.node]
         }
         return object
