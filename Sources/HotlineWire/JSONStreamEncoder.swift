@@ -1,3 +1,5 @@
+import Glibc
+
 /// Writes an `Encodable` value as JSON straight into bytes, fields in the order the value encodes them: no
 /// intermediate tree and no key sorting, which is what Foundation's `JSONEncoder` spends its time on (a 630-byte
 /// event: 14.5 µs there). For documents read back by a decoder: the node's stored tickets and events.
@@ -47,9 +49,21 @@ extension StreamLevel {
     /// Puts the object's members (all written, the closing brace not yet) in the order of their names. Nested
     /// objects were sorted when they closed; sorting moves whole members, so their bytes stay as they are.
     fileprivate func sortMembers(_ out: StreamOutput) {
-        func before(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        let members = self.members   // a local copy: no exclusivity check per comparison
+        /// UTF-8 byte order (which is code point order): the prefixes decide unless they are equal.
+        func before(_ i: Int, _ j: Int) -> Bool {
+            if members[i].prefix != members[j].prefix { return members[i].prefix < members[j].prefix }
+            var a = members[i].key, b = members[j].key
+            return a.withUTF8 { x in
+                b.withUTF8 { y in
+                    let n = min(x.count, y.count)
+                    let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                    return c < 0 || (c == 0 && x.count < y.count)
+                }
+            }
+        }
         var sorted = true
-        for i in 1..<members.count where !before(members[i - 1].key, members[i].key) {
+        for i in 1..<members.count where !before(i - 1, i) {
             sorted = false
             break
         }
@@ -57,7 +71,7 @@ extension StreamLevel {
         let end = out.bytes.count
         // Member i runs to the comma before member i + 1; the last one to the end.
         let ranges = members.indices.map { i in members[i].start..<(i + 1 < members.count ? members[i + 1].start - 1 : end) }
-        let order = members.indices.sorted { before(members[$0].key, members[$1].key) }
+        let order = members.indices.sorted(by: before)
         var region: [UInt8] = []
         region.reserveCapacity(end - members[0].start)
         for (n, i) in order.enumerated() {
@@ -76,8 +90,9 @@ final class StreamLevel {
     var openChild: StreamLevel?
     /// For a `superEncoder` slot: where its value starts, so a value that wrote nothing still leaves `{}`.
     let slotStart: Int?
-    /// With sorted keys: each member's name and where the member starts (at its name's opening quote).
-    var members: [(key: String, start: Int)] = []
+    /// With sorted keys: each member's name, its first 8 bytes as a big-endian number (compares as the bytes do),
+    /// and where the member starts (at its name's opening quote).
+    var members: [(key: String, prefix: UInt64, start: Int)] = []
 
     init(closer: UInt8?, slotStart: Int? = nil) {
         self.closer = closer
@@ -160,7 +175,15 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func key(_ key: Key) {
         level.nextElement(encoder.out)
-        if encoder.out.sortedKeys { level.members.append((key.stringValue, encoder.out.bytes.count)) }
+        if encoder.out.sortedKeys {
+            var name = key.stringValue
+            let prefix = name.withUTF8 { bytes in
+                var p: UInt64 = 0
+                for i in 0..<8 { p = p << 8 | UInt64(i < bytes.count ? bytes[i] : 0) }
+                return p
+            }
+            level.members.append((name, prefix, encoder.out.bytes.count))
+        }
         encoder.out.string(key.stringValue)
         encoder.out.bytes.append(UInt8(ascii: ":"))
     }
