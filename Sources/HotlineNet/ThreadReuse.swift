@@ -10,7 +10,7 @@ public final class ThreadReuse: @unchecked Sendable {
     private var jobs: [@Sendable () -> Void] = []
     /// Threads waiting for a job.
     private var idle = 0
-    private(set) var threads = 0
+    private var threads = 0
     private let name: String
     private let keepIdle: TimeInterval
 

@@ -1,14 +1,15 @@
 import Foundation
 import HotlineWire
 
-/// Ticket bodies decoded on a connection's own thread, ahead of the work loop.
+/// Ticket bodies (and the frames they came in) decoded on a connection's own thread, ahead of the work loop.
 ///
 /// Reading a `ticket.assign` body (a whole ticket, about 2 KB of JSON) is half of the work loop's time in a durable
 /// hop, and the loop is the one thread a node's writes pass through; the connection thread is idle while the loop
 /// waits for its fsync. So each connection frames what it receives a second time, decodes the assign bodies and
 /// leaves them here, keyed by their exact bytes; the loop takes a body whose bytes are equal instead of decoding
-/// them again, and decodes them itself when there is none (a miss changes nothing but the time). Nothing here
-/// decides anything: the loop still parses, checks and applies every frame itself.
+/// them again, and decodes them itself when there is none (a miss changes nothing but the time); its link session
+/// likewise takes a parsed frame for exactly the same frame bytes. Nothing here decides anything: the loop still
+/// checks and applies every frame itself.
 final class PredecodedBodies: @unchecked Sendable {
     // `lock` guards both shelves.
     private let lock = NSLock()
@@ -76,8 +77,9 @@ final class PredecodedBodies: @unchecked Sendable {
     }
 }
 
-/// A body's bytes as a dictionary key, hashed as one buffer: `[UInt8]`'s own hashing feeds the hasher a byte at a
-/// time, which for 2 KB bodies was a twentieth of a unit's work loop in a durable hop (perf, hotline-bench hop).
+/// Bytes (a body or a whole frame) as a dictionary key, hashed as one buffer: `[UInt8]`'s own hashing feeds the
+/// hasher a byte at a time, which for 2 KB bodies was a seventh of a unit's work loop in a durable hop (perf,
+/// hotline-bench hop).
 struct BodyBytes: Hashable {
     let bytes: [UInt8]
     init(_ bytes: [UInt8]) { self.bytes = bytes }
