@@ -3,6 +3,7 @@
 #   frame     the frame decoder + envelope parser, bytes split in every way (Sources/HotlineWire)
 #   message   the envelope parser on whole payloads; what decodes must re-encode to the same message
 #   event     ticket and event JSON as peers send them, applied by the lifecycle core (Sources/HotlineCore)
+#   json      JSONStreamDecoder (how nodes read bodies and documents) against JSONDecoder on any bytes
 #   profile   the policy-profile loader (Sources/HotlineCore)
 #   topology  the topology loader (Sources/HotlineNode/Topology)
 # Corpora are seeded from protocols/vectors/, the bundled profiles and the topology example.
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 export PATH="/opt/swift/usr/bin:$PATH"
-ALL="frame message event profile topology"
+ALL="frame message event json profile topology"
 [ "$TARGET" = all ] && TARGETS=$ALL || TARGETS=$TARGET
 for t in $TARGETS; do case " $ALL " in *" $t "*) ;; *) echo "run.sh: unknown target $t ($ALL)" >&2; exit 2 ;; esac; done
 
@@ -35,6 +36,8 @@ swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/
 swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/MessageFuzz.swift" -o "$BIN/fuzz-message" 2>/dev/null
 swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) "$ROOT/Tests/Fuzz/EventFuzz.swift" -o "$BIN/fuzz-event" 2>/dev/null
 swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) "$ROOT/Tests/Fuzz/ProfileFuzz.swift" -o "$BIN/fuzz-profile" 2>/dev/null
+swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/JSONFuzz.swift" \
+  -o "$BIN/fuzz-json" 2>/dev/null
 swiftc "${FLAGS[@]}" -emit-library -static -emit-module -module-name HotlineCore -emit-module-path "$BIN/HotlineCore.swiftmodule" \
   -o "$BIN/libHotlineCore.a" $(src Sources/HotlineCore) 2>/dev/null
 swiftc "${FLAGS[@]}" -module-name HotlineNode -I "$BIN" -L "$BIN" -lHotlineCore $(src Sources/HotlineNode/Topology) \
@@ -56,6 +59,8 @@ for path in glob.glob(os.path.join(root, "protocols/vectors/*.json")):
     body = (v.get("message") or {}).get("body")
     if isinstance(body, dict) and "event" in body:
         put("event", name, json.dumps([body["event"]], ensure_ascii=False).encode())
+        put("json", name, json.dumps(body["event"], ensure_ascii=False).encode())
+    if frame: put("json", "frame-" + name, frame[4:])
 for path in glob.glob(os.path.join(root, "Sources/HotlineProfiles/profiles/*.json")):
     put("profile", os.path.basename(path), open(path, "rb").read())
 put("topology", "example.json", open(os.path.join(root, "deploy/topology.example.json"), "rb").read())
