@@ -34,7 +34,8 @@ src() { find "$ROOT/$1" -name '*.swift' | sort; }
 echo "==> building fuzz targets in $BIN"
 swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/FrameFuzz.swift" -o "$BIN/fuzz-frame" 2>/dev/null
 swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/MessageFuzz.swift" -o "$BIN/fuzz-message" 2>/dev/null
-swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) "$ROOT/Tests/Fuzz/EventFuzz.swift" -o "$BIN/fuzz-event" 2>/dev/null
+swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/EventFuzz.swift" \
+  -o "$BIN/fuzz-event" 2>/dev/null
 swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) "$ROOT/Tests/Fuzz/ProfileFuzz.swift" -o "$BIN/fuzz-profile" 2>/dev/null
 swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/JSONFuzz.swift" \
   -o "$BIN/fuzz-json" 2>/dev/null
