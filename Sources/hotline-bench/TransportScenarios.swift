@@ -130,10 +130,9 @@ enum Receiver {
     static func run(address: String, tlsDir: String?) -> Never {
         guard let endpoint = try? HostPort(parsing: address) else { Bench.fail("--receiver needs HOST:PORT") }
         let link = BenchLink(.init(localNode: "b-direct", expectedPeer: "b-city", window: 256, acknowledgeAtOnce: true))
-        let decoder = JSONDecoder()
         link.onDeliver = { messages in
-            // What the node would decode before storing; a body that does not parse is a bench bug.
-            for m in messages where (try? decoder.decode(Assign.self, from: Data(m.body))) == nil {
+            // What the node decodes before storing, with the node's reader; a body that does not parse is a bench bug.
+            for m in messages where (try? JSONStreamDecoder.decode(Assign.self, from: m.body)) == nil {
                 Bench.fail("receiver: message \(m.id) has a body that is not a ticket assignment", 1)
             }
         }

@@ -49,7 +49,11 @@ struct BodyPredecoderTests {
         for b in assigns {
             let ready = try #require(store.take(b))
             let decoded = try JSONDecoder().decode(AssignBody.self, from: Data(b))
-            #expect(ready.ticket == decoded.ticket && ready.role == decoded.role)
+            #expect(ready.body.ticket == decoded.ticket && ready.body.role == decoded.role)
+            // The stored documents were written there too, as the loop would write them.
+            let documents = try #require(ready.documents)
+            let own = try TicketDocuments(decoded.ticket)
+            #expect(documents.ticket == own.ticket && documents.events == own.events && !own.events.isEmpty)
         }
         #expect(store.count == 0)
         #expect(store.take(assigns[0]) == nil, "taken once")
@@ -95,10 +99,27 @@ struct BodyPredecoderTests {
         let body = AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead")
         let bytes = try unit.service.encode(body)
         unit.service.predecoded = PredecodedBodies()
-        unit.service.predecoded?.put(bytes, try JSONDecoder().decode(AssignBody.self, from: Data(bytes)), now: 0)
+        let decoded = try JSONDecoder().decode(AssignBody.self, from: Data(bytes))
+        unit.service.predecoded?.put(bytes, decoded, documents: try TicketDocuments(decoded.ticket), now: 0)
         let m = DataMessage(id: "m1", seq: 1, origin: "c", dest: "s1", kind: AppMessageKind.ticketAssign.rawValue, body: bytes, at: unit.now.millis)
         _ = try unit.context.db.transaction { try unit.service.handleIncoming(m, from: "k", now: unit.now) }
         #expect(unit.service.predecoded?.count == 0, "the loop took it")
-        #expect(try unit.ticket(ticket.id).text == ticket.text)
+        // What the loop stored from the documents written ahead reads back as the ticket the loop would store itself.
+        let other = try NodeFixture(id: "s1", role: .unit)
+        _ = try other.context.db.transaction { try other.service.handleIncoming(m, from: "k", now: other.now) }
+        let stored = try unit.ticket(ticket.id)
+        #expect(stored == (try other.ticket(ticket.id)))
+        #expect(stored.text == ticket.text && stored.events.count == ticket.events.count && !stored.events.isEmpty)
+    }
+
+    @Test func documentsThatDoNotMatchTheTicketsEventsAreNotStored() throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let view = Privacy.view(of: ticket, for: "s1")
+        var fewer = view
+        fewer.events.removeLast()
+        // Documents of another state of the ticket (one event fewer): the repository writes its own.
+        _ = try unit.context.db.transaction { try unit.service.repository.replace(view, documents: try TicketDocuments(fewer)) }
+        #expect(try unit.ticket(ticket.id).events == view.events)
     }
 }

@@ -1,6 +1,13 @@
 import Foundation
 import HotlineWire
 
+/// An assignment decoded on a connection thread: its body and, written there too, the ticket's stored documents.
+struct PreparedAssign {
+    let body: AssignBody
+    /// `TicketDocuments(body.ticket)`, or nil when they could not be written (the loop then writes them itself).
+    let documents: TicketDocuments?
+}
+
 /// Ticket bodies (and the frames they came in) decoded on a connection's own thread, ahead of the work loop.
 ///
 /// Reading a `ticket.assign` body (a whole ticket, about 2 KB of JSON) is half of the work loop's time in a durable
@@ -10,10 +17,13 @@ import HotlineWire
 /// them again, and decodes them itself when there is none (a miss changes nothing but the time); its link session
 /// likewise takes a parsed frame for exactly the same frame bytes. Nothing here decides anything: the loop still
 /// checks and applies every frame itself.
+///
+/// The connection thread also writes the documents the loop will store for an assigned ticket (`TicketDocuments`:
+/// a third of a unit's loop in a durable hop was writing them); the loop seals and stores them.
 final class PredecodedBodies: @unchecked Sendable {
     // `lock` guards both shelves.
     private let lock = NSLock()
-    private var bodies = Shelf<AssignBody>()
+    private var bodies = Shelf<PreparedAssign>()
     /// The whole frames those bodies came in, parsed: the loop's link session takes the message instead of
     /// parsing the frame again (that parse was a sixth of a unit's loop in a durable hop).
     private var frames = Shelf<WireMessage>()
@@ -34,20 +44,23 @@ final class PredecodedBodies: @unchecked Sendable {
 
     /// Leaves a decoded body. When full (the loop far behind, as in a catch-up), bodies older than 30 s are dropped
     /// (ones the loop never asked for: duplicates, refused messages); if that frees too little, the body is not kept.
-    func put(_ bytes: [UInt8], _ body: AssignBody, now: Int64) {
+    func put(_ bytes: [UInt8], _ body: AssignBody, documents: TicketDocuments? = nil, now: Int64) {
         guard bytes.count <= Self.largestBody else { return }
-        lock.withLock { bodies.put(bytes, body, now: now, capacity: capacity, byteBudget: byteBudget) }
+        let prepared = PreparedAssign(body: body, documents: documents)
+        // The documents are about as large as the body: the byte budget counts them.
+        let weight = bytes.count + (documents?.byteCount ?? 0)
+        lock.withLock { bodies.put(bytes, prepared, weight: weight, now: now, capacity: capacity, byteBudget: byteBudget) }
     }
 
     /// The body decoded from exactly these bytes, if a connection left one; it is removed.
-    func take(_ bytes: [UInt8]) -> AssignBody? {
+    func take(_ bytes: [UInt8]) -> PreparedAssign? {
         lock.withLock { bodies.take(bytes) }
     }
 
     /// Leaves a parsed frame, on the same terms as a body.
     func putFrame(_ frame: [UInt8], _ message: WireMessage, now: Int64) {
         guard frame.count <= Self.largestFrame else { return }
-        lock.withLock { frames.put(frame, message, now: now, capacity: capacity, byteBudget: byteBudget) }
+        lock.withLock { frames.put(frame, message, weight: frame.count, now: now, capacity: capacity, byteBudget: byteBudget) }
     }
 
     /// The message parsed from exactly these frame bytes, if a connection left one; it is removed.
@@ -55,23 +68,25 @@ final class PredecodedBodies: @unchecked Sendable {
         lock.withLock { frames.take(frame) }
     }
 
-    /// Values keyed by the exact bytes they were decoded from, bounded in count and bytes.
+    /// Values keyed by the exact bytes they were decoded from, bounded in count and bytes (`weight`: the key's
+    /// bytes and what the value holds).
     private struct Shelf<Value> {
-        var entries: [BodyBytes: (value: Value, at: Int64)] = [:]
+        var entries: [BodyBytes: (value: Value, at: Int64, weight: Int)] = [:]
         var heldBytes = 0
 
-        mutating func put(_ bytes: [UInt8], _ value: Value, now: Int64, capacity: Int, byteBudget: Int) {
-            if entries.count >= capacity || heldBytes + bytes.count > byteBudget {
+        mutating func put(_ bytes: [UInt8], _ value: Value, weight: Int, now: Int64, capacity: Int, byteBudget: Int) {
+            if entries.count >= capacity || heldBytes + weight > byteBudget {
                 entries = entries.filter { now - $0.value.at < 30_000 }
-                heldBytes = entries.keys.reduce(0) { $0 + $1.bytes.count }
-                guard entries.count < capacity, heldBytes + bytes.count <= byteBudget else { return }
+                heldBytes = entries.values.reduce(0) { $0 + $1.weight }
+                guard entries.count < capacity, heldBytes + weight <= byteBudget else { return }
             }
-            if entries.updateValue((value, now), forKey: BodyBytes(bytes)) == nil { heldBytes += bytes.count }
+            let old = entries.updateValue((value, now, weight), forKey: BodyBytes(bytes))
+            heldBytes += weight - (old?.weight ?? 0)
         }
 
         mutating func take(_ bytes: [UInt8]) -> Value? {
             guard let hit = entries.removeValue(forKey: BodyBytes(bytes)) else { return nil }
-            heldBytes -= bytes.count
+            heldBytes -= hit.weight
             return hit.value
         }
     }
@@ -115,7 +130,7 @@ final class BodyPredecoder: @unchecked Sendable {
                 let message = try WireMessage.decode(frame, knownKinds: AppMessageKind.all)
                 guard case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue,
                       let body = try? JSONStreamDecoder.decode(AssignBody.self, from: m.body) else { continue }
-                bodies.put(m.body, body, now: now)
+                bodies.put(m.body, body, documents: try? TicketDocuments(body.ticket), now: now)
                 bodies.putFrame(frame, message, now: now)
             }
         } catch {

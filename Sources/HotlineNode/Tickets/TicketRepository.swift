@@ -239,11 +239,13 @@ struct TicketRepository {
         }
     }
 
-    /// Replaces this node's copy of a ticket with one sent by another node (an assignment, a sync).
-    func replace(_ ticket: Ticket) throws {
-        try upsert(ticket)
+    /// Replaces this node's copy of a ticket with one sent by another node (an assignment, a sync). `documents`,
+    /// when given, must be `TicketDocuments(ticket)`, written ahead (on a connection thread); they are sealed here.
+    func replace(_ ticket: Ticket, documents: TicketDocuments? = nil) throws {
+        let ready = documents.flatMap { $0.events.count == ticket.events.count ? $0 : nil }
+        try upsert(ticket, plain: ready?.ticket)
         try db.run("DELETE FROM events WHERE ticket = ?", [.text(ticket.id)])
-        for (i, e) in ticket.events.enumerated() { try insert(e, n: Int64(i + 1)) }
+        for (i, e) in ticket.events.enumerated() { try insert(e, n: Int64(i + 1), plain: ready?.events[i]) }
     }
 
     /// Once, after migration 14: the late verdicts of tickets stored before the `overdue` column existed.
@@ -295,10 +297,8 @@ struct TicketRepository {
         try db.appendAudit(at: at.millis, user: user, command: command, ticket: ticket, fields: fields)
     }
 
-    private func upsert(_ ticket: Ticket) throws {
-        var stripped = ticket
-        stripped.events = []
-        let doc = try seal(try JSONStreamEncoder.encode(stripped), label: "ticket:\(ticket.id)")
+    private func upsert(_ ticket: Ticket, plain: [UInt8]? = nil) throws {
+        let doc = try seal(try plain ?? TicketDocuments.ticket(ticket), label: "ticket:\(ticket.id)")
         let area = TicketPresenter.areaText(ticket.area)
         try db.run("""
             INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc, overdue, centre, channel,
@@ -316,8 +316,8 @@ struct TicketRepository {
                 + (try alertColumns(ticket, clock: DeadlineClock(ticket))))
     }
 
-    private func insert(_ e: TicketEvent, n: Int64) throws {
-        let doc = try seal(try JSONStreamEncoder.encode(e), label: "event:\(e.ticket)")
+    private func insert(_ e: TicketEvent, n: Int64, plain: [UInt8]? = nil) throws {
+        let doc = try seal(try plain ?? TicketDocuments.event(e), label: "event:\(e.ticket)")
         try db.run("""
             INSERT OR IGNORE INTO events(ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved,
                                          level, stars, kb)
@@ -381,4 +381,26 @@ struct TicketRepository {
             throw StoreError.badValue("ticket \(id) cannot be read back: \(error)")
         }
     }
+}
+
+/// A ticket's stored documents before sealing: the ticket without its events, and each event, written by
+/// `JSONStreamEncoder` (fields in declaration order). Pure: a connection thread may write them ahead of the loop.
+struct TicketDocuments {
+    let ticket: [UInt8]
+    let events: [[UInt8]]
+
+    init(_ t: Ticket) throws {
+        ticket = try Self.ticket(t)
+        events = try t.events.map(Self.event)
+    }
+
+    var byteCount: Int { events.reduce(ticket.count) { $0 + $1.count } }
+
+    static func ticket(_ t: Ticket) throws -> [UInt8] {
+        var stripped = t
+        stripped.events = []
+        return try JSONStreamEncoder.encode(stripped)
+    }
+
+    static func event(_ e: TicketEvent) throws -> [UInt8] { try JSONStreamEncoder.encode(e) }
 }

@@ -34,10 +34,16 @@ extension TicketService {
     func encode<T: Encodable>(_ value: T) throws -> [UInt8] { try Self.encode(value) }
 
     func decode<T: Decodable>(_ type: T.Type, _ m: DataMessage) throws -> T {
-        if T.self == AssignBody.self, let ready = predecoded?.take(m.body) as? T { return ready }
         do { return try JSONStreamDecoder.decode(type, from: m.body) } catch {
             throw ServiceError.badBody(kind: m.kind, detail: "\(error)")
         }
+    }
+
+    /// An assignment's body and, when a connection thread decoded it ahead (`PredecodedBodies`), its stored
+    /// documents written there.
+    func assignment(_ m: DataMessage) throws -> PreparedAssign {
+        if let ready = predecoded?.take(m.body) { return ready }
+        return PreparedAssign(body: try decode(AssignBody.self, m), documents: nil)
     }
 
     /// Who may send what (protocols/README.md §8.1), beyond the tree check of `authorize`: tickets are assigned
@@ -74,9 +80,10 @@ extension TicketService {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
         switch kind {
         case .ticketAssign:
-            let body = try decode(AssignBody.self, m)
+            let assign = try assignment(m)
+            let body = assign.body
             try checkSender(kind, m)
-            try repository.replace(body.ticket)
+            try repository.replace(body.ticket, documents: assign.documents)
             logAfterCommit("ticket-assigned", ["ticket": body.ticket.id, "from": m.origin, "role": body.role,
                                                "status": body.ticket.status.rawValue])
             if context.config.autoSign, body.role == "lead", body.ticket.holder == context.nodeId,
@@ -128,9 +135,9 @@ extension TicketService {
         try savepoint("observe") {
             switch kind {
             case .ticketAssign:
-                let body = try decode(AssignBody.self, m)
+                let assign = try assignment(m)
                 try checkSender(kind, m)
-                try repository.replace(body.ticket)
+                try repository.replace(assign.body.ticket, documents: assign.documents)
             case .ticketSync:
                 let body = try decode(SyncBody.self, m)
                 try checkSender(kind, m)
