@@ -24,6 +24,7 @@ public final class Database: @unchecked Sendable {
     public let path: String
     private var cache: [String: Statement] = [:]
     private var transactionDepth = 0
+    private var rollbackObservers: [() -> Void] = []
 
     public init(path: String, options: DatabaseOptions = DatabaseOptions()) throws(StoreError) {
         var db: OpaquePointer?
@@ -58,8 +59,23 @@ public final class Database: @unchecked Sendable {
         .sqlite(code: rc, extended: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 
-    /// Runs one or more statements without results.
+    /// Calls `observer` after every rollback on this connection, of a transaction or to a savepoint, whether it
+    /// succeeded or not: what a cache kept of the writes undone is no longer true. (Used on the owner's thread.)
+    public func onRollback(_ observer: @escaping () -> Void) {
+        rollbackObservers.append(observer)
+    }
+
+    private func rolledBack() {
+        for observer in rollbackObservers { observer() }
+    }
+
+    /// Runs one or more statements without results. A `ROLLBACK` statement (of a caller's own savepoint too) tells
+    /// the rollback observers.
     public func execute(sql: String) throws(StoreError) {
+        if sql.hasPrefix("ROLLBACK") { defer { rolledBack() }; try exec(sql: sql) } else { try exec(sql: sql) }
+    }
+
+    private func exec(sql: String) throws(StoreError) {
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &message)
         if rc != SQLITE_OK {
@@ -125,6 +141,8 @@ public final class Database: @unchecked Sendable {
         } catch {
             transactionDepth = max(0, transactionDepth - 1)
             if sqlite3_get_autocommit(handle) == 0 { try? execute(sql: "ROLLBACK") }
+            // SQLite may have rolled back by itself (a full disk, an I/O error): the observers hear of it either way.
+            rolledBack()
             throw error
         }
     }

@@ -12,12 +12,25 @@ struct TicketRepository {
     let sealer: BlobSealer?
     /// Turns a caller's phone into the `caller_key` column the early warnings compare.
     let callerTagger: CallerTagger
+    /// The tickets this repository last stored or read, whole: each step of a ticket's life loads it again, and
+    /// reading and decoding its document and every event was a tenth of the city's work loop (perf, hotline-bench
+    /// latency). Forgotten at every rollback on the connection.
+    let cache = TicketCache()
+
+    init(db: Database, sealer: BlobSealer?, callerTagger: CallerTagger) {
+        self.db = db
+        self.sealer = sealer
+        self.callerTagger = callerTagger
+        db.onRollback { [cache] in cache.clear() }
+    }
 
     func load(_ id: String) throws -> Ticket? {
+        if let known = cache.get(id) { return known }
         guard let row = try db.query("SELECT doc FROM tickets WHERE id = ?", [.text(id)]).first,
               let doc = row.blob(0) else { return nil }
         var ticket = try decodeTicket(doc, id: id)
         ticket.events = try events(of: id)
+        cache.put(ticket)
         return ticket
     }
 
@@ -231,21 +244,28 @@ struct TicketRepository {
 
     /// Stores the ticket's new state and appends its new events.
     func save(_ ticket: Ticket, newEvents: [TicketEvent]) throws {
+        cache.remove(ticket.id)
         try upsert(ticket)
         var n = Int64(try db.query("SELECT coalesce(max(n), 0) FROM events WHERE ticket = ?", [.text(ticket.id)]).first?.int(0) ?? 0)
+        var whole = true
         for e in newEvents {
             n += 1
-            try insert(e, n: n)
+            whole = try insert(e, n: n) && whole
         }
+        // Kept only when the stored events are exactly the ticket's (it was loaded, then the new events applied).
+        if whole, n == Int64(ticket.events.count) { cache.put(ticket) }
     }
 
     /// Replaces this node's copy of a ticket with one sent by another node (an assignment, a sync). `documents`,
     /// when given, must be `TicketDocuments(ticket)`, written ahead (on a connection thread); they are sealed here.
     func replace(_ ticket: Ticket, documents: TicketDocuments? = nil) throws {
         let ready = documents.flatMap { $0.events.count == ticket.events.count ? $0 : nil }
+        cache.remove(ticket.id)
         try upsert(ticket, plain: ready?.ticket)
         try db.run("DELETE FROM events WHERE ticket = ?", [.text(ticket.id)])
-        for (i, e) in ticket.events.enumerated() { try insert(e, n: Int64(i + 1), plain: ready?.events[i]) }
+        var whole = true
+        for (i, e) in ticket.events.enumerated() { whole = try insert(e, n: Int64(i + 1), plain: ready?.events[i]) && whole }
+        if whole { cache.put(ticket) }
     }
 
     /// Once, after migration 14: the late verdicts of tickets stored before the `overdue` column existed.
@@ -316,7 +336,9 @@ struct TicketRepository {
                 + (try alertColumns(ticket, clock: DeadlineClock(ticket))))
     }
 
-    private func insert(_ e: TicketEvent, n: Int64, plain: [UInt8]? = nil) throws {
+    /// Whether the row was written (an event already stored under its id is left as it is).
+    @discardableResult
+    private func insert(_ e: TicketEvent, n: Int64, plain: [UInt8]? = nil) throws -> Bool {
         let doc = try seal(try plain ?? TicketDocuments.event(e), label: "event:\(e.ticket)")
         try db.run("""
             INSERT OR IGNORE INTO events(ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved,
@@ -324,6 +346,7 @@ struct TicketRepository {
             VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, [.text(e.ticket), .int(n), .text(e.id), .text(e.type.rawValue), .int(e.at.millis), .text(e.node), .blob(doc)]
                 + Self.figureColumns(e))
+        return db.changes > 0
     }
 
     private func seal(_ plain: [UInt8], label: String) throws -> [UInt8] {
@@ -403,4 +426,47 @@ struct TicketDocuments {
     }
 
     static func event(_ e: TicketEvent) throws -> [UInt8] { try JSONStreamEncoder.encode(e) }
+}
+
+/// Whole tickets by id, at most about `2 × generation` of them: a lookup promotes a ticket to the young
+/// generation; when it is full it becomes the old one and the previous old one is dropped (least recently used,
+/// roughly, in constant time). Used on the work loop thread only, like its repository.
+final class TicketCache {
+    private var young: [String: Ticket] = [:]
+    private var old: [String: Ticket] = [:]
+    let generation: Int
+
+    init(generation: Int = 1024) { self.generation = generation }
+
+    var count: Int { young.count + old.count }
+
+    func get(_ id: String) -> Ticket? {
+        if let t = young[id] { return t }
+        guard let t = old.removeValue(forKey: id) else { return nil }
+        insert(t)
+        return t
+    }
+
+    func put(_ t: Ticket) {
+        old[t.id] = nil
+        insert(t)
+    }
+
+    func remove(_ id: String) {
+        young[id] = nil
+        old[id] = nil
+    }
+
+    func clear() {
+        young = [:]
+        old = [:]
+    }
+
+    private func insert(_ t: Ticket) {
+        young[t.id] = t
+        if young.count >= generation {
+            old = young
+            young = [:]
+        }
+    }
 }

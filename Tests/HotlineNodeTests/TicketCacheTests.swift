@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineStore
+@testable import HotlineNode
+
+/// The repository keeps the tickets it stored in memory; what a rollback undid must never be read back from there.
+struct TicketCacheTests {
+    struct Refused: Error {}
+
+    func fresh(_ node: NodeFixture, _ id: String) throws -> Ticket? {
+        try TicketRepository(db: node.context.db, sealer: node.context.keyring, callerTagger: node.context.keyring.callerTagger).load(id)
+    }
+
+    @Test func aStepUndoneByItsSavepointIsNotReadBackFromMemory() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        try city.context.db.transaction { () throws -> Void in
+            #expect(throws: Refused.self) {
+                try city.service.savepoint("step") {
+                    try city.service.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: t, now: city.now)
+                    #expect(try city.ticket(t.id).status == .dispatched, "read back from memory inside the step")
+                    throw Refused()
+                }
+            }
+            let after = try city.ticket(t.id).status
+            #expect(after == .received)
+        }
+        let stored = try fresh(city, t.id)
+        #expect(try city.ticket(t.id) == stored)
+    }
+
+    @Test func aRoundThatDoesNotCommitIsNotReadBackFromMemory() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        #expect(throws: Refused.self) {
+            try city.context.db.transaction {
+                try city.service.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: t, now: city.now)
+                throw Refused()
+            }
+        }
+        #expect(try city.ticket(t.id).status == .received && city.ticket(t.id).events.count == t.events.count)
+    }
+
+    @Test func whatIsReadFromMemoryIsWhatTheDatabaseHolds() throws {
+        let (city, t) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: t, for: "s1"), role: "lead"), origin: "c", from: "k")
+        try unit.perform(.sign, on: t.id)
+        for (node, id) in [(city, t.id), (unit, t.id)] {
+            let known = try node.ticket(id)
+            let stored = try fresh(node, id)
+            #expect(known == stored)
+            #expect(!known.events.isEmpty)
+        }
+        #expect(try unit.ticket(t.id).status == .signed)
+    }
+
+    @Test func theCacheHoldsAtMostTwoGenerations() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let cache = TicketCache(generation: 2)
+        var tickets: [Ticket] = []
+        for i in 1...6 { tickets.append(try city.intake(String(format: "JN-20260302-%06d", i))) }
+        for t in tickets { cache.put(t) }
+        #expect(cache.count <= 4)
+        #expect(cache.get(tickets[5].id) == tickets[5], "the newest is kept")
+        #expect(cache.get(tickets[0].id) == nil, "the oldest is gone")
+        cache.remove(tickets[5].id)
+        #expect(cache.get(tickets[5].id) == nil)
+        cache.put(tickets[1])
+        cache.clear()
+        #expect(cache.count == 0)
+    }
+}
