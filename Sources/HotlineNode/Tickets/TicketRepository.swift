@@ -15,13 +15,17 @@ struct TicketRepository {
     /// The tickets this repository last stored or read, whole: each step of a ticket's life loads it again, and
     /// reading and decoding its document and every event was a tenth of the city's work loop (perf, hotline-bench
     /// latency). Forgotten at every rollback on the connection.
-    let cache = TicketCache()
+    let cache: TicketCache
 
-    init(db: Database, sealer: BlobSealer?, callerTagger: CallerTagger) {
+    /// `cacheGeneration`: see `TicketCache`; a few kilobytes a ticket (a 100,000-message catch-up: +8 MB at a unit
+    /// with 1,024).
+    init(db: Database, sealer: BlobSealer?, callerTagger: CallerTagger, cacheGeneration: Int = 256) {
         self.db = db
         self.sealer = sealer
         self.callerTagger = callerTagger
-        db.onRollback { [cache] in cache.clear() }
+        let cache = TicketCache(generation: cacheGeneration)
+        self.cache = cache
+        db.onRollback { cache.clear() }
     }
 
     func load(_ id: String) throws -> Ticket? {
@@ -436,7 +440,7 @@ final class TicketCache {
     private var old: [String: Ticket] = [:]
     let generation: Int
 
-    init(generation: Int = 1024) { self.generation = generation }
+    init(generation: Int) { self.generation = max(1, generation) }
 
     var count: Int { young.count + old.count }
 

@@ -25,7 +25,10 @@ final class TicketService {
 
     init(context: NodeContext) {
         self.context = context
-        self.repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.keyring.callerTagger)
+        // The city holds every open ticket of the city and the most at a time in work; a unit, its own.
+        let generation = switch context.role { case .city: 1024; case .county: 512; case .unit: 256 }
+        self.repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.keyring.callerTagger,
+                                           cacheGeneration: generation)
         for handler in OperatorCommands.handlers(for: context.role) { commands[handler.spec.name] = handler }
     }
 
