@@ -8,7 +8,7 @@ import HotlineWire
 struct TicketRepository {
     let db: Database
     /// Seals the documents at rest: they hold callers' names, phones and addresses. The documents are written by
-    /// `JSONStreamEncoder` (fields in declaration order, 2× faster than `JSONEncoder`) and read by `JSONDecoder`.
+    /// `JSONStreamEncoder` (fields in declaration order, 2× faster than `JSONEncoder`) and read by `JSONStreamDecoder`.
     let sealer: BlobSealer?
     /// Turns a caller's phone into the `caller_key` column the early warnings compare.
     let callerTagger: CallerTagger
