@@ -100,40 +100,8 @@ struct TicketRepository {
         return tickets
     }
 
-    /// Once, after migration 15: the figure columns of tickets and events stored before they existed. Works in
-    /// batches of 1,000 rows, each its own transaction (a year of a city's tickets is millions of events); the mark
-    /// is set after the last, so a fill cut short by a crash is simply done again at the next start. Returns the rows
-    /// filled, or nil when there was nothing to do.
-    @discardableResult
-    func fillFigureColumns() throws -> (tickets: Int, events: Int)? {
-        guard try db.meta("figures.columns-filled") == nil else { return nil }
-        var filled = (tickets: 0, events: 0)
-        filled.tickets = try everyTicketInBatches { id, t in
-            try db.run("UPDATE tickets SET centre = ?, channel = ? WHERE id = ?", [.text(t.centre), .text(t.channel), .text(id)])
-        }
-        var last: (ticket: String, n: Int64) = ("", 0)
-        while true {
-            let rows = try db.query("SELECT ticket, n, doc FROM events WHERE (ticket, n) > (?, ?) ORDER BY ticket, n LIMIT 1000",
-                                    [.text(last.ticket), .int(last.n)])
-            guard let end = rows.last, let ticket = end.string(0), let n = end.int(1) else { break }
-            try db.transaction {
-                for row in rows {
-                    guard let id = row.string(0), let k = row.int(1), let doc = row.blob(2) else { continue }
-                    try db.run("""
-                        UPDATE events SET to_node = ?, on_time = ?, late_return = ?, resolved = ?, level = ?, stars = ?, kb = ?
-                        WHERE ticket = ? AND n = ?
-                        """, Self.figureColumns(try decodeEvent(doc, ticket: id)) + [.text(id), .int(k)])
-                }
-            }
-            last = (ticket, n)
-            filled.events += rows.count
-        }
-        try db.setMeta("figures.columns-filled", "1")
-        return filled
-    }
-
     /// The figure columns of an event, in the order `insert` and `fillFigureColumns` write them.
-    private static func figureColumns(_ e: TicketEvent) -> [SQLValue] {
+    static func figureColumns(_ e: TicketEvent) -> [SQLValue] {
         func flag(_ b: Bool?) -> SQLValue { b.map { .int($0 ? 1 : 0) } ?? .null }
         return [SQLValue(e.to), flag(e.onTime), flag(e.countsAsOverdue), flag(e.resolved), SQLValue(e.level?.rawValue),
                 e.stars.map { .int(Int64($0)) } ?? .null, .int(e.kbEntry == nil ? 0 : 1)]
@@ -195,53 +163,8 @@ struct TicketRepository {
         return ids.compactMap { byId[$0] }
     }
 
-    /// Once after migration 16, and again whenever the caller-tag key changed: the alert columns of every ticket,
-    /// a thousand per transaction. Returns the number of tickets filled, nil when there was nothing to do.
-    func fillAlertColumns() throws -> Int? {
-        let keyId = try callerTagger.id()
-        switch try db.meta("alerts.columns-key") {
-        case keyId: return nil
-        case "fresh":
-            // Created with migration 16: every ticket was written with its columns, under this key file.
-            try db.setMeta("alerts.columns-key", keyId)
-            return nil
-        default: break
-        }
-        let filled = try everyTicketInBatches { id, t in
-            // The clocks start at the last dispatch: its time column, not the history.
-            var clock = DeadlineClock(t)
-            clock.dispatchedAt = try db.query("SELECT at FROM events WHERE ticket = ? AND type = 'dispatched' ORDER BY n DESC LIMIT 1",
-                                              [.text(id)]).first?.int(0).map(Timestamp.init(millis:))
-            try db.run("""
-                UPDATE tickets SET district = ?, street = ?, caller_key = ?, dispatched_at = ?, sign_by = ?, paused = ?
-                WHERE id = ?
-                """, try alertColumns(t, clock: clock) + [.text(id)])
-        }
-        try db.setMeta("alerts.columns-key", keyId)
-        return filled
-    }
-
-    /// Every ticket (without its events) to `body`, a thousand per transaction, in id order: the column fills after
-    /// an upgrade. Returns how many.
-    private func everyTicketInBatches(_ body: (String, Ticket) throws -> Void) throws -> Int {
-        var count = 0
-        var lastTicket = ""
-        while true {
-            let rows = try db.query("SELECT id, doc FROM tickets WHERE id > ? ORDER BY id LIMIT 1000", [.text(lastTicket)])
-            guard let last = rows.last?.string(0) else { return count }
-            try db.transaction {
-                for row in rows {
-                    guard let id = row.string(0), let doc = row.blob(1) else { continue }
-                    try body(id, try decodeTicket(doc, id: id))
-                }
-            }
-            lastTicket = last
-            count += rows.count
-        }
-    }
-
     /// The alert columns of a ticket and its clock, in the order `upsert` and `fillAlertColumns` write them.
-    private func alertColumns(_ t: Ticket, clock: DeadlineClock) throws -> [SQLValue] {
+    func alertColumns(_ t: Ticket, clock: DeadlineClock) throws -> [SQLValue] {
         [.text(t.area.district), .text(t.area.street), SQLValue(try callerTagger.tag(t.caller.phone)),
          SQLValue(clock.dispatchedAt?.millis), SQLValue(clock.signBy?.millis), .int(clock.paused ? 1 : 0)]
     }
@@ -270,20 +193,6 @@ struct TicketRepository {
         var whole = true
         for (i, e) in ticket.events.enumerated() { whole = try insert(e, n: Int64(i + 1), plain: ready?.events[i]) && whole }
         if whole { cache.put(ticket) }
-    }
-
-    /// Once, after migration 14: the late verdicts of tickets stored before the `overdue` column existed.
-    func fillOverdueColumn() throws {
-        guard try db.meta("tickets.overdue-filled") == nil else { return }
-        try db.transaction {
-            var late: [String] = []
-            try db.forEach("SELECT id, doc FROM tickets") { row in
-                guard let id = row.string(0), let doc = row.blob(1) else { return }
-                if try decodeTicket(doc, id: id).verdicts.overdue { late.append(id) }
-            }
-            for id in late { try db.run("UPDATE tickets SET overdue = 1 WHERE id = ?", [.text(id)]) }
-            try db.setMeta("tickets.overdue-filled", "1")
-        }
     }
 
     /// Tickets, newest first, without their events (`show` loads those).
@@ -363,7 +272,7 @@ struct TicketRepository {
         do { return try sealer.open(blob, label: label) } catch { throw StoreError.badValue("\(label): \(error)") }
     }
 
-    private func decodeEvent(_ doc: [UInt8], ticket: String) throws -> TicketEvent {
+    func decodeEvent(_ doc: [UInt8], ticket: String) throws -> TicketEvent {
         let plain = try unseal(doc, label: "event:\(ticket)")
         do { return try JSONStreamDecoder.decode(TicketEvent.self, from: plain) } catch {
             throw StoreError.badValue("an event of \(ticket) cannot be read back: \(error)")
@@ -402,75 +311,10 @@ struct TicketRepository {
         return n
     }
 
-    private func decodeTicket(_ doc: [UInt8], id: String) throws -> Ticket {
+    func decodeTicket(_ doc: [UInt8], id: String) throws -> Ticket {
         let plain = try unseal(doc, label: "ticket:\(id)")
         do { return try JSONStreamDecoder.decode(Ticket.self, from: plain) } catch {
             throw StoreError.badValue("ticket \(id) cannot be read back: \(error)")
-        }
-    }
-}
-
-/// A ticket's stored documents before sealing: the ticket without its events, and each event, written by
-/// `JSONStreamEncoder` (fields in declaration order). Pure: a connection thread may write them ahead of the loop.
-struct TicketDocuments {
-    let ticket: [UInt8]
-    let events: [[UInt8]]
-
-    init(_ t: Ticket) throws {
-        ticket = try Self.ticket(t)
-        events = try t.events.map(Self.event)
-    }
-
-    var byteCount: Int { events.reduce(ticket.count) { $0 + $1.count } }
-
-    static func ticket(_ t: Ticket) throws -> [UInt8] {
-        var stripped = t
-        stripped.events = []
-        return try JSONStreamEncoder.encode(stripped)
-    }
-
-    static func event(_ e: TicketEvent) throws -> [UInt8] { try JSONStreamEncoder.encode(e) }
-}
-
-/// Whole tickets by id, at most about `2 × generation` of them: a lookup promotes a ticket to the young
-/// generation; when it is full it becomes the old one and the previous old one is dropped (least recently used,
-/// roughly, in constant time). Used on the work loop thread only, like its repository.
-final class TicketCache {
-    private var young: [String: Ticket] = [:]
-    private var old: [String: Ticket] = [:]
-    let generation: Int
-
-    init(generation: Int) { self.generation = max(1, generation) }
-
-    var count: Int { young.count + old.count }
-
-    func get(_ id: String) -> Ticket? {
-        if let t = young[id] { return t }
-        guard let t = old.removeValue(forKey: id) else { return nil }
-        insert(t)
-        return t
-    }
-
-    func put(_ t: Ticket) {
-        old[t.id] = nil
-        insert(t)
-    }
-
-    func remove(_ id: String) {
-        young[id] = nil
-        old[id] = nil
-    }
-
-    func clear() {
-        young = [:]
-        old = [:]
-    }
-
-    private func insert(_ t: Ticket) {
-        young[t.id] = t
-        if young.count >= generation {
-            old = young
-            young = [:]
         }
     }
 }

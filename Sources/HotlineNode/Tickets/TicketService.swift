@@ -25,7 +25,7 @@ final class TicketService {
 
     init(context: NodeContext) {
         self.context = context
-        // The city holds every open ticket of the city and the most at a time in work; a unit, its own.
+        // Sized by how many tickets are in work at once: the most at the city, which sees every one; fewest at a unit.
         let generation = switch context.role { case .city: 1024; case .county: 512; case .unit: 256 }
         self.repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.keyring.callerTagger,
                                            cacheGeneration: generation)
