@@ -160,7 +160,7 @@ final class StreamEncoder: Encoder {
     /// The value is given this same encoder (its coding path is the same: paths name the top-level value), with its
     /// own level for the duration: containers already handed out keep theirs, and the caller's level is put back
     /// after. An encoder and a level per nested value were a sixth of a document's allocations.
-    func write<T: Encodable>(_ value: T, path: [any CodingKey]) throws {
+    func write<T: Encodable>(_ value: T) throws {
         let start = out.bytes.count
         let outer = level
         level = .none
@@ -216,7 +216,7 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ v: UInt64, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
     mutating func encode<T: Encodable>(_ v: T, forKey k: Key) throws {
         key(k)
-        try encoder.write(v, path: codingPath)
+        try encoder.write(v)
     }
 
     // The optional members: the protocol's default `encodeIfPresent` is generic code in the standard library, which
@@ -316,7 +316,7 @@ struct UnkeyedStream: UnkeyedEncodingContainer {
     mutating func encode(_ v: Int64) throws { element(); encoder.out.number(String(v)) }
     mutating func encode<T: Encodable>(_ v: T) throws {
         element()
-        try encoder.write(v, path: codingPath)
+        try encoder.write(v)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
