@@ -80,7 +80,7 @@ struct KnowledgeStoreTests {
             try city.service.knowledge.store(pending)
         }
         let response = try city.context.db.transaction {
-            city.service.execute(AdminRequest(argv: ["kb", "export", "--public", "site"], user: "op", uid: 1000), now: city.now, links: [])
+            city.service.execute(AdminRequest(argv: ["kb", "export", "--public", "site"], user: "op", uid: 1000), now: city.now, links: { [] })
         }
         #expect(response.exitCode == 0, "\(response.text)")
         let files = try #require(response.files)

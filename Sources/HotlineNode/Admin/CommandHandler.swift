@@ -12,7 +12,10 @@ struct CommandEnvironment {
     let service: TicketService
     let now: Timestamp
     let user: String
-    let links: [LinkStatus]
+    /// The links as `status` shows them; computed only when a command asks (each costs an outbox query).
+    let linkStatus: () -> [LinkStatus]
+
+    var links: [LinkStatus] { linkStatus() }
 
     var context: NodeContext { service.context }
 

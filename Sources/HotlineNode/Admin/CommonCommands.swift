@@ -154,11 +154,12 @@ enum CommonCommands {
             options: [.flag("--json", "print JSON")], examples: ["\(tool) status --data DIR"], writesNothing: true
         )) { _, env in
             let c = env.context
-            let links = env.links.map { l -> [String: Any] in
+            let status = env.links
+            let links = status.map { l -> [String: Any] in
                 ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? ""]
             }
             var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
-            for l in env.links {
+            for l in status {
                 lines.append("  link \(l.peer): \(l.up ? "up" : "down")\(l.pending > 0 ? ", \(l.pending) queued" : "")\(l.lastError.map { " — \($0)" } ?? "")")
             }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }

@@ -19,6 +19,6 @@ final class SnapshotCommands: Sendable {
         do { reader = try context.snapshotReader() } catch {
             return .failure("cannot open a read-only view of the database for \(name): \(error)")
         }
-        return TicketService(context: reader).execute(request, now: context.clock.now, links: [])
+        return TicketService(context: reader).execute(request, now: context.clock.now, links: { [] })
     }
 }

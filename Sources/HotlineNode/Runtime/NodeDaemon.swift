@@ -118,7 +118,7 @@ public final class NodeDaemon: @unchecked Sendable {
                     case .closed(let c, let reason): closed(c, reason: reason)
                     case .reloadTLS: reload()
                     case .admin(let request, let reply):
-                        replies.append((reply, service.execute(request, now: now.at, links: linkStatus()), request))
+                        replies.append((reply, service.execute(request, now: now.at, links: linkStatus), request))
                     }
                 }
                 try service.runTimers(now: now.at)
@@ -153,7 +153,7 @@ public final class NodeDaemon: @unchecked Sendable {
     /// `status` still answers (with the storage failure) while data keeps arriving; nil for any other command.
     private func answerAgain(_ request: AdminRequest, now: RoundTime) -> AdminResponse? {
         guard service.writesNothing(request) else { return nil }
-        return try? context.db.transaction { service.execute(request, now: now.at, links: linkStatus()) }
+        return try? context.db.transaction { service.execute(request, now: now.at, links: linkStatus) }
     }
 
     private func shutdownLinks() {

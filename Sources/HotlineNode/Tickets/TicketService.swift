@@ -38,7 +38,7 @@ final class TicketService {
     // MARK: - Operators
 
     /// Runs one operator command in its own savepoint: a refused command changes nothing, the round goes on.
-    func execute(_ request: AdminRequest, now: Timestamp, links: [LinkStatus]) -> AdminResponse {
+    func execute(_ request: AdminRequest, now: Timestamp, links: @escaping () -> [LinkStatus]) -> AdminResponse {
         guard let name = request.argv.first, let handler = commands[name] else {
             let known = commands.keys.sorted().joined(separator: ", ")
             return .failure("unknown command \(request.argv.first ?? "(none)"); this node knows: \(known)", exitCode: 2)
@@ -50,7 +50,7 @@ final class TicketService {
         let savepoint = "cmd"
         do {
             try context.db.execute(sql: "SAVEPOINT \(savepoint)")
-            let env = CommandEnvironment(service: self, now: now, user: request.user, links: links)
+            let env = CommandEnvironment(service: self, now: now, user: request.user, linkStatus: links)
             let output = try handler.run(arguments, env)
             try context.db.execute(sql: "RELEASE \(savepoint)")
             context.log.info("command", ["cmd": name, "user": request.user])
