@@ -76,6 +76,14 @@ public final class Database: @unchecked Sendable {
     }
 
     private func exec(sql: String) throws(StoreError) {
+        // Transaction control runs several times a round (a savepoint per command and per message): kept prepared,
+        // since `sqlite3_exec` parses the text every time.
+        if Self.isControl(sql) {
+            let s = try prepare(sql)
+            defer { s.reset() }
+            _ = try s.step()
+            return
+        }
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &message)
         if rc != SQLITE_OK {
@@ -83,6 +91,11 @@ public final class Database: @unchecked Sendable {
             sqlite3_free(message)
             throw .sqlite(code: rc, extended: sqlite3_extended_errcode(handle), message: text, sql: sql)
         }
+    }
+
+    /// One BEGIN / COMMIT / SAVEPOINT / RELEASE / ROLLBACK statement (a single statement: no `;`).
+    static func isControl(_ sql: String) -> Bool {
+        !sql.contains(";") && ["BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"].contains { sql.hasPrefix($0) }
     }
 
     /// A prepared statement from the cache, reset and ready to bind.

@@ -259,6 +259,40 @@ func outcome(_ body: () throws -> Void) -> Thrown {
         }
     }
 
+    /// Transaction control is kept prepared after its first use: the same savepoint and transaction statements,
+    /// run again, must undo and keep exactly what they did the first time.
+    @Test func preparedTransactionControlBehavesTheSameOnEveryUse() throws {
+        #expect(Database.isControl("SAVEPOINT cmd"))
+        #expect(Database.isControl("ROLLBACK TO cmd"))
+        #expect(!Database.isControl("BEGIN; INSERT INTO meta VALUES('a', 'b'); COMMIT"))
+        #expect(!Database.isControl("PRAGMA user_version"))
+        try withStore { db, _ throws in
+            for round in 1...3 {
+                let undone = outcome {
+                    try db.transaction {
+                        try db.setMeta("undone\(round)", "1")
+                        throw Boom()
+                    }
+                }
+                #expect(undone == .boom)
+                try db.transaction {
+                    try db.setMeta("kept\(round)", "1")
+                    let stepUndone = outcome {
+                        try db.savepoint("step") {
+                            try db.setMeta("kept\(round)", "changed")
+                            throw Boom()
+                        }
+                    }
+                    #expect(stepUndone == .boom)
+                    try db.savepoint("step") { try db.setMeta("step\(round)", "1") }
+                }
+                #expect(try db.meta("undone\(round)") == nil)
+                #expect(try db.meta("kept\(round)") == "1")
+                #expect(try db.meta("step\(round)") == "1")
+            }
+        }
+    }
+
     // MARK: values
 
     @Test func everyValueKindRoundTripsThroughABoundParameter() throws {
