@@ -68,6 +68,18 @@ final class NodeProcess: @unchecked Sendable {
         return (field("VmRSS"), field("VmHWM"), field("RssAnon"))
     }
 
+    /// CPU time the process has used so far (user + system, every thread), in seconds: /proc/PID/stat fields 14
+    /// and 15, in clock ticks. What a ticket costs the nodes, which unlike a rate or a latency does not move with
+    /// what else the machine is doing.
+    func cpuSeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        // After "pid (comm) ": field 3 (state) is the first; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// SIGTERM (a graceful stop) or SIGKILL, then wait.
     func stop(kill: Bool = false) {
         guard process.isRunning else { return }

@@ -56,6 +56,42 @@ struct TicketCacheTests {
         #expect(try unit.ticket(t.id).status == .signed)
     }
 
+    /// Every column of the row but the (sealed, so never equal) document.
+    func row(_ node: NodeFixture, _ id: String) throws -> [SQLValue] {
+        try #require(try node.context.db.query("""
+            SELECT status, holder, topic, area, received, deadline, updated, overdue, centre, channel, district, street,
+                   caller_key, dispatched_at, sign_by, paused, erased FROM tickets WHERE id = ?
+            """, [.text(id)]).first).values
+    }
+
+    /// A step after one this repository wrote names only the columns that change; the row must be exactly what
+    /// writing every column gives (another repository, with nothing in memory, writes the same ticket whole).
+    @Test func aStepWritingOnlyTheChangedColumnsLeavesTheRowAWholeWriteLeaves() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        let steps: [Command] = [.requestMaterial(note: "请补充施工地点门牌号"),
+                                .supplyMaterial(note: "来电人补充：解放路 12 号"),
+                                .dispatch(lead: "s1", assisting: [], tier: nil),
+                                .supervise(form: "催办", reason: "临近办理时限")]
+        var changing = 0
+        for step in steps {
+            #expect(city.service.repository.cache.written(t.id) != nil, "the last write is remembered: \(step)")
+            let before = try row(city, t.id)
+            try city.perform(step, on: t.id)
+            let changedOnly = try row(city, t.id)
+            if changedOnly != before { changing += 1 }
+            let whole = try city.context.db.transaction { () throws -> [SQLValue] in
+                let other = TicketRepository(db: city.context.db, sealer: city.context.keyring,
+                                             callerTagger: city.context.keyring.callerTagger)
+                try other.save(try city.ticket(t.id), newEvents: [])
+                return try row(city, t.id)
+            }
+            #expect(changedOnly == whole, "after \(step)")
+        }
+        #expect(changing >= 3, "the steps changed columns (status, holder, clocks)")
+        #expect(try city.ticket(t.id).status == .dispatched)
+    }
+
     @Test func theCacheHoldsAtMostTwoGenerations() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let cache = TicketCache(generation: 2)

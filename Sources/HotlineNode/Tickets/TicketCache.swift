@@ -3,25 +3,35 @@ import HotlineCore
 /// Whole tickets by id, at most about `2 × generation` of them: a lookup promotes a ticket to the young
 /// generation; when it is full it becomes the old one and the previous old one is dropped (least recently used,
 /// roughly, in constant time). Used on the work loop thread only, like its repository.
+///
+/// Each ticket remembers whether the repository wrote it (`written`): then its row's columns are exactly what the
+/// repository computes from it, and the next write may name only the columns that change.
 final class TicketCache {
-    private var young: [String: Ticket] = [:]
-    private var old: [String: Ticket] = [:]
+    private struct Entry {
+        var ticket: Ticket
+        var written: Bool
+    }
+
+    private var young: [String: Entry] = [:]
+    private var old: [String: Entry] = [:]
     let generation: Int
 
     init(generation: Int) { self.generation = max(1, generation) }
 
     var count: Int { young.count + old.count }
 
-    func get(_ id: String) -> Ticket? {
-        if let t = young[id] { return t }
-        guard let t = old.removeValue(forKey: id) else { return nil }
-        insert(t)
-        return t
+    func get(_ id: String) -> Ticket? { entry(id)?.ticket }
+
+    /// The ticket as the repository last wrote it; nil if it was only read, or is not here.
+    func written(_ id: String) -> Ticket? {
+        guard let e = young[id] ?? old[id], e.written else { return nil }
+        return e.ticket
     }
 
-    func put(_ t: Ticket) {
+    /// `written`: the repository has just stored exactly this ticket (its row and every event).
+    func put(_ t: Ticket, written: Bool = false) {
         old[t.id] = nil
-        insert(t)
+        insert(Entry(ticket: t, written: written))
     }
 
     func remove(_ id: String) {
@@ -34,8 +44,15 @@ final class TicketCache {
         old = [:]
     }
 
-    private func insert(_ t: Ticket) {
-        young[t.id] = t
+    private func entry(_ id: String) -> Entry? {
+        if let e = young[id] { return e }
+        guard let e = old.removeValue(forKey: id) else { return nil }
+        insert(e)
+        return e
+    }
+
+    private func insert(_ e: Entry) {
+        young[e.ticket.id] = e
         if young.count >= generation {
             old = young
             young = [:]

@@ -14,6 +14,7 @@ extension TicketRepository {
                 if try decodeTicket(doc, id: id).verdicts.overdue { late.append(id) }
             }
             for id in late { try db.run("UPDATE tickets SET overdue = 1 WHERE id = ?", [.text(id)]) }
+            cache.clear()
             try db.setMeta("tickets.overdue-filled", "1")
         }
     }
@@ -79,6 +80,8 @@ extension TicketRepository {
     /// Every ticket (without its events) to `body`, a thousand per transaction, in id order: the column fills after
     /// an upgrade. Returns how many.
     private func everyTicketInBatches(_ body: (String, Ticket) throws -> Void) throws -> Int {
+        // Rows change here behind the cache: what it remembers writing is no longer what the row holds.
+        defer { cache.clear() }
         var count = 0
         var lastTicket = ""
         while true {
