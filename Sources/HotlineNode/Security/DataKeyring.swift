@@ -21,6 +21,8 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     private let lock = NSLock()
     private var currentID: String
     private var keys: [String: [UInt8]]
+    /// Each key set up for sealing, with the blob prefix naming it, made at first use.
+    private var ciphers: [String: (key: AESGCMKey, prefix: [UInt8])] = [:]
     var current: String { lock.withLock { currentID } }
     let callerTagger: CallerTagger
     let file: URL
@@ -90,7 +92,23 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         }
     }
 
-    func dropOldKeys() { lock.withLock { keys = keys.filter { $0.key == currentID } } }
+    func dropOldKeys() {
+        lock.withLock {
+            keys = keys.filter { $0.key == currentID }
+            ciphers = ciphers.filter { $0.key == currentID }
+        }
+    }
+
+    /// The key `id` set up for sealing, and the prefix of its blobs; nil when the ring does not hold it.
+    private func cipher(_ id: String) throws -> (key: AESGCMKey, prefix: [UInt8])? {
+        try lock.withLock {
+            if let known = ciphers[id] { return known }
+            guard let key = keys[id] else { return nil }
+            let made = (key: try AESGCMKey(key), prefix: Self.mark + [UInt8(id.utf8.count)] + Array(id.utf8))
+            ciphers[id] = made
+            return made
+        }
+    }
 
     var keyCount: Int { lock.withLock { keys.count } }
 
@@ -116,12 +134,9 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     }
 
     func seal(_ plaintext: [UInt8], label: String) throws -> [UInt8] {
-        let (keyID, key) = lock.withLock { (currentID, keys[currentID]) }
-        guard let key else { throw KeyError.missingKey(keyID) }
-        let nonce = try AESGCM.random(AESGCM.nonceBytes)
-        let (ciphertext, tag) = try AESGCM.seal(key: key, nonce: nonce, plaintext: plaintext, aad: Array(label.utf8))
-        let id = Array(keyID.utf8)
-        return Self.mark + [UInt8(id.count)] + id + nonce + tag + ciphertext
+        let keyID = current
+        guard let cipher = try cipher(keyID) else { throw KeyError.missingKey(keyID) }
+        return try cipher.key.seal(plaintext, aad: Array(label.utf8), prefix: cipher.prefix)
     }
 
     func open(_ blob: [UInt8], label: String) throws -> [UInt8] {
@@ -130,12 +145,9 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         let idEnd = 4 + idLength
         guard blob.count >= idEnd + AESGCM.nonceBytes + AESGCM.tagBytes else { throw KeyError.damaged(label) }
         let id = String(decoding: blob[4..<idEnd], as: UTF8.self)
-        guard let key = lock.withLock({ keys[id] }) else { throw KeyError.missingKey(id) }
-        let nonce = Array(blob[idEnd..<(idEnd + AESGCM.nonceBytes)])
-        let tag = Array(blob[(idEnd + AESGCM.nonceBytes)..<(idEnd + AESGCM.nonceBytes + AESGCM.tagBytes)])
-        let ciphertext = Array(blob[(idEnd + AESGCM.nonceBytes + AESGCM.tagBytes)...])
+        guard let cipher = try cipher(id) else { throw KeyError.missingKey(id) }
         do {
-            return try AESGCM.open(key: key, nonce: nonce, ciphertext: ciphertext, tag: tag, aad: Array(label.utf8))
+            return try cipher.key.open(blob, nonceAt: idEnd, aad: Array(label.utf8))
         } catch {
             throw KeyError.damaged(label)
         }
