@@ -99,8 +99,10 @@ struct FlowScenarios: Sendable {
         let driver = LifecycleDriver(net: net, count: count, inFlight: settings.quick ? 100 : 800)
         for (id, p) in processes { p.onLine { driver.observe(node: id, $0) } }
         let cpuBefore = processes.mapValues { $0.cpuSeconds() }
+        let writtenBefore = processes.values.reduce(0) { $0 + $1.bytesWritten() }
         let seconds = try driver.run(intake: { try intake(net, area: $0, topic: "噪声扰民") })
         let cpu = processes.mapValues { $0.cpuSeconds() }.merging(cpuBefore) { $0 - $1 }
+        let written = processes.values.reduce(0) { $0 + $1.bytesWritten() } - writtenBefore
         let peak = processes.mapValues { $0.memory().peak }
         let closed = try net.ok("b-city", ["show", driver.sampleTicket]) as? [String: Any]
         guard closed?["status"] as? String == "closed" else {
@@ -123,6 +125,8 @@ struct FlowScenarios: Sendable {
         figures.append(Figure(scenario: "lifecycle", name: "node CPU per whole ticket", value: cpu.values.reduce(0, +) / Double(count) * 1000,
                               unit: "ms", how: "user + system time of the 9 nodes over the run ÷ tickets (\(perTicket) ms); "
                                   + "2,000 tickets/s on 2 cores needs ≤ 1 ms"))
+        figures.append(Figure(scenario: "lifecycle", name: "written to disk per whole ticket", value: Double(written) / Double(count) / 1024,
+                              unit: "KB", how: "/proc/PID/io write_bytes of the 9 nodes over the run ÷ tickets (write-ahead logs and checkpoints)"))
         for (role, member) in roles {
             let (idleNode, idleMB) = worst(idle, member)
             let (peakNode, peakMB) = worst(peak, member)

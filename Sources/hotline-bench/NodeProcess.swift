@@ -80,6 +80,14 @@ final class NodeProcess: @unchecked Sendable {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Bytes the process has caused to be written to storage so far (/proc/PID/io `write_bytes`): its write-ahead
+    /// log, checkpoints and files; what a ticket costs the disk.
+    func bytesWritten() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/io", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("write_bytes:") }) else { return 0 }
+        return Int(line.split(separator: " ").last ?? "") ?? 0
+    }
+
     /// SIGTERM (a graceful stop) or SIGKILL, then wait.
     func stop(kill: Bool = false) {
         guard process.isRunning else { return }
