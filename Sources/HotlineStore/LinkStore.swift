@@ -133,11 +133,12 @@ public struct LinkStore: @unchecked Sendable {
     /// `enqueue`, removed from the front by `acknowledge`), so the count is max - min + 1: two index seeks. A
     /// count(*) reads every queued body (the table is clustered on (link, seq)): 147 ms for 100,000 queued tickets,
     /// paid by every admin command, since each reports the links.
-    public func pendingCount(link: String) throws(StoreError) -> Int {
+    /// `acknowledged`: rows up to this seq are acknowledged but not deleted yet, and do not count.
+    public func pendingCount(link: String, acknowledged: UInt64 = 0) throws(StoreError) -> Int {
         guard let row = try db.query("""
             SELECT (SELECT min(seq) FROM outbox WHERE link = ?), (SELECT max(seq) FROM outbox WHERE link = ?)
             """, [.text(link), .text(link)]).first, let low = row.int(0), let high = row.int(1) else { return 0 }
-        return Int(high - low + 1)
+        return Int(max(0, high - max(low - 1, Int64(clamping: acknowledged))))
     }
 
     /// FNV-1a 64 over the row's fields: detects a damaged row (not an attacker; TLS and file permissions do that).

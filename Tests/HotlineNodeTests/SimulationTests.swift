@@ -301,7 +301,7 @@ final class Simulation {
         var total = 0
         for node in nodes.values {
             guard let d = node.daemon else { return -1 }
-            for peer in d.links.keys { total += (try? d.context.links.pendingCount(link: peer)) ?? 1 }
+            for peer in d.links.keys { total += d.pendingCount(peer) ?? 1 }
         }
         return total
     }

@@ -145,7 +145,7 @@ extension NodeDaemon {
                     driver.deliveredUpTo = last.seq
                 }
             case .acknowledged(let upTo):
-                try context.links.acknowledge(link: driver.peer, upTo: upTo)
+                deferredAcks.add(link: driver.peer, upTo: upTo, now: now.mono)
             case .wantOutbound(let after, let limit):
                 let rows = try context.links.pending(link: driver.peer, after: after, limit: limit)
                 let messages = rows.map {

@@ -16,6 +16,8 @@ public final class NodeDaemon: @unchecked Sendable {
     let log: Log
     private let loop = WorkLoop<NodeInput>(name: "hotline-loop")
     var links: [String: LinkDriver] = [:]
+    /// Acknowledged outbox rows not deleted yet (see `DeferredAcks`).
+    var deferredAcks = DeferredAcks()
     /// Accepted connections whose peer has not yet said hello: bytes are held until the hello names the link.
     var unidentified: [ObjectIdentifier: PendingConnection] = [:]
     private var listener: TCPListener?
@@ -109,6 +111,7 @@ public final class NodeDaemon: @unchecked Sendable {
         let now = RoundTime(mono: monotonic(), at: context.clock.now)
         var replies: [(reply: @Sendable (AdminResponse) -> Void, response: AdminResponse, request: AdminRequest)] = []
         let changesBefore = context.db.totalChanges
+        var acksApplied: [String: UInt64] = [:]
         do {
             try context.db.transaction {
                 for input in batch {
@@ -123,8 +126,13 @@ public final class NodeDaemon: @unchecked Sendable {
                 }
                 try service.runTimers(now: now.at)
                 for driver in links.values { try tick(driver, now: now) }
+                if deferredAcks.due(now: now.mono, roundWrites: context.db.totalChanges > changesBefore) {
+                    acksApplied = deferredAcks.upTo
+                    for (link, seq) in acksApplied { try context.links.acknowledge(link: link, upTo: seq) }
+                }
                 try beforeCommit?()
             }
+            deferredAcks.committed(acksApplied)
             // Only a round that wrote proves storage works again (a round of `status` alone commits nothing).
             if context.db.totalChanges > changesBefore {
                 storageHealth.succeeded(log: log)
@@ -163,6 +171,15 @@ public final class NodeDaemon: @unchecked Sendable {
         }
         for (_, entry) in unidentified { entry.connection.close() }
         listener?.stop()
+        let applied = deferredAcks.upTo
+        do {
+            try context.db.transaction { () throws -> Void in
+                for (link, seq) in applied { try context.links.acknowledge(link: link, upTo: seq) }
+            }
+            deferredAcks.committed(applied)
+        } catch {
+            log.warn("acknowledged-rows-kept", ["error": "\(error)", "effect": "deleted at the next acknowledgement"])
+        }
         checkpointForShutdown()
         log.info("stopped", ["node": context.nodeId])
         finished.signal()
@@ -177,10 +194,15 @@ public final class NodeDaemon: @unchecked Sendable {
         }
     }
 
+    /// Messages queued for `peer` and not yet acknowledged (rows acknowledged but not yet deleted do not count).
+    func pendingCount(_ peer: String) -> Int? {
+        try? context.links.pendingCount(link: peer, acknowledged: deferredAcks.upTo[peer] ?? 0)
+    }
+
     /// Each link as operators see it in `status`.
     func linkStatus() -> [LinkStatus] {
         links.values.sorted { $0.peer < $1.peer }.map { d in
-            LinkStatus(peer: d.peer, up: d.isEstablished, pending: (try? context.links.pendingCount(link: d.peer)) ?? -1,
+            LinkStatus(peer: d.peer, up: d.isEstablished, pending: pendingCount(d.peer) ?? -1,
                        lastError: d.lastError)
         }
     }
