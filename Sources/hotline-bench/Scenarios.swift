@@ -58,6 +58,8 @@ final class Scenarios {
                                goal: .init(kind: .atMost, bound: 5, text: "< 5 s")))
             list.append(Figure(scenario: "catchup", name: "drain rate", value: Double(c.backlog) / c.seconds, unit: "msg/s",
                                how: "county outbox → unit, each batch committed at both"))
+            list.append(Figure(scenario: "catchup", name: "county + unit CPU per drained message", value: c.cpuMicros, unit: "µs",
+                               how: "user + system time of both during the drain; written to disk \(Report.format(c.bytesPerMessage / 1024)) KB a message"))
             list.append(Figure(scenario: "catchup", name: "peak memory during the drain: county / unit",
                                value: Double(c.countyPeak) / mb, unit: "MB / \(Report.format(Double(c.unitPeak) / mb)) MB",
                                how: "VmRSS sampled every 20 ms"))

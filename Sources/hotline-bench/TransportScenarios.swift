@@ -75,7 +75,8 @@ struct TransportScenarios {
     /// Scenario 4: a backlog of `backlog` messages held by a real county station (b-east) for a unit that is
     /// offline (b-east-1); the unit starts and the time until the county's outbox is empty is measured, with the
     /// resident memory of both during the drain.
-    func catchUp() throws -> (seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int) {
+    func catchUp() throws -> (seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int,
+                              cpuMicros: Double, bytesPerMessage: Double) {
         let backlog = settings.quick ? 2_000 : 100_000
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("catchup"), tls: settings.tls)
         defer { net.stopAll() }
@@ -99,6 +100,7 @@ struct TransportScenarios {
         let queued = try net.pending(at: "b-east", to: "b-east-1")
         guard queued == backlog else { throw BenchError.failed("b-east holds \(queued) messages for b-east-1, expected \(backlog)") }
         let start = Clock.now()
+        let countyCPU = county.cpuSeconds(), countyWritten = county.bytesWritten()
         let unit = try net.start("b-east-1")
         var countyPeak = 0, unitPeak = 0
         while true {
@@ -109,13 +111,15 @@ struct TransportScenarios {
             usleep(20_000)
         }
         let seconds = Clock.now() - start
+        let cpu = county.cpuSeconds() - countyCPU + unit.cpuSeconds()
+        let written = county.bytesWritten() - countyWritten + unit.bytesWritten()
         // The unit's lifetime is the drain, so its own peak counts; the county's peak may date from the filling.
         unitPeak = max(unitPeak, unit.memory().peak)
         let last = try Payload.ticketIDs(count: 1, lead: "b-east-1", area: area, topic: "供水", first: backlog)[0]
         guard (try net.ok("b-east-1", ["show", last]) as? [String: Any])?["status"] as? String == "dispatched" else {
             throw BenchError.failed("the last ticket of the backlog is not at b-east-1")
         }
-        return (seconds, fillRate, countyPeak, unitPeak, backlog)
+        return (seconds, fillRate, countyPeak, unitPeak, backlog, cpu / Double(backlog) * 1e6, Double(written) / Double(backlog))
     }
 }
 
