@@ -51,7 +51,6 @@ public final class AESGCMKey: @unchecked Sendable {
             let base = buffer.baseAddress!
             prefix.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
             random.withUnsafeBufferPointer { (base + nonceAt).update(from: $0.baseAddress! + nonce, count: AESGCM.nonceBytes) }
-            count = textAt + plaintext.count
             var n: Int32 = 0
             guard EVP_EncryptInit_ex(encryptor, nil, nil, nil, base + nonceAt) == 1 else { failure = .openssl("EncryptInit(nonce)"); return }
             if !aad.isEmpty, EVP_EncryptUpdate(encryptor, nil, &n, aad, Int32(aad.count)) != 1 { failure = .openssl("EncryptUpdate(aad)"); return }
@@ -65,6 +64,8 @@ public final class AESGCMKey: @unchecked Sendable {
                 failure = .openssl("GET_TAG")
                 return
             }
+            // Only now is every byte written.
+            count = textAt + plaintext.count
         }
         if let failure { throw failure }
         return out

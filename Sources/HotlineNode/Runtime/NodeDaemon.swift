@@ -172,13 +172,15 @@ public final class NodeDaemon: @unchecked Sendable {
         for (_, entry) in unidentified { entry.connection.close() }
         listener?.stop()
         let applied = deferredAcks.upTo
-        do {
-            try context.db.transaction { () throws -> Void in
-                for (link, seq) in applied { try context.links.acknowledge(link: link, upTo: seq) }
+        if !applied.isEmpty {
+            do {
+                try context.db.transaction { () throws -> Void in
+                    for (link, seq) in applied { try context.links.acknowledge(link: link, upTo: seq) }
+                }
+                deferredAcks.committed(applied)
+            } catch {
+                log.warn("acknowledged-rows-kept", ["error": "\(error)", "effect": "deleted at the next acknowledgement"])
             }
-            deferredAcks.committed(applied)
-        } catch {
-            log.warn("acknowledged-rows-kept", ["error": "\(error)", "effect": "deleted at the next acknowledgement"])
         }
         checkpointForShutdown()
         log.info("stopped", ["node": context.nodeId])
