@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "HotlineWireTests", dependencies: ["HotlineWire"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore"]),
         .testTarget(name: "HotlineNetTests", dependencies: ["HotlineNet"]),
-        .testTarget(name: "HotlineNodeTests", dependencies: ["HotlineNode", "HotlineCore", "HotlineProfiles"]),
+        .testTarget(name: "HotlineNodeTests", dependencies: ["HotlineNode", "HotlineCore", "HotlineProfiles", "HotlineWire"]),
         // Start the real executables on loopback and drive them with operator commands.
         .testTarget(name: "HotlineProcessTests", dependencies: ["hotline-city", "hotline-county", "hotline-unit"]),
     ],

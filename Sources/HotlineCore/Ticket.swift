@@ -38,6 +38,45 @@ public struct Ticket: Sendable, Equatable, Codable {
     public var closedAt: Timestamp?
     public var events: [TicketEvent]
 
+    /// Every stored property, in declaration order: for readers outside this module (the hand-written JSON reader
+    /// in HotlineNode). Tickets are made by `Lifecycle.apply`, not by callers.
+    package init(id: String, profile: String, channel: String, kind: String, topic: String, area: Area, address: String,
+                 text: String, attachments: [Attachment], caller: CallerInfo, subject: String?, tier: String?,
+                 lead: String?, assisting: [String], centre: String, holder: String, status: TicketStatus,
+                 pending: PendingRequest?, deadlines: TicketDeadlines, handlingUnit: PeriodUnit?, extensions: Int,
+                 pause: Pause?, verdicts: Verdicts, evaluation: Evaluation?, supervisions: Int, sendBacks: Int,
+                 receivedAt: Timestamp, closedAt: Timestamp?, events: [TicketEvent]) {
+        self.id = id
+        self.profile = profile
+        self.channel = channel
+        self.kind = kind
+        self.topic = topic
+        self.area = area
+        self.address = address
+        self.text = text
+        self.attachments = attachments
+        self.caller = caller
+        self.subject = subject
+        self.tier = tier
+        self.lead = lead
+        self.assisting = assisting
+        self.centre = centre
+        self.holder = holder
+        self.status = status
+        self.pending = pending
+        self.deadlines = deadlines
+        self.handlingUnit = handlingUnit
+        self.extensions = extensions
+        self.pause = pause
+        self.verdicts = verdicts
+        self.evaluation = evaluation
+        self.supervisions = supervisions
+        self.sendBacks = sendBacks
+        self.receivedAt = receivedAt
+        self.closedAt = closedAt
+        self.events = events
+    }
+
     /// Whether an event with this id is already in the history.
     public func contains(eventId: String) -> Bool { events.contains { $0.id == eventId } }
 }

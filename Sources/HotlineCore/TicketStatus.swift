@@ -49,6 +49,12 @@ public struct Pause: Sendable, Equatable, Codable {
     public var reason: ClockStopReason
     /// The unit of the handling period being paused, so resuming needs no profile.
     public var unit: PeriodUnit
+
+    package init(since: Timestamp, reason: ClockStopReason, unit: PeriodUnit) {
+        self.since = since
+        self.reason = reason
+        self.unit = unit
+    }
 }
 
 /// Why a clock stopped.
@@ -88,4 +94,14 @@ public struct Evaluation: Sendable, Equatable, Codable {
     public var disputed: Bool
     /// How many callbacks so far judged unsatisfied (TH §29: a second one leads to accountability).
     public var unsatisfiedCount: Int
+
+    package init(level: SatisfactionLevel?, stars: Int?, resolved: Bool?, unreachable: Bool, disputed: Bool,
+                 unsatisfiedCount: Int) {
+        self.level = level
+        self.stars = stars
+        self.resolved = resolved
+        self.unreachable = unreachable
+        self.disputed = disputed
+        self.unsatisfiedCount = unsatisfiedCount
+    }
 }

@@ -11,11 +11,17 @@ import Foundation
 /// Invalid JSON (strict RFC 8259, UTF-8) is `dataCorrupted` naming the byte.
 public enum JSONStreamDecoder {
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        try decode(type, from: bytes, byHand: true)
+    }
+
+    /// `byHand: false` ignores `JSONObjectDecodable` and reads every value through its `init(from:)`: what the
+    /// tests compare the hand-written readers with.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], byHand: Bool) throws -> T {
         let root: JSONNode
         do { root = try JSONTreeParser.parse(bytes) } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "The given data was not valid JSON: \(error.detail)"))
         }
-        return try Unwrap.value(type, root, parent: nil, key: nil)
+        return try Unwrap.value(type, root, parent: nil, key: nil, byHand: byHand)
     }
 }
 
@@ -50,12 +56,15 @@ final class TreeDecoder: Decoder, SingleValueDecodingContainer {
     let node: JSONNode
     let parent: TreeDecoder?
     let key: (any CodingKey)?
+    /// Whether a `JSONObjectDecodable` type reads itself (the normal case) or goes through `init(from:)`.
+    let byHand: Bool
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(_ node: JSONNode, parent: TreeDecoder?, key: (any CodingKey)?) {
+    init(_ node: JSONNode, parent: TreeDecoder?, key: (any CodingKey)?, byHand: Bool? = nil) {
         self.node = node
         self.parent = parent
         self.key = key
+        self.byHand = byHand ?? parent?.byHand ?? true
     }
 
     var codingPath: [any CodingKey] {
@@ -69,10 +78,10 @@ final class TreeDecoder: Decoder, SingleValueDecodingContainer {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let keys, let values, let prints) = node else {
+        guard case .object(let members) = node else {
             throw Unwrap.mismatch([String: Any].self, node, codingPath)
         }
-        return KeyedDecodingContainer(KeyedTree<Key>(keys: keys, values: values, prints: prints, decoder: self))
+        return KeyedDecodingContainer(KeyedTree<Key>(members: members, decoder: self))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -164,9 +173,14 @@ enum Unwrap {
     }
 
     /// A nested value of any type; `parent` and `key` are where it sits, for its coding path.
-    static func value<T: Decodable>(_ type: T.Type, _ node: JSONNode, parent: TreeDecoder?, key: (any CodingKey)?) throws -> T {
+    static func value<T: Decodable>(_ type: T.Type, _ node: JSONNode, parent: TreeDecoder?, key: (any CodingKey)?,
+                                    byHand: Bool? = nil) throws -> T {
         func path() -> [any CodingKey] { (parent?.codingPath ?? []) + (key.map { [$0] } ?? []) }
         if T.self == String.self { return try string(node, path) as! T }
+        let byHand = byHand ?? parent?.byHand ?? true
+        if byHand, let type = T.self as? any JSONObjectDecodable.Type {
+            return try type.init(json: JSONObjectReader(TreeDecoder(node, parent: parent, key: key))) as! T
+        }
         if T.self == Int.self { return try integer(Int.self, node, path) as! T }
         if T.self == Data.self {
             let text = try string(node, path)
@@ -182,45 +196,36 @@ enum Unwrap {
             }
             return url as! T
         }
-        return try T(from: TreeDecoder(node, parent: parent, key: key))
+        return try T(from: TreeDecoder(node, parent: parent, key: key, byHand: byHand))
     }
 }
 
-final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let keys: [String]
-    let values: [JSONNode]
-    let prints: [UInt32]
-    let decoder: TreeDecoder
-    /// Where the last key was found: types decode their keys in the order they were written, so the next one
-    /// is usually the next member.
-    private var hint = 0
+/// An object's members as the parser left them, and the lookup of one by name.
+struct JSONMembers {
+    let members: [JSONMember]
     /// One bit per member (its fingerprint modulo 64): most keys a type asks for are absent (an event has some
     /// fifty optional fields and carries a dozen), and most of those are answered by this word alone.
     private let bloom: UInt64
 
-    init(keys: [String], values: [JSONNode], prints: [UInt32], decoder: TreeDecoder) {
-        self.keys = keys
-        self.values = values
-        self.prints = prints
+    init(_ members: [JSONMember]) {
+        self.members = members
         var bloom: UInt64 = 0
-        for p in prints { bloom |= 1 << (p & 63) }
+        for m in members { bloom |= 1 << (m.print & 63) }
         self.bloom = bloom
-        self.decoder = decoder
     }
 
-    var codingPath: [any CodingKey] { decoder.codingPath }
-    var allKeys: [Key] { keys.compactMap { Key(stringValue: $0) } }
+    subscript(_ j: Int) -> JSONNode { members[j].value }
 
-    private func index(_ key: Key) -> Int? { index(key.stringValue) }
-
-    private func index(_ name: String) -> Int? {
+    /// The member named `name`, searched from `hint` (where the last one was found: types read their keys in the
+    /// order they were written, so the next one is usually the next member); `hint` moves to it.
+    func index(_ name: String, hint: inout Int) -> Int? {
         let print = JSONTreeParser.fingerprint(name)
         guard bloom & (1 << (print & 63)) != 0 else { return nil }
-        let n = keys.count
+        let n = members.count
         var j = hint
         for _ in 0..<n {
             if j >= n { j = 0 }
-            if prints[j] == print, keys[j] == name {
+            if members[j].print == print, members[j].key == name {
                 hint = j
                 return j
             }
@@ -228,13 +233,31 @@ final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
         }
         return nil
     }
+}
+
+final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let members: JSONMembers
+    let decoder: TreeDecoder
+    private var hint = 0
+
+    init(members: [JSONMember], decoder: TreeDecoder) {
+        self.members = JSONMembers(members)
+        self.decoder = decoder
+    }
+
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    var allKeys: [Key] { members.members.compactMap { Key(stringValue: $0.key) } }
+
+    private func index(_ key: Key) -> Int? { members.index(key.stringValue, hint: &hint) }
+
+    private func index(_ name: String) -> Int? { members.index(name, hint: &hint) }
 
     private func node(_ key: Key) throws -> JSONNode {
         guard let j = index(key) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath,
                                                        debugDescription: "No value associated with key \(key.stringValue)."))
         }
-        return values[j]
+        return members[j]
     }
 
     private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
@@ -268,26 +291,26 @@ final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
     /// One lookup instead of the default's three (contains, decodeNil, decode).
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let j = index(key) else { return nil }
-        if case .null = values[j] { return nil }
-        return try Unwrap.value(type, values[j], parent: decoder, key: key)
+        if case .null = members[j] { return nil }
+        return try Unwrap.value(type, members[j], parent: decoder, key: key)
     }
 
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
         guard let j = index(key) else { return nil }
-        if case .null = values[j] { return nil }
-        return try Unwrap.string(values[j]) { path(key) }
+        if case .null = members[j] { return nil }
+        return try Unwrap.string(members[j]) { path(key) }
     }
 
     func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
         guard let j = index(key) else { return nil }
-        if case .null = values[j] { return nil }
-        return try Unwrap.integer(type, values[j]) { path(key) }
+        if case .null = members[j] { return nil }
+        return try Unwrap.integer(type, members[j]) { path(key) }
     }
 
     func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
         guard let j = index(key) else { return nil }
-        if case .null = values[j] { return nil }
-        return try Unwrap.bool(values[j]) { path(key) }
+        if case .null = members[j] { return nil }
+        return try Unwrap.bool(members[j]) { path(key) }
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
@@ -301,11 +324,11 @@ final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// As `JSONDecoder`: the member "super" whatever the keys are, null when it is missing.
     func superDecoder() throws -> any Decoder {
-        TreeDecoder(index("super").map { values[$0] } ?? .null, parent: decoder, key: SuperKey())
+        TreeDecoder(index("super").map { members[$0] } ?? .null, parent: decoder, key: SuperKey())
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        TreeDecoder(index(key).map { values[$0] } ?? .null, parent: decoder, key: key)
+        TreeDecoder(index(key).map { members[$0] } ?? .null, parent: decoder, key: key)
     }
 }
 

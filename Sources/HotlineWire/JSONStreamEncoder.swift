@@ -13,7 +13,17 @@ import Glibc
 /// and the one error this encoder raises (a non-finite number) names the number.
 public enum JSONStreamEncoder {
     public static func encode<T: Encodable>(_ value: T, sortedKeys: Bool = false) throws -> [UInt8] {
-        let out = StreamOutput(sortedKeys: sortedKeys)
+        try encode(value, sortedKeys: sortedKeys, byHand: true)
+    }
+
+    /// `byHand: false` ignores `JSONObjectEncodable` and writes every value through its `encode(to:)`: what the
+    /// tests compare the hand-written writers with.
+    static func encode<T: Encodable>(_ value: T, sortedKeys: Bool, byHand: Bool) throws -> [UInt8] {
+        let out = StreamOutput(sortedKeys: sortedKeys, byHand: byHand)
+        if byHand, let v = value as? any JSONObjectEncodable {
+            try out.object(v)
+            return out.bytes
+        }
         let encoder = StreamEncoder(out: out, codingPath: [])
         try value.encode(to: encoder)
         encoder.level.close(out)
@@ -26,13 +36,41 @@ public enum JSONStreamEncoder {
 final class StreamOutput {
     var bytes: [UInt8] = []
     let sortedKeys: Bool
+    /// Whether a `JSONObjectEncodable` value writes itself (the normal case) or goes through `encode(to:)`.
+    let byHand: Bool
 
-    init(sortedKeys: Bool) {
+    init(sortedKeys: Bool, byHand: Bool = true) {
         self.sortedKeys = sortedKeys
+        self.byHand = byHand
         bytes.reserveCapacity(1024)
     }
 
+    /// A value that writes itself: its object, members in the order it writes them (sorted at the close when
+    /// keys are sorted, as every other object).
+    func object<T: JSONObjectEncodable>(_ value: T) throws {
+        bytes.append(UInt8(ascii: "{"))
+        let level = StreamLevel(closer: UInt8(ascii: "}"))
+        try value.write(json: JSONObjectWriter(out: self, level: level))
+        level.close(self)
+    }
+
     func string(_ s: String) { JSONWriter.appendString(s, to: &bytes) }
+
+    /// A member's name and colon in `level`'s object (with sorted keys, noted for the sort at its close).
+    func key(_ name: String, in level: StreamLevel) {
+        level.nextElement(self)
+        if sortedKeys {
+            var name = name
+            let prefix = name.withUTF8 { bytes in
+                var p: UInt64 = 0
+                for i in 0..<8 { p = p << 8 | UInt64(i < bytes.count ? bytes[i] : 0) }
+                return p
+            }
+            level.members.append((name, prefix, bytes.count))
+        }
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+    }
 
     func number(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
@@ -155,12 +193,14 @@ final class StreamEncoder: Encoder {
     func singleValueContainer() -> any SingleValueEncodingContainer { SingleStream(encoder: self) }
 
     /// Writes a nested value through its own `encode(to:)` and closes what it opened (a value that wrote nothing
-    /// is `{}`, as `JSONEncoder` writes it). No dynamic casts: primitives come back through `SingleStream`.
+    /// is `{}`, as `JSONEncoder` writes it). One dynamic cast, for a value that writes itself (`JSONObjectEncodable`);
+    /// primitives come back through `SingleStream`.
     ///
     /// The value is given this same encoder (its coding path is the same: paths name the top-level value), with its
     /// own level for the duration: containers already handed out keep theirs, and the caller's level is put back
     /// after. An encoder and a level per nested value were a sixth of a document's allocations.
     func write<T: Encodable>(_ value: T) throws {
+        if out.byHand, let v = value as? any JSONObjectEncodable { return try out.object(v) }
         let start = out.bytes.count
         let outer = level
         level = .none
@@ -184,20 +224,7 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let level: StreamLevel
     var codingPath: [any CodingKey] { encoder.codingPath }
 
-    private func key(_ key: Key) {
-        level.nextElement(encoder.out)
-        if encoder.out.sortedKeys {
-            var name = key.stringValue
-            let prefix = name.withUTF8 { bytes in
-                var p: UInt64 = 0
-                for i in 0..<8 { p = p << 8 | UInt64(i < bytes.count ? bytes[i] : 0) }
-                return p
-            }
-            level.members.append((name, prefix, encoder.out.bytes.count))
-        }
-        encoder.out.string(key.stringValue)
-        encoder.out.bytes.append(UInt8(ascii: ":"))
-    }
+    private func key(_ key: Key) { encoder.out.key(key.stringValue, in: level) }
 
     mutating func encodeNil(forKey k: Key) throws { key(k); encoder.out.number("null") }
     mutating func encode(_ v: Bool, forKey k: Key) throws { key(k); encoder.out.number(v ? "true" : "false") }

@@ -1,0 +1,357 @@
+import HotlineCore
+import HotlineWire
+
+// Tickets and events read and written by hand (`JSONObjectDecodable` / `JSONObjectEncodable`): every node reads
+// and writes them for every message and every stored document, and through the `Codable` containers that was a
+// third of a unit's CPU in a durable hop. Members in declaration order, as the synthesised `Codable` code has them;
+// `TicketJSONTests` holds both to the same bytes and values, and to the same refusals.
+
+// The generic helpers live here, beside their callers, so that the compiler specialises them for each type (a
+// generic in HotlineWire called from here would run unspecialised, through witness tables and metadata lookups).
+extension JSONObjectReader {
+    mutating func raw<E: RawRepresentable>(_ name: String, as type: E.Type = E.self) throws -> E where E.RawValue == String {
+        try value(name, string(name))
+    }
+
+    mutating func rawIfPresent<E: RawRepresentable>(_ name: String, as type: E.Type = E.self) throws -> E?
+        where E.RawValue == String {
+        guard let text = try stringIfPresent(name) else { return nil }
+        return try value(name, text)
+    }
+
+    /// As the synthesised `init(from:)` of a `String` enumeration: a string naming no case is `dataCorrupted`.
+    private func value<E: RawRepresentable>(_ name: String, _ text: String) throws -> E where E.RawValue == String {
+        guard let v = E(rawValue: text) else { throw invalid(name, "Cannot initialize \(E.self) from invalid String value \(text)") }
+        return v
+    }
+
+    mutating func object<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> T {
+        try T(json: nested(name))
+    }
+
+    mutating func objectIfPresent<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> T? {
+        try nestedIfPresent(name).map { try T(json: $0) }
+    }
+
+    mutating func objects<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> [T] {
+        try elements(name).map { try T(json: $0) }
+    }
+
+    mutating func objectsIfPresent<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> [T]? {
+        try elementsIfPresent(name).map { try $0.map { try T(json: $0) } }
+    }
+
+    /// As `Timestamp.init(from:)`: an ISO 8601 string, else milliseconds as a number.
+    mutating func timestamp(_ name: String) throws -> Timestamp {
+        if let s = text(name), let t = Timestamp(iso8601: s) { return t }
+        return Timestamp(millis: try int64(name))
+    }
+
+    mutating func timestampIfPresent(_ name: String) throws -> Timestamp? {
+        isPresent(name) ? try timestamp(name) : nil
+    }
+}
+
+extension JSONObjectWriter {
+    func raw<E: RawRepresentable>(_ name: String, _ v: E) where E.RawValue == String { string(name, v.rawValue) }
+    func raw<E: RawRepresentable>(_ name: String, _ v: E?) where E.RawValue == String { if let v { string(name, v.rawValue) } }
+
+    func object<T: JSONObjectEncodable>(_ name: String, _ v: T) throws {
+        let w = nested(name)
+        try v.write(json: w)
+        w.end()
+    }
+
+    func object<T: JSONObjectEncodable>(_ name: String, _ v: T?) throws { if let v { try object(name, v) } }
+
+    func objects<T: JSONObjectEncodable>(_ name: String, _ v: [T]) throws {
+        try objects(name, count: v.count) { i, w in try v[i].write(json: w) }
+    }
+
+    func objects<T: JSONObjectEncodable>(_ name: String, _ v: [T]?) throws { if let v { try objects(name, v) } }
+
+    func timestamp(_ name: String, _ t: Timestamp) { string(name, t.iso8601) }
+    func timestamp(_ name: String, _ t: Timestamp?) { if let t { string(name, t.iso8601) } }
+}
+
+extension Ticket: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(id: try r.string("id"), profile: try r.string("profile"), channel: try r.string("channel"),
+                  kind: try r.string("kind"), topic: try r.string("topic"), area: try r.object("area"),
+                  address: try r.string("address"), text: try r.string("text"), attachments: try r.objects("attachments"),
+                  caller: try r.object("caller"), subject: try r.stringIfPresent("subject"),
+                  tier: try r.stringIfPresent("tier"), lead: try r.stringIfPresent("lead"),
+                  assisting: try r.strings("assisting"), centre: try r.string("centre"), holder: try r.string("holder"),
+                  status: try r.raw("status"), pending: try r.rawIfPresent("pending"), deadlines: try r.object("deadlines"),
+                  handlingUnit: try r.rawIfPresent("handlingUnit"), extensions: try r.int("extensions"),
+                  pause: try r.objectIfPresent("pause"), verdicts: try r.object("verdicts"),
+                  evaluation: try r.objectIfPresent("evaluation"), supervisions: try r.int("supervisions"),
+                  sendBacks: try r.int("sendBacks"), receivedAt: try r.timestamp("receivedAt"),
+                  closedAt: try r.timestampIfPresent("closedAt"), events: try r.objects("events"))
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.string("id", id)
+        w.string("profile", profile)
+        w.string("channel", channel)
+        w.string("kind", kind)
+        w.string("topic", topic)
+        try w.object("area", area)
+        w.string("address", address)
+        w.string("text", text)
+        try w.objects("attachments", attachments)
+        try w.object("caller", caller)
+        w.string("subject", subject)
+        w.string("tier", tier)
+        w.string("lead", lead)
+        w.strings("assisting", assisting)
+        w.string("centre", centre)
+        w.string("holder", holder)
+        w.raw("status", status)
+        w.raw("pending", pending)
+        try w.object("deadlines", deadlines)
+        w.raw("handlingUnit", handlingUnit)
+        w.int("extensions", extensions)
+        try w.object("pause", pause)
+        try w.object("verdicts", verdicts)
+        try w.object("evaluation", evaluation)
+        w.int("supervisions", supervisions)
+        w.int("sendBacks", sendBacks)
+        w.timestamp("receivedAt", receivedAt)
+        w.timestamp("closedAt", closedAt)
+        try w.objects("events", events)
+    }
+}
+
+extension TicketEvent: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(id: try r.string("id"), ticket: try r.string("ticket"), type: try r.raw("type"),
+                  at: try r.timestamp("at"), node: try r.string("node"), role: try r.raw("role"))
+        profile = try r.stringIfPresent("profile")
+        channel = try r.stringIfPresent("channel")
+        kind = try r.stringIfPresent("kind")
+        topic = try r.stringIfPresent("topic")
+        area = try r.objectIfPresent("area")
+        address = try r.stringIfPresent("address")
+        text = try r.stringIfPresent("text")
+        attachments = try r.objectsIfPresent("attachments")
+        caller = try r.objectIfPresent("caller")
+        subject = try r.stringIfPresent("subject")
+        acceptBy = try r.timestampIfPresent("acceptBy")
+        dispatchBy = try r.timestampIfPresent("dispatchBy")
+        to = try r.stringIfPresent("to")
+        assisting = try r.stringsIfPresent("assisting")
+        tier = try r.stringIfPresent("tier")
+        signBy = try r.timestampIfPresent("signBy")
+        returnBy = try r.timestampIfPresent("returnBy")
+        handleBy = try r.timestampIfPresent("handleBy")
+        handlingUnit = try r.rawIfPresent("handlingUnit")
+        reason = try r.stringIfPresent("reason")
+        basis = try r.stringIfPresent("basis")
+        kbEntry = try r.stringIfPresent("kbEntry")
+        note = try r.stringIfPresent("note")
+        onTime = try r.boolIfPresent("onTime")
+        countsAsOverdue = try r.boolIfPresent("countsAsOverdue")
+        period = try r.decodeIfPresent("period")
+        leaderSignOff = try r.boolIfPresent("leaderSignOff")
+        extensionNumber = try r.intIfPresent("extensionNumber")
+        callerContacted = try r.boolIfPresent("callerContacted")
+        level = try r.rawIfPresent("level")
+        stars = try r.intIfPresent("stars")
+        resolved = try r.boolIfPresent("resolved")
+        unreachable = try r.boolIfPresent("unreachable")
+        lawfulAnswer = try r.boolIfPresent("lawfulAnswer")
+        sentBack = try r.boolIfPresent("sentBack")
+        supervisionLevel = try r.rawIfPresent("supervisionLevel")
+        form = try r.stringIfPresent("form")
+        granted = try r.boolIfPresent("granted")
+        evidence = try r.stringIfPresent("evidence")
+        pauses = try r.rawIfPresent("pauses")
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.string("id", id)
+        w.string("ticket", ticket)
+        w.raw("type", type)
+        w.timestamp("at", at)
+        w.string("node", node)
+        w.raw("role", role)
+        w.string("profile", profile)
+        w.string("channel", channel)
+        w.string("kind", kind)
+        w.string("topic", topic)
+        try w.object("area", area)
+        w.string("address", address)
+        w.string("text", text)
+        try w.objects("attachments", attachments)
+        try w.object("caller", caller)
+        w.string("subject", subject)
+        w.timestamp("acceptBy", acceptBy)
+        w.timestamp("dispatchBy", dispatchBy)
+        w.string("to", to)
+        w.strings("assisting", assisting)
+        w.string("tier", tier)
+        w.timestamp("signBy", signBy)
+        w.timestamp("returnBy", returnBy)
+        w.timestamp("handleBy", handleBy)
+        w.raw("handlingUnit", handlingUnit)
+        w.string("reason", reason)
+        w.string("basis", basis)
+        w.string("kbEntry", kbEntry)
+        w.string("note", note)
+        w.bool("onTime", onTime)
+        w.bool("countsAsOverdue", countsAsOverdue)
+        try w.encode("period", period)
+        w.bool("leaderSignOff", leaderSignOff)
+        w.int("extensionNumber", extensionNumber)
+        w.bool("callerContacted", callerContacted)
+        w.raw("level", level)
+        w.int("stars", stars)
+        w.bool("resolved", resolved)
+        w.bool("unreachable", unreachable)
+        w.bool("lawfulAnswer", lawfulAnswer)
+        w.bool("sentBack", sentBack)
+        w.raw("supervisionLevel", supervisionLevel)
+        w.string("form", form)
+        w.bool("granted", granted)
+        w.string("evidence", evidence)
+        w.raw("pauses", pauses)
+    }
+}
+
+extension Area: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(district: try r.string("district"), street: try r.string("street"))
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.string("district", district)
+        w.string("street", street)
+    }
+}
+
+extension Attachment: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(kind: try r.string("kind"), name: try r.string("name"), size: try r.int("size"), sha256: try r.string("sha256"))
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.string("kind", kind)
+        w.string("name", name)
+        w.int("size", size)
+        w.string("sha256", sha256)
+    }
+}
+
+extension CallerInfo: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(name: try r.stringIfPresent("name"), phone: try r.stringIfPresent("phone"),
+                  confidential: try r.bool("confidential"), noReply: try r.bool("noReply"),
+                  vulnerable: try r.strings("vulnerable"))
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.string("name", name)
+        w.string("phone", phone)
+        w.bool("confidential", confidential)
+        w.bool("noReply", noReply)
+        w.strings("vulnerable", vulnerable)
+    }
+}
+
+extension TicketDeadlines: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init()
+        acceptBy = try r.timestampIfPresent("acceptBy")
+        dispatchBy = try r.timestampIfPresent("dispatchBy")
+        signBy = try r.timestampIfPresent("signBy")
+        returnBy = try r.timestampIfPresent("returnBy")
+        handleBy = try r.timestampIfPresent("handleBy")
+        originalHandleBy = try r.timestampIfPresent("originalHandleBy")
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.timestamp("acceptBy", acceptBy)
+        w.timestamp("dispatchBy", dispatchBy)
+        w.timestamp("signBy", signBy)
+        w.timestamp("returnBy", returnBy)
+        w.timestamp("handleBy", handleBy)
+        w.timestamp("originalHandleBy", originalHandleBy)
+    }
+}
+
+extension Verdicts: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init()
+        signedLate = try r.bool("signedLate")
+        returnedLate = try r.bool("returnedLate")
+        repliedLate = try r.bool("repliedLate")
+        overdue = try r.bool("overdue")
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.bool("signedLate", signedLate)
+        w.bool("returnedLate", returnedLate)
+        w.bool("repliedLate", repliedLate)
+        w.bool("overdue", overdue)
+    }
+}
+
+extension Pause: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(since: try r.timestamp("since"), reason: try r.raw("reason"), unit: try r.raw("unit"))
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.timestamp("since", since)
+        w.raw("reason", reason)
+        w.raw("unit", unit)
+    }
+}
+
+extension Evaluation: JSONObjectDecodable, JSONObjectEncodable {
+    public init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(level: try r.rawIfPresent("level"), stars: try r.intIfPresent("stars"),
+                  resolved: try r.boolIfPresent("resolved"), unreachable: try r.bool("unreachable"),
+                  disputed: try r.bool("disputed"), unsatisfiedCount: try r.int("unsatisfiedCount"))
+    }
+
+    public func write(json w: JSONObjectWriter) throws {
+        w.raw("level", level)
+        w.int("stars", stars)
+        w.bool("resolved", resolved)
+        w.bool("unreachable", unreachable)
+        w.bool("disputed", disputed)
+        w.int("unsatisfiedCount", unsatisfiedCount)
+    }
+}
+
+extension AssignBody: JSONObjectDecodable, JSONObjectEncodable {
+    init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(ticket: try r.object("ticket"), role: try r.string("role"))
+    }
+
+    func write(json w: JSONObjectWriter) throws {
+        try w.object("ticket", ticket)
+        w.string("role", role)
+    }
+}
+
+extension EventBody: JSONObjectDecodable, JSONObjectEncodable {
+    init(json: JSONObjectReader) throws {
+        var r = json
+        self.init(event: try r.object("event"))
+    }
+
+    func write(json w: JSONObjectWriter) throws { try w.object("event", event) }
+}
