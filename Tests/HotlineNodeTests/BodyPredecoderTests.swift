@@ -123,3 +123,20 @@ struct BodyPredecoderTests {
         #expect(try unit.ticket(ticket.id).events == view.events)
     }
 }
+
+extension BodyPredecoderTests {
+    /// The shelves' key digest tells apart buffers that differ in any one byte (in the 8-byte words and in the
+    /// tail) or in length, so equal digests never make lookups compare unrelated bodies.
+    @Test func bodyDigestsDifferForBuffersThatDifferInOneByteOrInLength() {
+        let base = (0..<1027).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var digests: Set<UInt64> = [BodyBytes.digest(base)]
+        for i in base.indices {
+            var changed = base
+            changed[i] &+= 1
+            digests.insert(BodyBytes.digest(changed))
+        }
+        #expect(digests.count == base.count + 1)
+        #expect(BodyBytes.digest([0]) != BodyBytes.digest([0, 0]))
+        #expect(BodyBytes.digest([]) != BodyBytes.digest([0]))
+    }
+}
