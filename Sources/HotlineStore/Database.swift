@@ -26,7 +26,11 @@ public final class Database: @unchecked Sendable {
     private var transactionDepth = 0
     private var rollbackObservers: [() -> Void] = []
 
+    /// Process-wide settings, applied once before the first connection (SQLite refuses them once initialised).
+    private static let configured: Bool = hotline_sqlite_disable_memstatus() == SQLITE_OK
+
     public init(path: String, options: DatabaseOptions = DatabaseOptions()) throws(StoreError) {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX
