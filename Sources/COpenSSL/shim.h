@@ -8,6 +8,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 /* Function-like macros do not import into Swift: wrap each one used. */
 static inline long hotline_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
@@ -18,5 +20,23 @@ static inline long hotline_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int versi
 }
 static inline long hotline_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_mode(ctx, mode);
+}
+
+/* An HMAC-SHA-256 context with its key set, to be duplicated for each message: fetching the algorithm and setting
+   the key were most of a one-shot HMAC() (OSSL_PARAM arrays are built from macros, hence C). NULL on failure. */
+static inline EVP_MAC_CTX *hotline_hmac_sha256_new(const unsigned char *key, size_t length) {
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (mac == NULL) return NULL;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac); /* the context holds its own reference */
+    if (ctx == NULL) return NULL;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_init(ctx, key, length, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
 }
 #endif

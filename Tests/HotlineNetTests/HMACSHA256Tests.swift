@@ -15,4 +15,30 @@ struct HMACSHA256Tests {
     @Test func anEmptyMessageHasAMac() throws {
         #expect(try HMACSHA256.mac(key: [1, 2, 3], message: []).count == HMACSHA256.length)
     }
+
+    /// One keyed context serves any number of messages, from several threads at once, each MAC the one-shot
+    /// computation's (RFC 4231 case 2 among them); the key set up once must not carry anything from one message to
+    /// the next.
+    @Test func aKeySetUpOnceGivesEachMessageItsOwnMacFromAnyThread() async throws {
+        let key = try HMACSHA256Key(Array("Jefe".utf8))
+        let rfc = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        #expect(hex(try key.mac(Array("what do ya want for nothing?".utf8))) == rfc)
+        #expect(hex(try key.mac(Array("what do ya want for nothing?".utf8))) == rfc)
+        let messages = (0..<200).map { Array("caller-phone:1390000\($0)".utf8) }
+        let expected = try messages.map { try hex(HMACSHA256Key(Array("Jefe".utf8)).mac($0)) }
+        #expect(Set(expected).count == messages.count)
+        let results = await withTaskGroup(of: (Int, String).self) { group in
+            for (i, m) in messages.enumerated() {
+                group.addTask { (i, (try? key.mac(m)).map { self.hex($0) } ?? "failed") }
+            }
+            var out = [String](repeating: "", count: messages.count)
+            for await (i, mac) in group { out[i] = mac }
+            return out
+        }
+        #expect(results == expected)
+    }
+
+    @Test func anEmptyKeyIsRefused() {
+        #expect(throws: AESGCM.Failure.self) { try HMACSHA256Key([]) }
+    }
 }

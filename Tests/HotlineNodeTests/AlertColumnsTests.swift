@@ -102,7 +102,7 @@ struct AlertColumnsTests {
         #expect(try repository.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id } == (try expected(tickets, city)))
         // A new caller-tag key re-keys every ticket.
         let other = TicketRepository(db: city.context.db, sealer: city.context.keyring,
-                                     callerTagger: CallerTagger(key: try AESGCM.random(AESGCM.keyBytes)))
+                                     callerTagger: try CallerTagger(key: try AESGCM.random(AESGCM.keyBytes)))
         #expect(try other.fillAlertColumns() == 9)
         let rekeyed = try other.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id }
         #expect(rekeyed.map(\.callerKey) == (try tickets.sorted { $0.id < $1.id }.map { try other.callerTagger.tag($0.caller.phone) }))

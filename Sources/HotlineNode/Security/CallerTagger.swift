@@ -6,6 +6,13 @@ import HotlineNet
 /// too few digits to hide behind an unkeyed hash). The key links one caller's tickets to each other, nothing more.
 struct CallerTagger: Sendable {
     let key: [UInt8]
+    /// The key set up in OpenSSL once (every ticket write tags its caller).
+    private let keyed: HMACSHA256Key
+
+    init(key: [UInt8]) throws {
+        self.key = key
+        keyed = try HMACSHA256Key(key)
+    }
 
     /// The caller key of a phone number; nil when there is none.
     func tag(_ phone: String?) throws -> String? {
@@ -18,7 +25,7 @@ struct CallerTagger: Sendable {
     func id() throws -> String { Self.hex(try mac("caller-tag-key-id")) }
 
     private func mac(_ text: String) throws -> [UInt8] {
-        Array(try HMACSHA256.mac(key: key, message: Array(text.utf8)).prefix(16))
+        Array(try keyed.mac(Array(text.utf8)).prefix(16))
     }
 
     private static func hex(_ bytes: [UInt8]) -> String {

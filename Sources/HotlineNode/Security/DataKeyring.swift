@@ -36,11 +36,11 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
         var callerTag: String?
     }
 
-    private init(file: URL, current: String, keys: [String: [UInt8]], callerTag: [UInt8]) {
+    private init(file: URL, current: String, keys: [String: [UInt8]], callerTag: [UInt8]) throws {
         self.file = file
         self.currentID = current
         self.keys = keys
-        self.callerTagger = CallerTagger(key: callerTag)
+        self.callerTagger = try CallerTagger(key: callerTag)
     }
 
     static func path(in dir: URL) -> URL { dir.appendingPathComponent("keys/data.key") }
@@ -49,7 +49,7 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     static func open(dir: URL) throws -> DataKeyring {
         let file = path(in: dir)
         guard FileManager.default.fileExists(atPath: file.path) else {
-            let ring = DataKeyring(file: file, current: "", keys: [:], callerTag: try AESGCM.random(AESGCM.keyBytes))
+            let ring = try DataKeyring(file: file, current: "", keys: [:], callerTag: try AESGCM.random(AESGCM.keyBytes))
             try ring.addKey()
             try ring.save()
             return ring
@@ -72,14 +72,14 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
             throw KeyError.tooOpen(file.path, mode)
         }
         guard let hex = format.callerTag else {
-            let ring = DataKeyring(file: file, current: format.current, keys: keys, callerTag: try AESGCM.random(AESGCM.keyBytes))
+            let ring = try DataKeyring(file: file, current: format.current, keys: keys, callerTag: try AESGCM.random(AESGCM.keyBytes))
             try ring.save()
             return ring
         }
         guard let tag = Self.bytes(hex: hex), tag.count == AESGCM.keyBytes else {
             throw KeyError.unreadable(file.path, "callerTag is not 64 hex digits")
         }
-        return DataKeyring(file: file, current: format.current, keys: keys, callerTag: tag)
+        return try DataKeyring(file: file, current: format.current, keys: keys, callerTag: tag)
     }
 
     /// Makes a new key current (the old ones stay until `dropOldKeys`).
