@@ -19,8 +19,10 @@ final class Scenarios {
         attempt("hop", chosen) {
             let hop = try transport.hop()
             hopRate = Stats.median(hop.rates)
-            list.append(Figure(scenario: "hop", name: "one durable hop (\(hop.bytes) B ticket.assign)", value: hopRate!,
-                               unit: "msg/s", how: runs))
+            var figure = Figure(scenario: "hop", name: "one durable hop (\(hop.bytes) B ticket.assign)", value: hopRate!,
+                                unit: "msg/s", how: runs + "; the unit's CPU \(Report.format(hop.cpuMicros)) µs a message")
+            figure.extra["unit_cpu_us_per_msg"] = hop.cpuMicros
+            list.append(figure)
         }
         attempt("peer", chosen) {
             let payload = try Payload.assignments(count: 1, lead: "b-direct", area: TransportScenarios.water, topic: "供水")[0].body

@@ -45,17 +45,21 @@ struct TransportScenarios {
         return rates
     }
 
-    /// Scenario 1: bench (city) → real `hotline-unit` (b-direct), each batch committed before its ack.
-    func hop() throws -> (rates: [Double], bytes: Int) {
+    /// Scenario 1: bench (city) → real `hotline-unit` (b-direct), each batch committed before its ack. Also the
+    /// unit's CPU time (user + system) per message over the whole scenario, warm-up included: steadier than the
+    /// rate on a shared machine, and what a change to the node's work per message moves.
+    func hop() throws -> (rates: [Double], bytes: Int, cpuMicros: Double) {
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("hop"), tls: settings.tls)
         defer { net.stopAll() }
         try net.initialize("b-direct")
         let (link, listener) = try cityEnd(net)
         defer { listener.stop(); link.close() }
-        try net.start("b-direct")
+        let unit = try net.start("b-direct")
+        let cpu = unit.cpuSeconds()
         let rates = try measure(link, lead: "b-direct", area: Self.water, first: 1)
+        let cpuMicros = (unit.cpuSeconds() - cpu) / Double(link.acknowledged) * 1e6
         let bytes = try Payload.assignments(count: 1, lead: "b-direct", area: Self.water, topic: "供水")[0].body.count
-        return (rates, bytes)
+        return (rates, bytes, cpuMicros)
     }
 
     /// The limit: the same frames to the bench's own receiver in a second process (`--receiver`), which frames,
