@@ -37,8 +37,11 @@ final class LinkDriver {
     }
 
     /// Runs one input through the session; no session (link down) means nothing to do.
+    ///
+    /// The session is moved out while it runs, not copied: with a second reference left in `session`, every
+    /// change to its arrays (the frame buffer, the windows) copied them first (6 % of a unit's loop in a durable hop).
     func run(clock: Timestamp, _ input: (inout LinkSession) -> [LinkAction]) -> [LinkAction] {
-        guard var s = session else { return [] }
+        guard var s = session.take() else { return [] }
         s.advertisedClock = clock.millis
         let actions = input(&s)
         session = s
