@@ -44,9 +44,7 @@ final class BenchLink: ConnectionDelegate, @unchecked Sendable {
                 m.seq = UInt64(outbox.count + 1)
                 outbox.append(m)
             }
-            guard var s = session else { return }
-            let actions = s.outboxAppended(now: Net.monotonicMilliseconds())
-            session = s
+            guard let actions = withSession({ $0.outboxAppended(now: Net.monotonicMilliseconds()) }) else { return }
             perform(actions)
         }
     }
@@ -92,18 +90,15 @@ final class BenchLink: ConnectionDelegate, @unchecked Sendable {
 
     func connection(_ c: Connection, received bytes: [UInt8]) {
         lock.withLock {
-            guard c === connection, var s = session else { return }
-            let actions = s.receive(bytes: bytes, now: Net.monotonicMilliseconds())
-            session = s
+            guard c === connection, let actions = withSession({ $0.receive(bytes: bytes, now: Net.monotonicMilliseconds()) })
+            else { return }
             perform(actions)
         }
     }
 
     func connectionTick(_ c: Connection, now: Int64) {
         lock.withLock {
-            guard c === connection, var s = session else { return }
-            let actions = s.tick(now: now)
-            session = s
+            guard c === connection, let actions = withSession({ $0.tick(now: now) }) else { return }
             perform(actions)
         }
     }
@@ -119,27 +114,34 @@ final class BenchLink: ConnectionDelegate, @unchecked Sendable {
 
     // MARK: - Private (under the lock)
 
+    /// Runs `body` on the session moved out of `session` (a copy left there would make every change to the
+    /// session's arrays copy them first); nil when there is no session.
+    private func withSession(_ body: (inout LinkSession) -> [LinkAction]) -> [LinkAction]? {
+        guard var s = session.take() else { return nil }
+        let actions = body(&s)
+        session = s
+        return actions
+    }
+
     private func perform(_ actions: [LinkAction]) {
         var pending = actions
         while !pending.isEmpty {
             let action = pending.removeFirst()
-            guard var s = session else { return }
+            guard session != nil else { return }
             let now = Net.monotonicMilliseconds()
             switch action {
             case .send(let frame):
                 if connection?.send(frame) == false { connection?.close() }
             case .established:
-                if s.phase == .awaitingApproval {
-                    pending += s.approve(now: now)
-                    session = s
+                if session?.phase == .awaitingApproval {
+                    pending += withSession { $0.approve(now: now) } ?? []
                 }
                 establishedSignal.signal()
             case .deliver(let messages):
                 onDeliver?(messages)
                 if options.acknowledgeAtOnce, let last = messages.last {
                     inboundCommitted = last.seq
-                    pending += s.committed(upTo: last.seq, now: now)
-                    session = s
+                    pending += withSession { $0.committed(upTo: last.seq, now: now) } ?? []
                 }
             case .acknowledged(let upTo):
                 acknowledgedUpTo = max(acknowledgedUpTo, upTo)
@@ -152,8 +154,7 @@ final class BenchLink: ConnectionDelegate, @unchecked Sendable {
             case .wantOutbound(let after, let limit):
                 let start = Int(min(after, UInt64(outbox.count)))
                 let end = min(outbox.count, start + limit)
-                pending += s.offer(Array(outbox[start..<end]), now: now)
-                session = s
+                pending += withSession { $0.offer(Array(outbox[start..<end]), now: now) } ?? []
             case .close(let reason):
                 onClose?(reason.description)
                 connection?.close()
