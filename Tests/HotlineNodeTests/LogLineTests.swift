@@ -33,3 +33,28 @@ struct LogLineTests {
         #expect(ts.hasSuffix("+08:00"))
     }
 }
+
+extension LogLineTests {
+    /// Lines logged inside `batched` reach the output together at its end, in order, with nothing before; a line
+    /// outside it is written at once.
+    @Test func batchedLinesAreWrittenTogetherAtTheEndInOrder() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)").path
+        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd); unlink(path) }
+        func written() -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        let log = Log(node: "b-east-1", output: fd)
+        var insideBatch = ""
+        log.batched {
+            log.info("ticket-assigned", ["ticket": "T-1"])
+            log.info("ticket-assigned", ["ticket": "T-2"])
+            insideBatch = written()
+        }
+        #expect(insideBatch.isEmpty)
+        let lines = written().split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("ticket=T-1") == true && lines.last?.hasSuffix("ticket=T-2") == true)
+        log.info("stopped")
+        #expect(written().split(separator: "\n").count == 3)
+    }
+}

@@ -149,7 +149,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 (r.reply, answerAgain(r.request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), r.request)
             }
         }
-        for action in service.afterCommit { action() }
+        log.batched { for action in service.afterCommit { action() } }
         service.afterCommit.removeAll()
         for driver in links.values { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()

@@ -4,14 +4,20 @@ import Foundation
 /// One line per event on stderr, key=value: `ts=… level=info node=jn-city event=dispatch ticket=… to=…`.
 /// Values with spaces, quotes or '=' are quoted; the line is written with one write(2), so lines never interleave.
 public final class Log: @unchecked Sendable {
-    // `lock` guards `node` and `sink`.
+    // `lock` guards `node`, `sink` and `held`.
     private let lock = NSLock()
     private var _node: String
     private var sink: (@Sendable (String) -> Void)?
+    /// Lines written during `batched`, written out together at its end; nil outside it.
+    private var held: [UInt8]?
 
-    public init(node: String, sink: (@Sendable (String) -> Void)? = nil) {
+    /// The file descriptor lines go to when there is no sink: standard error (tests give a file).
+    private let output: Int32
+
+    public init(node: String, sink: (@Sendable (String) -> Void)? = nil, output: Int32 = 2) {
         _node = node
         self.sink = sink
+        self.output = output
     }
 
     public var node: String {
@@ -32,8 +38,33 @@ public final class Log: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let sink { sink(line); return }
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        if held != nil {
+            held!.append(contentsOf: line.utf8)
+            return
+        }
+        writeOut(Array(line.utf8))
+    }
+
+    /// Runs `body` and writes every line logged meanwhile (from any thread, in order) with one `write`: the work loop
+    /// logs a line per message it applied after each commit, and a `write` each, plus a wake-up of whoever reads the
+    /// log, was a cost per message at thousands of messages a second (hotline-bench hop: 0.6 writes a message).
+    public func batched(_ body: () -> Void) {
+        lock.withLock { if held == nil { held = [] } }
+        body()
+        lock.withLock {
+            if let lines = held, !lines.isEmpty { writeOut(lines) }
+            held = nil
+        }
+    }
+
+    private func writeOut(_ bytes: [UInt8]) {
+        var at = 0
+        bytes.withUnsafeBytes { raw in
+            while at < raw.count {
+                let n = Glibc.write(output, raw.baseAddress! + at, raw.count - at)
+                if n > 0 { at += n } else if n < 0 && errno == EINTR { continue } else { return }
+            }
+        }
     }
 
     /// A value as it stands in a line: bare when it has no space, quote, '=', tab or line break, else in quotes
