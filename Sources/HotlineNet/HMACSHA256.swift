@@ -13,7 +13,7 @@ public enum HMACSHA256 {
 /// One HMAC-SHA-256 key set up in OpenSSL once; each `mac` works on a copy of the keyed context. A one-shot `HMAC()`
 /// fetched the algorithm and set the key for every message: 13 % of writing a ticket row on a unit's work loop
 /// (perf, hotline-bench hop), where every write tags the caller's phone. Safe to use from several threads: the keyed
-/// context is only ever copied.
+/// context is only ever copied. An empty key is refused (a keyed hash without a key hides nothing).
 public final class HMACSHA256Key: @unchecked Sendable {
     private let keyed: OpaquePointer
 

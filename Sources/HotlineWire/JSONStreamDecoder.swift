@@ -177,11 +177,11 @@ enum Unwrap {
                                     byHand: Bool? = nil) throws -> T {
         func path() -> [any CodingKey] { (parent?.codingPath ?? []) + (key.map { [$0] } ?? []) }
         if T.self == String.self { return try string(node, path) as! T }
+        if T.self == Int.self { return try integer(Int.self, node, path) as! T }
         let byHand = byHand ?? parent?.byHand ?? true
         if byHand, let type = T.self as? any JSONObjectDecodable.Type {
             return try type.init(json: JSONObjectReader(TreeDecoder(node, parent: parent, key: key))) as! T
         }
-        if T.self == Int.self { return try integer(Int.self, node, path) as! T }
         if T.self == Data.self {
             let text = try string(node, path)
             guard let data = Data(base64Encoded: text) else {
