@@ -3,8 +3,10 @@ import HotlineWire
 
 // Tickets and events read and written by hand (`JSONObjectDecodable` / `JSONObjectEncodable`): every node reads
 // and writes them for every message and every stored document, and through the `Codable` containers that was a
-// third of a unit's CPU in a durable hop. Members in declaration order, as the synthesised `Codable` code has them;
-// `TicketJSONTests` holds both to the same bytes and values, and to the same refusals.
+// third of a unit's CPU in a durable hop. Members are written in the order of their names' UTF-8 bytes, the order
+// wire bodies must have (protocols/README §8), so sorting a body's objects finds them sorted (the sort was a third
+// of writing one); stored documents have the same order. They are read in declaration order. `TicketJSONTests`
+// holds them to the synthesised `Codable` code: the same sorted bytes, the same values, the same refusals.
 
 // The generic helpers live here, beside their callers, so that the compiler specialises them for each type (a
 // generic in HotlineWire called from here would run unspecialised, through witness tables and metadata lookups).
@@ -92,35 +94,35 @@ extension Ticket: JSONObjectDecodable, JSONObjectEncodable {
     }
 
     public func write(json w: JSONObjectWriter) throws {
-        w.string("id", id)
-        w.string("profile", profile)
-        w.string("channel", channel)
-        w.string("kind", kind)
-        w.string("topic", topic)
-        try w.object("area", area)
         w.string("address", address)
-        w.string("text", text)
+        try w.object("area", area)
+        w.strings("assisting", assisting)
         try w.objects("attachments", attachments)
         try w.object("caller", caller)
-        w.string("subject", subject)
-        w.string("tier", tier)
-        w.string("lead", lead)
-        w.strings("assisting", assisting)
         w.string("centre", centre)
-        w.string("holder", holder)
-        w.raw("status", status)
-        w.raw("pending", pending)
-        try w.object("deadlines", deadlines)
-        w.raw("handlingUnit", handlingUnit)
-        w.int("extensions", extensions)
-        try w.object("pause", pause)
-        try w.object("verdicts", verdicts)
-        try w.object("evaluation", evaluation)
-        w.int("supervisions", supervisions)
-        w.int("sendBacks", sendBacks)
-        w.timestamp("receivedAt", receivedAt)
+        w.string("channel", channel)
         w.timestamp("closedAt", closedAt)
+        try w.object("deadlines", deadlines)
+        try w.object("evaluation", evaluation)
         try w.objects("events", events)
+        w.int("extensions", extensions)
+        w.raw("handlingUnit", handlingUnit)
+        w.string("holder", holder)
+        w.string("id", id)
+        w.string("kind", kind)
+        w.string("lead", lead)
+        try w.object("pause", pause)
+        w.raw("pending", pending)
+        w.string("profile", profile)
+        w.timestamp("receivedAt", receivedAt)
+        w.int("sendBacks", sendBacks)
+        w.raw("status", status)
+        w.string("subject", subject)
+        w.int("supervisions", supervisions)
+        w.string("text", text)
+        w.string("tier", tier)
+        w.string("topic", topic)
+        try w.object("verdicts", verdicts)
     }
 }
 
@@ -172,52 +174,52 @@ extension TicketEvent: JSONObjectDecodable, JSONObjectEncodable {
     }
 
     public func write(json w: JSONObjectWriter) throws {
-        w.string("id", id)
-        w.string("ticket", ticket)
-        w.raw("type", type)
-        w.timestamp("at", at)
-        w.string("node", node)
-        w.raw("role", role)
-        w.string("profile", profile)
-        w.string("channel", channel)
-        w.string("kind", kind)
-        w.string("topic", topic)
-        try w.object("area", area)
-        w.string("address", address)
-        w.string("text", text)
-        try w.objects("attachments", attachments)
-        try w.object("caller", caller)
-        w.string("subject", subject)
         w.timestamp("acceptBy", acceptBy)
-        w.timestamp("dispatchBy", dispatchBy)
-        w.string("to", to)
+        w.string("address", address)
+        try w.object("area", area)
         w.strings("assisting", assisting)
-        w.string("tier", tier)
-        w.timestamp("signBy", signBy)
-        w.timestamp("returnBy", returnBy)
-        w.timestamp("handleBy", handleBy)
-        w.raw("handlingUnit", handlingUnit)
-        w.string("reason", reason)
+        w.timestamp("at", at)
+        try w.objects("attachments", attachments)
         w.string("basis", basis)
-        w.string("kbEntry", kbEntry)
-        w.string("note", note)
-        w.bool("onTime", onTime)
-        w.bool("countsAsOverdue", countsAsOverdue)
-        try w.encode("period", period)
-        w.bool("leaderSignOff", leaderSignOff)
-        w.int("extensionNumber", extensionNumber)
+        try w.object("caller", caller)
         w.bool("callerContacted", callerContacted)
-        w.raw("level", level)
-        w.int("stars", stars)
-        w.bool("resolved", resolved)
-        w.bool("unreachable", unreachable)
-        w.bool("lawfulAnswer", lawfulAnswer)
-        w.bool("sentBack", sentBack)
-        w.raw("supervisionLevel", supervisionLevel)
+        w.string("channel", channel)
+        w.bool("countsAsOverdue", countsAsOverdue)
+        w.timestamp("dispatchBy", dispatchBy)
+        w.string("evidence", evidence)
+        w.int("extensionNumber", extensionNumber)
         w.string("form", form)
         w.bool("granted", granted)
-        w.string("evidence", evidence)
+        w.timestamp("handleBy", handleBy)
+        w.raw("handlingUnit", handlingUnit)
+        w.string("id", id)
+        w.string("kbEntry", kbEntry)
+        w.string("kind", kind)
+        w.bool("lawfulAnswer", lawfulAnswer)
+        w.bool("leaderSignOff", leaderSignOff)
+        w.raw("level", level)
+        w.string("node", node)
+        w.string("note", note)
+        w.bool("onTime", onTime)
         w.raw("pauses", pauses)
+        try w.encode("period", period)
+        w.string("profile", profile)
+        w.string("reason", reason)
+        w.bool("resolved", resolved)
+        w.timestamp("returnBy", returnBy)
+        w.raw("role", role)
+        w.bool("sentBack", sentBack)
+        w.timestamp("signBy", signBy)
+        w.int("stars", stars)
+        w.string("subject", subject)
+        w.raw("supervisionLevel", supervisionLevel)
+        w.string("text", text)
+        w.string("ticket", ticket)
+        w.string("tier", tier)
+        w.string("to", to)
+        w.string("topic", topic)
+        w.raw("type", type)
+        w.bool("unreachable", unreachable)
     }
 }
 
@@ -242,8 +244,8 @@ extension Attachment: JSONObjectDecodable, JSONObjectEncodable {
     public func write(json w: JSONObjectWriter) throws {
         w.string("kind", kind)
         w.string("name", name)
-        w.int("size", size)
         w.string("sha256", sha256)
+        w.int("size", size)
     }
 }
 
@@ -256,10 +258,10 @@ extension CallerInfo: JSONObjectDecodable, JSONObjectEncodable {
     }
 
     public func write(json w: JSONObjectWriter) throws {
-        w.string("name", name)
-        w.string("phone", phone)
         w.bool("confidential", confidential)
+        w.string("name", name)
         w.bool("noReply", noReply)
+        w.string("phone", phone)
         w.strings("vulnerable", vulnerable)
     }
 }
@@ -279,10 +281,10 @@ extension TicketDeadlines: JSONObjectDecodable, JSONObjectEncodable {
     public func write(json w: JSONObjectWriter) throws {
         w.timestamp("acceptBy", acceptBy)
         w.timestamp("dispatchBy", dispatchBy)
-        w.timestamp("signBy", signBy)
-        w.timestamp("returnBy", returnBy)
         w.timestamp("handleBy", handleBy)
         w.timestamp("originalHandleBy", originalHandleBy)
+        w.timestamp("returnBy", returnBy)
+        w.timestamp("signBy", signBy)
     }
 }
 
@@ -297,10 +299,10 @@ extension Verdicts: JSONObjectDecodable, JSONObjectEncodable {
     }
 
     public func write(json w: JSONObjectWriter) throws {
-        w.bool("signedLate", signedLate)
-        w.bool("returnedLate", returnedLate)
-        w.bool("repliedLate", repliedLate)
         w.bool("overdue", overdue)
+        w.bool("repliedLate", repliedLate)
+        w.bool("returnedLate", returnedLate)
+        w.bool("signedLate", signedLate)
     }
 }
 
@@ -311,8 +313,8 @@ extension Pause: JSONObjectDecodable, JSONObjectEncodable {
     }
 
     public func write(json w: JSONObjectWriter) throws {
-        w.timestamp("since", since)
         w.raw("reason", reason)
+        w.timestamp("since", since)
         w.raw("unit", unit)
     }
 }
@@ -326,11 +328,11 @@ extension Evaluation: JSONObjectDecodable, JSONObjectEncodable {
     }
 
     public func write(json w: JSONObjectWriter) throws {
-        w.raw("level", level)
-        w.int("stars", stars)
-        w.bool("resolved", resolved)
-        w.bool("unreachable", unreachable)
         w.bool("disputed", disputed)
+        w.raw("level", level)
+        w.bool("resolved", resolved)
+        w.int("stars", stars)
+        w.bool("unreachable", unreachable)
         w.int("unsatisfiedCount", unsatisfiedCount)
     }
 }
@@ -342,8 +344,8 @@ extension AssignBody: JSONObjectDecodable, JSONObjectEncodable {
     }
 
     func write(json w: JSONObjectWriter) throws {
-        try w.object("ticket", ticket)
         w.string("role", role)
+        try w.object("ticket", ticket)
     }
 }
 

@@ -2,7 +2,7 @@ import HotlineCore
 import HotlineWire
 
 /// A ticket's stored documents before sealing: the ticket without its events, and each event, written by
-/// `JSONStreamEncoder` (fields in declaration order). Pure: a connection thread may write them ahead of the loop.
+/// `JSONStreamEncoder` (members in the order of their names, as `TicketJSON` writes them). Pure: a connection thread may write them ahead of the loop.
 struct TicketDocuments {
     let ticket: [UInt8]
     let events: [[UInt8]]
