@@ -110,7 +110,7 @@ struct JSONStreamDecoderTests {
         #expect(try JSONStreamDecoder.decode(A.self, from: Array(#"{"a":1,"b":0,"a":2}"#.utf8)) == A(a: 1))
     }
 
-    @Test func invalidJSONIsRefusedAsDataCorrupted() {
+    @Test func invalidJSONIsRefusedAsDataCorrupted() throws {
         let bad = ["", " ", "{", "}", #"{"a":1,}"#, "[1,]", "[1 2]", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul",
                    #"{"a" 1}"#, #"{a:1}"#, #""abc"#, "\"a\u{01}b\"", #""\x""#, #""\u12""#, #""\ud800""#, #""\udc00x""#,
                    #""\ud800\u0041""#, "[1] [2]", "{}x", "'a'", "NaN", "[" + String(repeating: "[", count: 300) + "]"]
@@ -122,11 +122,18 @@ struct JSONStreamDecoderTests {
                 #expect(kind(error) == "dataCorrupted", "\(json): \(error)")
             }
         }
-        // Bytes that are not UTF-8 inside a string: a lone continuation byte, a truncated sequence, and a truncated
-        // four-byte sequence (whose repair would be as long as the input).
-        for bytes: [UInt8] in [[0x22, 0x80, 0x22], [0x22, 0xE4, 0xB8, 0x22], [0x22, 0xF0, 0x90, 0x80, 0x41, 0x22], [0x22, 0xFF, 0x22]] {
-            #expect(throws: DecodingError.self) { try JSONStreamDecoder.decode(String.self, from: bytes) }
+        // Bytes that are not UTF-8 inside a string: a lone continuation byte, a truncated sequence, a truncated
+        // four-byte sequence (whose repair would be as long as the input), an overlong "/", an encoded surrogate and
+        // a code point above U+10FFFF; also as a member name.
+        let invalid: [[UInt8]] = [[0x80], [0xE4, 0xB8], [0xF0, 0x90, 0x80, 0x41], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80],
+                                  [0xF4, 0x90, 0x80, 0x80]]
+        for bad in invalid {
+            #expect(throws: DecodingError.self) { try JSONStreamDecoder.decode(String.self, from: [0x22] + bad + [0x22]) }
+            #expect(throws: DecodingError.self) {
+                try JSONStreamDecoder.decode([String: Int].self, from: [0x7B, 0x22] + bad + [0x22, 0x3A, 0x31, 0x7D])
+            }
         }
+        #expect(try JSONStreamDecoder.decode(String.self, from: [0x22, 0xF0, 0x9F, 0x98, 0x80, 0x22]) == "😀")
         // Nesting up to the limit is fine.
         let deep = String(repeating: "[", count: 255) + String(repeating: "]", count: 255)
         #expect(throws: Never.self) { try JSONStreamDecoder.decode(Nest.self, from: Array(deep.utf8)) }
