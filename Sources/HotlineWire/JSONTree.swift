@@ -36,6 +36,41 @@ struct JSONMember {
     let print: UInt32
 }
 
+/// An object's members as the parser left them, and the lookup of one by name.
+struct JSONMembers {
+    let members: [JSONMember]
+    /// One bit per member (its fingerprint modulo 64): most keys a type asks for are absent (an event has some
+    /// fifty optional fields and carries a dozen), and most of those are answered by this word alone.
+    private let bloom: UInt64
+
+    init(_ members: [JSONMember]) {
+        self.members = members
+        var bloom: UInt64 = 0
+        for m in members { bloom |= 1 << (m.print & 63) }
+        self.bloom = bloom
+    }
+
+    subscript(_ j: Int) -> JSONNode { members[j].value }
+
+    /// The member named `name`, searched from `hint` (where the last one was found: types read their keys in the
+    /// order they were written, so the next one is usually the next member); `hint` moves to it.
+    func index(_ name: String, hint: inout Int) -> Int? {
+        let print = JSONTreeParser.fingerprint(name)
+        guard bloom & (1 << (print & 63)) != 0 else { return nil }
+        let n = members.count
+        var j = hint
+        for _ in 0..<n {
+            if j >= n { j = 0 }
+            if members[j].print == print, members[j].key == name {
+                hint = j
+                return j
+            }
+            j += 1
+        }
+        return nil
+    }
+}
+
 /// A strict RFC 8259 parser into `JSONNode`s: one pass, no Foundation objects, UTF-8 validated. The grammar
 /// and limits are `EnvelopeParser`'s (nesting deeper than 256 is refused); this one keeps every value.
 struct JSONTreeParser {

@@ -11,7 +11,8 @@ import HotlineWire
 /// commit (a power loss: nothing of that round is durable, and nothing it would have sent may escape). Everything
 /// random comes from one seed; `HOTLINE_SIM_SEEDS=N` and `HOTLINE_SIM_SEED=S` choose the seeds.
 final class Simulation {
-    struct Rng {
+    /// SplitMix64: small, deterministic from a seed (also the generator of other tests' random inputs).
+    struct Rng: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15

@@ -8,20 +8,9 @@ import Testing
 /// the same (sorted) bytes, the same values, the same refusals, over random tickets with every optional member both
 /// set and missing.
 struct TicketJSONTests {
-    /// A small deterministic generator (SplitMix64), so a failure names a seed that reproduces it.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
+    /// Random tickets and events from a seed (`Simulation.Rng`), so a failure names a seed that reproduces it.
     struct Maker {
-        var g: Generator
+        var g: Simulation.Rng
 
         mutating func coin() -> Bool { Bool.random(using: &g) }
 
@@ -143,7 +132,7 @@ struct TicketJSONTests {
     }
 
     @Test func handWrittenTicketsAreTheBytesAndValuesOfTheCodableOnes() throws {
-        var maker = Maker(g: Generator(state: 20261130))
+        var maker = Maker(g: Simulation.Rng(state: 20261130))
         for n in 0..<300 {
             let t = maker.ticket()
             let byHand = try JSONStreamEncoder.encode(t, sortedKeys: true, byHand: true)
@@ -192,7 +181,7 @@ struct TicketJSONTests {
     /// another type and (for strings) a word no enumeration has: the hand-written reader accepts exactly what the
     /// `Codable` one accepts, to the same value, and refuses the rest with the same error at the same path.
     @Test func handWrittenTicketReaderRefusesWhatTheCodableOneRefuses() throws {
-        var maker = Maker(g: Generator(state: 7))
+        var maker = Maker(g: Simulation.Rng(state: 7))
         var checked = 0
         for _ in 0..<6 {
             var t = maker.ticket()
