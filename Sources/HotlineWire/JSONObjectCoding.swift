@@ -134,11 +134,7 @@ public struct JSONObjectReader {
         .dataCorrupted(.init(codingPath: path(name), debugDescription: description))
     }
 
-    /// Any other value, through its `init(from:)`.
-    public mutating func decode<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T {
-        try Unwrap.value(T.self, node(name), parent: decoder, key: MemberKey(name))
-    }
-
+    /// Any other value, through its `init(from:)` (missing or null: nil).
     public mutating func decodeIfPresent<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T? {
         try present(name).map { try Unwrap.value(T.self, $0, parent: decoder, key: MemberKey(name)) }
     }
