@@ -119,7 +119,7 @@ enum InitCommand {
         }
         try config.save(dir: dir)
         let db = try Database(path: dir.appendingPathComponent("node.db").path, options: DatabaseOptions())
-        try db.migrate(NodeSchema.migrations)
+        try db.migrate(NodeSchema.migrations(for: role))
         _ = try DataKeyring.open(dir: dir)
         if clock == "manual", try db.meta("clock.manual") == nil {
             let start: Timestamp

@@ -58,7 +58,7 @@ public final class NodeContext: @unchecked Sendable {
             log.warn("unclean-shutdown", ["wal_bytes": "\(leftover)", "integrity": "ok",
                                           "detail": "recovered to the last committed transaction; peers resend anything unacknowledged"])
         }
-        try db.migrate(NodeSchema.migrations)
+        try db.migrate(NodeSchema.migrations(for: selfNode.kind))
         keyring = try DataKeyring.open(dir: dir)
         links = LinkStore(db: db, sealer: keyring)
         let start = try db.meta("clock.manual").flatMap { Int64($0) } ?? 0

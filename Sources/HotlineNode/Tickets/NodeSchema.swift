@@ -2,7 +2,24 @@ import HotlineStore
 
 /// The node's own tables, after the store's (link state, outbox, meta, audit).
 enum NodeSchema {
-    static let migrations: [Migration] = [
+    /// The migrations of a node of this role: the same tables everywhere, and only the indexes the role reads.
+    static func migrations(for role: NodeKind) -> [Migration] { shared + [roleIndexes(role)] }
+
+    /// The early warnings (`tickets_alert_scan`) and the figures and reports (`events_at`) run at the city only
+    /// (`CommonCommands.all`, `TicketService.runTimers`). At a county or a unit the two indexes were written with
+    /// every ticket and event and never read: 4 of the 15 B-tree inserts of a ticket.assign with two events, and the
+    /// widest of them (perf, hotline-bench hop). A node's role is fixed when it is initialised, and so is its schema.
+    static func roleIndexes(_ role: NodeKind) -> Migration {
+        switch role {
+        case .city: Migration(version: 17, sql: "SELECT 1 -- the city reads every index")
+        case .county, .unit: Migration(version: 17, sql: """
+            DROP INDEX IF EXISTS tickets_alert_scan;
+            DROP INDEX IF EXISTS events_at;
+            """)
+        }
+    }
+
+    static let shared: [Migration] = [
         Migration(version: 10, sql: """
             CREATE TABLE tickets(id TEXT PRIMARY KEY, status TEXT NOT NULL, holder TEXT NOT NULL, topic TEXT NOT NULL,
                                  area TEXT NOT NULL, received INTEGER NOT NULL, deadline INTEGER, updated INTEGER NOT NULL,
