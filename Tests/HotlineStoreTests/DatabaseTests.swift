@@ -67,8 +67,31 @@ func outcome(_ body: () throws -> Void) -> Thrown {
             #expect(try db.query("PRAGMA synchronous").first?.int(0) == 2)      // FULL
             #expect(try db.query("PRAGMA foreign_keys").first?.int(0) == 1)
             #expect(try db.query("PRAGMA temp_store").first?.int(0) == 2)       // MEMORY: no files in /var/tmp
+            #expect(try db.query("PRAGMA secure_delete").first?.int(0) == 2)   // FAST
             let relaxed = try Database(path: path, options: DatabaseOptions(synchronous: .normal))
             #expect(try relaxed.query("PRAGMA synchronous").first?.int(0) == 1) // NORMAL
+        }
+    }
+
+    /// secure_delete=FAST: a deleted row's bytes are gone from the file once its page is written back, even though
+    /// the page is still in use (the property the erasure of callers' data relies on).
+    @Test func aDeletedRowLeavesNoBytesInAPageStillInUse() throws {
+        try withTemporaryDirectory { dir throws in
+            let path = dir.appendingPathComponent("erase.sqlite").path
+            let db = try Database(path: path)
+            let marker = Array("13812345678-张三-解放路1号".utf8)
+            try db.execute(sql: "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)")
+            try db.run("INSERT INTO t(id, v) VALUES(1, ?), (2, ?), (3, ?)", [.blob(Array("keep-a".utf8)), .blob(marker), .blob(Array("keep-b".utf8))])
+            try db.checkpoint()
+            func fileHasMarker() throws -> Bool {
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+                return (0...(bytes.count - marker.count)).contains { i in bytes[i..<(i + marker.count)].elementsEqual(marker) }
+            }
+            #expect(try fileHasMarker())
+            try db.run("DELETE FROM t WHERE id = 2")
+            try db.checkpoint()
+            #expect(try db.query("SELECT count(*) FROM t").first?.int(0) == 2)
+            #expect(try !fileHasMarker())
         }
     }
 
