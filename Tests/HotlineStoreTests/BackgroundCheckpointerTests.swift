@@ -11,6 +11,15 @@ struct BackgroundCheckpointerTests {
         (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
     }
 
+    /// A database in `dir` with one table, checkpointed in the background every 16 pages.
+    func open(_ dir: URL, _ name: String) throws -> (Database, String) {
+        let path = dir.appendingPathComponent(name).path
+        let db = try Database(path: path)
+        try db.execute(sql: "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+        try db.checkpointInBackground(threshold: 16)
+        return (db, path)
+    }
+
     /// `count` commits of one ~3 KB row each (about a page of log apiece); the largest log seen after a commit.
     func write(_ db: Database, path: String, from first: Int, count: Int) throws -> Int {
         var largest = 0
@@ -25,10 +34,7 @@ struct BackgroundCheckpointerTests {
 
     @Test func everyCommitIsKeptAndTheLogStaysBounded() throws {
         try withTemporaryDirectory { dir throws in
-            let path = dir.appendingPathComponent("wal.sqlite").path
-            let db = try Database(path: path)
-            try db.execute(sql: "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-            try db.checkpointInBackground(threshold: 16)
+            let (db, path) = try open(dir, "wal.sqlite")
             let largest = try write(db, path: path, from: 0, count: 600)
             let passes = try #require(db.backgroundCheckpoints)
             // The thread did the copying; the log restarted instead of growing to 600+ pages.
@@ -52,10 +58,7 @@ struct BackgroundCheckpointerTests {
     /// starts over again.
     @Test func aLongReaderDelaysTheCopyWithoutLosingAnything() throws {
         try withTemporaryDirectory { dir throws in
-            let path = dir.appendingPathComponent("reader.sqlite").path
-            let db = try Database(path: path)
-            try db.execute(sql: "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-            try db.checkpointInBackground(threshold: 16)
+            let (db, path) = try open(dir, "reader.sqlite")
             _ = try write(db, path: path, from: 0, count: 50)
             let reader = try Database(path: path, options: DatabaseOptions(readOnly: true))
             try reader.execute(sql: "BEGIN")
