@@ -25,8 +25,6 @@ public final class Database: @unchecked Sendable {
     private var cache: [String: Statement] = [:]
     private var transactionDepth = 0
     private var rollbackObservers: [() -> Void] = []
-    /// Set by `checkpointInBackground`.
-    var background: BackgroundCheckpointer?
 
     /// Process-wide settings, applied once before the first connection (SQLite refuses them once initialised).
     private static let configured: Bool = hotline_sqlite_disable_memstatus() == SQLITE_OK
@@ -63,7 +61,6 @@ public final class Database: @unchecked Sendable {
     }
 
     deinit {
-        stopBackgroundCheckpoints()
         cache.removeAll()
         sqlite3_close_v2(handle)
     }

@@ -55,8 +55,6 @@ public final class NodeDaemon: @unchecked Sendable {
     /// Starts listening, dialling and serving operators; returns once everything is up.
     public func start() throws {
         Net.ignoreSigpipe()
-        // The work loop commits; a thread of its own copies the log into the database (`BackgroundCheckpointer`).
-        try context.db.checkpointInBackground()
         tls = try context.makeTLS()
         if tls == nil {
             log.warn("PLAINTEXT-LINKS", ["detail": "--insecure: links to this node are NOT encrypted or authenticated",
@@ -184,7 +182,6 @@ public final class NodeDaemon: @unchecked Sendable {
                 log.warn("acknowledged-rows-kept", ["error": "\(error)", "effect": "deleted at the next acknowledgement"])
             }
         }
-        context.db.stopBackgroundCheckpoints()
         checkpointForShutdown()
         log.info("stopped", ["node": context.nodeId])
         finished.signal()
