@@ -7,7 +7,7 @@ enum NodeSchema {
 
     /// The early warnings (`tickets_alert_scan`) and the figures and reports (`events_at`) run at the city only
     /// (`CommonCommands.all`, `TicketService.runTimers`). At a county or a unit the two indexes were written with
-    /// every ticket and event and never read: 4 of the 15 B-tree inserts of a ticket.assign with two events, and the
+    /// every ticket and event and never read: 3 of the 15 B-tree inserts of a ticket.assign with two events, and the
     /// widest of them (perf, hotline-bench hop). A node's role is fixed when it is initialised, and so is its schema.
     static func roleIndexes(_ role: NodeKind) -> Migration {
         switch role {
