@@ -21,7 +21,12 @@ public enum JSONStreamDecoder {
         do { root = try JSONTreeParser.parse(bytes) } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "The given data was not valid JSON: \(error.detail)"))
         }
-        return try Unwrap.value(type, root, parent: nil, key: nil, byHand: byHand)
+        return try decode(type, tree: root, byHand: byHand)
+    }
+
+    /// A value from a tree `JSONTreeParser` already made (of the bytes `decode(_:from:)` would be given).
+    static func decode<T: Decodable>(_ type: T.Type, tree root: JSONNode, byHand: Bool = true) throws -> T {
+        try Unwrap.value(type, root, parent: nil, key: nil, byHand: byHand)
     }
 }
 

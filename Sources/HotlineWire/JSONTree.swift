@@ -94,6 +94,16 @@ struct JSONTreeParser {
         }
     }
 
+    /// The value starting at `offset` of a larger input (a member of an object `EnvelopeParser` is reading),
+    /// parsed as if nested `depth` containers deep (its own containers count from `depth + 1`, the limit is the
+    /// same), and the index just after it. Nothing after the value is looked at.
+    static func parseValue(_ buffer: UnsafeBufferPointer<UInt8>, at offset: Int, depth: Int) throws(WireError) -> (JSONNode, end: Int) {
+        var p = JSONTreeParser(buffer)
+        p.i = offset
+        let value = try p.value(depth: depth)
+        return (value, p.i)
+    }
+
     private func fail(_ what: String) -> WireError {
         .invalidJSON("\(what) at byte \(i)")
     }

@@ -133,7 +133,8 @@ struct BodyBytes: Hashable {
 }
 
 /// One connection's second framing of its bytes (on the connection thread), feeding `PredecodedBodies`. It gives
-/// up on the first framing or envelope error: the work loop, which parses the same bytes, reports it.
+/// up on the first framing error and leaves a frame it cannot read to the work loop, which parses the same bytes and
+/// reports what is wrong.
 final class BodyPredecoder: @unchecked Sendable {
     // Used only on its connection's thread.
     private var frames = FrameDecoder()
@@ -149,9 +150,9 @@ final class BodyPredecoder: @unchecked Sendable {
             while let frame = try frames.nextFrame() {
                 // Only frames that say they carry an assignment are parsed (a byte search, no JSON).
                 guard frame.count <= PredecodedBodies.largestFrame, Self.mentionsAssign(frame) else { continue }
-                let message = try WireMessage.decode(frame, knownKinds: AppMessageKind.all)
-                guard case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue,
-                      let body = try? JSONStreamDecoder.decode(AssignBody.self, from: m.body) else { continue }
+                // One pass for the envelope and the body; nil for anything the loop must look at itself.
+                guard let (message, body) = WireMessage.decode(frame, knownKinds: AppMessageKind.all, dataBody: AssignBody.self),
+                      case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue else { continue }
                 bodies.put(m.body, body, documents: try? TicketDocuments(body.ticket), now: now)
                 bodies.putFrame(frame, message, now: now)
             }
