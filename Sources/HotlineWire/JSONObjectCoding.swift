@@ -153,6 +153,15 @@ public struct JSONObjectWriter {
 
     public func string(_ name: String, _ v: String?) { if let v { string(name, v) } }
 
+    /// A string member whose text `write` appends, as UTF-8 that needs no escaping in JSON (no `"`, `\` or
+    /// control characters: a timestamp's digits and punctuation), without making a `String` of it first.
+    public func unescapedString(_ name: String, _ write: (inout [UInt8]) -> Void) {
+        out.key(name, in: level)
+        out.bytes.append(UInt8(ascii: "\""))
+        write(&out.bytes)
+        out.bytes.append(UInt8(ascii: "\""))
+    }
+
     public func int(_ name: String, _ v: Int) {
         out.key(name, in: level)
         out.number(String(v))

@@ -72,8 +72,8 @@ extension JSONObjectWriter {
 
     func objects<T: JSONObjectEncodable>(_ name: String, _ v: [T]?) throws { if let v { try objects(name, v) } }
 
-    func timestamp(_ name: String, _ t: Timestamp) { string(name, t.iso8601) }
-    func timestamp(_ name: String, _ t: Timestamp?) { if let t { string(name, t.iso8601) } }
+    func timestamp(_ name: String, _ t: Timestamp) { unescapedString(name) { t.appendISO8601(to: &$0) } }
+    func timestamp(_ name: String, _ t: Timestamp?) { if let t { timestamp(name, t) } }
 }
 
 extension Ticket: JSONObjectDecodable, JSONObjectEncodable {
