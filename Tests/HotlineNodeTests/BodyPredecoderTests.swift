@@ -21,7 +21,18 @@ struct BodyPredecoderTests {
         }
     }
 
-    @Test func assignBodiesSplitAnyhowAreDecodedOnceEachAndTakenByTheirExactBytes() throws {
+    /// A frame without its length prefix, and the message it holds.
+    func parsed(_ body: [UInt8], seq: UInt64) throws -> (frame: [UInt8], message: WireMessage, body: AssignBody) {
+        let f = Array(frame(.ticketAssign, body, seq: seq).dropFirst(4))
+        return (f, try WireMessage.decode(f, knownKinds: AppMessageKind.all), try JSONDecoder().decode(AssignBody.self, from: Data(body)))
+    }
+
+    func dataBody(_ message: WireMessage?) throws -> [UInt8] {
+        guard case .data(let m)? = message else { throw BodyPredecoderTestError.notData }
+        return m.body
+    }
+
+    @Test func assignFramesSplitAnyhowAreParsedOnceEachAndTheirBodiesGoWithTheMessageTaken() throws {
         let assigns = try bodies(3)
         let event = try JSONEncoder().encode(["event": ["id": "x"]])
         var stream = Array(WireMessage.heartbeat(Heartbeat(id: "h", clock: 1)).encodeFrame())
@@ -37,29 +48,31 @@ struct BodyPredecoderTests {
             predecoder.feed(Array(stream[at..<(at + n)]), now: 0)
             at += n
         }
+        // Only the assignments, parsed as the loop's session would parse them.
         #expect(store.count == 3)
-        // The whole frames too, parsed as the loop's session would parse them; only the assignments.
-        #expect(store.frameCount == 3)
-        for (i, b) in assigns.enumerated() {
-            let f = Array(frame(.ticketAssign, b, seq: UInt64(2 * i + 1)).dropFirst(4))   // without the length prefix
-            #expect(try store.takeFrame(f) == WireMessage.decode(f, knownKinds: AppMessageKind.all))
-            #expect(store.takeFrame(f) == nil, "taken once")
-        }
         #expect(store.takeFrame(Array(frame(.ticketEvent, [UInt8](event), seq: 2).dropFirst(4))) == nil)
-        for b in assigns {
-            let ready = try #require(store.take(b))
+        var taken: [WireMessage] = []
+        for (i, b) in assigns.enumerated() {
+            let (f, message, _) = try parsed(b, seq: UInt64(2 * i + 1))
+            let ready = store.takeFrame(f)
+            #expect(ready == message)
+            #expect(store.takeFrame(f) == nil, "taken once")
+            taken.append(try #require(ready))
+        }
+        #expect(store.count == 0 && store.setAsideCount == 3)
+        // Equal bytes in another array are not the message's body: the caller decodes those itself.
+        #expect(store.take(Array(assigns[0])) == nil)
+        for (b, message) in zip(assigns, taken) {
+            let ready = try #require(store.take(try dataBody(message)))
             let decoded = try JSONDecoder().decode(AssignBody.self, from: Data(b))
             #expect(ready.body.ticket == decoded.ticket && ready.body.role == decoded.role)
             // The stored documents were written there too, as the loop would write them.
             let documents = try #require(ready.documents)
             let own = try TicketDocuments(decoded.ticket)
             #expect(documents.ticket == own.ticket && documents.events == own.events && !own.events.isEmpty)
+            #expect(store.take(try dataBody(message)) == nil, "taken once")
         }
-        #expect(store.count == 0)
-        #expect(store.take(assigns[0]) == nil, "taken once")
-        var other = assigns[1]
-        other[other.count - 2] = UInt8(ascii: " ")
-        #expect(store.take(other) == nil)
+        #expect(store.setAsideCount == 0)
     }
 
     @Test func aBrokenStreamStopsPredecodingAndBadBodiesAreLeftToTheLoop() throws {
@@ -73,24 +86,41 @@ struct BodyPredecoderTests {
         #expect(store.count == 0)
     }
 
-    @Test func aFullStoreKeepsWhatTheLoopWillAskForAndDropsOnlyStaleBodies() throws {
-        let assigns = try bodies(3)
-        let decoded = try assigns.map { try JSONDecoder().decode(AssignBody.self, from: Data($0)) }
+    @Test func aFullStoreKeepsWhatTheLoopWillAskForAndDropsOnlyStaleFrames() throws {
+        let p = try bodies(3).enumerated().map { try parsed($1, seq: UInt64($0 + 1)) }
         let store = PredecodedBodies(capacity: 2)
-        store.put(assigns[0], decoded[0], now: 0)
-        store.put(assigns[1], decoded[1], now: 10_000)
-        store.put(assigns[2], decoded[2], now: 20_000)
-        #expect(store.count == 2 && store.take(assigns[2]) == nil, "full and nothing stale: the newest is not kept")
-        store.put(assigns[2], decoded[2], now: 31_000)
-        #expect(store.take(assigns[0]) == nil && store.take(assigns[1]) != nil && store.take(assigns[2]) != nil)
-        // The bytes held are bounded too, and a body over the limit is never kept.
-        let small = PredecodedBodies(capacity: 100, byteBudget: assigns[0].count + assigns[1].count)
-        for (b, d) in zip(assigns, decoded) { small.put(b, d, now: 0) }
-        #expect(small.count == 2 && small.take(assigns[2]) == nil)
-        let huge = [UInt8](repeating: 32, count: PredecodedBodies.largestBody + 1)
+        store.put(frame: p[0].frame, p[0].message, body: p[0].body, now: 0)
+        store.put(frame: p[1].frame, p[1].message, body: p[1].body, now: 10_000)
+        store.put(frame: p[2].frame, p[2].message, body: p[2].body, now: 20_000)
+        #expect(store.count == 2 && store.takeFrame(p[2].frame) == nil, "full and nothing stale: the newest is not kept")
+        store.put(frame: p[2].frame, p[2].message, body: p[2].body, now: 31_000)
+        #expect(store.takeFrame(p[0].frame) == nil && store.takeFrame(p[1].frame) != nil && store.takeFrame(p[2].frame) != nil)
+        // The bytes held are bounded too (a frame, its body), and a frame over the limit is never kept.
+        let weight = p.map { x in x.frame.count + ((try? dataBody(x.message))?.count ?? 0) }
+        let small = PredecodedBodies(capacity: 100, byteBudget: weight[0] + weight[1])
+        for x in p { small.put(frame: x.frame, x.message, body: x.body, now: 0) }
+        #expect(small.count == 2 && small.takeFrame(p[2].frame) == nil)
+        var huge = [UInt8](repeating: 32, count: PredecodedBodies.largestFrame + 1)
+        huge.replaceSubrange(0..<p[0].frame.count, with: p[0].frame)
         let roomy = PredecodedBodies()
-        roomy.put(huge, decoded[0], now: 0)
+        roomy.put(frame: huge, p[0].message, body: p[0].body, now: 0)
         #expect(roomy.count == 0)
+    }
+
+    @Test func bodiesOfFramesTakenButNeverAppliedAreDroppedPastTheLimit() throws {
+        let p = try parsed(try bodies(1)[0], seq: 1)
+        let store = PredecodedBodies()
+        var kept: [WireMessage] = []   // the messages stay alive, as a session's batch would keep them
+        for _ in 0..<(PredecodedBodies.setAsideLimit + 10) {
+            // A fresh message each time (its own body array), as each frame parsed anew has.
+            let message = try WireMessage.decode(p.frame, knownKinds: AppMessageKind.all)
+            store.put(frame: p.frame, message, body: p.body, now: 0)
+            kept.append(try #require(store.takeFrame(p.frame)))
+        }
+        #expect(store.setAsideCount <= PredecodedBodies.setAsideLimit && store.setAsideCount > 0)
+        // The newest is still there; the oldest went with the rest when the limit was reached.
+        #expect(store.take(try dataBody(kept.last)) != nil)
+        #expect(store.take(try dataBody(kept.first)) == nil)
     }
 
     @Test func theLoopUsesAPredecodedBodyAndStoresTheSameTicket() throws {
@@ -98,15 +128,19 @@ struct BodyPredecoderTests {
         let unit = try NodeFixture(id: "s1", role: .unit)
         let body = AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead")
         let bytes = try unit.service.encode(body)
-        unit.service.predecoded = PredecodedBodies()
+        let store = PredecodedBodies()
+        unit.service.predecoded = store
+        let sent = DataMessage(id: "m1", seq: 1, origin: "c", dest: "s1", kind: AppMessageKind.ticketAssign.rawValue, body: bytes, at: unit.now.millis)
+        let f = WireMessage.data(sent).encode()
         let decoded = try JSONDecoder().decode(AssignBody.self, from: Data(bytes))
-        unit.service.predecoded?.put(bytes, decoded, documents: try TicketDocuments(decoded.ticket), now: 0)
-        let m = DataMessage(id: "m1", seq: 1, origin: "c", dest: "s1", kind: AppMessageKind.ticketAssign.rawValue, body: bytes, at: unit.now.millis)
+        store.put(frame: f, try WireMessage.decode(f, knownKinds: AppMessageKind.all), body: decoded,
+                  documents: try TicketDocuments(decoded.ticket), now: 0)
+        guard case .data(let m)? = store.takeFrame(f) else { Issue.record("the frame was not kept"); return }
         _ = try unit.context.db.transaction { try unit.service.handleIncoming(m, from: "k", now: unit.now) }
-        #expect(unit.service.predecoded?.count == 0, "the loop took it")
+        #expect(store.setAsideCount == 0, "the loop took the body")
         // What the loop stored from the documents written ahead reads back as the ticket the loop would store itself.
         let other = try NodeFixture(id: "s1", role: .unit)
-        _ = try other.context.db.transaction { try other.service.handleIncoming(m, from: "k", now: other.now) }
+        _ = try other.context.db.transaction { try other.service.handleIncoming(sent, from: "k", now: other.now) }
         let stored = try unit.ticket(ticket.id)
         #expect(stored == (try other.ticket(ticket.id)))
         #expect(stored.text == ticket.text && stored.events.count == ticket.events.count && !stored.events.isEmpty)
@@ -123,6 +157,8 @@ struct BodyPredecoderTests {
         #expect(try unit.ticket(ticket.id).events == view.events)
     }
 }
+
+enum BodyPredecoderTestError: Error { case notData }
 
 extension BodyPredecoderTests {
     /// The shelves' key digest tells apart buffers that differ in any one byte (in the 8-byte words and in the

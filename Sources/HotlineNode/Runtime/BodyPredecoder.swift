@@ -12,60 +12,84 @@ struct PreparedAssign {
 ///
 /// Reading a `ticket.assign` body (a whole ticket, about 2 KB of JSON) is half of the work loop's time in a durable
 /// hop, and the loop is the one thread a node's writes pass through; the connection thread is idle while the loop
-/// waits for its fsync. So each connection frames what it receives a second time, decodes the assign bodies and
-/// leaves them here, keyed by their exact bytes; the loop takes a body whose bytes are equal instead of decoding
-/// them again, and decodes them itself when there is none (a miss changes nothing but the time); its link session
-/// likewise takes a parsed frame for exactly the same frame bytes. Nothing here decides anything: the loop still
-/// checks and applies every frame itself.
+/// waits for its fsync. So each connection frames what it receives a second time, parses the assignment frames and
+/// their bodies and leaves them here, keyed by the frame's exact bytes; the loop's link session takes the parsed
+/// message for a frame whose bytes are equal instead of parsing it again, and parses it itself when there is none
+/// (a miss changes nothing but the time). Nothing here decides anything: the loop still checks and applies every
+/// frame itself.
+///
+/// The decoded body goes with its frame: when the session takes the frame, the body is set aside under the
+/// identity of the body's bytes (the array the message carries), and the service asking for the body of that
+/// message finds it there without comparing or hashing 2 KB again (keying bodies by their bytes as well was 5 % of
+/// a unit's loop). A message the service never applies (a duplicate, a refused one) leaves its body set aside
+/// until at most `setAsideLimit` are, when they are all dropped.
 ///
 /// The connection thread also writes the documents the loop will store for an assigned ticket (`TicketDocuments`:
 /// a third of a unit's loop in a durable hop was writing them); the loop seals and stores them.
 final class PredecodedBodies: @unchecked Sendable {
-    // `lock` guards both shelves.
+    // `lock` guards the shelf and the bodies set aside.
     private let lock = NSLock()
-    private var bodies = Shelf<PreparedAssign>()
-    /// The whole frames those bodies came in, parsed: the loop's link session takes the message instead of
-    /// parsing the frame again (that parse was a sixth of a unit's loop in a durable hop).
-    private var frames = Shelf<WireMessage>()
-    /// At most this many bodies (and as many frames) and this many bytes of each: a peer sending bodies the loop
+    /// Parsed frames, and the decoded body of each.
+    private var frames = Shelf<(message: WireMessage, body: PreparedAssign)>()
+    /// Bodies of frames the session has taken, by the address of their bytes' storage, with those bytes: holding
+    /// the array keeps its storage (and so the address) from being reused while it is here, and arrays are
+    /// values, so the same storage means the same bytes.
+    private var setAside: [UInt: (bytes: [UInt8], body: PreparedAssign)] = [:]
+    /// At most this many frames and this many bytes of them (with their documents): a peer sending frames the loop
     /// refuses (never taken) cannot make the node hold more.
     private let capacity: Int
     private let byteBudget: Int
     static let largestBody = 256 << 10
     static let largestFrame = largestBody + 1024
+    static let setAsideLimit = 256
 
-    init(capacity: Int = 1024, byteBudget: Int = 4 << 20) {
+    init(capacity: Int = 1024, byteBudget: Int = 8 << 20) {
         self.capacity = capacity
         self.byteBudget = byteBudget
     }
 
-    var count: Int { lock.withLock { bodies.entries.count } }
-    var frameCount: Int { lock.withLock { frames.entries.count } }
+    /// Frames waiting for the session.
+    var count: Int { lock.withLock { frames.entries.count } }
+    /// Bodies of taken frames waiting for the service.
+    var setAsideCount: Int { lock.withLock { setAside.count } }
 
-    /// Leaves a decoded body. When full (the loop far behind, as in a catch-up), bodies older than 30 s are dropped
-    /// (ones the loop never asked for: duplicates, refused messages); if that frees too little, the body is not kept.
-    func put(_ bytes: [UInt8], _ body: AssignBody, documents: TicketDocuments? = nil, now: Int64) {
-        guard bytes.count <= Self.largestBody else { return }
-        let prepared = PreparedAssign(body: body, documents: documents)
+    /// Leaves a parsed assignment frame and its decoded body. When full (the loop far behind, as in a catch-up),
+    /// frames older than 30 s are dropped (ones the loop never asked for: duplicates, refused messages); if that
+    /// frees too little, this one is not kept.
+    func put(frame: [UInt8], _ message: WireMessage, body: AssignBody, documents: TicketDocuments? = nil, now: Int64) {
+        guard frame.count <= Self.largestFrame, case .data(let m) = message, !m.body.isEmpty else { return }
         // The documents are about as large as the body: the byte budget counts them.
-        let weight = bytes.count + (documents?.byteCount ?? 0)
-        lock.withLock { bodies.put(bytes, prepared, weight: weight, now: now, capacity: capacity, byteBudget: byteBudget) }
+        let weight = frame.count + m.body.count + (documents?.byteCount ?? 0)
+        let value = (message, PreparedAssign(body: body, documents: documents))
+        lock.withLock { frames.put(frame, value, weight: weight, now: now, capacity: capacity, byteBudget: byteBudget) }
     }
 
-    /// The body decoded from exactly these bytes, if a connection left one; it is removed.
-    func take(_ bytes: [UInt8]) -> PreparedAssign? {
-        lock.withLock { bodies.take(bytes) }
-    }
-
-    /// Leaves a parsed frame, on the same terms as a body.
-    func putFrame(_ frame: [UInt8], _ message: WireMessage, now: Int64) {
-        guard frame.count <= Self.largestFrame else { return }
-        lock.withLock { frames.put(frame, message, weight: frame.count, now: now, capacity: capacity, byteBudget: byteBudget) }
-    }
-
-    /// The message parsed from exactly these frame bytes, if a connection left one; it is removed.
+    /// The message parsed from exactly these frame bytes, if a connection left one; it is removed, and its body
+    /// set aside for `take`.
     func takeFrame(_ frame: [UInt8]) -> WireMessage? {
-        lock.withLock { frames.take(frame) }
+        lock.withLock {
+            guard let hit = frames.take(frame) else { return nil }
+            if case .data(let m) = hit.message {
+                if setAside.count >= Self.setAsideLimit { setAside.removeAll(keepingCapacity: true) }
+                setAside[Self.address(m.body)] = (m.body, hit.body)
+            }
+            return hit.message
+        }
+    }
+
+    /// The body decoded with the frame this body came in (`body` is that message's `body`, or a copy sharing its
+    /// storage); it is removed. Nil for any other array, even one with the same bytes: the caller decodes those.
+    func take(_ body: [UInt8]) -> PreparedAssign? {
+        lock.withLock {
+            let key = Self.address(body)
+            guard let kept = setAside[key], kept.bytes.count == body.count else { return nil }
+            setAside[key] = nil
+            return kept.body
+        }
+    }
+
+    private static func address(_ bytes: [UInt8]) -> UInt {
+        bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
     }
 
     /// Values keyed by the exact bytes they were decoded from, bounded in count and bytes (`weight`: the key's
@@ -153,8 +177,7 @@ final class BodyPredecoder: @unchecked Sendable {
                 // One pass for the envelope and the body; nil for anything the loop must look at itself.
                 guard let (message, body) = WireMessage.decode(frame, knownKinds: AppMessageKind.all, dataBody: AssignBody.self),
                       case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue else { continue }
-                bodies.put(m.body, body, documents: try? TicketDocuments(body.ticket), now: now)
-                bodies.putFrame(frame, message, now: now)
+                bodies.put(frame: frame, message, body: body, documents: try? TicketDocuments(body.ticket), now: now)
             }
         } catch {
             broken = true
