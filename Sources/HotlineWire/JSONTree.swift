@@ -34,6 +34,8 @@ struct JSONMember {
     let key: String
     let value: JSONNode
     let print: UInt32
+    /// Where the value's bytes are in the input parsed (offsets into the frame for a body parsed in place).
+    let range: Range<Int>
 }
 
 /// An object's members as the parser left them, and the lookup of one by name.
@@ -157,10 +159,11 @@ struct JSONTreeParser {
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("':' was expected") }
             i += 1
             skipSpace()
+            let start = i
             let v = try value(depth: depth)
             // A name seen before keeps its first value (JSONDecoder's rule); fingerprints make the check cheap.
             if !members.contains(where: { $0.print == print && $0.key == key }) {
-                members.append(JSONMember(key: key, value: v, print: print))
+                members.append(JSONMember(key: key, value: v, print: print, range: start..<i))
             }
             skipSpace()
             guard i < b.count else { throw fail("unexpected end in an object") }

@@ -12,13 +12,15 @@ extension WireMessage {
     /// on a ticket). Nil when either of those would throw, when the message is not a data message, and in the
     /// rare cases `EnvelopeParser.parse(_:tree:)` refuses more than they do: a caller that needs the error
     /// decodes the usual way.
+    ///
+    /// `layout` tells where the body's values are in the frame, for a reader that keeps parts of it as they are.
     public static func decode<T: Decodable>(_ frame: [UInt8], knownKinds: Set<String>,
-                                            dataBody: T.Type) -> (message: WireMessage, body: T)? {
+                                            dataBody: T.Type) -> (message: WireMessage, body: T, layout: BodyLayout)? {
         guard let (members, tree) = try? EnvelopeParser.parse(frame, tree: "body"), let tree,
               let message = try? message(Fields(members: members), frame, knownKinds: knownKinds),
               case .data = message,
               let body = try? JSONStreamDecoder.decode(T.self, tree: tree) else { return nil }
-        return (message, body)
+        return (message, body, BodyLayout(root: tree))
     }
 
     private static func message(_ fields: Fields, _ json: [UInt8], knownKinds: Set<String>) throws(WireError) -> WireMessage {
@@ -116,5 +118,25 @@ private struct Fields {
             result.append(i)
         }
         return result
+    }
+}
+
+/// Where the values of a body read by `WireMessage.decode(_:knownKinds:dataBody:)` are in its frame.
+public struct BodyLayout {
+    let root: JSONNode
+
+    /// The frame's bytes of the value reached by these member names from the body (each the first member of that
+    /// name, the one the body was read from); nil where there is no such member or a name is asked of a value that
+    /// is not an object.
+    public func range(of path: String...) -> Range<Int>? {
+        var node = root
+        var found: Range<Int>?
+        for name in path {
+            guard case .object(let members) = node,
+                  let member = members.first(where: { $0.key == name }) else { return nil }
+            node = member.value
+            found = member.range
+        }
+        return found
     }
 }

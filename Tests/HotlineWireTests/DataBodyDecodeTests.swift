@@ -30,7 +30,7 @@ private func twoSteps(_ frame: [UInt8]) -> (WireMessage, Body)? {
 }
 
 private func onePass(_ frame: [UInt8]) -> (WireMessage, Body)? {
-    WireMessage.decode(frame, knownKinds: kinds, dataBody: Body.self)
+    WireMessage.decode(frame, knownKinds: kinds, dataBody: Body.self).map { ($0.message, $0.body) }
 }
 
 private func frame(body: String, before: String = "", after: String = "") -> [UInt8] {
@@ -142,4 +142,16 @@ private let samples: [[UInt8]] = [
     let f = frame(body: #"{"other":1}"#)
     #expect(WireMessage.decode(f, knownKinds: kinds, dataBody: Strict.self) == nil)
     #expect(WireMessage.decode(f, knownKinds: kinds, dataBody: Body.self) != nil)
+}
+
+@Test func theLayoutGivesTheFrameBytesOfEachValueTheBodyWasReadFrom() throws {
+    let f = frame(body: #"{ "t" : { "id" : "T-1", "ev" : [ {"a":1} , {"b":"}"} ] , "id" : "second" } , "r" : "lead" }"#)
+    let layout = try #require(WireMessage.decode(f, knownKinds: kinds, dataBody: Body.self)?.layout)
+    func text(_ r: Range<Int>?) -> String? { r.map { String(decoding: f[$0], as: UTF8.self) } }
+    #expect(text(layout.range(of: "t", "ev")) == #"[ {"a":1} , {"b":"}"} ]"#)
+    #expect(text(layout.range(of: "t", "id")) == #""T-1""#, "the first of a repeated name, as the body was read")
+    #expect(text(layout.range(of: "r")) == #""lead""#)
+    #expect(text(layout.range(of: "t"))?.hasPrefix("{ \"id\"") == true && text(layout.range(of: "t"))?.hasSuffix("\"second\" }") == true)
+    #expect(layout.range(of: "t", "missing") == nil)
+    #expect(layout.range(of: "r", "x") == nil, "a string has no members")
 }

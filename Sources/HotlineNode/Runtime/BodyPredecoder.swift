@@ -4,7 +4,8 @@ import HotlineWire
 /// An assignment decoded on a connection thread: its body and, written there too, the ticket's stored documents.
 struct PreparedAssign {
     let body: AssignBody
-    /// `TicketDocuments(body.ticket)`, or nil when they could not be written (the loop then writes them itself).
+    /// The ticket's documents, cut from its frame (`TicketDocuments(slicing:_:eventCount:)`) or written
+    /// (`TicketDocuments(body.ticket)`); nil when neither could be (the loop then writes them itself).
     let documents: TicketDocuments?
 }
 
@@ -175,9 +176,11 @@ final class BodyPredecoder: @unchecked Sendable {
                 // Only frames that say they carry an assignment are parsed (a byte search, no JSON).
                 guard frame.count <= PredecodedBodies.largestFrame, Self.mentionsAssign(frame) else { continue }
                 // One pass for the envelope and the body; nil for anything the loop must look at itself.
-                guard let (message, body) = WireMessage.decode(frame, knownKinds: AppMessageKind.all, dataBody: AssignBody.self),
+                guard let (message, body, layout) = WireMessage.decode(frame, knownKinds: AppMessageKind.all, dataBody: AssignBody.self),
                       case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue else { continue }
-                bodies.put(frame: frame, message, body: body, documents: try? TicketDocuments(body.ticket), now: now)
+                let documents = TicketDocuments(slicing: frame, layout, eventCount: body.ticket.events.count)
+                    ?? (try? TicketDocuments(body.ticket))
+                bodies.put(frame: frame, message, body: body, documents: documents, now: now)
             }
         } catch {
             broken = true

@@ -185,7 +185,8 @@ struct TicketRepository {
     }
 
     /// Replaces this node's copy of a ticket with one sent by another node (an assignment, a sync). `documents`,
-    /// when given, must be `TicketDocuments(ticket)`, written ahead (on a connection thread); they are sealed here.
+    /// when given, must be documents of exactly this ticket, made ahead on a connection thread (written by
+    /// `TicketDocuments(ticket)` or cut from the frame the ticket was read from); they are sealed here.
     func replace(_ ticket: Ticket, documents: TicketDocuments? = nil) throws {
         let ready = documents.flatMap { $0.events.count == ticket.events.count ? $0 : nil }
         let previous = cache.written(ticket.id)
