@@ -64,3 +64,46 @@ struct TicketDocumentsTests {
         #expect(cut(#"[{}, [] ]"#) == nil)
     }
 }
+
+extension TicketDocumentsTests {
+    func storedDoc(_ unit: NodeFixture, _ id: String) throws -> [UInt8] {
+        try #require(try unit.context.db.query("SELECT doc FROM tickets WHERE id = ?", [.text(id)]).first?.blob(0))
+    }
+
+    @Test func documentsSealedAheadAreStoredAsTheyAreAndReadBack() throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let view = Privacy.view(of: ticket, for: "s1")
+        var documents = try TicketDocuments(view)
+        try documents.prepare(view, keyring: unit.context.keyring)
+        let ahead = try #require(documents.ahead)
+        #expect(ahead.row == TicketRow(view))
+        _ = try unit.context.db.transaction { try unit.service.repository.replace(view, documents: documents) }
+        #expect(try storedDoc(unit, view.id) == ahead.ticket, "the blob sealed ahead is the one stored")
+        let other = try NodeFixture(id: "s1", role: .unit)
+        _ = try other.context.db.transaction { try other.service.repository.replace(view) }
+        #expect(try unit.ticket(view.id) == other.ticket(view.id))
+        // The caller column is the one the loop would have written.
+        let stored = try unit.context.db.query("SELECT caller_key FROM tickets WHERE id = ?", [.text(view.id)]).first?.string(0)
+        #expect(stored == (try unit.context.keyring.callerTagger.tag(view.caller.phone)))
+        #expect(stored == ahead.callerKey)
+    }
+
+    @Test func documentsSealedUnderAKeyRotatedSinceAreSealedAgainUnderTheNewOne() throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let view = Privacy.view(of: ticket, for: "s1")
+        var documents = try TicketDocuments(view)
+        try documents.prepare(view, keyring: unit.context.keyring)
+        let ahead = try #require(documents.ahead)
+        try unit.context.keyring.addKey()
+        _ = try unit.context.db.transaction { try unit.service.repository.replace(view, documents: documents) }
+        let stored = try storedDoc(unit, view.id)
+        #expect(stored != ahead.ticket)
+        #expect(stored.starts(with: DataKeyring.mark + [UInt8(unit.context.keyring.current.utf8.count)] + Array(unit.context.keyring.current.utf8)))
+        // With the old key gone, everything stored still reads.
+        unit.context.keyring.dropOldKeys()
+        unit.service.repository.cache.clear()
+        #expect(try unit.ticket(view.id).events == view.events)
+    }
+}

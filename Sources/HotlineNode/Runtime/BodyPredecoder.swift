@@ -25,8 +25,9 @@ struct PreparedAssign {
 /// a unit's loop). A message the service never applies (a duplicate, a refused one) leaves its body set aside
 /// until at most `setAsideLimit` are, when they are all dropped.
 ///
-/// The connection thread also writes the documents the loop will store for an assigned ticket (`TicketDocuments`:
-/// a third of a unit's loop in a durable hop was writing them); the loop seals and stores them.
+/// The connection thread also makes the documents the loop will store for an assigned ticket (`TicketDocuments`:
+/// a third of a unit's loop in a durable hop was writing them), seals them and works out the ticket's row; the
+/// loop stores them.
 final class PredecodedBodies: @unchecked Sendable {
     // `lock` guards the shelf and the bodies set aside.
     private let lock = NSLock()
@@ -44,9 +45,13 @@ final class PredecodedBodies: @unchecked Sendable {
     static let largestFrame = largestBody + 1024
     static let setAsideLimit = 256
 
-    init(capacity: Int = 1024, byteBudget: Int = 8 << 20) {
+    /// Seals the documents ahead (`TicketDocuments.prepare`); nil: the loop seals them.
+    let keyring: DataKeyring?
+
+    init(capacity: Int = 1024, byteBudget: Int = 8 << 20, keyring: DataKeyring? = nil) {
         self.capacity = capacity
         self.byteBudget = byteBudget
+        self.keyring = keyring
     }
 
     /// Frames waiting for the session.
@@ -178,8 +183,9 @@ final class BodyPredecoder: @unchecked Sendable {
                 // One pass for the envelope and the body; nil for anything the loop must look at itself.
                 guard let (message, body, layout) = WireMessage.decode(frame, knownKinds: AppMessageKind.all, dataBody: AssignBody.self),
                       case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue else { continue }
-                let documents = TicketDocuments(slicing: frame, layout, eventCount: body.ticket.events.count)
+                var documents = TicketDocuments(slicing: frame, layout, eventCount: body.ticket.events.count)
                     ?? (try? TicketDocuments(body.ticket))
+                if let keyring = bodies.keyring { try? documents?.prepare(body.ticket, keyring: keyring) }
                 bodies.put(frame: frame, message, body: body, documents: documents, now: now)
             }
         } catch {

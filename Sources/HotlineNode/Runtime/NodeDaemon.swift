@@ -27,7 +27,7 @@ public final class NodeDaemon: @unchecked Sendable {
     let service: TicketService
     private let storageHealth = StorageHealth()
     /// Assignment bodies the connection threads decoded ahead of the loop (`BodyPredecoder`).
-    let bodies = PredecodedBodies()
+    let bodies: PredecodedBodies
     private let finished = DispatchSemaphore(value: 0)
     /// Milliseconds for link timers: the machine's monotonic clock; the simulation's own time in the simulation.
     var monotonic: () -> Int64 = { Net.monotonicMilliseconds() }
@@ -39,6 +39,7 @@ public final class NodeDaemon: @unchecked Sendable {
         self.context = context
         self.log = context.log
         self.service = TicketService(context: context)
+        bodies = PredecodedBodies(keyring: context.keyring)
         service.predecoded = bodies
         try service.repository.fillOverdueColumn()
         if let filled = try service.repository.fillFigureColumns() {

@@ -134,7 +134,11 @@ final class DataKeyring: BlobSealer, @unchecked Sendable {
     }
 
     func seal(_ plaintext: [UInt8], label: String) throws -> [UInt8] {
-        let keyID = current
+        try seal(plaintext, label: label, key: current)
+    }
+
+    /// Sealed under the key `keyID` (one `current` named), for a caller that notes which key it used.
+    func seal(_ plaintext: [UInt8], label: String, key keyID: String) throws -> [UInt8] {
         guard let cipher = try cipher(keyID) else { throw KeyError.missingKey(keyID) }
         return try cipher.key.seal(plaintext, aad: Array(label.utf8), prefix: cipher.prefix)
     }

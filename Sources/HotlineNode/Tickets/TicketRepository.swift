@@ -189,12 +189,16 @@ struct TicketRepository {
     /// `TicketDocuments(ticket)` or cut from the frame the ticket was read from); they are sealed here.
     func replace(_ ticket: Ticket, documents: TicketDocuments? = nil) throws {
         let ready = documents.flatMap { $0.events.count == ticket.events.count ? $0 : nil }
+        // Sealed ahead under the key that is still current; after a rotation, sealed here again.
+        let ahead = ready?.ahead.flatMap { a in (sealer as? DataKeyring)?.current == a.key ? a : nil }
         let previous = cache.written(ticket.id)
         cache.remove(ticket.id)
-        try upsert(ticket, plain: ready?.ticket, previous: previous)
+        try upsert(ticket, plain: ready?.ticket, previous: previous, ahead: ahead)
         try db.run("DELETE FROM events WHERE ticket = ?", [.text(ticket.id)])
         var whole = true
-        for (i, e) in ticket.events.enumerated() { whole = try insert(e, n: Int64(i + 1), plain: ready?.events[i]) && whole }
+        for (i, e) in ticket.events.enumerated() {
+            whole = try insert(e, n: Int64(i + 1), plain: ready?.events[i], sealed: ahead?.events[i]) && whole
+        }
         if whole { cache.put(ticket, written: true) }
     }
 
@@ -237,9 +241,10 @@ struct TicketRepository {
     /// exactly `TicketRow(previous)`) only the document and the columns that change are named: SQLite rewrites the
     /// index entries of every column an UPDATE sets, changed or not (a step set all 16 and rewrote six indexes; the
     /// write was a fifth of the city's work loop at 1,000 dispatches a second).
-    private func upsert(_ ticket: Ticket, plain: [UInt8]? = nil, previous: Ticket? = nil) throws {
-        let doc = try seal(try plain ?? TicketDocuments.ticket(ticket), label: "ticket:\(ticket.id)")
-        let row = TicketRow(ticket)
+    private func upsert(_ ticket: Ticket, plain: [UInt8]? = nil, previous: Ticket? = nil,
+                        ahead: TicketDocuments.Ahead? = nil) throws {
+        let doc = try ahead?.ticket ?? seal(try plain ?? TicketDocuments.ticket(ticket), label: "ticket:\(ticket.id)")
+        let row = ahead?.row ?? TicketRow(ticket)
         if let previous, previous.id == ticket.id, try update(ticket.id, doc: doc, row, from: TicketRow(previous)) { return }
         try db.run("""
             INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc, overdue, centre, channel,
@@ -253,7 +258,7 @@ struct TicketRepository {
             """, [.text(ticket.id), .text(row.status), .text(row.holder), .text(row.topic), .text(row.area),
                   .int(row.received), SQLValue(row.deadline), .int(row.updated), .blob(doc), .int(row.overdue ? 1 : 0),
                   .text(row.centre), .text(row.channel), .text(row.district), .text(row.street),
-                  SQLValue(try callerTagger.tag(row.phone)), SQLValue(row.dispatchedAt), SQLValue(row.signBy),
+                  SQLValue(try ahead.map { $0.callerKey } ?? callerTagger.tag(row.phone)), SQLValue(row.dispatchedAt), SQLValue(row.signBy),
                   .int(row.paused ? 1 : 0)])
     }
 
@@ -289,8 +294,8 @@ struct TicketRepository {
 
     /// Whether the row was written (an event already stored under its id is left as it is).
     @discardableResult
-    private func insert(_ e: TicketEvent, n: Int64, plain: [UInt8]? = nil) throws -> Bool {
-        let doc = try seal(try plain ?? TicketDocuments.event(e), label: "event:\(e.ticket)")
+    private func insert(_ e: TicketEvent, n: Int64, plain: [UInt8]? = nil, sealed: [UInt8]? = nil) throws -> Bool {
+        let doc = try sealed ?? seal(try plain ?? TicketDocuments.event(e), label: "event:\(e.ticket)")
         try db.run("""
             INSERT OR IGNORE INTO events(ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved,
                                          level, stars, kb)
