@@ -123,6 +123,21 @@ struct BodyPredecoderTests {
         #expect(store.take(try dataBody(kept.first)) == nil)
     }
 
+    @Test func whatTheLoopIsDoneWithIsFreedByTheNextPutOnAConnectionThread() throws {
+        let p = try bodies(2).enumerated().map { try parsed($1, seq: UInt64($0 + 1)) }
+        let store = PredecodedBodies()
+        store.put(frame: p[0].frame, p[0].message, body: p[0].body, documents: try TicketDocuments(p[0].body.ticket), now: 0)
+        let message = try #require(store.takeFrame(p[0].frame))
+        let ready = try #require(store.take(try dataBody(message)))
+        store.retire(ready.documents)
+        #expect(store.retiredCount == 2, "the frame's bytes and the documents wait for a connection thread")
+        store.put(frame: p[1].frame, p[1].message, body: p[1].body, now: 0)
+        #expect(store.retiredCount == 0)
+        // Bounded when no connection puts anything for a while.
+        for _ in 0..<(PredecodedBodies.retiredLimit + 5) { store.retire(ready.documents) }
+        #expect(store.retiredCount <= PredecodedBodies.retiredLimit)
+    }
+
     @Test func theLoopUsesAPredecodedBodyAndStoresTheSameTicket() throws {
         let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
         let unit = try NodeFixture(id: "s1", role: .unit)

@@ -84,6 +84,7 @@ extension TicketService {
             let body = assign.body
             try checkSender(kind, m)
             try repository.replace(body.ticket, documents: assign.documents)
+            predecoded?.retire(assign.documents)
             logAfterCommit("ticket-assigned", ["ticket": body.ticket.id, "from": m.origin, "role": body.role,
                                                "status": body.ticket.status.rawValue])
             if context.config.autoSign, body.role == "lead", body.ticket.holder == context.nodeId,
