@@ -73,9 +73,10 @@ final class PredecodedBodies: @unchecked Sendable {
         // The documents are about as large as the body: the byte budget counts them.
         let weight = frame.count + m.body.count + (documents?.byteCount ?? 0)
         let value = (message, PreparedAssign(body: body, documents: documents))
+        let key = BodyBytes(frame)   // hashed before the lock: the loop waits for it in `takeFrame`
         // Taken out under the lock, freed after it, on this thread.
         let done = lock.withLock {
-            frames.put(frame, value, weight: weight, now: now, capacity: capacity, byteBudget: byteBudget)
+            frames.put(key, value, weight: weight, now: now, capacity: capacity, byteBudget: byteBudget)
             defer { retired = []; retiredDocuments = [] }
             return (retired, retiredDocuments)
         }
@@ -96,8 +97,9 @@ final class PredecodedBodies: @unchecked Sendable {
     /// The message parsed from exactly these frame bytes, if a connection left one; it is removed, and its body
     /// set aside for `take`.
     func takeFrame(_ frame: [UInt8]) -> WireMessage? {
-        lock.withLock {
-            guard let (bytes, hit) = frames.take(frame) else { return nil }
+        let key = BodyBytes(frame)
+        return lock.withLock {
+            guard let (bytes, hit) = frames.take(key) else { return nil }
             if retired.count >= Self.retiredLimit { retired.removeAll() }
             retired.append(bytes)
             if case .data(let m) = hit.message {
@@ -129,19 +131,19 @@ final class PredecodedBodies: @unchecked Sendable {
         var entries: [BodyBytes: (value: Value, at: Int64, weight: Int)] = [:]
         var heldBytes = 0
 
-        mutating func put(_ bytes: [UInt8], _ value: Value, weight: Int, now: Int64, capacity: Int, byteBudget: Int) {
+        mutating func put(_ key: BodyBytes, _ value: Value, weight: Int, now: Int64, capacity: Int, byteBudget: Int) {
             if entries.count >= capacity || heldBytes + weight > byteBudget {
                 entries = entries.filter { now - $0.value.at < 30_000 }
                 heldBytes = entries.values.reduce(0) { $0 + $1.weight }
                 guard entries.count < capacity, heldBytes + weight <= byteBudget else { return }
             }
-            let old = entries.updateValue((value, now, weight), forKey: BodyBytes(bytes))
+            let old = entries.updateValue((value, now, weight), forKey: key)
             heldBytes += weight - (old?.weight ?? 0)
         }
 
         /// The value and the bytes it was kept under (the caller decides where they are freed).
-        mutating func take(_ bytes: [UInt8]) -> ([UInt8], Value)? {
-            guard let index = entries.index(forKey: BodyBytes(bytes)) else { return nil }
+        mutating func take(_ key: BodyBytes) -> ([UInt8], Value)? {
+            guard let index = entries.index(forKey: key) else { return nil }
             let (key, hit) = entries.remove(at: index)
             heldBytes -= hit.weight
             return (key.bytes, hit.value)
@@ -156,11 +158,18 @@ final class PredecodedBodies: @unchecked Sendable {
 /// in one word always differ; the fold carries a change in a word's high bytes into the low bits, which a
 /// multiply alone never does). A multiply and a shift a word. Equality is still the whole bytes; a peer that crafted
 /// colliding bodies would only slow lookups in a shelf of at most `capacity`.
+///
+/// The digest is worked out once, when the key is made (outside the shelves' lock, which the loop and the connection
+/// threads share).
 struct BodyBytes: Hashable {
     let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    let digest: UInt64
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        digest = Self.digest(bytes)
+    }
 
-    func hash(into hasher: inout Hasher) { hasher.combine(Self.digest(bytes)) }
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     static func digest(_ bytes: [UInt8]) -> UInt64 {
         bytes.withUnsafeBytes { raw in
@@ -183,7 +192,7 @@ struct BodyBytes: Hashable {
     }
 
     static func == (a: BodyBytes, b: BodyBytes) -> Bool {
-        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+        a.digest == b.digest && a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
             b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
         }
     }
