@@ -70,13 +70,18 @@ extension TicketDocumentsTests {
         try #require(try unit.context.db.query("SELECT doc FROM tickets WHERE id = ?", [.text(id)]).first?.blob(0))
     }
 
-    @Test func documentsSealedAheadAreStoredAsTheyAreAndReadBack() throws {
+    /// A unit, the ticket as it sees it, and its documents prepared ahead with the unit's keyring.
+    func preparedAtAUnit() throws -> (NodeFixture, Ticket, TicketDocuments, TicketDocuments.Ahead) {
         let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
         let unit = try NodeFixture(id: "s1", role: .unit)
         let view = Privacy.view(of: ticket, for: "s1")
         var documents = try TicketDocuments(view)
         try documents.prepare(view, keyring: unit.context.keyring)
-        let ahead = try #require(documents.ahead)
+        return (unit, view, documents, try #require(documents.ahead))
+    }
+
+    @Test func documentsSealedAheadAreStoredAsTheyAreAndReadBack() throws {
+        let (unit, view, documents, ahead) = try preparedAtAUnit()
         #expect(ahead.row == TicketRow(view))
         _ = try unit.context.db.transaction { try unit.service.repository.replace(view, documents: documents) }
         #expect(try storedDoc(unit, view.id) == ahead.ticket, "the blob sealed ahead is the one stored")
@@ -90,12 +95,7 @@ extension TicketDocumentsTests {
     }
 
     @Test func documentsSealedUnderAKeyRotatedSinceAreSealedAgainUnderTheNewOne() throws {
-        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
-        let unit = try NodeFixture(id: "s1", role: .unit)
-        let view = Privacy.view(of: ticket, for: "s1")
-        var documents = try TicketDocuments(view)
-        try documents.prepare(view, keyring: unit.context.keyring)
-        let ahead = try #require(documents.ahead)
+        let (unit, view, documents, ahead) = try preparedAtAUnit()
         try unit.context.keyring.addKey()
         _ = try unit.context.db.transaction { try unit.service.repository.replace(view, documents: documents) }
         let stored = try storedDoc(unit, view.id)
