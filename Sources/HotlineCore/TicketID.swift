@@ -8,8 +8,7 @@ public struct TicketID: Sendable, Hashable, CustomStringConvertible {
     public static func make(prefix: String, date: LocalDate, sequence: Int) -> String {
         let digits = String(sequence)
         let padded = String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-        let day = date.iso.replacingOccurrences(of: "-", with: "")
-        return "\(prefix)-\(day)-\(padded)"
+        return "\(prefix)-\(date.compact)-\(padded)"
     }
 
     /// Nil when the text is not prefix-YYYYMMDD-NNNNNN with an uppercase letter prefix and a real date.

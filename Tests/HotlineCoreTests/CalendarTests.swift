@@ -466,3 +466,31 @@ func calendarError(_ files: [Data]) -> CalendarError? {
         }
     }
 }
+
+// MARK: - LocalDate text
+
+@Suite struct LocalDateTextTests {
+    /// Every day of years with 1, 2, 3 and 4 digits reads the same as printf's `%04d-%02d-%02d`, and back.
+    @Test func isoIsPrintfsZeroPaddedDateForEveryDayOfSampleYears() throws {
+        for year in [0, 7, 99, 999, 1970, 2024, 2026, 9999] {
+            for month in 1...12 {
+                for dayNumber in 1...31 {
+                    guard let date = LocalDate(year: year, month: month, day: dayNumber) else { continue }
+                    let expected = String(format: "%04d-%02d-%02d", year, month, dayNumber)
+                    #expect(date.iso == expected)
+                    #expect(date.compact == expected.replacingOccurrences(of: "-", with: ""))
+                    #expect(LocalDate(iso: date.iso) == date)
+                }
+            }
+        }
+    }
+
+    /// Years with more than four digits or below zero are not cut or garbled: they read as printf writes them.
+    @Test func isoOfAYearOutsideFourDigitsIsPrintfs() throws {
+        let far = try #require(LocalDate(year: 12_026, month: 1, day: 5))
+        #expect(far.iso == "12026-01-05")
+        #expect(far.compact == "120260105")
+        let before = try #require(LocalDate(year: -1, month: 12, day: 31))
+        #expect(before.iso == String(format: "%04d-%02d-%02d", -1, 12, 31))
+    }
+}
