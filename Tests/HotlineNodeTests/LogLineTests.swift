@@ -58,3 +58,32 @@ extension LogLineTests {
         #expect(written().split(separator: "\n").count == 3)
     }
 }
+
+extension LogLineTests {
+    /// The time stamp is written by calendar arithmetic, not `gmtime_r`: the same text as the C library's calendar
+    /// for instants from 1970 to 2100, with the milliseconds always present (".000" included).
+    @Test func theTimeStampMatchesTheCLibraryCalendarEveryFewDaysFor130Years() {
+        var mismatches: [String] = []
+        var millis: Int64 = 0
+        var step: Int64 = 0
+        while millis < 4_102_444_800_000 {
+            var out: [UInt8] = []
+            Log.appendTimestamp(millis: millis, to: &out)
+            let ours = String(decoding: out, as: UTF8.self)
+            var secs = time_t(millis / 1000 + 8 * 3600)
+            var t = tm()
+            gmtime_r(&secs, &t)
+            let reference = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", Int(t.tm_year) + 1900,
+                                   Int(t.tm_mon) + 1, Int(t.tm_mday), Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec),
+                                   Int(millis % 1000))
+            if ours != reference { mismatches.append("\(millis): \(ours) ≠ \(reference)") }
+            // Steps of about three days that keep changing the time of day, and every fourth one a whole second.
+            step += 1
+            millis += 3 * 86_400_000 + 3_607_123 + (step % 4 == 0 ? 0 : 1)
+            if step % 4 == 0 { millis -= millis % 1000 }
+        }
+        #expect(step > 15_000)
+        let differing = mismatches.count
+        #expect(differing == 0, "first: \(mismatches.first ?? "")")
+    }
+}

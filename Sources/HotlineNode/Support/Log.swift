@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 @preconcurrency import Glibc
 
 /// One line per event on stderr, key=value: `ts=… level=info node=jn-city event=dispatch ticket=… to=…`.
@@ -31,18 +32,35 @@ public final class Log: @unchecked Sendable {
     /// Fields assembled at run time (kept for a line written later).
     public func info(_ event: String, _ fields: [(String, String)]) { write("info", event, fields) }
 
+    /// The line is built as bytes: interpolating `String`s (and the quoting and clock reading around them) was a
+    /// tenth of a unit's work loop draining a backlog, where each stored message logs a line (perf, hotline-bench
+    /// catchup).
     func write(_ level: String, _ event: String, _ fields: [(String, String)]) {
-        var line = "ts=\(Self.timestamp()) level=\(level) node=\(Self.quote(node)) event=\(Self.quote(event))"
-        for (k, v) in fields { line += " \(k)=\(Self.quote(v))" }
-        line += "\n"
+        var line: [UInt8] = []
+        line.reserveCapacity(128)
+        line.append(contentsOf: "ts=".utf8)
+        Self.appendTimestamp(to: &line)
+        line.append(contentsOf: " level=".utf8)
+        line.append(contentsOf: level.utf8)
+        line.append(contentsOf: " node=".utf8)
+        Self.appendQuoted(node, to: &line)
+        line.append(contentsOf: " event=".utf8)
+        Self.appendQuoted(event, to: &line)
+        for (k, v) in fields {
+            line.append(0x20)
+            line.append(contentsOf: k.utf8)
+            line.append(UInt8(ascii: "="))
+            Self.appendQuoted(v, to: &line)
+        }
+        line.append(0x0A)
         lock.lock()
         defer { lock.unlock() }
-        if let sink { sink(line); return }
+        if let sink { sink(String(decoding: line, as: UTF8.self)); return }
         if held != nil {
-            held!.append(contentsOf: line.utf8)
+            held!.append(contentsOf: line)
             return
         }
-        writeOut(Array(line.utf8))
+        writeOut(line)
     }
 
     /// Runs `body` and writes every line logged meanwhile (from any thread, in order) with one `write`: the work loop
@@ -71,9 +89,18 @@ public final class Log: @unchecked Sendable {
     /// with those escaped. Checked on the UTF-8 bytes (these are all ASCII, which never occurs inside a multi-byte
     /// character): a check by `Character` missed the "\r\n" grapheme and cost more than the rest of the line.
     static func quote(_ v: String) -> String {
+        var out: [UInt8] = []
+        appendQuoted(v, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendQuoted(_ v: String, to out: inout [UInt8]) {
         func special(_ b: UInt8) -> Bool { b == 0x20 || b == 0x22 || b == 0x3D || b == 0x0A || b == 0x0D || b == 0x09 }
-        if !v.isEmpty && !v.utf8.contains(where: special) { return v }
-        var out: [UInt8] = [0x22]
+        if !v.isEmpty && !v.utf8.contains(where: special) {
+            out.append(contentsOf: v.utf8)
+            return
+        }
+        out.append(0x22)
         for b in v.utf8 {
             switch b {
             case 0x5C: out += [0x5C, 0x5C]
@@ -85,38 +112,27 @@ public final class Log: @unchecked Sendable {
             }
         }
         out.append(0x22)
+    }
+
+    /// Wall-clock time in China Standard Time (the log is about the machine, not the node's manual clock), to the
+    /// millisecond: `2026-03-02T09:00:00.000+08:00`.
+    static func timestamp() -> String {
+        var out: [UInt8] = []
+        appendTimestamp(to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Wall-clock time in China Standard Time (the log is about the machine, not the node's manual clock).
-    static func timestamp() -> String {
+    /// `timestamp()`'s bytes, appended. The calendar arithmetic is `Timestamp`'s: `gmtime_r` took glibc's time
+    /// zone lock for every line.
+    static func appendTimestamp(to out: inout [UInt8]) {
         var tv = timeval()
         gettimeofday(&tv, nil)
-        var secs = time_t(Int(tv.tv_sec) + 8 * 3600)
-        var t = tm()
-        gmtime_r(&secs, &t)
-        // By hand: `String(format:)` was most of the cost of a log line (perf, hotline-bench hop).
-        var out: [UInt8] = []
-        out.reserveCapacity(29)
-        func digits(_ v: Int, _ width: Int, then separator: UInt8?) {
-            var d = 1
-            for _ in 1..<width { d *= 10 }
-            var v = v
-            while d > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(v / d % 10))
-                v %= d
-                d /= 10
-            }
-            if let separator { out.append(separator) }
-        }
-        digits(Int(t.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
-        digits(Int(t.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
-        digits(Int(t.tm_mday), 2, then: UInt8(ascii: "T"))
-        digits(Int(t.tm_hour), 2, then: UInt8(ascii: ":"))
-        digits(Int(t.tm_min), 2, then: UInt8(ascii: ":"))
-        digits(Int(t.tm_sec), 2, then: UInt8(ascii: "."))
-        digits(Int(tv.tv_usec / 1000), 3, then: nil)
-        out.append(contentsOf: "+08:00".utf8)
-        return String(decoding: out, as: UTF8.self)
+        appendTimestamp(millis: Int64(tv.tv_sec) * 1000 + Int64(tv.tv_usec / 1000), to: &out)
+    }
+
+    static func appendTimestamp(millis: Int64, to out: inout [UInt8]) {
+        Timestamp(millis: millis).appendISO8601(to: &out)
+        // `Timestamp` leaves out a zero fraction; a log line always has one, so lines line up and sort as text.
+        if millis % 1000 == 0 { out.insert(contentsOf: ".000".utf8, at: out.count - 6) }
     }
 }
