@@ -23,6 +23,8 @@ public final class Database: @unchecked Sendable {
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// Transaction control statements by their text (see `exec`): found by one lookup, the text is judged once.
+    private var control: [String: Statement] = [:]
     private var transactionDepth = 0
     private var rollbackObservers: [() -> Void] = []
 
@@ -62,6 +64,7 @@ public final class Database: @unchecked Sendable {
 
     deinit {
         cache.removeAll()
+        control.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -88,8 +91,9 @@ public final class Database: @unchecked Sendable {
     private func exec(sql: String) throws(StoreError) {
         // Transaction control runs several times a round (a savepoint per command and per message): kept prepared,
         // since `sqlite3_exec` parses the text every time.
-        if Self.isControl(sql) {
-            let s = try prepare(sql)
+        var statement = control[sql]
+        if statement == nil, Self.isControl(sql) { statement = try prepareControl(sql) }
+        if let s = statement {
             defer { s.reset() }
             _ = try s.step()
             return
@@ -108,6 +112,12 @@ public final class Database: @unchecked Sendable {
     /// (perf, hotline-bench hop: a savepoint and its release per message).
     static func isControl(_ sql: String) -> Bool {
         !sql.utf8.contains(UInt8(ascii: ";")) && ["BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"].contains { sql.hasPrefix($0) }
+    }
+
+    private func prepareControl(_ sql: String) throws(StoreError) -> Statement {
+        let s = try Statement(db: self, sql: sql)
+        control[sql] = s
+        return s
     }
 
     /// A prepared statement from the cache, reset and ready to bind.
