@@ -29,9 +29,15 @@ public struct LinkStore: @unchecked Sendable {
     public let db: Database
     /// Seals message bodies at rest (they carry tickets, with personal data); nil stores them as they are.
     public let sealer: BlobSealer?
+    /// What this store enqueued and `pending` has not handed out yet, so the rows a round queued are sent from
+    /// memory instead of read back, opened and checked (a tenth of a county's work loop relaying tickets: perf,
+    /// hotline-bench lifecycle). Forgotten at any rollback.
+    private let unsent = UnsentRows()
+
     public init(db: Database, sealer: BlobSealer? = nil) {
         self.db = db
         self.sealer = sealer
+        db.onRollback { [unsent] in unsent.clear() }
     }
 
     static func label(_ link: String, _ seq: UInt64) -> String { "outbox:\(link):\(seq)" }
@@ -73,6 +79,7 @@ public struct LinkStore: @unchecked Sendable {
                 try db.run("INSERT INTO outbox(link, seq, msg_id, origin, dest, kind, at, body, checksum) VALUES(?,?,?,?,?,?,?,?,?)",
                            [.text(link), SQLValue(seq), .text(m.id), .text(m.origin), .text(m.dest), .text(m.kind), .int(m.at),
                             .blob(stored), .int(Self.checksum(m))])
+                unsent.append(link: link, OutboxRow(seq: seq, message: m))
                 return seq
             }
         } catch let error as StoreError {
@@ -84,6 +91,14 @@ public struct LinkStore: @unchecked Sendable {
 
     /// At most `limit` rows after `seq`, in order: a backlog of any size is read in bounded batches.
     public func pending(link: String, after seq: UInt64, limit: Int) throws(StoreError) -> [OutboxRow] {
+        if let rows = unsent.take(link: link, after: seq, limit: limit) { return rows }
+        let out = try stored(link: link, after: seq, limit: limit)
+        if let last = out.last { unsent.drop(link: link, upTo: last.seq) }
+        return out
+    }
+
+    /// `pending` from the table: each row opened and checked against its checksum.
+    func stored(link: String, after seq: UInt64, limit: Int) throws(StoreError) -> [OutboxRow] {
         let rows = try db.query("""
             SELECT seq, msg_id, origin, dest, kind, at, body, checksum FROM outbox
             WHERE link = ? AND seq > ? ORDER BY seq LIMIT ?
@@ -127,6 +142,7 @@ public struct LinkStore: @unchecked Sendable {
     /// The neighbour has durably stored everything up to `upTo`: those rows are done.
     public func acknowledge(link: String, upTo: UInt64) throws(StoreError) {
         try db.run("DELETE FROM outbox WHERE link = ? AND seq <= ?", [.text(link), SQLValue(upTo)])
+        unsent.drop(link: link, upTo: upTo)
     }
 
     /// The rows queued for the neighbour. The queue is always one run of consecutive seqs (appended at the end by
@@ -175,5 +191,53 @@ public struct LinkStore: @unchecked Sendable {
         withUnsafeBytes(of: m.at.littleEndian) { mix($0) }
         m.body.withUnsafeBytes { mix($0) }
         return Int64(bitPattern: h)
+    }
+}
+
+/// Per link, the rows most recently enqueued and not yet handed out by `pending`: one run of consecutive seqs
+/// ending at the last one this store assigned. A row that does not follow the run (another connection enqueued in
+/// between) starts a new run; a run longer than `capacity` loses its oldest rows, which are then read from the
+/// table. Only ever a shortcut: whatever it does not hold, `pending` reads.
+final class UnsentRows: @unchecked Sendable {
+    // Confined to the database's owner, like the connection itself.
+    private var runs: [String: [OutboxRow]] = [:]
+    let capacity: Int
+
+    /// A round rarely queues more for one link than a window (256) before it sends; rows go on queuing for a link
+    /// that is down, so the bound is also what this costs then (about 0.5 MB a link for ticket-sized rows).
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+    }
+
+    func append(link: String, _ row: OutboxRow) {
+        var run = runs.removeValue(forKey: link) ?? []
+        if let last = run.last, row.seq != last.seq + 1 { run.removeAll(keepingCapacity: true) }
+        run.append(row)
+        if run.count > capacity { run.removeFirst(run.count - capacity) }
+        runs[link] = run
+    }
+
+    /// The rows after `seq`, at most `limit`, if the run holds the next one (`seq + 1`); they and every row before
+    /// them leave the run. nil when the table must be read.
+    func take(link: String, after seq: UInt64, limit: Int) -> [OutboxRow]? {
+        guard limit > 0, let first = runs[link]?.first, let last = runs[link]?.last,
+              seq + 1 >= first.seq, seq < last.seq, var run = runs.removeValue(forKey: link) else { return nil }
+        let start = Int(seq + 1 - first.seq)
+        let end = min(run.count, start + limit)
+        let rows = Array(run[start..<end])
+        run.removeFirst(end)
+        if !run.isEmpty { runs[link] = run }
+        return rows
+    }
+
+    /// Forgets the rows up to `seq` (sent from the table, or acknowledged).
+    func drop(link: String, upTo seq: UInt64) {
+        guard let first = runs[link]?.first, seq >= first.seq, var run = runs.removeValue(forKey: link) else { return }
+        run.removeFirst(min(run.count, Int(seq - first.seq + 1)))
+        if !run.isEmpty { runs[link] = run }
+    }
+
+    func clear() {
+        runs.removeAll()
     }
 }

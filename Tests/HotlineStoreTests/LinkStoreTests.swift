@@ -178,10 +178,12 @@ func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
         }
     }
 
+    /// Rows are checked when they are read from the table: after a restart (a store that did not queue them, as
+    /// here) or when the store no longer holds them in memory. What a store queued itself it sends as it queued it.
     @Test func alteredBodyBytesAreReportedAsACorruptRow() throws {
         try withStore { db, _ throws in
+            for n in 1...3 { try LinkStore(db: db).enqueue(link: "water", message: message(n)) }
             let links = LinkStore(db: db)
-            for n in 1...3 { try links.enqueue(link: "water", message: message(n)) }
             var body = message(2).body
             body[0] ^= 0x01                                                     // one flipped bit
             try db.run("UPDATE outbox SET body = ? WHERE link = 'water' AND seq = 2", [.blob(body)])
@@ -196,8 +198,8 @@ func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
 
     @Test func alteredTextFieldsAndWrongTypesAreReportedAsCorruptRows() throws {
         try withStore { db, _ throws in
+            for n in 1...4 { try LinkStore(db: db).enqueue(link: "water", message: message(n)) }
             let links = LinkStore(db: db)
-            for n in 1...4 { try links.enqueue(link: "water", message: message(n)) }
             try db.run("UPDATE outbox SET dest = 'roads' WHERE link = 'water' AND seq = 1")
             #expect(corruptRow { _ = try links.pending(link: "water", after: 0, limit: 10) }?.seq == 1)
             try db.run("UPDATE outbox SET at = 'yesterday' WHERE link = 'water' AND seq = 2")
@@ -205,6 +207,62 @@ func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
             try db.run("UPDATE outbox SET body = 'text, not bytes' WHERE link = 'water' AND seq = 3")
             #expect(corruptRow { _ = try links.pending(link: "water", after: 2, limit: 10) }?.seq == 3)
             #expect(try links.pending(link: "water", after: 3, limit: 10).map(\.seq) == [4])
+        }
+    }
+
+    /// Rows a store queued are handed out from memory until sent; whatever it hands out, in any mix of batch sizes,
+    /// acknowledgements, resends from an earlier seq (a reconnect) and more than it keeps in memory, is exactly what
+    /// the table holds after that seq.
+    @Test func pendingFromMemoryIsAlwaysWhatTheTableHolds() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            var rng = SystemRandomNumberGenerator()
+            var n = 0
+            var sent: [String: UInt64] = ["water": 0, "east": 0]
+            for round in 0..<400 {
+                let link = Bool.random(using: &rng) ? "water" : "east"
+                // Sometimes a burst larger than the memory holds (256 rows).
+                let burst = round % 97 == 0 ? 700 : Int.random(in: 0...6, using: &rng)
+                for _ in 0..<burst {
+                    n += 1
+                    try links.enqueue(link: link, message: message(n, dest: link))
+                }
+                switch Int.random(in: 0..<6, using: &rng) {
+                case 0:                                                         // a reconnect: resend after the ack
+                    let acked = try db.query("SELECT min(seq) FROM outbox WHERE link = ?", [.text(link)]).first?.int(0)
+                    sent[link] = UInt64(max(0, (acked ?? 1) - 1))
+                case 1:
+                    let upTo = UInt64.random(in: 0...sent[link]!, using: &rng)
+                    try links.acknowledge(link: link, upTo: upTo)
+                default:
+                    break
+                }
+                let limit = Int.random(in: 1...300, using: &rng)
+                let fromTable = try LinkStore(db: db).pending(link: link, after: sent[link]!, limit: limit)
+                let handed = try links.pending(link: link, after: sent[link]!, limit: limit)
+                let same = handed == fromTable
+                #expect(same, "round \(round), \(link) after \(sent[link]!): seqs \(handed.map(\.seq).prefix(4))… vs \(fromTable.map(\.seq).prefix(4))…")
+                if let last = handed.last { sent[link] = last.seq }
+            }
+        }
+    }
+
+    @Test func aRolledBackEnqueueIsNeverHandedOutFromMemory() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            try links.enqueue(link: "city", message: message(1))
+            try db.transaction { () throws -> Void in
+                #expect(throws: Boom()) {
+                    try db.savepoint("cmd") { () throws -> Void in
+                        try links.enqueue(link: "city", message: message(2))
+                        throw Boom()                                            // the command was refused
+                    }
+                }
+            }
+            #expect(try links.pending(link: "city", after: 0, limit: 10).map(\.message) == [message(1)])
+            #expect(try links.pending(link: "city", after: 1, limit: 10).isEmpty)
+            #expect(try links.enqueue(link: "city", message: message(3)) == 2)
+            #expect(try links.pending(link: "city", after: 1, limit: 10).map(\.message) == [message(3)])
         }
     }
 
