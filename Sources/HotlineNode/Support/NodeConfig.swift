@@ -20,7 +20,10 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// "full" (default: acknowledged = survives power loss) or "normal".
     public var synchronous: String = "full"
     public var maxFrameBytes: Int = 4 << 20
-    public var window: Int = 256
+    /// Data frames sent on a link and not yet acknowledged. 1,024 rather than the wire library's 256: a unit
+    /// catching up on a backlog commits bigger batches and drains it 15 % sooner (hotline-bench catchup, 3
+    /// alternating pairs), for about 7 MB more memory at each end while it lasts.
+    public var window: Int = 1024
     /// The longest wait between two dials of the parent (exponential backoff with jitter up to this).
     public var redialCapSeconds: Int = 30
     /// Where to dial the parent when it is not the topology's `listen` address (a gateway or port forward in
