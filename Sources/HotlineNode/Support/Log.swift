@@ -88,12 +88,6 @@ public final class Log: @unchecked Sendable {
     /// A value as it stands in a line: bare when it has no space, quote, '=', tab or line break, else in quotes
     /// with those escaped. Checked on the UTF-8 bytes (these are all ASCII, which never occurs inside a multi-byte
     /// character): a check by `Character` missed the "\r\n" grapheme and cost more than the rest of the line.
-    static func quote(_ v: String) -> String {
-        var out: [UInt8] = []
-        appendQuoted(v, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func appendQuoted(_ v: String, to out: inout [UInt8]) {
         func special(_ b: UInt8) -> Bool { b == 0x20 || b == 0x22 || b == 0x3D || b == 0x0A || b == 0x0D || b == 0x09 }
         if !v.isEmpty && !v.utf8.contains(where: special) {
