@@ -15,6 +15,37 @@ enum EnvelopeValue {
     case nested
 }
 
+/// The top-level members of an envelope, in input order; a name given twice reads as its last value (as a
+/// dictionary assigned in order would). A handful of members, so a lookup compares names one by one: a `[String:
+/// EnvelopeValue]` hashed every name twice and rehashed as it grew, 3 % of a unit's CPU taking in a backlog (perf,
+/// hotline-bench catchup). A lookup is linear in the members, and so in the frame's size, like parsing it.
+struct EnvelopeMembers {
+    private var names: [String] = []
+    private var values: [EnvelopeValue] = []
+
+    init() {
+        names.reserveCapacity(12)
+        values.reserveCapacity(12)
+    }
+
+    subscript(_ name: String) -> EnvelopeValue? {
+        get {
+            var j = names.count - 1
+            while j >= 0 {
+                if names[j] == name { return values[j] }
+                j -= 1
+            }
+            return nil
+        }
+        set {
+            // Only the parser sets, and always a value.
+            guard let newValue else { return }
+            names.append(name)
+            values.append(newValue)
+        }
+    }
+}
+
 /// A single-pass, validating JSON parser for one frame payload (RFC 8259 grammar). It builds only the
 /// top-level members and validates everything nested without allocating, which makes it several times faster
 /// than `JSONSerialization` on a ticket-sized body. Input must already be valid UTF-8.
@@ -29,11 +60,11 @@ struct EnvelopeParser {
         b = bytes
     }
 
-    static func parse(_ bytes: [UInt8]) throws(WireError) -> [String: EnvelopeValue] {
+    static func parse(_ bytes: [UInt8]) throws(WireError) -> EnvelopeMembers {
         var parser = EnvelopeParser(bytes)
         parser.skipSpace()
         guard parser.peek == UInt8(ascii: "{") else { throw .invalidJSON("the top level is not an object") }
-        var members: [String: EnvelopeValue] = [:]
+        var members = EnvelopeMembers()
         try parser.object(depth: 1) { (key, p) throws(WireError) in members[key] = try p.topLevelValue() }
         parser.skipSpace()
         guard parser.i == bytes.count else { throw .invalidJSON("data after the object at byte \(parser.i)") }
@@ -48,11 +79,11 @@ struct EnvelopeParser {
     /// refuses (a lone surrogate escape) where `parse` only checks the escape's digits; a reader of the body
     /// refuses it anyway, unless a later member of the same name replaces it. A repeated name keeps its last
     /// value, as in `parse`; the tree is that value's (nil when it is not an object).
-    static func parse(_ bytes: [UInt8], tree key: String) throws(WireError) -> (members: [String: EnvelopeValue], tree: JSONNode?) {
+    static func parse(_ bytes: [UInt8], tree key: String) throws(WireError) -> (members: EnvelopeMembers, tree: JSONNode?) {
         var parser = EnvelopeParser(bytes)
         parser.skipSpace()
         guard parser.peek == UInt8(ascii: "{") else { throw .invalidJSON("the top level is not an object") }
-        var members: [String: EnvelopeValue] = [:]
+        var members = EnvelopeMembers()
         var tree: JSONNode?
         var parsed: [Range<Int>] = []
         try parser.object(depth: 1) { (name, p) throws(WireError) in

@@ -64,7 +64,7 @@ extension WireMessage {
 
 /// Typed, strict reads of the top-level members; `null` counts as absent.
 private struct Fields {
-    let members: [String: EnvelopeValue]
+    let members: EnvelopeMembers
 
     private func present(_ name: String) -> EnvelopeValue? {
         if case .null? = members[name] { return nil }

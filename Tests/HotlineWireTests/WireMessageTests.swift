@@ -120,3 +120,25 @@ func deeplyNestedBodyIsDecodedOrRefusedWithoutCrashing(depth: Int) {
     case let .failure(error): #expect(error.code == .invalidJSON)
     }
 }
+
+/// A member given twice reads as its last value, in both readers (the envelope keeps its members in a list, not a
+/// dictionary, and must still read like one assigned in order); a later null makes it absent.
+@Test func aRepeatedEnvelopeMemberReadsAsItsLastValue() throws {
+    let frame = Array(#"{"v":1,"type":"ack","id":"a-1","upTo":3,"id":"a-2","upTo":7}"#.utf8)
+    guard case let .ack(ack) = try WireMessage.decode(frame, knownKinds: []) else {
+        Issue.record("not an ack")
+        return
+    }
+    #expect(ack.id == "a-2" && ack.upTo == 7)
+    let nulled = Array(#"{"v":1,"type":"ack","id":"a-1","upTo":3,"upTo":null}"#.utf8)
+    #expect(throws: WireError.missingField(name: "upTo", expected: "an integer from 0 to 2^53-1")) {
+        try WireMessage.decode(nulled, knownKinds: [])
+    }
+    let data = Array(#"{"v":1,"type":"data","id":"m","seq":1,"origin":"o","dest":"x","kind":"k","seq":2,"body":{"n":1},"kind":"ticket.assign","body":{"n":2}}"#.utf8)
+    guard let (message, body, _) = WireMessage.decode(data, knownKinds: ["ticket.assign"], dataBody: [String: Int].self),
+          case let .data(m) = message else {
+        Issue.record("not read in one pass")
+        return
+    }
+    #expect(m.seq == 2 && m.kind == "ticket.assign" && body == ["n": 2] && m.body == Array(#"{"n":2}"#.utf8))
+}
