@@ -98,7 +98,7 @@ public struct LinkStore: @unchecked Sendable {
     }
 
     /// `pending` from the table: each row opened and checked against its checksum.
-    func stored(link: String, after seq: UInt64, limit: Int) throws(StoreError) -> [OutboxRow] {
+    private func stored(link: String, after seq: UInt64, limit: Int) throws(StoreError) -> [OutboxRow] {
         let rows = try db.query("""
             SELECT seq, msg_id, origin, dest, kind, at, body, checksum FROM outbox
             WHERE link = ? AND seq > ? ORDER BY seq LIMIT ?
