@@ -28,10 +28,29 @@ struct ShellFailure: Error, CustomStringConvertible {
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "hotline-net-\(UUID().uuidString.prefix(8))"
+/// A fresh directory under `base`, removed when the test process exits (the shared PKI outlives any one test, so
+/// removal waits for the end of the run rather than the end of a test).
+func temporaryDirectory(base: String = NSTemporaryDirectory(), prefix: String = "hotline-net-") throws -> String {
+    let path = base + prefix + UUID().uuidString.prefix(8)
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    ScratchDirectories.shared.add(path)
     return path
+}
+
+final class ScratchDirectories: @unchecked Sendable {
+    static let shared = ScratchDirectories()
+    private let lock = NSLock()
+    private var paths: [String] = []
+
+    private init() {
+        atexit { ScratchDirectories.shared.removeAll() }
+    }
+
+    func add(_ path: String) { lock.withLock { paths.append(path) } }
+
+    private func removeAll() {
+        for path in lock.withLock({ paths }) { try? FileManager.default.removeItem(atPath: path) }
+    }
 }
 
 /// Two authorities ("a" is the city's, "b" a stranger's) made with deploy/pki/make-pki.sh, plus an expired

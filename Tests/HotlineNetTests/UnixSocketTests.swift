@@ -8,9 +8,7 @@ import Testing
 
     /// Short: sun_path holds 108 bytes and NSTemporaryDirectory() may be long.
     private func socketPath() throws -> String {
-        let dir = "/tmp/hl-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir + "/admin.sock"
+        try temporaryDirectory(base: "/tmp/", prefix: "hl-") + "/admin.sock"
     }
 
     @Test func requestIsAnsweredWithTheKernelsPeerCredentials() throws {

@@ -124,6 +124,7 @@ struct AlertColumnsTests {
 
     @Test func aKeyFileWithoutACallerTagKeyGetsOneThatStays() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ring-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let ring = try DataKeyring.open(dir: dir)
         let file = DataKeyring.path(in: dir)
         // Written by an older version: no callerTag.

@@ -17,15 +17,21 @@ final class NodeFixture {
     init(id: String, role: NodeKind, topology: String = TopologyTests.valid, extra: [String] = []) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("node-\(id)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let topologyFile = dir.appendingPathComponent("topology-source.json")
-        try Data(topology.utf8).write(to: topologyFile)
         let data = dir.appendingPathComponent(id)
-        let args = try ArgumentParser.parse(["--topology", topologyFile.path, "--id", id, "--data", data.path, "--insecure",
-                                             "--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00"] + extra,
-                                            spec: InitCommand.spec)
-        _ = try InitCommand.run(role: role, args)
         let box = Sink()
-        context = try NodeContext(dir: data, log: Log(node: id, sink: { box.append($0) }))
+        do {
+            let topologyFile = dir.appendingPathComponent("topology-source.json")
+            try Data(topology.utf8).write(to: topologyFile)
+            let args = try ArgumentParser.parse(["--topology", topologyFile.path, "--id", id, "--data", data.path, "--insecure",
+                                                 "--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00"] + extra,
+                                                spec: InitCommand.spec)
+            _ = try InitCommand.run(role: role, args)
+            context = try NodeContext(dir: data, log: Log(node: id, sink: { box.append($0) }))
+        } catch {
+            // deinit does not run for an object whose init failed: a refused init must not leave its directory behind.
+            try? FileManager.default.removeItem(at: dir)
+            throw error
+        }
         service = TicketService(context: context)
         sink = box
     }

@@ -80,7 +80,9 @@ struct DataAtRestTests {
     }
 
     @Test func aSealedDocumentMovedToAnotherTicketDoesNotOpen() throws {
-        let ring = try DataKeyring.open(dir: FileManager.default.temporaryDirectory.appendingPathComponent("ring-\(UUID().uuidString)"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ring-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ring = try DataKeyring.open(dir: dir)
         let blob = try ring.seal(Array("13812345678".utf8), label: "ticket:A")
         #expect(try ring.open(blob, label: "ticket:A") == Array("13812345678".utf8))
         #expect(throws: KeyError.self) { try ring.open(blob, label: "ticket:B") }
