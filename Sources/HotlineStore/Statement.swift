@@ -49,9 +49,6 @@ public final class Statement {
     private unowned let db: Database
     let sql: String
 
-    /// SQLITE_TRANSIENT does not import into Swift (GRDB does the same).
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-
     init(db: Database, sql: String) throws(StoreError) {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(db.handle, sql, -1, &stmt, nil)
@@ -61,14 +58,39 @@ public final class Statement {
         self.sql = sql
     }
 
-    deinit { sqlite3_finalize(handle) }
+    /// The bytes of the text and blob values bound last, which SQLite reads in place (`SQLITE_STATIC`) until the
+    /// statement is reset, which clears the bindings. With `SQLITE_TRANSIENT` SQLite allocated and copied every text
+    /// and blob it was given, then freed it: about thirty allocations for a stored `ticket.assign`.
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchCapacity = 0
+
+    deinit {
+        sqlite3_finalize(handle)
+        scratch?.deallocate()
+    }
 
     func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
 
+    /// Binds `args` to the parameters in order. Call after `reset` (`Database.prepare` does): SQLite then holds no
+    /// pointer into the scratch buffer this overwrites.
     public func bind(_ args: [SQLValue]) throws(StoreError) {
+        var bytes = 0
+        for v in args {
+            switch v {
+            case .text(let s): bytes += s.utf8.count
+            case .blob(let b): bytes += b.count
+            default: break
+            }
+        }
+        if scratch == nil || bytes > scratchCapacity {
+            scratch?.deallocate()
+            scratchCapacity = max(bytes, 2 * scratchCapacity, 256)
+            scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCapacity, alignment: 16)
+        }
+        var offset = 0
         for (i, v) in args.enumerated() {
             let n = Int32(i + 1)
             let rc: Int32
@@ -76,13 +98,27 @@ public final class Statement {
             case .int(let x): rc = sqlite3_bind_int64(handle, n, x)
             case .double(let x): rc = sqlite3_bind_double(handle, n, x)
             // The byte count, not -1: with -1 SQLite stops at the first NUL and silently drops the rest.
-            case .text(let s): rc = sqlite3_bind_text(handle, n, s, Int32(s.utf8.count), Self.transient)
+            case .text(let s):
+                let p = place(s.utf8, at: &offset)
+                rc = sqlite3_bind_text(handle, n, p.assumingMemoryBound(to: CChar.self), Int32(s.utf8.count), nil)
             case .blob(let b):
-                rc = b.withUnsafeBytes { sqlite3_bind_blob(handle, n, $0.baseAddress, Int32($0.count), Self.transient) }
+                // A zero-length blob, not NULL (a null pointer binds NULL).
+                rc = b.isEmpty ? sqlite3_bind_zeroblob(handle, n, 0)
+                    : sqlite3_bind_blob(handle, n, place(b, at: &offset), Int32(b.count), nil)
             case .null: rc = sqlite3_bind_null(handle, n)
             }
             guard rc == SQLITE_OK else { throw db.error(rc, sql: sql) }
         }
+    }
+
+    /// Copies `bytes` into the scratch buffer at `offset` (sized by `bind` beforehand) and moves `offset` past them.
+    private func place<C: Collection>(_ bytes: C, at offset: inout Int) -> UnsafeMutableRawPointer where C.Element == UInt8 {
+        let p = scratch! + offset
+        let buffer = UnsafeMutableRawBufferPointer(start: p, count: bytes.count)
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer.copyMemory(from: UnsafeRawBufferPointer($0)) }
+        if copied == nil { buffer.copyBytes(from: bytes) }
+        offset += bytes.count
+        return p
     }
 
     /// Advances; true while there is a row.

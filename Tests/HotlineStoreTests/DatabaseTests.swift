@@ -338,6 +338,25 @@ func outcome(_ body: () throws -> Void) -> Thrown {
         }
     }
 
+    /// SQLite reads bound texts and blobs in place from one buffer per statement: each parameter must keep its own
+    /// bytes, also when a later call with larger values moves the buffer and one with smaller values reuses it.
+    @Test func textsAndBlobsOfOneStatementKeepTheirOwnBytesAcrossReuse() throws {
+        try withStore { db, _ throws in
+            try db.execute(sql: "CREATE TABLE w(i INTEGER PRIMARY KEY, a, b, c, d, e)")
+            let rounds: [[SQLValue]] = [
+                [.text("甲"), .blob([1, 2, 3]), .text(""), .blob([]), .text("tail")],
+                [.blob(Array(repeating: 7, count: 5000)), .text(String(repeating: "乙", count: 3000)), .null, .int(5),
+                 .blob([9])],
+                [.text("a\u{0}b"), .text("c"), .blob([0]), .text("热线"), .double(2.5)],
+            ]
+            for (i, args) in rounds.enumerated() {
+                try db.run("INSERT INTO w(i, a, b, c, d, e) VALUES (?, ?, ?, ?, ?, ?)", [.int(Int64(i))] + args)
+            }
+            let back = try db.query("SELECT a, b, c, d, e FROM w ORDER BY i").map(\.values)
+            #expect(back == rounds)
+        }
+    }
+
     @Test func optionalAndUnsignedInitializersMapToTheRightKind() {
         #expect(SQLValue(nil as String?) == .null)
         #expect(SQLValue("x" as String?) == .text("x"))
