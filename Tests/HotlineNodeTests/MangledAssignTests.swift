@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineWire
+@testable import HotlineNode
+
+/// What a connection thread reads ahead of the loop (`BodyPredecoder`: one pass over an assignment's frame, and the
+/// stored documents cut from it) stands in for what the loop would read itself. So for any bytes a peer sends, the
+/// two must agree, and reading ahead must not crash the node. Checked on `ticket.assign` frames mangled at random
+/// (seeded, so a failure replays): bytes changed to JSON's structural characters or to anything, ranges deleted,
+/// repeated or spliced in from elsewhere in the frame.
+struct MangledAssignTests {
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let structural = Array(#"{}[]":,\ 0-e.tn"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xE5, 0xFF]
+
+    static func mangle(_ payload: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+        var p = payload
+        for _ in 0..<Int.random(in: 1...3, using: &rng) where !p.isEmpty {
+            let at = Int.random(in: 0..<p.count, using: &rng)
+            let length = min(p.count - at, Int.random(in: 1...24, using: &rng))
+            switch Int.random(in: 0..<7, using: &rng) {
+            case 0: p[at] = structural.randomElement(using: &rng)!
+            case 1: p[at] = UInt8(ascii: "a") + UInt8.random(in: 0..<26, using: &rng)   // harmless inside a string
+            case 6: p[at] = UInt8(ascii: "0") + UInt8.random(in: 0..<10, using: &rng)
+            case 2: p[at] = UInt8.random(in: 0...255, using: &rng)
+            case 3: p.removeSubrange(at..<(at + length))
+            case 4: p.insert(contentsOf: p[at..<(at + length)], at: at)
+            default:
+                let from = Int.random(in: 0..<p.count, using: &rng)
+                p.insert(contentsOf: p[from..<min(p.count, from + length)], at: at)
+            }
+        }
+        return p
+    }
+
+    static func framed(_ payload: [UInt8]) -> [UInt8] {
+        let n = UInt32(payload.count)
+        return [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
+            + payload
+    }
+
+    /// Checks one payload; true when the one-pass reader accepted it.
+    @discardableResult
+    static func check(_ payload: [UInt8], keyring: DataKeyring?) throws -> Bool {
+        // The connection thread's own path, as it runs: it must come back, whatever the bytes.
+        let shelf = PredecodedBodies(keyring: keyring)
+        BodyPredecoder(bodies: shelf).feed(framed(payload), now: 0)
+        let loop = try? WireMessage.decode(payload, knownKinds: AppMessageKind.all)
+        let taken = shelf.takeFrame(payload)
+        guard let (message, body, layout) = WireMessage.decode(payload, knownKinds: AppMessageKind.all, dataBody: AssignBody.self) else {
+            #expect(taken == nil, "the shelf holds a frame the one-pass reader refuses")
+            return false
+        }
+        // Read ahead, it is the message the loop's session would parse, with the body the service would decode.
+        #expect(loop == message, "the one-pass reader accepted a frame the loop reads otherwise or refuses")
+        guard case .data(let m) = message else { return true }
+        #expect((try? JSONStreamDecoder.decode(AssignBody.self, from: m.body)).map { $0.ticket == body.ticket && $0.role == body.role } == true,
+                "the body read ahead is not the body the service would read from the message")
+        if let taken { #expect(taken == message) }
+        // Documents cut from the frame read back as the ticket (without its events) and each event.
+        if let cut = TicketDocuments(slicing: payload, layout, eventCount: body.ticket.events.count) {
+            var stripped = body.ticket
+            stripped.events = []
+            #expect((try? JSONStreamDecoder.decode(Ticket.self, from: cut.ticket)) == stripped)
+            #expect(cut.events.map { try? JSONStreamDecoder.decode(TicketEvent.self, from: $0) } == body.ticket.events.map { $0 })
+        }
+        return true
+    }
+
+    @Test func aMangledAssignmentIsReadAheadExactlyAsTheLoopWouldReadItOrNotAtAll() throws {
+        let bodies = try BodyPredecoderTests().bodies(2)
+        let payloads = bodies.enumerated().map { i, b in
+            Array(BodyPredecoderTests().frame(.ticketAssign, b, seq: UInt64(i + 1)).dropFirst(4))
+        }
+        // With a keyring the connection thread also seals the documents and works out the ticket's row.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ring-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keyring = try DataKeyring.open(dir: dir)
+        for p in payloads { #expect(try Self.check(p, keyring: keyring), "the unmangled frame is read ahead") }
+        var rng = SplitMix(state: 20_261_130)
+        var accepted = 0
+        let rounds = 3_000
+        for round in 0..<rounds {
+            let mangled = Self.mangle(payloads[round % payloads.count], &rng)
+            if try Self.check(mangled, keyring: round % 2 == 0 ? keyring : nil) { accepted += 1 }
+        }
+        // Changes inside strings keep many frames valid: both outcomes must have been exercised.
+        #expect(accepted > rounds / 50 && accepted < rounds - rounds / 50, "\(accepted) of \(rounds) accepted")
+    }
+
+    /// A repeated member is read as JSON's decoders read it, the same way by both readers: in the envelope the last
+    /// value counts (`EnvelopeParser`), inside the body the first (`JSONDecoder`'s rule).
+    @Test func anAssignmentWithARepeatedBodyOrTicketIsReadTheSameWayByBothReaders() throws {
+        let body = try BodyPredecoderTests().bodies(1)[0]
+        let payload = Array(BodyPredecoderTests().frame(.ticketAssign, body, seq: 1).dropFirst(4))
+        let text = String(decoding: payload, as: UTF8.self)
+        let other = String(decoding: try BodyPredecoderTests().bodies(2)[1], as: UTF8.self)
+        // The envelope's body given twice, the first time another ticket's: the last one counts.
+        let twice = try #require(text.range(of: #""body":"#))
+        let repeatedBody = Array(text.replacingCharacters(in: twice, with: #""body":\#(other),"body":"#).utf8)
+        #expect(try Self.check(repeatedBody, keyring: nil))
+        let last = try #require(WireMessage.decode(repeatedBody, knownKinds: AppMessageKind.all, dataBody: AssignBody.self))
+        #expect(last.body.ticket.text.hasSuffix("（第0件）"))
+        // The ticket given twice inside the body, the first time the other one: the first one counts.
+        let ticketAt = try #require(text.range(of: #""ticket":"#))
+        let otherTicket = try #require(other.range(of: #""ticket":"#))
+        let innerTicket = String(other[otherTicket.upperBound...].dropLast())
+        let repeatedTicket = Array(text.replacingCharacters(in: ticketAt, with: #""ticket":\#(innerTicket),"ticket":"#).utf8)
+        #expect(try Self.check(repeatedTicket, keyring: nil))
+        let first = try #require(WireMessage.decode(repeatedTicket, knownKinds: AppMessageKind.all, dataBody: AssignBody.self))
+        #expect(first.body.ticket.text.hasSuffix("（第1件）"))
+    }
+}
