@@ -121,3 +121,87 @@ struct MangledAssignTests {
         #expect(first.body.ticket.text.hasSuffix("（第1件）"))
     }
 }
+
+/// Whatever body a peer sends, of any kind, the node refuses it (and tells the origin) or applies it: never a
+/// storage failure, which would undo the whole round, drop the link and have the peer send the same bytes again
+/// for ever. Checked on each kind's real body mangled at random (seeded), at the node that receives that kind.
+struct MangledBodyTests {
+    func deliver(_ node: NodeFixture, _ kind: AppMessageKind, _ body: [UInt8], origin: String, from peer: String, n: Int) throws {
+        let m = DataMessage(id: "mangled-\(kind.rawValue)-\(n)", seq: UInt64(n), origin: origin, dest: node.context.nodeId,
+                            kind: kind.rawValue, body: body, at: node.now.millis)
+        do {
+            _ = try node.context.db.transaction { try node.service.handleIncoming(m, from: peer, now: node.now) }
+        } catch {
+            Issue.record("\(kind.rawValue) body #\(n) failed the round: \(error)\n\(String(decoding: body.prefix(600), as: UTF8.self))")
+        }
+    }
+
+    static var oddValues: [Any] { [
+        "", "\u{0}", "a\u{0}b", String(repeating: "长", count: 3_000), "JN-20260302-000001", "../../etc/passwd", "'; DROP TABLE tickets; --",
+        "2026-13-45T99:99:99+08:00", "9999-12-31T23:59:59+08:00", "1970-01-01T00:00:00Z", -1, 0, 1, Int64.max, Int64.min, 1e300, -0.5,
+        true, false, NSNull(), [Any](), [String: Any](), ["x": 1], ["s1", "c"],
+    ] }
+
+    /// The same JSON value with some members removed, added or given odd values, and some elements dropped or repeated.
+    static func reshape(_ value: Any, _ rng: inout MangledAssignTests.SplitMix, depth: Int) -> Any {
+        func odd(_ rng: inout MangledAssignTests.SplitMix) -> Any { oddValues.randomElement(using: &rng)! }
+        if depth > 0, Int.random(in: 0..<12, using: &rng) == 0 { return odd(&rng) }
+        switch value {
+        case let object as [String: Any]:
+            var out: [String: Any] = [:]
+            for (key, v) in object where Int.random(in: 0..<15, using: &rng) != 0 {
+                out[key] = reshape(v, &rng, depth: depth + 1)
+            }
+            if Int.random(in: 0..<6, using: &rng) == 0 { out["unexpected"] = odd(&rng) }
+            return out
+        case let array as [Any]:
+            var out: [Any] = []
+            for v in array {
+                switch Int.random(in: 0..<10, using: &rng) {
+                case 0: continue
+                case 1: out += [reshape(v, &rng, depth: depth + 1), reshape(v, &rng, depth: depth + 1)]
+                default: out.append(reshape(v, &rng, depth: depth + 1))
+                }
+            }
+            return out
+        default:
+            return value
+        }
+    }
+
+    @Test func mangledBodiesOfEveryKindAreRefusedOrAppliedNeverAStorageFailure() throws {
+        let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let view = Privacy.view(of: ticket, for: "s1")
+        let assign = try unit.service.encode(AssignBody(ticket: view, role: "lead"))
+        try deliver(unit, .ticketAssign, assign, origin: "c", from: "k", n: 0)
+        let signed = try city.service.encode(EventBody(event: city.event(.signed, ticket: ticket.id, node: "s1", role: .unit)))
+        let entry = KnowledgeEntry(id: "noise", title: "夜间施工", body: "22时后禁止施工", topic: "噪声扰民", owner: "s1")
+        var published = entry
+        published.status = .approved
+        // (receiver, kind, a real body, origin, the neighbour it comes from)
+        let cases: [(NodeFixture, AppMessageKind, [UInt8], String, String)] = [
+            (unit, .ticketAssign, assign, "c", "k"),
+            (unit, .ticketSync, try unit.service.encode(SyncBody(ticket: view, reason: "resync")), "c", "k"),
+            (city, .ticketEvent, signed, "s1", "k"),
+            (city, .notice, try city.service.encode(NoticeBody(ticket: ticket.id, refusedMessage: "m1", text: "拒收")), "s1", "k"),
+            (city, .kbSubmit, try city.service.encode(KnowledgeEntryBody(entry: entry)), "s1", "k"),
+            (unit, .kbEntry, try unit.service.encode(KnowledgeEntryBody(entry: published)), "c", "k"),
+            (city, .kbReport, try city.service.encode(KnowledgeReportBody(report: KnowledgeReport(
+                id: "r1", entry: "noise", text: "电话错了", at: city.now, by: "s1"))), "s1", "k"),
+        ]
+        var rng = MangledAssignTests.SplitMix(state: 12_345)
+        var n = 1
+        for (node, kind, body, origin, peer) in cases {
+            let tree = try JSONSerialization.jsonObject(with: Data(body))
+            for round in 0..<600 {
+                // Bytes mangled (mostly not JSON any more), or values of the right shape with the wrong contents.
+                let mangled = round % 2 == 0 ? MangledAssignTests.mangle(body, &rng)
+                    : [UInt8](try JSONSerialization.data(withJSONObject: Self.reshape(tree, &rng, depth: 0)))
+                try deliver(node, kind, mangled, origin: origin, from: peer, n: n)
+                n += 1
+            }
+        }
+        for node in [city, unit] { #expect(try node.context.db.integrityCheck().isEmpty) }
+    }
+}
