@@ -136,6 +136,21 @@ struct ArgumentTests {
         }
         #expect(Set(starts).count == 1)
     }
+
+    @Test func aVeryLongCellIsCutInTheTableAndTheLastColumnIsShownWhole() {
+        let long = String(repeating: "长", count: 5_000)
+        let out = Table.render(header: ["类别", "区域", "说明"], rows: [[long, "历下区", long], ["供水", "\(long) ", "x"]])
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        // The first two columns at most `widest` wide each, the last one whole.
+        #expect(lines[2].hasPrefix(String(repeating: "长", count: Table.widest / 2 - 1) + "… "))
+        #expect(lines[2].hasSuffix(long))
+        let cut = Table.cut(long, to: Table.widest)
+        #expect(Table.width(cut) <= Table.widest && Table.width(cut) >= Table.widest - 1)
+        #expect(lines[3] == "供水" + String(repeating: " ", count: Table.width(cut) - 4) + "  " + cut + "  x")
+        #expect(lines.allSatisfy { $0.last?.isWhitespace != true }, "no padding after the last cell")
+        #expect(Table.cut("水务集团", to: 8) == "水务集团" && Table.cut("水务集团", to: 7) == "水务集…")
+    }
 }
 
 /// node.json: defaults for fields an older file lacks, and refusals that name the field.

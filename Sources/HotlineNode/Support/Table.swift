@@ -1,17 +1,42 @@
 /// Terminal tables that line up with Chinese text: East Asian wide characters take two columns.
 enum Table {
+    /// The widest a cell is shown in a column that others follow (display columns); longer ones end in "…". One
+    /// 5,000-character topic would otherwise pad every row of `list` to 10,000 columns. The last column is shown
+    /// whole, and `show` and `--json` always give whole values.
+    static let widest = 60
+
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
         let columns = header.count
+        let all = ([header] + rows).map { row in
+            row.enumerated().map { i, cell in i < columns - 1 ? cut(cell, to: widest) : cell }
+        }
         var widths = Array(repeating: 0, count: columns)
         for row in all { for (i, cell) in row.enumerated() where i < columns { widths[i] = max(widths[i], width(cell)) } }
         func line(_ row: [String]) -> String {
-            row.enumerated().map { i, cell in cell + String(repeating: " ", count: max(0, widths[i] - width(cell))) }
-                .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            var text = row.enumerated().map { i, cell in
+                i < columns ? cell + String(repeating: " ", count: max(0, widths[i] - width(cell))) : cell
+            }.joined(separator: "  ")
+            // Without the padding after the last cell. (A regular expression here was quadratic in the padding.)
+            while text.last?.isWhitespace == true { text.removeLast() }
+            return text
         }
-        var out = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-        out += rows.map(line)
+        var out = [line(all[0]), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        out += all.dropFirst().map(line)
         return out.joined(separator: "\n")
+    }
+
+    /// `s` if it takes at most `columns` display columns, else its beginning and "…" within them.
+    static func cut(_ s: String, to columns: Int) -> String {
+        guard width(s) > columns else { return s }
+        var out = ""
+        var w = 0
+        for c in s {
+            let cw = width(String(c))
+            if w + cw > columns - 1 { break }
+            out.append(c)
+            w += cw
+        }
+        return out + "…"
     }
 
     static func width(_ s: String) -> Int {
