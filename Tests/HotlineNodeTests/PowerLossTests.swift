@@ -75,6 +75,29 @@ struct PowerLossTests {
     }
 }
 
+/// The files `init` wrote beside the database, damaged: the node does not start, and says which file and what to do.
+struct DamagedFileTests {
+    @Test func aDamagedTopologyProfileOrCalendarIsNamedWithWhatToDo() throws {
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let dir = unit.context.dir
+        for (name, shown) in [("topology.json", "topology.json"), ("profile.json", "profile.json"),
+                              ("calendars/2026.json", "(#2 is 2026.json)")] {
+            let file = dir.appendingPathComponent(name)
+            let good = try Data(contentsOf: file)
+            try Data(good.prefix(40)).write(to: file)
+            defer { try? good.write(to: file) }
+            do {
+                _ = try NodeContext(dir: dir, log: Log(node: "s1", sink: { _ in }))
+                Issue.record("started with a damaged \(name)")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains(shown) && text.contains("init --force") && text.contains("backup"), "\(text)")
+            }
+        }
+        #expect(throws: Never.self, "restored, it starts again") { _ = try NodeContext(dir: dir, log: Log(node: "s1", sink: { _ in })) }
+    }
+}
+
 /// A graceful stop empties the write-ahead log, so the next start is not taken for a crash (which checks the whole
 /// file first: minutes on a large city).
 struct CleanStopTests {

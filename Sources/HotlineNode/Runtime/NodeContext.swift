@@ -39,13 +39,13 @@ public final class NodeContext: @unchecked Sendable {
         self.dir = dir
         self.log = log
         config = try NodeConfig.load(dir: dir)
-        topology = try Topology.load(file: dir.appendingPathComponent("topology.json"))
+        topology = try Self.loading("topology.json", in: dir) { try Topology.load(file: $0) }
         guard let me = topology.node(config.nodeId) else {
             throw NodeError.notInTopology(config.nodeId)
         }
         selfNode = me
-        profile = try ProfileLibrary.load(file: dir.appendingPathComponent("profile.json"))
-        let calendar = try CalendarLibrary.load(directory: dir.appendingPathComponent("calendars"))
+        profile = try Self.loading("profile.json", in: dir) { try ProfileLibrary.load(file: $0) }
+        let calendar = try Self.loading("calendars", in: dir) { try CalendarLibrary.load(directory: $0) }
         deadlines = DeadlineCalculator(calendar: calendar)
         let path = dir.appendingPathComponent("node.db").path
         // A write-ahead log left behind means the last run did not end cleanly (a crash or a power loss): SQLite
@@ -107,13 +107,35 @@ public final class NodeContext: @unchecked Sendable {
     }
 }
 
+extension NodeContext {
+    /// Loads one of the files `init` wrote into the data directory; a refusal names the file and what to do.
+    static func loading<T>(_ name: String, in dir: URL, _ load: (URL) throws -> T) throws -> T {
+        let url = dir.appendingPathComponent(name)
+        do { return try load(url) } catch {
+            var detail = "\(error)"
+            // A calendar refusal counts the year files in name order: say which one it means.
+            if case .unreadable(let n, _) = error as? CalendarError,
+               let files = try? FileManager.default.contentsOfDirectory(atPath: url.path).filter({ $0.hasSuffix(".json") }).sorted(),
+               n < files.count {
+                detail += " (#\(n + 1) is \(files[n]))"
+            }
+            throw NodeError.unusableFile(path: url.path, detail: detail)
+        }
+    }
+}
+
 enum NodeError: Error, CustomStringConvertible {
     case notInTopology(String)
     case insecureOffLoopback
     case damagedDatabase(path: String, problems: [String])
+    case unusableFile(path: String, detail: String)
 
     var description: String {
         switch self {
+        case let .unusableFile(path, detail):
+            let why = detail.hasSuffix(".") ? String(detail.dropLast()) : detail
+            return "\(path) cannot be used: \(why). `init` wrote it from the files it was given: restore it from the data "
+                + "directory's backup, or run `init --force` again with the same --topology and --id (the database is kept)"
         case let .damagedDatabase(path, problems):
             return "the database \(path) is damaged (\(problems.prefix(3).joined(separator: "; "))); the node will not start on it. "
                 + "Keep the file for analysis and restore the data directory from its latest backup"
