@@ -56,6 +56,39 @@ struct JSONStreamDecoderTests {
         agree([String: Int].self, #"{"\u952e":1,"k\"":2}"#)
     }
 
+    /// Members are found by their names' fingerprints, eight bytes at a step: names of every length around those
+    /// steps, ones that differ only in their last byte, and ones written with escapes are each found, and only they.
+    @Test func membersOfEveryNameLengthAreFoundByTheirOwnNameOnly() throws {
+        struct Key: CodingKey {
+            var stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+        struct Lookup: Decodable {
+            static let names: [String] = (0...24).flatMap { n in
+                let name = String("abcdefghijklmnopqrstuvwxy".prefix(n))
+                return n == 0 ? [name] : [name, String(name.dropLast()) + "Z", String(name.dropLast()) + "键"]
+            }
+            var found: [String: Int] = [:]
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: Key.self)
+                for name in Self.names { found[name] = try c.decodeIfPresent(Int.self, forKey: Key(stringValue: name)) }
+            }
+        }
+        // Every other name present, some written with an escape for their first letter.
+        var members: [String] = []
+        var expected: [String: Int] = [:]
+        for (i, name) in Lookup.names.enumerated() where i % 2 == 0 {
+            let written = i % 4 == 0 && name.hasPrefix("a") ? "\\u0061" + name.dropFirst() : name
+            members.append("\"\(written)\":\(i)")
+            expected[name] = i
+        }
+        let json = "{" + members.joined(separator: ",") + "}"
+        #expect(try JSONStreamDecoder.decode(Lookup.self, from: Array(json.utf8)).found == expected)
+        #expect(try JSONDecoder().decode(Lookup.self, from: Data(json.utf8)).found == expected)
+    }
+
     @Test func numbersDecodeAsJSONDecoderDecodesThem() {
         for json in ["1", "-0", "1.0", "1e2", "1.5", "-1", "9223372036854775807", "-9223372036854775808",
                      "9223372036854775808", "1e400", "0.1e1"] {
