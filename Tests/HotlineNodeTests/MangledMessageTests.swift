@@ -10,20 +10,9 @@ import HotlineWire
 /// (seeded, so a failure replays): bytes changed to JSON's structural characters or to anything, ranges deleted,
 /// repeated or spliced in from elsewhere in the frame.
 struct MangledAssignTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let structural = Array(#"{}[]":,\ 0-e.tn"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xE5, 0xFF]
 
-    static func mangle(_ payload: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+    static func mangle(_ payload: [UInt8], _ rng: inout Simulation.Rng) -> [UInt8] {
         var p = payload
         for _ in 0..<Int.random(in: 1...3, using: &rng) where !p.isEmpty {
             let at = Int.random(in: 0..<p.count, using: &rng)
@@ -87,7 +76,7 @@ struct MangledAssignTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let keyring = try DataKeyring.open(dir: dir)
         for p in payloads { #expect(try Self.check(p, keyring: keyring), "the unmangled frame is read ahead") }
-        var rng = SplitMix(state: 20_261_130)
+        var rng = Simulation.Rng(state: 20_261_130)
         var accepted = 0
         let rounds = 3_000
         for round in 0..<rounds {
@@ -143,8 +132,8 @@ struct MangledBodyTests {
     ] }
 
     /// The same JSON value with some members removed, added or given odd values, and some elements dropped or repeated.
-    static func reshape(_ value: Any, _ rng: inout MangledAssignTests.SplitMix, depth: Int) -> Any {
-        func odd(_ rng: inout MangledAssignTests.SplitMix) -> Any { oddValues.randomElement(using: &rng)! }
+    static func reshape(_ value: Any, _ rng: inout Simulation.Rng, depth: Int) -> Any {
+        func odd(_ rng: inout Simulation.Rng) -> Any { oddValues.randomElement(using: &rng)! }
         if depth > 0, Int.random(in: 0..<12, using: &rng) == 0 { return odd(&rng) }
         switch value {
         case let object as [String: Any]:
@@ -190,7 +179,7 @@ struct MangledBodyTests {
             (city, .kbReport, try city.service.encode(KnowledgeReportBody(report: KnowledgeReport(
                 id: "r1", entry: "noise", text: "电话错了", at: city.now, by: "s1"))), "s1", "k"),
         ]
-        var rng = MangledAssignTests.SplitMix(state: 12_345)
+        var rng = Simulation.Rng(state: 12_345)
         var n = 1
         for (node, kind, body, origin, peer) in cases {
             let tree = try JSONSerialization.jsonObject(with: Data(body))

@@ -32,7 +32,7 @@ struct OddArgumentsTests {
     }
 
     /// A documented example with one word changed to an odd value or dropped, or arguments made up from the flags.
-    static func argv(for spec: CommandSpec, _ rng: inout MangledAssignTests.SplitMix) -> [String] {
+    static func argv(for spec: CommandSpec, _ rng: inout Simulation.Rng) -> [String] {
         if let example = spec.examples.randomElement(using: &rng), Bool.random(using: &rng) {
             var argv = words(of: example)
             if argv.count > 1 {
@@ -61,7 +61,7 @@ struct OddArgumentsTests {
         let unit = try NodeFixture(id: "s1", role: .unit)
         try unit.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"),
                          origin: "c", from: "k")
-        var rng = MangledAssignTests.SplitMix(state: 4_242)
+        var rng = Simulation.Rng(state: 4_242)
         var answered = 0, succeeded = 0
         for (node, role) in [(city, NodeKind.city), (county, .county), (unit, .unit)] {
             for handler in OperatorCommands.handlers(for: role) {
