@@ -60,8 +60,12 @@ struct ScaleScenario {
             }
         }
         poller.start()
-        let bulletin = try timed(1) { _ in ["report", "--month", String(from.iso.prefix(7)), "--format", "csv"] }
-        reporting.with { $0 = false }
+        let bulletin: [Double]
+        do {
+            // Stopped whether the report succeeds or throws: the poller must not outlive this scenario.
+            defer { reporting.with { $0 = false } }
+            bulletin = try timed(1) { _ in ["report", "--month", String(from.iso.prefix(7)), "--format", "csv"] }
+        }
         let during = statusTimes.with { $0 }
         let records = "\(count) tickets (\(size / 1_048_576) MB, stored in \(Report.format(fill)) s)"
         return [
