@@ -11,8 +11,11 @@ struct FlowScenarios: Sendable {
     func latency() throws -> [Figure] {
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("latency"), tls: settings.tls)
         defer { net.stopAll() }
-        try net.initialize("b-city")
-        try net.initialize("b-direct", ["--auto-sign"])
+        // Rounds of the work loop that take 5 ms or more are logged by each node with where the time went
+        // (`slow-round`): counted per rate below, they say which node and which part (commit, CPU, work) the tail is.
+        let slowRound = ["--slow-round-ms", "5"]
+        try net.initialize("b-city", slowRound)
+        try net.initialize("b-direct", ["--auto-sign"] + slowRound)
         let city = try net.start("b-city")
         let unit = try net.start("b-direct")
         guard city.waitFor(event: "link-up", timeout: 30) != nil else { throw BenchError.failed("b-direct did not connect") }
@@ -22,10 +25,16 @@ struct FlowScenarios: Sendable {
         Bench.progress("latency: taking in \(total) tickets first")
         let ids = try Pool.map(0..<total, workers: 8) { _ in try intake(net, area: "东城区/第1街道", topic: "供水") }
         let signed = Box<[String: Double]>([:])
+        let slow = Box<[String: [String: Int]]>([:])
         city.onLine { line in
             if line.event == "event", line.fields["type"] == "signed", let t = line.fields["ticket"] {
                 signed.with { $0[t] = line.at }
+            } else if line.event == "slow-round" {
+                slow.with { $0["city", default: [:]][line.fields["cause"] ?? "?", default: 0] += 1 }
             }
+        }
+        unit.onLine { line in
+            if line.event == "slow-round" { slow.with { $0["unit", default: [:]][line.fields["cause"] ?? "?", default: 0] += 1 } }
         }
         var figures: [Figure] = []
         var offset = 0
@@ -38,6 +47,8 @@ struct FlowScenarios: Sendable {
             // Open loop: each dispatch is due at its scheduled instant whether or not earlier ones are done, and
             // latency counts from that instant, so time spent queueing anywhere is included.
             let cpuBefore = city.cpuSeconds() + unit.cpuSeconds()
+            let roundsBefore = try ["b-city", "b-direct"].map { try rounds(net, $0) }
+            slow.with { $0 = [:] }
             _ = try Pool.map(0..<n, workers: 32) { i in
                 let wait = scheduled[i] - Clock.now()
                 if wait > 0 { usleep(UInt32(wait * 1e6)) }
@@ -49,18 +60,37 @@ struct FlowScenarios: Sendable {
                 usleep(50_000)
             }
             let cpuMs = (city.cpuSeconds() + unit.cpuSeconds() - cpuBefore) / Double(n) * 1000
+            let roundCounts = try zip(["b-city", "b-direct"], roundsBefore).map { try rounds(net, $0.0) - $0.1 }
+            let slowText = slow.with { s in
+                zip(["city", "unit"], roundCounts).map { node, total in
+                    let causes = s[node] ?? [:]
+                    let parts = causes.keys.sorted().map { "\($0) \(causes[$0]!)" }.joined(separator: ", ")
+                    return "\(node) \(causes.values.reduce(0, +)) of \(total)\(parts.isEmpty ? "" : " (\(parts))")"
+                }.joined(separator: ", ")
+            }
             let ms = signed.with { s in slice.indices.map { (s[slice[$0]]! - scheduled[$0]) * 1000 } }
             var f = Figure(scenario: "latency", name: "dispatch → auto sign-for applied at \(rate)/s, p99",
                            value: Stats.percentile(ms, 99), unit: "ms",
                            how: "p50 \(Report.format(Stats.percentile(ms, 50))), p90 \(Report.format(Stats.percentile(ms, 90))), "
                                + "p99.9 \(Report.format(Stats.percentile(ms, 99.9))), max \(Report.format(ms.max() ?? 0)) ms; \(n) tickets over \(Int(seconds)) s; "
-                               + "city + unit CPU \(Report.format(cpuMs)) ms a ticket")
+                               + "city + unit CPU \(Report.format(cpuMs)) ms a ticket; rounds ≥ 5 ms: \(slowText)")
             f.extra = ["p50": Stats.percentile(ms, 50), "p90": Stats.percentile(ms, 90), "p99": Stats.percentile(ms, 99),
                        "p99.9": Stats.percentile(ms, 99.9), "max": ms.max() ?? 0, "rate": Double(rate), "tickets": Double(n), "cpu_ms_per_ticket": cpuMs]
+            slow.with { s in
+                for (node, total) in zip(["city", "unit"], roundCounts) {
+                    f.extra["\(node)_rounds"] = Double(total)
+                    for cause in ["disk", "waiting", "work"] { f.extra["\(node)_slow_rounds_\(cause)"] = Double(s[node]?[cause] ?? 0) }
+                }
+            }
             if rate == 1_000 { f.goal = .init(kind: .atMost, bound: 5, text: "p99 < 5 ms at 1000/s") }
             figures.append(f)
         }
         return figures
+    }
+
+    /// The node's work-loop rounds so far (`status`).
+    func rounds(_ net: BenchNetwork, _ id: String) throws -> Int {
+        ((try net.ok(id, ["status"]) as? [String: Any])?["rounds"] as? [String: Any])?["count"] as? Int ?? 0
     }
 
     @discardableResult

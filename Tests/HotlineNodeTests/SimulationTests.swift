@@ -129,6 +129,7 @@ final class Simulation {
         let context = try NodeContext(dir: node.dir, log: Log(node: id, sink: { _ in }))
         let daemon = try NodeDaemon(context: context)
         daemon.monotonic = { [unowned self] in now }
+        daemon.roundClock = { 0 }
         daemon.beforeCommit = { [unowned self, unowned node] in
             guard faultsOn, rng.chance(node.roundHasData ? 0.05 : 0.002) else { return }
             node.crashing = true

@@ -163,10 +163,17 @@ enum CommonCommands {
                 lines.append("  link \(l.peer): \(l.up ? "up" : "down")\(l.pending > 0 ? ", \(l.pending) queued" : "")\(l.lastError.map { " — \($0)" } ?? "")")
             }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
+            let rounds = env.service.rounds ?? RoundWatch.Summary(slowMilliseconds: c.config.slowRoundMilliseconds)
+            if rounds.slow > 0 {
+                lines.append("  \(rounds.slow) of \(rounds.rounds) work-loop rounds took \(rounds.slowMilliseconds) ms or more (slowest \(RoundWatch.ms(rounds.slowestMilliseconds)) ms, last \(rounds.lastSlow.map { ChinaTime.localText($0) } ?? "")); see the slow-round lines of the log")
+            }
             return .success(text: lines.joined(separator: "\n"), json: [
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "",
+                "rounds": ["count": rounds.rounds, "slow": rounds.slow, "slowMs": rounds.slowMilliseconds,
+                           "slowestMs": (rounds.slowestMilliseconds * 10).rounded() / 10,
+                           "lastSlow": rounds.lastSlow?.iso8601 ?? ""] as [String: Any],
             ])
         }
     }

@@ -27,6 +27,7 @@ enum InitCommand {
             OptionSpec(name: "--dead-after-seconds", kind: .value, help: "close a link silent for N s (default 15)"),
             OptionSpec(name: "--redial-cap-seconds", kind: .value, help: "longest wait between dials of the parent (default 30)"),
             OptionSpec(name: "--parent-address", kind: .value, help: "dial the parent here instead of its topology address (host:port; a gateway in between)"),
+            OptionSpec(name: "--slow-round-ms", kind: .value, help: "log a work-loop round that takes N ms or more as slow-round, saying where the time went (default 1000)"),
             OptionSpec(name: "--auto-sign", kind: .flag, help: "units only: sign for (签收) each ticket this unit leads as it arrives (an agency gateway)"),
             OptionSpec(name: "--force", kind: .flag, help: "rewrite the configuration of an existing data directory (the database is kept)"),
         ],
@@ -95,6 +96,7 @@ enum InitCommand {
         if let n = try args.int("--heartbeat-seconds") { config.heartbeatSeconds = n }
         if let n = try args.int("--dead-after-seconds") { config.deadAfterSeconds = n }
         if let n = try args.int("--redial-cap-seconds") { config.redialCapSeconds = n }
+        if let n = try args.int("--slow-round-ms") { config.slowRoundMilliseconds = n }
         config.parentAddress = args.value("--parent-address")
         config.autoSign = args.flag("--auto-sign")
         try config.validate()

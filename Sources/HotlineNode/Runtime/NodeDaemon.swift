@@ -31,6 +31,9 @@ public final class NodeDaemon: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Milliseconds for link timers: the machine's monotonic clock; the simulation's own time in the simulation.
     var monotonic: () -> Int64 = { Net.monotonicMilliseconds() }
+    /// Milliseconds (fractional) for timing rounds (`RoundWatch`); frozen in the simulation, where no round is slow.
+    var roundClock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+    private var roundWatch: RoundWatch
     /// The deterministic simulation's crash point: called inside each round's transaction, just before the commit;
     /// throwing there is a power loss before the commit. Nil outside the simulation.
     var beforeCommit: (() throws -> Void)?
@@ -39,6 +42,7 @@ public final class NodeDaemon: @unchecked Sendable {
         self.context = context
         self.log = context.log
         self.service = TicketService(context: context)
+        roundWatch = RoundWatch(slowMilliseconds: context.config.slowRoundMilliseconds)
         bodies = PredecodedBodies(keyring: context.keyring)
         service.predecoded = bodies
         try service.repository.fillOverdueColumn()
@@ -113,6 +117,8 @@ public final class NodeDaemon: @unchecked Sendable {
         var replies: [(reply: @Sendable (AdminResponse) -> Void, response: AdminResponse, request: AdminRequest)] = []
         let changesBefore = context.db.totalChanges
         var acksApplied: [String: UInt64] = [:]
+        let started = roundClock(), cpuStarted = RoundWatch.threadCPUMilliseconds()
+        var workDone = started, committed: Double?
         do {
             try context.db.transaction {
                 for input in batch {
@@ -132,7 +138,9 @@ public final class NodeDaemon: @unchecked Sendable {
                     for (link, seq) in acksApplied { try context.links.acknowledge(link: link, upTo: seq) }
                 }
                 try beforeCommit?()
+                workDone = roundClock()
             }
+            committed = roundClock()
             deferredAcks.committed(acksApplied)
             // Only a round that wrote proves storage works again (a round of `status` alone commits nothing).
             if context.db.totalChanges > changesBefore {
@@ -155,7 +163,25 @@ public final class NodeDaemon: @unchecked Sendable {
         for driver in links.values { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()
         for r in replies { r.reply(r.response) }
+        if let committed { watch(batch, work: workDone - started, commit: committed - workDone,
+                                 after: roundClock() - committed, cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, now: now) }
         return 0.2
+    }
+
+    /// Times the round that committed (a failed one is reported by `StorageHealth`); see `RoundWatch`.
+    private func watch(_ batch: [NodeInput], work: Double, commit: Double, after: Double, cpu: Double, now: RoundTime) {
+        var round = RoundWatch.Round(work: work, commit: commit, after: after, cpu: cpu)
+        if round.total >= Double(roundWatch.slowMilliseconds) {
+            for input in batch {
+                switch input {
+                case .received: round.messages += 1
+                case .admin: round.commands += 1
+                default: round.other += 1
+                }
+            }
+        }
+        if let fields = roundWatch.record(round, at: now.at) { log.warn("slow-round", fields) }
+        service.rounds = roundWatch.summary
     }
 
     /// After a round failed to commit, a command that writes nothing is run again in a transaction of its own, so

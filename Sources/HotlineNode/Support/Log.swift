@@ -31,6 +31,7 @@ public final class Log: @unchecked Sendable {
     public func error(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { write("error", event, fields.map { ($0.key, $0.value) }) }
     /// Fields assembled at run time (kept for a line written later).
     public func info(_ event: String, _ fields: [(String, String)]) { write("info", event, fields) }
+    public func warn(_ event: String, _ fields: [(String, String)]) { write("warn", event, fields) }
 
     /// The line is built as bytes: interpolating `String`s (and the quoting and clock reading around them) was a
     /// tenth of a unit's work loop draining a backlog, where each stored message logs a line (perf, hotline-bench

@@ -32,6 +32,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// 自动签收 — a unit whose own system takes tickets in (an agency gateway) signs for each ticket it leads as it
     /// stores it, in the same transaction; the sign-for clock then stops at arrival.
     public var autoSign: Bool = false
+    /// A work-loop round (every input that arrived, one transaction, one commit) that takes this long or longer
+    /// is logged as `slow-round`, with where its time went, and counted in `status`.
+    public var slowRoundMilliseconds: Int = 1000
 
     public init(nodeId: String, role: NodeKind) {
         self.nodeId = nodeId
@@ -57,6 +60,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         redialCapSeconds = try c.decodeIfPresent(Int.self, forKey: .redialCapSeconds) ?? redialCapSeconds
         parentAddress = try c.decodeIfPresent(String.self, forKey: .parentAddress)
         autoSign = try c.decodeIfPresent(Bool.self, forKey: .autoSign) ?? autoSign
+        slowRoundMilliseconds = try c.decodeIfPresent(Int.self, forKey: .slowRoundMilliseconds) ?? slowRoundMilliseconds
         try validate()
     }
 
@@ -72,6 +76,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         if let a = parentAddress, Endpoint(parsing: a) == nil { throw bad("parentAddress", "must be \"host:port\", e.g. \"127.0.0.1:7400\"") }
         guard redialCapSeconds >= 1 else { throw bad("redialCapSeconds", "at least 1") }
         guard retentionDays >= 0 else { throw bad("retentionDays", "0 or more") }
+        guard slowRoundMilliseconds >= 1 else { throw bad("slowRoundMilliseconds", "at least 1") }
         guard !autoSign || role == .unit else { throw bad("autoSign", "only a handling unit (承办单位) signs for tickets") }
     }
 

@@ -19,6 +19,8 @@ final class TicketService {
     var afterCommit: [() -> Void] = []
     /// The last storage error, while the database keeps failing (shown by `status`).
     var storageFailure: String?
+    /// The work loop's rounds so far, for `status` (set by the daemon after each round).
+    var rounds: RoundWatch.Summary?
     private var commands: [String: CommandHandler] = [:]
     /// Assignment bodies already decoded by the connection threads (nil outside a running daemon).
     var predecoded: PredecodedBodies?

@@ -1,0 +1,84 @@
+import Foundation
+import HotlineCore
+
+/// How long the work loop's rounds take. A round is everything that arrived since the last one (messages,
+/// operator commands, timers) in one transaction and one commit, then the acknowledgements and answers; a
+/// round is the wait every message and command of it shares. One that takes `slowMilliseconds` or more is
+/// reported (`slow-round`, with where its time went) and counted for `status`, so an operator can tell a slow
+/// disk from a busy or starved machine without a profiler.
+struct RoundWatch: Sendable {
+    /// One round's timing, in milliseconds of the machine's monotonic clock, and the loop thread's CPU time.
+    struct Round: Sendable {
+        var work: Double
+        var commit: Double
+        var after: Double
+        var cpu: Double
+        var messages = 0
+        var commands = 0
+        var other = 0
+        var total: Double { work + commit + after }
+    }
+
+    /// What `status` shows.
+    struct Summary: Sendable, Equatable {
+        var rounds = 0
+        var slow = 0
+        var slowestMilliseconds = 0.0
+        var lastSlow: Timestamp?
+        var slowMilliseconds = 0
+    }
+
+    let slowMilliseconds: Int
+    private(set) var summary: Summary
+
+    init(slowMilliseconds: Int) {
+        self.slowMilliseconds = slowMilliseconds
+        summary = Summary(slowMilliseconds: slowMilliseconds)
+    }
+
+    /// Counts the round; for a slow one, returns the fields of its log line.
+    mutating func record(_ r: Round, at: Timestamp) -> [(String, String)]? {
+        summary.rounds += 1
+        guard r.total >= Double(slowMilliseconds) else { return nil }
+        summary.slow += 1
+        summary.slowestMilliseconds = max(summary.slowestMilliseconds, r.total)
+        summary.lastSlow = at
+        return [("ms", Self.ms(r.total)), ("work_ms", Self.ms(r.work)), ("commit_ms", Self.ms(r.commit)),
+                ("after_ms", Self.ms(r.after)), ("cpu_ms", Self.ms(r.cpu)), ("messages", "\(r.messages)"),
+                ("commands", "\(r.commands)"), ("other", "\(r.other)"), ("cause", Self.cause(r).rawValue),
+                ("advice", Self.cause(r).advice)]
+    }
+
+    enum Cause: String, CaseIterable {
+        /// Most of the round was the commit: the disk confirming the write (fsync).
+        case disk
+        /// The loop thread ran for less than half of its working time: it was ready but not running (other
+        /// processes had the CPUs) or blocked.
+        case waiting
+        /// The round's own work: many inputs, or one that reads a lot.
+        case work
+
+        var advice: String {
+            switch self {
+            case .disk: "the disk took long to confirm the write (fsync): check the disk and what else writes to it"
+            case .waiting: "the work loop waited for a CPU: check what else runs on this machine (top, load average)"
+            case .work: "the round's own work was long: see how many messages and commands it carried"
+            }
+        }
+    }
+
+    static func cause(_ r: Round) -> Cause {
+        if r.commit >= r.total / 2 { return .disk }
+        if r.cpu < r.total / 2 { return .waiting }
+        return .work
+    }
+
+    static func ms(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// The calling thread's CPU time (user and system), in milliseconds.
+    static func threadCPUMilliseconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
+    }
+}

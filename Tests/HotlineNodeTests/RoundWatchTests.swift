@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import HotlineCore
+@testable import HotlineNode
+
+/// A work-loop round that takes `--slow-round-ms` or more is logged with where its time went and counted in
+/// `status`: an operator tells a slow disk from a starved or busy machine without a profiler.
+struct RoundWatchTests {
+    let at = Timestamp(millis: 1_772_413_200_000)
+
+    @Test func aRoundUnderTheThresholdIsCountedNotReported() {
+        var watch = RoundWatch(slowMilliseconds: 50)
+        let reported = watch.record(.init(work: 20, commit: 20, after: 9.9, cpu: 40), at: at)
+        #expect(reported == nil)
+        #expect(watch.summary == RoundWatch.Summary(rounds: 1, slow: 0, slowestMilliseconds: 0, lastSlow: nil, slowMilliseconds: 50))
+    }
+
+    @Test func aRoundAtTheThresholdIsReportedWithItsParts() throws {
+        var watch = RoundWatch(slowMilliseconds: 50)
+        var round = RoundWatch.Round(work: 30, commit: 15, after: 5, cpu: 33)
+        round.messages = 7
+        round.commands = 2
+        let reported = watch.record(round, at: at)
+        let fields = try #require(reported)
+        let byName = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+        #expect(byName["ms"] == "50.0" && byName["work_ms"] == "30.0" && byName["commit_ms"] == "15.0")
+        #expect(byName["after_ms"] == "5.0" && byName["cpu_ms"] == "33.0")
+        #expect(byName["messages"] == "7" && byName["commands"] == "2" && byName["other"] == "0")
+        #expect(byName["cause"] == "work")
+        #expect(watch.summary.slow == 1 && watch.summary.slowestMilliseconds == 50 && watch.summary.lastSlow == at)
+    }
+
+    @Test func theSlowestIsKeptAcrossRounds() {
+        var watch = RoundWatch(slowMilliseconds: 10)
+        for total in [12.0, 80, 3, 25] { _ = watch.record(.init(work: total, commit: 0, after: 0, cpu: total), at: at) }
+        #expect(watch.summary.rounds == 4 && watch.summary.slow == 3 && watch.summary.slowestMilliseconds == 80)
+    }
+
+    @Test func theCauseNamesWhereMostOfTheTimeWent() {
+        // Half or more in the commit: the fsync.
+        #expect(RoundWatch.cause(.init(work: 10, commit: 10, after: 0, cpu: 10)) == .disk)
+        #expect(RoundWatch.cause(.init(work: 8, commit: 11, after: 1, cpu: 0)) == .disk)
+        #expect(RoundWatch.cause(.init(work: 10, commit: 9.9, after: 0.1, cpu: 10)) == .work)
+        // The thread ran for less than half of the round: it waited for a CPU.
+        #expect(RoundWatch.cause(.init(work: 30, commit: 5, after: 5, cpu: 19.9)) == .waiting)
+        // Otherwise the round's own work.
+        #expect(RoundWatch.cause(.init(work: 30, commit: 5, after: 5, cpu: 20)) == .work)
+        #expect(RoundWatch.Cause.allCases.allSatisfy { !$0.advice.isEmpty })
+    }
+
+    /// The daemon times its rounds with `roundClock`; a fake clock makes one round slow and the next not.
+    @Test func theDaemonLogsASlowRoundAndStatusCountsIt() throws {
+        let city = try NodeFixture(id: "c", role: .city, extra: ["--slow-round-ms", "5"])
+        let daemon = try NodeDaemon(context: city.context)
+        let clock = FakeClock(step: 3)
+        daemon.roundClock = { clock.next() }
+        let answers = FailedRoundTests.Answers()
+        func status(_ name: String) -> NodeInput {
+            .admin(AdminRequest(argv: ["status", "--json"], user: "operator", uid: 1000), reply: { answers.add(name, $0) })
+        }
+        _ = daemon.drain([status("first"), status("second")])          // four readings 3 ms apart: 9 ms
+        let slow = city.log.filter { $0.contains("event=slow-round") }
+        #expect(slow.count == 1)
+        let line = try #require(slow.first)
+        #expect(line.contains("ms=9.0") && line.contains("work_ms=3.0") && line.contains("commit_ms=3.0"))
+        #expect(line.contains("commands=2") && line.contains("messages=0") && line.contains("cause="))
+        clock.step = 1
+        _ = daemon.drain([status("third")])                              // 3 ms: counted, not logged
+        #expect(city.log.filter { $0.contains("event=slow-round") }.count == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(answers.get("third")?.json ?? [])) as? [String: Any])
+        let rounds = try #require(json["rounds"] as? [String: Any])
+        #expect(rounds["count"] as? Int == 1 && rounds["slow"] as? Int == 1 && rounds["slowMs"] as? Int == 5)
+        #expect(rounds["slowestMs"] as? Double == 9 && (rounds["lastSlow"] as? String ?? "").hasPrefix("2026-03-02"))
+    }
+
+    @Test func theThresholdMustBeAtLeastOneMillisecond() {
+        #expect(throws: (any Error).self) { _ = try NodeFixture(id: "c", role: .city, extra: ["--slow-round-ms", "0"]) }
+    }
+
+    final class FakeClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var now = 0.0
+        private var _step: Double
+        init(step: Double) { _step = step }
+        var step: Double {
+            get { lock.withLock { _step } }
+            set { lock.withLock { _step = newValue } }
+        }
+        func next() -> Double { lock.withLock { defer { now += _step }; return now } }
+    }
+}
