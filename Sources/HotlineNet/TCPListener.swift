@@ -4,11 +4,18 @@ import Foundation
 /// Accepts incoming links (a parent listening for its children). The accept loop runs on its own thread; every
 /// accepted socket becomes a `Connection` on its own thread, which does the TLS handshake (bounded by
 /// `options.handshakeTimeoutMilliseconds`) so a slow or plaintext client never holds up the next one.
+///
+/// At most `maxConnections` are open at once (handshakes in progress included): beyond that a new connection is
+/// closed as soon as it is accepted. Each connection has a thread, and an unauthenticated client holds one for up
+/// to the handshake timeout, so a flood of connections would otherwise grow threads without bound until the
+/// process could make no more.
 public final class TCPListener: @unchecked Sendable {
-    // Safe to share: `lock` guards tls, connections, listenFd, stopped; lets are immutable.
+    // Safe to share: `lock` guards tls, connections, listenFd, stopped, refused, refusedSinceLog, lastRefusalLog;
+    // lets are immutable.
     public let host: String
     public let requestedPort: Int
     public let options: ConnectionOptions
+    public let maxConnections: Int
     /// Makes the delegate of each accepted connection; gets the peer's "ip:port".
     private let delegateFactory: @Sendable (String) -> any ConnectionDelegate
     /// Reports accept failures that do not stop the listener (e.g. out of file descriptors).
@@ -20,14 +27,21 @@ public final class TCPListener: @unchecked Sendable {
     private var stopped = false
     private var wake: WakeSignal?
     private var port = 0
+    private var refused = 0
+    private var refusedSinceLog = 0
+    private var lastRefusalLog: Int64?
+
+    /// Refusals are logged at most once in this many milliseconds (a flood must not flood the log too).
+    static let refusalLogInterval: Int64 = 10_000
 
     public init(host: String, port: Int, tls: TLSContext?, options: ConnectionOptions = ConnectionOptions(),
-                log: @escaping @Sendable (String) -> Void = { _ in },
+                maxConnections: Int = 1024, log: @escaping @Sendable (String) -> Void = { _ in },
                 delegateFactory: @escaping @Sendable (_ remoteAddress: String) -> any ConnectionDelegate) {
         self.host = host
         requestedPort = port
         self.tls = tls
         self.options = options
+        self.maxConnections = max(1, maxConnections)
         self.log = log
         self.delegateFactory = delegateFactory
     }
@@ -40,6 +54,11 @@ public final class TCPListener: @unchecked Sendable {
     /// Connections accepted and not yet closed.
     public var openConnections: [Connection] {
         lock.withLock { Array(connections.values) }
+    }
+
+    /// Connections closed on arrival because `maxConnections` were open, since `start()`.
+    public var refusedConnections: Int {
+        lock.withLock { refused }
     }
 
     /// Binds (SO_REUSEADDR, so a restarted node gets its port back at once), listens and starts accepting.
@@ -122,10 +141,32 @@ public final class TCPListener: @unchecked Sendable {
                 }
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            let (refuse, line) = full()
+            if refuse {
+                Glibc.close(client)
+                if let line { log(line) }
+                continue
+            }
             _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             adopt(client)
+        }
+    }
+
+    /// Whether `maxConnections` are open, so the new one must be refused (counted), and the line to log about it
+    /// when one is due.
+    private func full() -> (refuse: Bool, log: String?) {
+        let now = Net.monotonicMilliseconds()
+        return lock.withLock {
+            guard connections.count >= maxConnections else { return (false, nil) }
+            refused += 1
+            refusedSinceLog += 1
+            if let last = lastRefusalLog, now - last < Self.refusalLogInterval { return (true, nil) }
+            defer { lastRefusalLog = now; refusedSinceLog = 0 }
+            return (true, "refused \(refusedSinceLog) connection(s) on \(host):\(port): \(connections.count) are open, the most "
+                + "this listener keeps (handshakes in progress count); a flood of connections, or more children than "
+                + "expected (the limit follows the topology)")
         }
     }
 

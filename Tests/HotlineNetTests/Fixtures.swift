@@ -167,9 +167,11 @@ final class RecordingListener: @unchecked Sendable {
     private var recorders: [Recorder] = []
     let listener: TCPListener
 
-    init(tls: TLSContext?, echo: Bool = true, options: ConnectionOptions = ConnectionOptions()) throws {
+    init(tls: TLSContext?, echo: Bool = true, options: ConnectionOptions = ConnectionOptions(), maxConnections: Int = 1024,
+         log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         let box = RecorderBox()
-        listener = TCPListener(host: "127.0.0.1", port: 0, tls: tls, options: options) { _ in
+        listener = TCPListener(host: "127.0.0.1", port: 0, tls: tls, options: options, maxConnections: maxConnections,
+                               log: log) { _ in
             box.make(echo: echo)
         }
         box.owner = self

@@ -69,6 +69,7 @@ public final class NodeDaemon: @unchecked Sendable {
         let post: @Sendable (NodeInput) -> Void = { [loop] in loop.post($0) }
         if let endpoint = context.selfNode.listen, !context.topology.children(of: context.nodeId).isEmpty {
             let l = TCPListener(host: endpoint.host, port: endpoint.port, tls: tls,
+                                maxConnections: Self.maxConnections(children: context.topology.children(of: context.nodeId).count),
                                 log: { [log] in log.warn("listener", ["detail": $0]) },
                                 delegateFactory: { [bodies] _ in LinkConnectionDelegate(dialledPeer: nil, post: post, bodies: bodies) })
             try l.start()
@@ -94,6 +95,11 @@ public final class NodeDaemon: @unchecked Sendable {
         log.info("ready", ["node": context.nodeId, "role": context.role.rawValue,
                            "profile": context.profile.id, "clock": context.clock.mode.rawValue])
     }
+
+    /// How many connections the listener keeps open at once: each child has one, briefly two while it re-dials a
+    /// link whose loss this side has not noticed yet, and some may be mid-handshake; beyond this a connection is
+    /// refused at once (`TCPListener`), so a flood of connections cannot exhaust the node's threads.
+    static func maxConnections(children: Int) -> Int { max(64, 8 * children) }
 
     /// SIGTERM/SIGINT: finish the transaction in progress, close links, stop.
     public func stop() {
