@@ -245,7 +245,7 @@ final class Simulation {
                 inputs[first.node, default: []].append(.connected(t, dialledPeer: dialled))
             case let .bytes(t, bytes):
                 guard t.incarnation == node.incarnation, !t.closed else { continue }
-                inputs[first.node, default: []].append(.received(t, bytes))
+                inputs[first.node, default: []].append(.received(t, bytes, nil))
             case let .closed(t):
                 guard t.incarnation == node.incarnation else { continue }
                 t.closed = true
@@ -267,7 +267,7 @@ final class Simulation {
             guard !batch.isEmpty || now >= node.nextTick else { continue }
             node.nextTick = now + 100
             // Heartbeats and acks are under 200 bytes; a round that received more carried application messages.
-            node.roundHasData = batch.reduce(0) { n, input in if case let .received(_, b) = input { return n + b.count } else { return n } } > 300
+            node.roundHasData = batch.reduce(0) { n, input in if case let .received(_, b, _) = input { return n + b.count } else { return n } } > 300
             _ = daemon.drain(batch)
             if node.crashing {
                 note("crash \(id) before commit")

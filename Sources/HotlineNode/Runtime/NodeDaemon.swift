@@ -130,7 +130,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 for input in batch {
                     switch input {
                     case .connected(let c, let dialled): try connected(c, dialledPeer: dialled, now: now)
-                    case .received(let c, let bytes): try received(c, bytes, now: now)
+                    case .received(let c, let bytes, _): try received(c, bytes, now: now)
                     case .closed(let c, let reason): closed(c, reason: reason)
                     case .reloadTLS: reload()
                     case .admin(let request, let reply):
@@ -164,6 +164,8 @@ public final class NodeDaemon: @unchecked Sendable {
                 (r.reply, answerAgain(r.request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), r.request)
             }
         }
+        // Processed, or dropped with the round (their connections were detached): the peers may send more.
+        for case .received(_, let bytes, let backlog?) in batch { backlog.done(bytes.count) }
         log.batched { for action in service.afterCommit { action() } }
         service.afterCommit.removeAll()
         for driver in links.values { acknowledgeAndSend(driver, now: now) }
