@@ -44,6 +44,32 @@ struct ThreadReuseTests {
     }
 }
 
+extension ThreadReuseTests {
+    /// Past `maxThreads` a job waits for a thread instead of getting a new one; none is lost.
+    @Test func beyondTheLimitJobsWaitForAThreadAndAllRun() {
+        let pool = ThreadReuse(name: "test", keepIdle: 5, maxThreads: 3)
+        let n = 10
+        let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        for _ in 0..<n {
+            pool.run {
+                arrived.signal()
+                release.wait()
+                done.signal()
+            }
+        }
+        var started = 0
+        for _ in 0..<3 where arrived.wait(timeout: .now() + 10) == .success { started += 1 }
+        #expect(started == 3)
+        #expect(arrived.wait(timeout: .now() + 0.2) == .timedOut, "the fourth job waits: three threads are busy")
+        #expect(pool.threadCount == 3)
+        for _ in 0..<n { release.signal() }
+        var finished = 0
+        for _ in 0..<n where done.wait(timeout: .now() + 10) == .success { finished += 1 }
+        #expect(finished == n)
+        #expect(pool.threadCount <= 3)
+    }
+}
+
 private final class UnsafeSendableBox<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
