@@ -9,7 +9,8 @@ extension NodeDaemon {
     func connected(_ c: LinkTransport, dialledPeer: String?, now: RoundTime) throws {
         guard let peer = dialledPeer else {
             // Accepted: the link is known once the peer's hello names it (and its certificate agrees).
-            unidentified[ObjectIdentifier(c)] = PendingConnection(connection: c, maxFrame: context.config.maxFrameBytes)
+            unidentified[ObjectIdentifier(c)] = PendingConnection(connection: c, maxFrame: context.config.maxFrameBytes,
+                                                                  since: now.mono)
             return
         }
         try open(peer: peer, on: c, now: now, buffered: [])
@@ -59,6 +60,18 @@ extension NodeDaemon {
         for driver in links.values where driver.owns(c) {
             driver.detach(reason: reason)
             log.warn("link-down", ["peer": driver.peer, "reason": reason ?? "closed"])
+        }
+    }
+
+    /// An accepted connection whose peer has not said hello within `deadAfter` is closed (protocols/README.md §7:
+    /// AWAIT_HELLO, handshake timeout): a silent client must not hold a connection, and its thread, for ever.
+    func expireUnidentified(now: RoundTime) {
+        let limit = Int64(context.config.deadAfterSeconds) * 1000
+        for (key, pending) in unidentified where now.mono - pending.since >= limit {
+            unidentified[key] = nil
+            log.warn("link-handshake-timeout", ["remote": pending.connection.remoteAddress,
+                                                "detail": "no hello within \(context.config.deadAfterSeconds) s; closed"])
+            pending.connection.close()
         }
     }
 
@@ -176,10 +189,13 @@ struct PendingConnection {
     let connection: LinkTransport
     var decoder: FrameDecoder
     var buffer: [UInt8] = []
+    /// When it was accepted (monotonic milliseconds).
+    let since: Int64
 
-    init(connection: LinkTransport, maxFrame: Int) {
+    init(connection: LinkTransport, maxFrame: Int, since: Int64) {
         self.connection = connection
         self.decoder = FrameDecoder(maxFrame: maxFrame)
+        self.since = since
     }
 }
 

@@ -139,6 +139,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 }
                 try service.runTimers(now: now.at)
                 for driver in links.values { try tick(driver, now: now) }
+                expireUnidentified(now: now)
                 if deferredAcks.due(now: now.mono, roundWrites: context.db.totalChanges > changesBefore) {
                     acksApplied = deferredAcks.upTo
                     for (link, seq) in acksApplied { try context.links.acknowledge(link: link, upTo: seq) }
