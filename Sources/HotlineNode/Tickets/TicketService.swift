@@ -76,7 +76,7 @@ final class TicketService {
     @discardableResult
     func perform(_ command: Command, on ticket: Ticket?, now: Timestamp) throws -> (Ticket, [TicketEvent]) {
         let events = try Lifecycle.decide(command, ticket: ticket, actor: actor, now: now, rules: rules,
-                                           makeId: { RandomID.uuid().lowercased() })
+                                           makeId: { RandomID.timeOrdered().lowercased() })
         var current = ticket
         for event in events { current = try Lifecycle.apply(event, to: current) }
         guard let updated = current else { throw ServiceError.noTicket }
