@@ -165,8 +165,8 @@ public final class TCPListener: @unchecked Sendable {
             if let last = lastRefusalLog, now - last < Self.refusalLogInterval { return (true, nil) }
             defer { lastRefusalLog = now; refusedSinceLog = 0 }
             return (true, "refused \(refusedSinceLog) connection(s) on \(host):\(port): \(connections.count) are open, the most "
-                + "this listener keeps (handshakes in progress count); a flood of connections, or more children than "
-                + "expected (the limit follows the topology)")
+                + "this listener keeps (handshakes in progress count); a flood of connections, or more clients than "
+                + "this listener was sized for")
         }
     }
 

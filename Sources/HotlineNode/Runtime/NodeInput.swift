@@ -49,7 +49,8 @@ final class LinkConnectionDelegate: ConnectionDelegate {
 /// otherwise grow the loop's queue until the node ran out of memory. Past `limit` the connection's thread waits
 /// for the loop before it reads again.
 final class InboundBacklog: @unchecked Sendable {
-    /// Sixteen times a full window of typical 1–2 KB ticket messages: a peer that respects the window never waits.
+    /// Eight to sixteen times a full window (1,024) of typical 1–2 KB ticket messages: a peer that respects the
+    /// window does not wait.
     static let defaultLimit = 16 << 20
     // `condition` guards `bytes`.
     private let condition = NSCondition()

@@ -43,10 +43,11 @@ struct RoundWatch: Sendable {
         summary.slow += 1
         summary.slowestMilliseconds = max(summary.slowestMilliseconds, r.total)
         summary.lastSlow = at
+        let cause = Self.cause(r)
         return [("ms", Self.ms(r.total)), ("work_ms", Self.ms(r.work)), ("commit_ms", Self.ms(r.commit)),
                 ("after_ms", Self.ms(r.after)), ("cpu_ms", Self.ms(r.cpu)), ("messages", "\(r.messages)"),
-                ("commands", "\(r.commands)"), ("other", "\(r.other)"), ("cause", Self.cause(r).rawValue),
-                ("advice", Self.cause(r).advice)]
+                ("commands", "\(r.commands)"), ("other", "\(r.other)"), ("cause", cause.rawValue),
+                ("advice", cause.advice)]
     }
 
     enum Cause: String, CaseIterable {

@@ -1,8 +1,8 @@
 import Glibc
 
-/// Random identifiers as UUID text (8-4-4-4-12 upper-case hex; version 4, or 7 for event ids), from the kernel's getrandom(2) through the
-/// standard library's `SystemRandomNumberGenerator`. Foundation's `UUID()` on Linux opens, reads and closes
-/// /dev/urandom for each one, and a node makes one per event and per message.
+/// Random identifiers as UUID text (8-4-4-4-12 upper-case hex; version 4, or 7 for event ids), from the kernel's
+/// getrandom(2) through the standard library's `SystemRandomNumberGenerator`. Foundation's `UUID()` on Linux opens,
+/// reads and closes /dev/urandom for each one, and a node makes one per event and per message.
 enum RandomID {
     static func uuid() -> String {
         text(random(), version: 4)
