@@ -107,6 +107,41 @@ struct BodyPredecoderTests {
         #expect(roomy.count == 0)
     }
 
+    @Test func staleFramesAreFoundInPutOrderPassingThoseAlreadyTaken() throws {
+        let p = try bodies(4).enumerated().map { try parsed($1, seq: UInt64($0 + 1)) }
+        let store = PredecodedBodies(capacity: 2)
+        store.put(frame: p[0].frame, p[0].message, body: p[0].body, now: 0)
+        store.put(frame: p[1].frame, p[1].message, body: p[1].body, now: 10_000)
+        #expect(store.takeFrame(p[0].frame) != nil)
+        store.put(frame: p[2].frame, p[2].message, body: p[2].body, now: 20_000)
+        store.put(frame: p[3].frame, p[3].message, body: p[3].body, now: 35_000)
+        #expect(store.count == 2, "full, and the oldest still here is 25 s old: the newest is not kept")
+        store.put(frame: p[3].frame, p[3].message, body: p[3].body, now: 41_000)
+        #expect(store.takeFrame(p[1].frame) == nil, "31 s old: dropped for the newest")
+        #expect(store.takeFrame(p[2].frame) != nil && store.takeFrame(p[3].frame) != nil)
+    }
+
+    /// A catch-up keeps the store full: the loop takes frames while the connection puts more. A put into a full
+    /// store must not sweep every entry each time (it did), only when one can be stale.
+    @Test func aStoreKeptFullSweepsOnlyWhenAFrameCanBeStale() throws {
+        let p = try bodies(64).enumerated().map { try parsed($1, seq: UInt64($0 + 1)) }
+        let store = PredecodedBodies(capacity: 16)
+        var served = 0
+        var now: Int64 = 0
+        for _ in 0..<200 {
+            for x in p { store.put(frame: x.frame, x.message, body: x.body, now: now); now += 1 }
+            #expect(store.count <= 16)
+            for x in p.prefix(8) where store.takeFrame(x.frame) != nil { served += 1 }
+        }
+        #expect(served > 0, "frames put while there was room are served")
+        #expect(store.sweeps == 0, "12.8 s of puts: nothing can be 30 s old yet")
+        // Later, what was put first is stale: one sweep makes room, and the next full puts do not sweep again.
+        now += 30_000
+        for x in p { store.put(frame: x.frame, x.message, body: x.body, now: now) }
+        #expect(store.sweeps == 1)
+        #expect(store.count == 16)
+    }
+
     @Test func bodiesOfFramesTakenButNeverAppliedAreDroppedPastTheLimit() throws {
         let p = try parsed(try bodies(1)[0], seq: 1)
         let store = PredecodedBodies()
