@@ -16,18 +16,33 @@ struct HelloTimeoutTests {
         func close() { lock.withLock { isClosed = true } }
     }
 
+    /// A centre with deadAfter 15 s, its link clock set by the test, and one accepted connection that said nothing.
+    final class Accepted {
+        let city: NodeFixture
+        let daemon: NodeDaemon
+        let client = Silent()
+        private let clock = NSLock()
+        private var millis: Int64 = 1_000
+        var now: Int64 {
+            get { clock.withLock { millis } }
+            set { clock.withLock { millis = newValue } }
+        }
+        init() throws {
+            city = try NodeFixture(id: "c", role: .city, extra: ["--dead-after-seconds", "15"])
+            daemon = try NodeDaemon(context: city.context)
+            daemon.monotonic = { [unowned self] in now }
+            _ = daemon.drain([.connected(client, dialledPeer: nil)])
+        }
+    }
+
     @Test func anAcceptedConnectionWithoutHelloIsClosedAfterDeadAfter() throws {
-        let city = try NodeFixture(id: "c", role: .city, extra: ["--dead-after-seconds", "15"])
-        let daemon = try NodeDaemon(context: city.context)
-        var now: Int64 = 1_000
-        daemon.monotonic = { now }
-        let silent = Silent()
-        _ = daemon.drain([.connected(silent, dialledPeer: nil)])
-        now += 14_999
+        let a = try Accepted()
+        let (city, daemon, silent) = (a.city, a.daemon, a.client)
+        a.now += 14_999
         _ = daemon.drain([])
         #expect(!silent.closed, "still within deadAfter")
         #expect(daemon.unidentified.count == 1)
-        now += 1
+        a.now += 1
         _ = daemon.drain([])
         #expect(silent.closed)
         #expect(daemon.unidentified.isEmpty)
@@ -36,17 +51,12 @@ struct HelloTimeoutTests {
     }
 
     @Test func bytesThatAreNotYetAHelloDoNotExtendTheTime() throws {
-        let city = try NodeFixture(id: "c", role: .city, extra: ["--dead-after-seconds", "15"])
-        let daemon = try NodeDaemon(context: city.context)
-        var now: Int64 = 0
-        daemon.monotonic = { now }
-        let slow = Silent()
-        _ = daemon.drain([.connected(slow, dialledPeer: nil)])
+        let a = try Accepted()
         // A frame's first bytes, a byte every few seconds: never a whole hello.
         for byte: UInt8 in [0, 0, 1] {
-            now += 5_000
-            _ = daemon.drain([.received(slow, [byte], nil)])
+            a.now += 5_000
+            _ = a.daemon.drain([.received(a.client, [byte], nil)])
         }
-        #expect(slow.closed)
+        #expect(a.client.closed)
     }
 }
