@@ -14,9 +14,9 @@ import Testing
         defer { server.listener.stop() }
         var sockets = try (0..<6).map { _ in try Self.connect(port: server.port) }
         defer { sockets.forEach { Glibc.close($0) } }
-        #expect(Self.eventually { server.listener.refusedConnections == 3 && server.listener.openConnections.count == 3 })
+        #expect(eventually { server.listener.refusedConnections == 3 && server.listener.openConnections.count == 3 })
         // The three refused see the end of the stream; the three kept do not.
-        #expect(Self.eventually { sockets.filter(Self.atEnd).count == 3 })
+        #expect(eventually { sockets.filter(Self.atEnd).count == 3 })
         #expect(server.all.count == 3)
         // One refusal line for the burst, naming the limit's reason.
         #expect(lines.all.count == 1)
@@ -27,10 +27,10 @@ import Testing
         let kept = try #require(sockets.first { !Self.atEnd($0) })
         Glibc.close(kept)
         sockets.removeAll { $0 == kept }
-        #expect(Self.eventually { server.listener.openConnections.count == 2 })
+        #expect(eventually { server.listener.openConnections.count == 2 })
         let next = try Self.connect(port: server.port)
         sockets.append(next)
-        #expect(Self.eventually { server.listener.openConnections.count == 3 && server.all.count == 4 })
+        #expect(eventually { server.listener.openConnections.count == 3 && server.all.count == 4 })
         #expect(server.listener.refusedConnections == 3)
         #expect(!Self.atEnd(next))
     }
@@ -43,7 +43,7 @@ import Testing
         defer { connection.close() }
         let extra = try Self.connect(port: server.port)
         defer { Glibc.close(extra) }
-        #expect(Self.eventually { Self.atEnd(extra) })
+        #expect(eventually { Self.atEnd(extra) })
         #expect(connection.send([1, 2, 3]))
         #expect(client.wait { $0.received == [1, 2, 3] })
     }
@@ -72,16 +72,6 @@ import Testing
         guard poll(&p, 1, 0) == 1 else { return false }
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) <= 0
-    }
-
-    /// Waits until `condition` holds, at most 30 s (a bound against hangs, not a measurement).
-    static func eventually(_ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(2_000)
-        }
-        return condition()
     }
 
     final class LogLines: @unchecked Sendable {

@@ -151,13 +151,19 @@ final class Recorder: ConnectionDelegate, @unchecked Sendable {
     /// Waits until `predicate` holds, at most `seconds` (generous: a bound against hangs, not a measurement).
     @discardableResult
     func wait(seconds: Double = 30, until predicate: (Recorder) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if predicate(self) { return true }
-            usleep(2_000)
-        }
-        return predicate(self)
+        eventually(seconds: seconds) { predicate(self) }
     }
+}
+
+/// Waits until `condition` holds, at most `seconds` (generous: a bound against hangs, not a measurement).
+@discardableResult
+func eventually(seconds: Double = 30, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(2_000)
+    }
+    return condition()
 }
 
 /// A listener whose every accepted connection gets its own `Recorder`, kept in arrival order.

@@ -7,14 +7,7 @@ struct ThreadReuseTests {
     @Test func jobsThatWaitForEachOtherAllRunAtOnce() {
         let pool = ThreadReuse(name: "test", keepIdle: 5)
         let n = 12
-        let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-        for _ in 0..<n {
-            pool.run {
-                arrived.signal()
-                release.wait()
-                done.signal()
-            }
-        }
+        let (arrived, release, done) = Self.blockingJobs(n, on: pool)
         // Every job is running before any may finish: none waits for a free thread.
         var all = true
         for _ in 0..<n where arrived.wait(timeout: .now() + 10) == .timedOut { all = false }
@@ -49,14 +42,7 @@ extension ThreadReuseTests {
     @Test func beyondTheLimitJobsWaitForAThreadAndAllRun() {
         let pool = ThreadReuse(name: "test", keepIdle: 5, maxThreads: 3)
         let n = 10
-        let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-        for _ in 0..<n {
-            pool.run {
-                arrived.signal()
-                release.wait()
-                done.signal()
-            }
-        }
+        let (arrived, release, done) = Self.blockingJobs(n, on: pool)
         var started = 0
         for _ in 0..<3 where arrived.wait(timeout: .now() + 10) == .success { started += 1 }
         #expect(started == 3)
@@ -67,6 +53,22 @@ extension ThreadReuseTests {
         for _ in 0..<n where done.wait(timeout: .now() + 10) == .success { finished += 1 }
         #expect(finished == n)
         #expect(pool.threadCount <= 3)
+    }
+}
+
+extension ThreadReuseTests {
+    /// Runs `n` jobs that each signal `arrived`, wait for `release`, then signal `done`.
+    static func blockingJobs(_ n: Int, on pool: ThreadReuse)
+        -> (arrived: DispatchSemaphore, release: DispatchSemaphore, done: DispatchSemaphore) {
+        let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        for _ in 0..<n {
+            pool.run {
+                arrived.signal()
+                release.wait()
+                done.signal()
+            }
+        }
+        return (arrived, release, done)
     }
 }
 
