@@ -26,3 +26,17 @@ public struct DataMessage: Equatable, Sendable {
         self.at = at
     }
 }
+
+extension DataMessage {
+    /// The most bytes the frame payload of a message with these fields can take (`WireMessage.encode`: the envelope
+    /// with any `seq` and `at`, every string escaped at its worst, six bytes a byte, and the body as given). A sender
+    /// checks it against the links' `maxFrame` before it stores a message: a peer closes the link on a frame over
+    /// its limit, and a message in an outbox is offered again at every reconnection, so one that can never be
+    /// accepted would hold up everything queued behind it.
+    public static func payloadBound(id: String, origin: String, dest: String, kind: String, bodyBytes: Int) -> Int {
+        let strings = id.utf8.count + origin.utf8.count + dest.utf8.count + kind.utf8.count
+        // {"v":N,"type":"data","id":"","seq":N,"origin":"","dest":"","kind":"","at":N,"body":} is 81 bytes without
+        // its three numbers, each at most 20 characters (UInt64.max, or Int64.min with its sign).
+        return 81 + 3 * 20 + 6 * strings + bodyBytes
+    }
+}

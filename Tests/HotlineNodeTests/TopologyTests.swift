@@ -107,6 +107,25 @@ struct ArgumentTests {
         #expect(ArgumentParser.suggest("--zzzzzzzz", among: ["--to"]) == nil)
     }
 
+    @Test func aValueOfMoreThanTenThousandCharactersIsRefusedWithItsOptionNamed() throws {
+        let limit = ArgumentParser.maxValueCharacters
+        // Counted in characters, not bytes: 10,000 Chinese characters (30,000 bytes) are accepted.
+        let longest = String(repeating: "长", count: limit)
+        #expect(try ArgumentParser.parse(["--to", longest, longest], spec: spec).value("--to") == longest)
+        #expect(try ArgumentParser.parse(["--to=" + longest], spec: spec).value("--to") == longest)
+        #expect(throws: ArgumentError.tooLong(option: "--to", characters: limit + 1)) {
+            try ArgumentParser.parse(["--to", longest + "a"], spec: spec)
+        }
+        #expect(throws: ArgumentError.tooLong(option: "--to", characters: limit + 1)) {
+            try ArgumentParser.parse(["--to=" + longest + "a"], spec: spec)
+        }
+        #expect(throws: ArgumentError.tooLong(option: nil, characters: limit + 1)) {
+            try ArgumentParser.parse([longest + "a"], spec: spec)
+        }
+        #expect(ArgumentError.tooLong(option: "--text", characters: 12_000).description
+                    == "the value of --text has 12000 characters; at most 10000 are accepted: shorten it (a long document goes to the case file, not the ticket)")
+    }
+
     @Test func numbersAreCheckedWhenRead() throws {
         let s = CommandSpec(name: "x", summary: "", usage: "", options: [.value("--days", "")], examples: [])
         #expect(try ArgumentParser.parse(["--days", "5"], spec: s).int("--days") == 5)

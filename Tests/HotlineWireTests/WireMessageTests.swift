@@ -142,3 +142,23 @@ func deeplyNestedBodyIsDecodedOrRefusedWithoutCrashing(depth: Int) {
     }
     #expect(m.seq == 2 && m.kind == "ticket.assign" && body == ["n": 2] && m.body == Array(#"{"n":2}"#.utf8))
 }
+
+/// `DataMessage.payloadBound` is what a node checks before it stores a message for a link: it must never be below
+/// the payload actually encoded (or a message could pass the check and be refused by the peer's frame limit for
+/// ever), and for plain fields it is the payload plus only the numbers' spare digits.
+@Test func payloadBoundIsNeverBelowTheEncodedPayload() {
+    var rng = SeededGenerator(seed: 12345)
+    let pieces = ["", "a", "县区-1", "\"", "\\", "\u{0}", "\u{1f}", "\n", "😀", "ticket.assign", String(repeating: "\u{1}", count: 40)]
+    func text() -> String { (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined() }
+    for _ in 0..<2_000 {
+        let m = DataMessage(id: text(), seq: [0, 1, UInt64.max].randomElement(using: &rng)!, origin: text(), dest: text(),
+                            kind: text(), body: Array("{\"x\":\"\(Int.random(in: 0...1_000_000, using: &rng))\"}".utf8),
+                            at: [nil, 0, Int64.min, Int64.max].randomElement(using: &rng)!)
+        let bound = DataMessage.payloadBound(id: m.id, origin: m.origin, dest: m.dest, kind: m.kind, bodyBytes: m.body.count)
+        #expect(WireMessage.data(m).encode().count <= bound, "\(m)")
+    }
+    // The plain case: only the unused worst case is spare: five bytes a one-byte string, 19 digits a number.
+    let plain = DataMessage(id: "i", seq: 1, origin: "o", dest: "d", kind: "k", body: Array("{}".utf8), at: 1)
+    let size = WireMessage.data(plain).encode().count
+    #expect(DataMessage.payloadBound(id: "i", origin: "o", dest: "d", kind: "k", bodyBytes: 2) - size == 5 * 4 + 3 * 19)
+}

@@ -70,9 +70,14 @@ enum ArgumentError: Error, CustomStringConvertible, Equatable {
     case unknownOption(String, suggestion: String?)
     case missingValue(String)
     case notANumber(option: String, value: String)
+    /// `option` is nil for a value given without an option (a ticket id, a file).
+    case tooLong(option: String?, characters: Int)
 
     var description: String {
         switch self {
+        case .tooLong(let o, let n):
+            return "\(o.map { "the value of \($0)" } ?? "an argument") has \(n) characters; at most "
+                + "\(ArgumentParser.maxValueCharacters) are accepted: shorten it (a long document goes to the case file, not the ticket)"
         case .unknownOption(let o, let s): return "unknown option \(o)" + (s.map { "; did you mean \($0)?" } ?? "")
         case .missingValue(let o): return "\(o) needs a value"
         case .notANumber(let o, let v): return "\(o) needs a whole number, not \(v)"
@@ -84,6 +89,11 @@ enum ArgumentParser {
     /// Options the tool itself handles on every command.
     static let common: [OptionSpec] = [.value("--data", "data directory"), .flag("--json", "print JSON"),
                                        .flag("--help", "show help")]
+
+    /// The longest value accepted, in characters (a request's text, a reply, a note; ids and names are far shorter).
+    /// Every value is stored with its ticket and travels in each of the ticket's messages, whose frames are limited
+    /// (`maxFrameBytes`); one without a bound could make a ticket that cannot be sent.
+    static let maxValueCharacters = 10_000
 
     /// Parses `--flag`, `--name value`, `--name=value` and positionals (a lone `--` ends the options).
     static func parse(_ argv: [String], spec: CommandSpec) throws(ArgumentError) -> ParsedArguments {
@@ -100,7 +110,10 @@ enum ArgumentParser {
             let arg = argv[i]
             i += 1
             guard !optionsEnded, arg.utf8.count > 2, arg.utf8.starts(with: "--".utf8) else {
-                if arg == "--" { optionsEnded = true } else { result.positionals.append(arg) }
+                if arg == "--" { optionsEnded = true } else {
+                    try checkLength(arg, option: nil)
+                    result.positionals.append(arg)
+                }
                 continue
             }
             var name = arg
@@ -123,10 +136,18 @@ enum ArgumentParser {
                     value = argv[i]
                     i += 1
                 }
+                try checkLength(value, option: name)
                 result.valueMap[name, default: []].append(value)
             }
         }
         return result
+    }
+
+    private static func checkLength(_ value: String, option: String?) throws(ArgumentError) {
+        // Counting characters walks the text: only when its bytes could hold more than the limit.
+        guard value.utf8.count > maxValueCharacters else { return }
+        let n = value.count
+        if n > maxValueCharacters { throw .tooLong(option: option, characters: n) }
     }
 
     /// The closest known name by edit distance, when it is close enough to be a typo.

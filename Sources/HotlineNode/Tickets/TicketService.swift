@@ -100,8 +100,17 @@ final class TicketService {
         }
         let message = OutboxMessage(id: id, origin: origin ?? context.nodeId, dest: dest, kind: kind.rawValue,
                                     at: now.millis, body: body)
+        if let over = oversize(message) { throw ServiceError.tooLarge(kind: kind.rawValue, dest: dest, bytes: over, limit: context.config.maxFrameBytes) }
         _ = try context.links.enqueue(link: hop, message: message)
         outboxTouched.insert(hop)
+    }
+
+    /// The bytes a message's frame can take, when that is over the links' frame limit (`maxFrameBytes`, the same on
+    /// every node): the next hop would close the link on it at every offer, and it would hold up everything queued
+    /// behind it, so it is refused before it is stored.
+    func oversize(_ m: OutboxMessage) -> Int? {
+        let bytes = DataMessage.payloadBound(id: m.id, origin: m.origin, dest: m.dest, kind: m.kind, bodyBytes: m.body.count)
+        return bytes > context.config.maxFrameBytes ? bytes : nil
     }
 
     /// A data message from a neighbour, inside the loop's transaction. Routed on when it is for another node (and
@@ -125,6 +134,12 @@ final class TicketService {
             }
             let forward = OutboxMessage(id: m.id, origin: m.origin, dest: m.dest, kind: m.kind, at: m.at ?? now.millis,
                                         body: m.body)
+            if let over = oversize(forward) {
+                let rule = ServiceError.tooLarge(kind: m.kind, dest: m.dest, bytes: over, limit: context.config.maxFrameBytes).description
+                context.log.warn("message-refused", ["from": peer, "origin": m.origin, "kind": m.kind, "id": m.id, "rule": rule])
+                if context.topology.node(m.origin) != nil { try sendNotice(to: m.origin, about: m, text: rule, now: now) }
+                return rule
+            }
             _ = try context.links.enqueue(link: hop, message: forward)
             outboxTouched.insert(hop)
             try observe(m, now: now)
@@ -217,6 +232,8 @@ enum ServiceError: Error, CustomStringConvertible {
     case badBody(kind: String, detail: String)
     case refused(String)
     case usage(String)
+    /// A message for `dest` over the links' frame limit: nothing of the step is stored.
+    case tooLarge(kind: String, dest: String, bytes: Int, limit: Int)
 
     var description: String {
         switch self {
@@ -226,6 +243,9 @@ enum ServiceError: Error, CustomStringConvertible {
         case .badBody(let kind, let detail): return "a \(kind) message has an invalid body: \(detail)"
         case .refused(let rule): return "refused: \(rule)"
         case .usage(let text): return text
+        case .tooLarge(let kind, let dest, let bytes, let limit):
+            return "the \(kind) message for \(dest) would take up to \(bytes) bytes, over the links' limit of \(limit) (maxFrameBytes in "
+                + "each node's node.json); nothing was stored: shorten the ticket's texts, or raise maxFrameBytes on every node"
         }
     }
 }
