@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+import HotlineCore
 import HotlineStore
 @testable import HotlineNode
 
-/// Migration 17: the city keeps the indexes its early warnings and figures read; counties and units, which never run
-/// those, stop writing them with every ticket and event.
+/// Migrations 17 and 18: the city keeps the indexes its early warnings and figures read; counties and units, which
+/// never run those, stop writing them with every ticket and event. Only counties and units erase personal data, and
+/// their erasure index holds finished tickets only.
 struct RoleSchemaTests {
     static let scanIndexes: Set<String> = ["tickets_alert_scan", "events_at"]
 
@@ -25,10 +27,35 @@ struct RoleSchemaTests {
         for node in [county, unit] {
             let here = try indexes(node.context.db)
             #expect(here.isDisjoint(with: Self.scanIndexes), "\(node.context.nodeId): \(here)")
-            // Everything else is the same: lists, overdue, retention.
-            #expect(here == atCity.subtracting(Self.scanIndexes))
-            #expect(try node.context.db.query("PRAGMA user_version").first?.int(0) == 17)
+            // Everything else is the same (lists, overdue), and retention is theirs alone.
+            #expect(here == atCity.subtracting(Self.scanIndexes).union(["tickets_erasable"]))
+            #expect(try node.context.db.query("PRAGMA user_version").first?.int(0) == 18)
         }
+        #expect(!atCity.contains("tickets_erasable"))
+    }
+
+    @Test func theErasureIndexHoldsOnlyFinishedTicketsNotYetErased() throws {
+        #expect(NodeSchema.finishedStatuses
+                    == TicketStatus.allCases.filter(\.isFinished).map { "'\($0.rawValue)'" }.joined(separator: ","),
+                "a status was added or removed: migration 18's condition is frozen, a new migration must rewrite it")
+        let unit = try NodeFixture(id: "w", role: .unit)
+        let db = unit.context.db
+        func entries() throws -> Int64? {
+            try db.query("SELECT count(*) FROM tickets INDEXED BY tickets_erasable WHERE erased = 0 AND status IN (\(NodeSchema.finishedStatuses))").first?.int(0)
+        }
+        try db.execute(sql: """
+            INSERT INTO tickets(id, status, holder, topic, area, received, updated, doc) VALUES('t1', 'signed', 'w', '供水', '', 1, 1, x'00');
+            INSERT INTO tickets(id, status, holder, topic, area, received, updated, doc) VALUES('t2', 'closed', 'c', '供水', '', 1, 1, x'00');
+            """)
+        #expect(try entries() == 1)
+        try db.execute(sql: "UPDATE tickets SET updated = 2 WHERE id = 't1'; UPDATE tickets SET erased = 1 WHERE id = 't2'")
+        #expect(try entries() == 0)
+        // The repository's query reads that index, and finds the finished ticket not yet erased, and only it.
+        #expect(try plan(db, "SELECT id FROM tickets INDEXED BY tickets_erasable WHERE erased = 0 AND updated < ?1 AND status IN (\(NodeSchema.finishedStatuses)) LIMIT ?2")
+            .contains("tickets_erasable"))
+        try db.execute(sql: "UPDATE tickets SET erased = 0 WHERE id = 't2'")
+        #expect(try unit.service.repository.erasable(before: Timestamp(millis: 5), limit: 10) == ["t2"])
+        #expect(try unit.service.repository.erasable(before: Timestamp(millis: 1), limit: 10) == [])
     }
 
     @Test func cityScansStillReadTheirIndexes() throws {
@@ -55,6 +82,22 @@ struct RoleSchemaTests {
         let reopened = try NodeContext(dir: unit.context.dir, log: Log(node: "w", sink: { _ in }))
         #expect(try indexes(reopened.db).isDisjoint(with: Self.scanIndexes))
         #expect(try reopened.db.query("SELECT count(*) FROM tickets").first?.int(0) == 1)
-        #expect(try reopened.db.query("PRAGMA user_version").first?.int(0) == 17)
+        #expect(try reopened.db.query("PRAGMA user_version").first?.int(0) == 18)
+    }
+
+    /// A unit's database written before migration 18 gets the narrower erasure index when the node next opens it;
+    /// a city's loses it.
+    @Test func anOlderDatabaseGetsTheErasureIndexOfItsRoleWhenOpened() throws {
+        for (id, role) in [("w", NodeKind.unit), ("c", .city)] {
+            let node = try NodeFixture(id: id, role: role)
+            try node.context.db.execute(sql: """
+                DROP INDEX IF EXISTS tickets_erasable;
+                CREATE INDEX tickets_erasable ON tickets(erased, updated);
+                PRAGMA user_version = 17;
+                """)
+            let reopened = try NodeContext(dir: node.context.dir, log: Log(node: id, sink: { _ in }))
+            let sql = try reopened.db.query("SELECT sql FROM sqlite_master WHERE name = 'tickets_erasable'").first?.string(0)
+            if role == .city { #expect(sql == nil) } else { #expect(sql?.contains("WHERE erased = 0 AND status IN") == true) }
+        }
     }
 }
