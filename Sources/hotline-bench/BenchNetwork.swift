@@ -96,16 +96,33 @@ final class BenchNetwork: @unchecked Sendable {
     private struct AdminArgv: Encodable { var argv: [String] }
 
     static func admin(socket: String, _ argv: [String]) throws -> (exit: Int, json: Any?) {
+        try parse(try request(socket: socket, argv), argv)
+    }
+
+    private static func request(socket: String, _ argv: [String]) throws -> [UInt8] {
         // The nodes' own encoder: JSONSerialization took a fifth of the bench's CPU in the lifecycle scenario.
         let request = try JSONStreamEncoder.encode(AdminArgv(argv: argv + ["--json"]))
-        let bytes: [UInt8]
-        do { bytes = try UnixSocketClient.request(path: socket, bytes: request, timeoutMilliseconds: 120_000) } catch {
+        do { return try UnixSocketClient.request(path: socket, bytes: request, timeoutMilliseconds: 120_000) } catch {
             throw BenchError.failed("admin request \(argv.joined(separator: " ")) failed: \(error)")
         }
+    }
+
+    private static func parse(_ bytes: [UInt8], _ argv: [String]) throws -> (exit: Int, json: Any?) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw BenchError.failed("unreadable admin response to \(argv.joined(separator: " "))")
         }
         return ((object["exit"] as? Int) ?? 1, object["json"])
+    }
+
+    private struct Exit: Decodable { var exit: Int }
+
+    /// Runs a command that must succeed and whose answer is not read (the lifecycle's steps, the latency's
+    /// dispatches): only its exit status is decoded, by the nodes' reader, and the whole answer by
+    /// `JSONSerialization` only for the error of one that failed (the bench shares the 2 cores with the nodes).
+    func run(_ id: String, _ argv: [String]) throws {
+        let bytes = try Self.request(socket: dirPath + "/data/" + id + "/admin.sock", argv)
+        if (try? JSONStreamDecoder.decode(Exit.self, from: bytes))?.exit == 0 { return }
+        throw BenchError.failed("\(id): \(argv.joined(separator: " ")) → \(try Self.parse(bytes, argv).json ?? "no answer")")
     }
 
     /// Like `admin`, but the command must succeed.

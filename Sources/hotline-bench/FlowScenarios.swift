@@ -52,7 +52,7 @@ struct FlowScenarios: Sendable {
             _ = try Pool.map(0..<n, workers: 32) { i in
                 let wait = scheduled[i] - Clock.now()
                 if wait > 0 { usleep(UInt32(wait * 1e6)) }
-                try net.ok("b-city", ["dispatch", slice[i], "--to", "b-direct"])
+                try net.run("b-city", ["dispatch", slice[i], "--to", "b-direct"])
             }
             let deadline = Clock.now() + 60
             while signed.with({ s in slice.contains { s[$0] == nil } }) {

@@ -45,7 +45,7 @@ final class LifecycleDriver: @unchecked Sendable {
                 do {
                     id = try intake("\(BenchNetwork.counties[county]!)/第\(street)街道")
                     state.with { $0.route[id] = (county, "\(county)-\(street)") }
-                    try net.ok("b-city", ["dispatch", id, "--to", county])
+                    try net.run("b-city", ["dispatch", id, "--to", county])
                 } catch {
                     finish(id, failure: "\(id): \(error)")
                 }
@@ -69,20 +69,20 @@ final class LifecycleDriver: @unchecked Sendable {
         switch (line.event, node) {
         case ("ticket-assigned", route.county):
             queues[node]!.add { [self] in
-                step(ticket) { try net.ok(route.county, ["forward", ticket, "--to", route.unit]) }
+                step(ticket) { try net.run(route.county, ["forward", ticket, "--to", route.unit]) }
             }
         case ("ticket-assigned", route.unit) where line.fields["role"] == "lead":
             queues[node]!.add { [self] in
                 step(ticket) {
-                    try net.ok(route.unit, ["sign", ticket])
-                    try net.ok(route.unit, ["reply", ticket, "--text", "已到现场核实并处理完毕，已告知来电人", "--contacted"])
+                    try net.run(route.unit, ["sign", ticket])
+                    try net.run(route.unit, ["reply", ticket, "--text", "已到现场核实并处理完毕，已告知来电人", "--contacted"])
                 }
             }
         case ("event", "b-city") where line.fields["type"] == "replied":
             queues[node]!.add { [self] in
                 step(ticket) {
-                    try net.ok("b-city", ["review", ticket, "--pass"])
-                    try net.ok("b-city", ["callback", ticket, "--satisfaction", "satisfied", "--resolved", "yes"])
+                    try net.run("b-city", ["review", ticket, "--pass"])
+                    try net.run("b-city", ["callback", ticket, "--satisfaction", "satisfied", "--resolved", "yes"])
                     finish(ticket, failure: nil)
                 }
             }
