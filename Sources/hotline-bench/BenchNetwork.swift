@@ -114,16 +114,28 @@ final class BenchNetwork: @unchecked Sendable {
         return ((object["exit"] as? Int) ?? 1, object["json"])
     }
 
-    private struct Exit: Decodable { var exit: Int }
+    /// An answer's exit status and, when asked for, the part of its JSON a step reads.
+    private struct Reply<T: Decodable>: Decodable {
+        var exit: Int
+        var json: T?
+    }
 
-    /// Runs a command that must succeed and whose answer is not read (the lifecycle's steps, the latency's
-    /// dispatches): only its exit status is decoded, by the nodes' reader, and the whole answer by
-    /// `JSONSerialization` only for the error of one that failed (the bench shares the 2 cores with the nodes).
-    func run(_ id: String, _ argv: [String]) throws {
+    /// Any JSON value, not read.
+    struct Unread: Decodable { init(from decoder: any Decoder) {} }
+
+    /// Runs a command that must succeed and returns what `T` reads of its answer's JSON: only that is decoded, by the
+    /// nodes' reader, and the whole answer by `JSONSerialization` only for the error of one that failed (the
+    /// lifecycle's steps and the latency's dispatches; the bench shares the 2 cores with the nodes it measures).
+    func run<T: Decodable>(_ id: String, _ argv: [String], answer: T.Type) throws -> T {
         let bytes = try Self.request(socket: dirPath + "/data/" + id + "/admin.sock", argv)
-        if (try? JSONStreamDecoder.decode(Exit.self, from: bytes))?.exit == 0 { return }
+        if let reply = try? JSONStreamDecoder.decode(Reply<T>.self, from: bytes), reply.exit == 0, let json = reply.json {
+            return json
+        }
         throw BenchError.failed("\(id): \(argv.joined(separator: " ")) → \(try Self.parse(bytes, argv).json ?? "no answer")")
     }
+
+    /// `run` for a command whose answer is not read.
+    func run(_ id: String, _ argv: [String]) throws { _ = try run(id, argv, answer: Unread.self) }
 
     /// Like `admin`, but the command must succeed.
     @discardableResult

@@ -95,10 +95,10 @@ struct FlowScenarios: Sendable {
 
     @discardableResult
     func intake(_ net: BenchNetwork, area: String, topic: String) throws -> String {
-        let json = try net.ok("b-city", ["intake", "--channel", "phone", "--kind", "complain", "--area", area, "--topic", topic,
-                                         "--text", "夜间施工噪音扰民，请求处理", "--caller-name", "张三", "--caller-phone", "13812345678"])
-        guard let id = (json as? [String: Any])?["id"] as? String else { throw BenchError.failed("intake printed no id") }
-        return id
+        struct Answer: Decodable { var id: String }
+        return try net.run("b-city", ["intake", "--channel", "phone", "--kind", "complain", "--area", area, "--topic", topic,
+                                      "--text", "夜间施工噪音扰民，请求处理", "--caller-name", "张三", "--caller-phone", "13812345678"],
+                           answer: Answer.self).id
     }
 
     // MARK: - Scenarios 3 and 5
