@@ -188,8 +188,6 @@ final class NodeProcess: @unchecked Sendable {
         }
         return String(decoding: out, as: UTF8.self)
     }
-
-    static func parse(_ text: String) -> [String: String] { parse(ArraySlice(Array(text.utf8))) }
 }
 
 /// Monotonic seconds, for every duration the bench reports.

@@ -100,7 +100,9 @@ final class TicketService {
         }
         let message = OutboxMessage(id: id, origin: origin ?? context.nodeId, dest: dest, kind: kind.rawValue,
                                     at: now.millis, body: body)
-        if let over = oversize(message) { throw ServiceError.tooLarge(kind: kind.rawValue, dest: dest, bytes: over, limit: context.config.maxFrameBytes) }
+        if let over = oversize(message) {
+            throw ServiceError.tooLarge(kind: kind.rawValue, dest: dest, bytes: over, limit: context.config.maxFrameBytes)
+        }
         _ = try context.links.enqueue(link: hop, message: message)
         outboxTouched.insert(hop)
     }
