@@ -246,8 +246,8 @@ enum ServiceError: Error, CustomStringConvertible {
         case .refused(let rule): return "refused: \(rule)"
         case .usage(let text): return text
         case .tooLarge(let kind, let dest, let bytes, let limit):
-            return "the \(kind) message for \(dest) would take up to \(bytes) bytes, over the links' limit of \(limit) (maxFrameBytes in "
-                + "each node's node.json); nothing was stored: shorten the ticket's texts, or raise maxFrameBytes on every node"
+            return "the \(kind) message for \(dest) would take up to \(bytes) bytes, over the links' limit of \(limit); nothing was "
+                + "stored. A ticket's messages carry its whole history: raise maxFrameBytes in node.json on every node and restart them"
         }
     }
 }
