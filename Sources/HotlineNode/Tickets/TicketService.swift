@@ -100,19 +100,18 @@ final class TicketService {
         }
         let message = OutboxMessage(id: id, origin: origin ?? context.nodeId, dest: dest, kind: kind.rawValue,
                                     at: now.millis, body: body)
-        if let over = oversize(message) {
-            throw ServiceError.tooLarge(kind: kind.rawValue, dest: dest, bytes: over, limit: context.config.maxFrameBytes)
-        }
+        if let refusal = oversize(message) { throw refusal }
         _ = try context.links.enqueue(link: hop, message: message)
         outboxTouched.insert(hop)
     }
 
-    /// The bytes a message's frame can take, when that is over the links' frame limit (`maxFrameBytes`, the same on
-    /// every node): the next hop would close the link on it at every offer, and it would hold up everything queued
-    /// behind it, so it is refused before it is stored.
-    func oversize(_ m: OutboxMessage) -> Int? {
+    /// The refusal of a message whose frame can be over the links' frame limit (`maxFrameBytes`, the same on every
+    /// node): the next hop would close the link on it at every offer, and it would hold up everything queued behind
+    /// it, so it is refused before it is stored.
+    func oversize(_ m: OutboxMessage) -> ServiceError? {
         let bytes = DataMessage.payloadBound(id: m.id, origin: m.origin, dest: m.dest, kind: m.kind, bodyBytes: m.body.count)
-        return bytes > context.config.maxFrameBytes ? bytes : nil
+        let limit = context.config.maxFrameBytes
+        return bytes > limit ? .tooLarge(kind: m.kind, dest: m.dest, bytes: bytes, limit: limit) : nil
     }
 
     /// A data message from a neighbour, inside the loop's transaction. Routed on when it is for another node (and
@@ -136,8 +135,8 @@ final class TicketService {
             }
             let forward = OutboxMessage(id: m.id, origin: m.origin, dest: m.dest, kind: m.kind, at: m.at ?? now.millis,
                                         body: m.body)
-            if let over = oversize(forward) {
-                let rule = ServiceError.tooLarge(kind: m.kind, dest: m.dest, bytes: over, limit: context.config.maxFrameBytes).description
+            if let refusal = oversize(forward) {
+                let rule = refusal.description
                 context.log.warn("message-refused", ["from": peer, "origin": m.origin, "kind": m.kind, "id": m.id, "rule": rule])
                 if context.topology.node(m.origin) != nil { try sendNotice(to: m.origin, about: m, text: rule, now: now) }
                 return rule
