@@ -153,6 +153,45 @@ struct AuthorizationTests {
         #expect(try unit.ticket(t.id).status == .dispatched)
     }
 
+    /// A ticket sent whole replaces the receiver's copy, events and all, and the store files each event under the
+    /// ticket it names: an event of another ticket in the history would be written into that ticket's history, and
+    /// since migration 19 no index of event ids stops an event stored twice. Both are refused; nothing changes.
+    @Test func aTicketSentWholeMustCarryOnlyItsOwnEventsEachOnce() throws {
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let city = try NodeFixture(id: "c", role: .city)
+        func dispatched(_ id: String) throws -> Ticket {
+            _ = try city.intake(id)
+            return Privacy.view(of: try city.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: id), for: "s1")
+        }
+        func storedEvents(_ id: String) throws -> Int64? {
+            try unit.context.db.query("SELECT count(*) FROM events WHERE ticket = ?", [.text(id)]).first?.int(0)
+        }
+        let first = try dispatched("JN-20260302-000001")
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: first, role: "lead"), origin: "c", from: "k")
+        let firstEvents = try storedEvents(first.id)
+        #expect(firstEvents == Int64(first.events.count))
+        let second = try dispatched("JN-20260302-000002")
+        var foreign = second
+        var stray = first.events[0]
+        stray.id = "0192aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee"
+        foreign.events.append(stray)
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: foreign, role: "lead"), origin: "c", from: "k")
+        var twice = second
+        twice.events.append(second.events[0])
+        try unit.deliver(.ticketSync, body: SyncBody(ticket: twice, reason: "test"), origin: "c", from: "k")
+        #expect(try storedEvents(first.id) == firstEvents)
+        #expect(try storedEvents(second.id) == 0)
+        #expect(try unit.service.repository.load(second.id) == nil)
+        let refused = unit.log.filter { $0.contains("event=message-refused") }
+        #expect(refused.count == 2)
+        #expect(refused.contains { $0.contains("with an event of ticket \(first.id)") })
+        #expect(refused.contains { $0.contains("twice in its history") })
+        // The same ticket as the city holds it is taken.
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: second, role: "lead"), origin: "c", from: "k")
+        #expect(try storedEvents(second.id) == Int64(second.events.count))
+        #expect(try unit.ticket(second.id).events.map(\.id) == second.events.map(\.id))
+    }
+
     @Test func aLegitimateSignForIsApplied() throws {
         let (city, id) = try cityWithTicketAt("s1")
         try city.deliver(.ticketEvent, body: EventBody(event: city.event(.signed, ticket: id, node: "s1", role: .unit)),

@@ -4,9 +4,9 @@ import HotlineCore
 import HotlineStore
 @testable import HotlineNode
 
-/// Migrations 17 and 18: the city keeps the indexes its early warnings and figures read; counties and units, which
+/// Migrations 17 to 19: the city keeps the indexes its early warnings and figures read; counties and units, which
 /// never run those, stop writing them with every ticket and event. Only counties and units erase personal data, and
-/// their erasure index holds finished tickets only.
+/// their erasure index holds finished tickets only. Events are kept by their key alone, everywhere.
 struct RoleSchemaTests {
     static let scanIndexes: Set<String> = ["tickets_alert_scan", "events_at"]
 
@@ -29,7 +29,7 @@ struct RoleSchemaTests {
             #expect(here.isDisjoint(with: Self.scanIndexes), "\(node.context.nodeId): \(here)")
             // Everything else is the same (lists, overdue), and retention is theirs alone.
             #expect(here == atCity.subtracting(Self.scanIndexes).union(["tickets_erasable"]))
-            #expect(try node.context.db.query("PRAGMA user_version").first?.int(0) == 18)
+            #expect(try node.context.db.query("PRAGMA user_version").first?.int(0) == 19)
         }
         #expect(!atCity.contains("tickets_erasable"))
     }
@@ -82,7 +82,63 @@ struct RoleSchemaTests {
         let reopened = try NodeContext(dir: unit.context.dir, log: Log(node: "w", sink: { _ in }))
         #expect(try indexes(reopened.db).isDisjoint(with: Self.scanIndexes))
         #expect(try reopened.db.query("SELECT count(*) FROM tickets").first?.int(0) == 1)
-        #expect(try reopened.db.query("PRAGMA user_version").first?.int(0) == 18)
+        #expect(try reopened.db.query("PRAGMA user_version").first?.int(0) == 19)
+    }
+
+    /// Migration 19: an event is one B-tree entry, its key's, and no index of event ids is written with it.
+    @Test func eventsAreKeptByTicketAndNumberAlone() throws {
+        for (id, role) in [("w", NodeKind.unit), ("k", .county), ("c", .city)] {
+            let node = try NodeFixture(id: id, role: role)
+            let db = node.context.db
+            let table = try db.query("SELECT sql FROM sqlite_master WHERE name = 'events'").first?.string(0) ?? ""
+            #expect(table.contains("WITHOUT ROWID"), "\(id): \(table)")
+            // By how each came to be (`index_list`: "pk" the key, "u" a UNIQUE constraint, "c" CREATE INDEX): the
+            // key alone, which WITHOUT ROWID makes the table itself, and at the city the figures' index.
+            let onEvents = try db.query("PRAGMA index_list(events)").map { "\($0.string(1) ?? "?"):\($0.string(3) ?? "?")" }
+            #expect(onEvents.sorted() == (role == .city ? ["events_at:c", "sqlite_autoindex_events_1:pk"] : ["sqlite_autoindex_events_1:pk"]),
+                    "\(id): \(onEvents)")
+            #expect(try plan(db, "SELECT doc FROM events WHERE ticket = ?1 AND ?2 ORDER BY n").contains("PRIMARY KEY"))
+        }
+    }
+
+    /// A database written before migration 19 keeps every event, its columns and its order when its table is copied;
+    /// the city's figures index is there again.
+    @Test func anOlderDatabasesEventsAreCopiedWhole() throws {
+        for (id, role) in [("w", NodeKind.unit), ("c", .city)] {
+            let node = try NodeFixture(id: id, role: role)
+            try node.context.db.execute(sql: """
+                DROP TABLE events;
+                CREATE TABLE events(ticket TEXT NOT NULL, n INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                                    at INTEGER NOT NULL, node TEXT NOT NULL, doc BLOB NOT NULL, to_node TEXT, on_time INTEGER,
+                                    late_return INTEGER, resolved INTEGER, level TEXT, stars INTEGER, kb INTEGER NOT NULL DEFAULT 0,
+                                    PRIMARY KEY(ticket, n));
+                \(role == .city ? "CREATE INDEX events_at ON events(at, ticket);" : "")
+                INSERT INTO events VALUES('t2', 1, 'e3', 'received', 30, 'c', x'03', NULL, NULL, NULL, NULL, NULL, NULL, 0);
+                INSERT INTO events VALUES('t1', 2, 'e2', 'dispatched', 20, 'c', x'02', 'w', 1, 0, NULL, 'A', NULL, 0);
+                INSERT INTO events VALUES('t1', 1, 'e1', 'received', 10, 'c', x'01', NULL, NULL, NULL, 1, NULL, 5, 1);
+                PRAGMA user_version = 18;
+                """)
+            let before = try node.context.db.query("SELECT * FROM events ORDER BY ticket, n").map(\.values)
+            let lines = NodeFixture.Sink()
+            let reopened = try NodeContext(dir: node.context.dir, log: Log(node: id, sink: { lines.append($0) }))
+            let after = try reopened.db.query("SELECT * FROM events ORDER BY ticket, n").map(\.values)
+            // The operator sees the upgrade start and end (a large one takes minutes before the node listens).
+            #expect(lines.all.contains { $0.contains("event=schema-upgrade ") && $0.contains("from=18") && $0.contains("to=19") })
+            #expect(lines.all.contains { $0.contains("event=schema-upgraded ") && $0.contains("seconds=") })
+            #expect(after.count == 3 && after == before)
+            #expect(try reopened.db.query("SELECT sql FROM sqlite_master WHERE name = 'events'").first?.string(0)?.contains("WITHOUT ROWID") == true)
+            let figuresIndex = try reopened.db.query("SELECT name FROM sqlite_master WHERE name = 'events_at'").first?.string(0)
+            #expect(figuresIndex == (role == .city ? "events_at" : nil))
+        }
+    }
+
+    /// A database already at this release's version is opened without an upgrade, and says nothing of one.
+    @Test func aCurrentDatabaseIsOpenedWithoutAnUpgrade() throws {
+        let node = try NodeFixture(id: "w", role: .unit)
+        let lines = NodeFixture.Sink()
+        _ = try NodeContext(dir: node.context.dir, log: Log(node: "w", sink: { lines.append($0) }))
+        #expect(!lines.all.contains { $0.contains("schema-upgrade") })
+        #expect(!node.log.contains { $0.contains("schema-upgrade") }, "a new database is made, not upgraded")
     }
 
     /// A unit's database written before migration 18 gets the narrower erasure index when the node next opens it;

@@ -19,11 +19,19 @@ enum NodeSchema {
     /// finished tickets not yet erased. Indexed on `(erased, updated)`, every step of every ticket moved its entry
     /// (`updated` changes at each): one more page into the log with each commit, a tenth of a step's at a unit. Now
     /// only finished tickets are in it, entered once; the city, which keeps its tickets whole, has no such index.
+    ///
+    /// Migration 19: events are kept in their key's order (`WITHOUT ROWID`, keyed by ticket and number), and no
+    /// longer under a unique index of their ids. An event was three B-tree inserts (the table, its key, its id) and
+    /// now one; nothing ever looked an event up by its id, and a ticket's events are read, numbered and deleted by
+    /// its key. The index kept one ticket from holding an event twice, which the service checks where events come
+    /// in (`TicketService.checkEvents`, and `applyRemote` and `observe` skip an event already held). The table is
+    /// copied once when a node first opens an older database; the city's figures index is made again over it.
     static func roleIndexes(_ role: NodeKind) -> [Migration] {
         switch role {
         case .city: [
             Migration(version: 17, sql: "SELECT 1 -- the city reads every index"),
             Migration(version: 18, sql: "DROP INDEX IF EXISTS tickets_erasable"),
+            Migration(version: 19, sql: eventsByKey + "\nCREATE INDEX events_at ON events(at, ticket);"),
         ]
         case .county, .unit: [
             Migration(version: 17, sql: """
@@ -34,9 +42,24 @@ enum NodeSchema {
                 DROP INDEX IF EXISTS tickets_erasable;
                 CREATE INDEX tickets_erasable ON tickets(updated) WHERE erased = 0 AND status IN (\(finishedStatuses));
                 """),
+            Migration(version: 19, sql: eventsByKey),
         ]
         }
     }
+
+    /// Migration 19's copy of the events table (its columns as migrations 10 and 15 left them).
+    static let eventsByKey = """
+        CREATE TABLE events_by_key(ticket TEXT NOT NULL, n INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
+                                   at INTEGER NOT NULL, node TEXT NOT NULL, doc BLOB NOT NULL, to_node TEXT,
+                                   on_time INTEGER, late_return INTEGER, resolved INTEGER, level TEXT, stars INTEGER,
+                                   kb INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ticket, n)) WITHOUT ROWID;
+        INSERT INTO events_by_key(ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved,
+                                  level, stars, kb)
+            SELECT ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved, level, stars, kb
+            FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_by_key RENAME TO events;
+        """
 
     static let shared: [Migration] = [
         Migration(version: 10, sql: """

@@ -175,13 +175,12 @@ struct TicketRepository {
         cache.remove(ticket.id)
         try upsert(ticket, previous: previous)
         var n = Int64(try db.query("SELECT coalesce(max(n), 0) FROM events WHERE ticket = ?", [.text(ticket.id)]).first?.int(0) ?? 0)
-        var whole = true
         for e in newEvents {
             n += 1
-            whole = try insert(e, n: n) && whole
+            try insert(e, n: n)
         }
         // Kept only when the stored events are exactly the ticket's (it was loaded, then the new events applied).
-        if whole, n == Int64(ticket.events.count) { cache.put(ticket, written: true) }
+        if n == Int64(ticket.events.count) { cache.put(ticket, written: true) }
     }
 
     /// Replaces this node's copy of a ticket with one sent by another node (an assignment, a sync). `documents`,
@@ -195,11 +194,10 @@ struct TicketRepository {
         cache.remove(ticket.id)
         try upsert(ticket, plain: ready?.ticket, previous: previous, ahead: ahead)
         try db.run("DELETE FROM events WHERE ticket = ?", [.text(ticket.id)])
-        var whole = true
         for (i, e) in ticket.events.enumerated() {
-            whole = try insert(e, n: Int64(i + 1), plain: ready?.events[i], sealed: ahead?.events[i]) && whole
+            try insert(e, n: Int64(i + 1), plain: ready?.events[i], sealed: ahead?.events[i])
         }
-        if whole { cache.put(ticket, written: true) }
+        cache.put(ticket, written: true)
     }
 
     /// Tickets, newest first, without their events (`show` loads those).
@@ -292,17 +290,17 @@ struct TicketRepository {
         return db.changes == 1
     }
 
-    /// Whether the row was written (an event already stored under its id is left as it is).
-    @discardableResult
-    private func insert(_ e: TicketEvent, n: Int64, plain: [UInt8]? = nil, sealed: [UInt8]? = nil) throws -> Bool {
+    /// The ticket's `n`th event. The service never hands over an event the ticket already holds (migration 19:
+    /// no index of event ids stands behind it any more), and the numbers are new (after the highest, or after
+    /// the ticket's events were deleted), so a conflict is a fault, not something to ignore.
+    private func insert(_ e: TicketEvent, n: Int64, plain: [UInt8]? = nil, sealed: [UInt8]? = nil) throws {
         let doc = try sealed ?? seal(try plain ?? TicketDocuments.event(e), label: "event:\(e.ticket)")
         try db.run("""
-            INSERT OR IGNORE INTO events(ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved,
-                                         level, stars, kb)
+            INSERT INTO events(ticket, n, event_id, type, at, node, doc, to_node, on_time, late_return, resolved, level,
+                               stars, kb)
             VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, [.text(e.ticket), .int(n), .text(e.id), .text(e.type.rawValue), .int(e.at.millis), .text(e.node), .blob(doc)]
                 + Self.figureColumns(e))
-        return db.changes > 0
     }
 
     private func seal(_ plain: [UInt8], label: String) throws -> [UInt8] {

@@ -49,8 +49,9 @@ extension TicketService {
     /// Who may send what (protocols/README.md §8.1), beyond the tree check of `authorize`: tickets are assigned
     /// and synced only by the city or by a county station above the receiver; an event must be recorded by the
     /// node that sent it, in that node's role (only the city relays other nodes' events). The lifecycle core then
-    /// checks the event itself: role, responsibility for the ticket, status.
-    func checkSender(_ kind: AppMessageKind, _ m: DataMessage, event: TicketEvent? = nil) throws {
+    /// checks the event itself: role, responsibility for the ticket, status. A ticket sent whole must carry only
+    /// its own events, each once (`checkEvents`).
+    func checkSender(_ kind: AppMessageKind, _ m: DataMessage, event: TicketEvent? = nil, ticket: Ticket? = nil) throws {
         let topology = context.topology
         guard let origin = topology.node(m.origin) else { throw ServiceError.refused("origin \(m.origin) is not in the topology") }
         switch kind {
@@ -59,6 +60,7 @@ extension TicketService {
             guard origin.kind == .city || (origin.kind == .county && ancestors.contains(origin.id) && origin.id != m.dest) else {
                 throw ServiceError.refused("only the city or the receiver's county station assigns tickets; \(m.origin) (\(origin.kind.rawValue)) may not send \(kind.rawValue) to \(m.dest)")
             }
+            if let ticket { try checkEvents(of: ticket, from: m.origin) }
         case .ticketEvent:
             guard let event else { return }
             if origin.kind == .city { return }
@@ -75,6 +77,20 @@ extension TicketService {
         }
     }
 
+    /// A ticket sent whole replaces this node's copy, events and all (`TicketRepository.replace`): each of its
+    /// events must be of that ticket, and none may appear twice. The store files an event under the ticket it
+    /// names, so an event naming another ticket would be written into that ticket's history.
+    func checkEvents(of ticket: Ticket, from origin: String) throws {
+        for (i, e) in ticket.events.enumerated() {
+            guard e.ticket == ticket.id else {
+                throw ServiceError.refused("\(origin) sent ticket \(ticket.id) with an event of ticket \(e.ticket) (\(e.id)) in its history")
+            }
+            if ticket.events[..<i].contains(where: { $0.id == e.id }) {
+                throw ServiceError.refused("\(origin) sent ticket \(ticket.id) with event \(e.id) twice in its history")
+            }
+        }
+    }
+
     /// A message addressed to this node.
     func apply(_ m: DataMessage, now: Timestamp) throws {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
@@ -82,7 +98,7 @@ extension TicketService {
         case .ticketAssign:
             let assign = try assignment(m)
             let body = assign.body
-            try checkSender(kind, m)
+            try checkSender(kind, m, ticket: body.ticket)
             try repository.replace(body.ticket, documents: assign.documents)
             predecoded?.retire(assign.documents)
             logAfterCommit("ticket-assigned", ["ticket": body.ticket.id, "from": m.origin, "role": body.role,
@@ -98,7 +114,7 @@ extension TicketService {
             try applyRemote(body.event, origin: m.origin, message: m, now: now)
         case .ticketSync:
             let body = try decode(SyncBody.self, m)
-            try checkSender(kind, m)
+            try checkSender(kind, m, ticket: body.ticket)
             try repository.replace(body.ticket)
             context.log.warn("ticket-synced", ["ticket": body.ticket.id, "reason": body.reason])
         case .notice:
@@ -137,11 +153,11 @@ extension TicketService {
             switch kind {
             case .ticketAssign:
                 let assign = try assignment(m)
-                try checkSender(kind, m)
+                try checkSender(kind, m, ticket: assign.body.ticket)
                 try repository.replace(assign.body.ticket, documents: assign.documents)
             case .ticketSync:
                 let body = try decode(SyncBody.self, m)
-                try checkSender(kind, m)
+                try checkSender(kind, m, ticket: body.ticket)
                 try repository.replace(body.ticket)
             case .ticketEvent:
                 let body = try decode(EventBody.self, m)
