@@ -58,7 +58,7 @@ public final class NodeContext: @unchecked Sendable {
             log.warn("unclean-shutdown", ["wal_bytes": "\(leftover)", "integrity": "ok",
                                           "detail": "recovered to the last committed transaction; peers resend anything unacknowledged"])
         }
-        try db.migrate(NodeSchema.migrations(for: selfNode.kind))
+        try Self.upgrade(db, role: selfNode.kind, log: log)
         keyring = try DataKeyring.open(dir: dir)
         links = LinkStore(db: db, sealer: keyring)
         let start = try db.meta("clock.manual").flatMap { Int64($0) } ?? 0
@@ -68,6 +68,22 @@ public final class NodeContext: @unchecked Sendable {
             log.warn("calendar-missing", ["year": "\(year)", "effect": "only weekends are rest days this year",
                                           "action": "add calendars/\(year).json from the State Council notice"])
         }
+    }
+
+    /// Brings an older database up to this release's schema before the node serves, each migration in its own
+    /// transaction (stopped halfway, the file keeps the last version finished and the next start goes on). Some
+    /// copy a table (migration 19: every event, 38 s for a year of a city on the bench machine), so an upgrade
+    /// says when it starts and ends: a node that takes a while to listen is not to be killed.
+    static func upgrade(_ db: Database, role: NodeKind, log: Log) throws {
+        let migrations = NodeSchema.migrations(for: role)
+        let found = Int(try db.query("PRAGMA user_version").first?.int(0) ?? 0)
+        let latest = migrations.map(\.version).max() ?? 0
+        guard found > 0, found < latest else { return try db.migrate(migrations) }
+        log.info("schema-upgrade", ["from": "\(found)", "to": "\(latest)",
+                                    "detail": "tables may be copied; a large database takes minutes and the disk room of its events"])
+        let started = Net.monotonicMilliseconds()
+        try db.migrate(migrations)
+        log.info("schema-upgraded", ["to": "\(latest)", "seconds": String(format: "%.1f", Double(Net.monotonicMilliseconds() - started) / 1000)])
     }
 
     /// The same node over a second, read-only connection (`PRAGMA query_only`): for one read-only operator command
