@@ -80,7 +80,7 @@ public final class NodeContext: @unchecked Sendable {
         let latest = migrations.map(\.version).max() ?? 0
         guard found > 0, found < latest else { return try db.migrate(migrations) }
         log.info("schema-upgrade", ["from": "\(found)", "to": "\(latest)",
-                                    "detail": "tables may be copied; a large database takes minutes and the disk room of its events"])
+                                    "detail": "a step may copy a table: minutes on a large database, and free disk about the size of that table"])
         let started = Net.monotonicMilliseconds()
         try db.migrate(migrations)
         log.info("schema-upgraded", ["to": "\(latest)", "seconds": String(format: "%.1f", Double(Net.monotonicMilliseconds() - started) / 1000)])
