@@ -132,6 +132,67 @@ struct RoleSchemaTests {
         }
     }
 
+    /// Mounting a small tmpfs (the full disk below) needs root, as CI has in its container.
+    static let canMountTmpfs: Bool = {
+        let dir = NSTemporaryDirectory() + "hl-schema-probe-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = sh("umount '\(dir)'; rmdir '\(dir)'") }
+        return sh("mount -t tmpfs -o size=64k tmpfs '\(dir)'") == 0
+    }()
+
+    static func sh(_ command: String) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// Migration 19 copies the events table, so an upgrade needs free disk about its size. Without it the node does
+    /// not start, says so and what to do, and the file stays at version 18 with every event; with room, it upgrades.
+    @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root"))
+    func anUpgradeShortOfDiskChangesNothingAndSaysWhatToDo() throws {
+        let node = try NodeFixture(id: "w", role: .unit)
+        try node.context.db.execute(sql: """
+            DROP TABLE events;
+            CREATE TABLE events(ticket TEXT NOT NULL, n INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                                at INTEGER NOT NULL, node TEXT NOT NULL, doc BLOB NOT NULL, to_node TEXT, on_time INTEGER,
+                                late_return INTEGER, resolved INTEGER, level TEXT, stars INTEGER, kb INTEGER NOT NULL DEFAULT 0,
+                                PRIMARY KEY(ticket, n));
+            WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 6000)
+            INSERT INTO events(ticket, n, event_id, type, at, node, doc) SELECT 't' || i, 1, 'e' || i, 'received', i, 'c', randomblob(600) FROM k;
+            PRAGMA user_version = 18;
+            """)
+        try node.context.db.checkpoint()
+        let mount = node.dir.appendingPathComponent("small-disk").path
+        let data = mount + "/w"
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: node.context.dir.appendingPathComponent("node.db").path)[.size] as? Int)
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        // Room for the data directory and about a tenth more: not for a second copy of the events.
+        #expect(Self.sh("mount -t tmpfs -o size=\(size / 1024 + size / 10240 + 256)k tmpfs '\(mount)'") == 0)
+        defer { _ = Self.sh("umount -l '\(mount)'") }
+        #expect(Self.sh("cp -a '\(node.context.dir.path)' '\(data)' && rm -f '\(data)/node.db-wal' '\(data)/node.db-shm'") == 0)
+        do {
+            _ = try NodeContext(dir: URL(fileURLWithPath: data), log: Log(node: "w", sink: { _ in }))
+            Issue.record("the upgrade cannot have fitted")
+        } catch let NodeError.upgradeFailed(reached, latest, error) {
+            #expect(reached == 18 && latest == 19 && error.isDiskFull)
+            #expect("\(NodeError.upgradeFailed(reached: reached, latest: latest, error: error))".contains("free space about that table's size"))
+        }
+        let after = try Database(path: data + "/node.db")
+        #expect(try after.query("PRAGMA user_version").first?.int(0) == 18)
+        #expect(try after.query("SELECT count(*) FROM events").first?.int(0) == 6000)
+        #expect(try after.integrityCheck().isEmpty)
+        // Given room, the next start upgrades.
+        #expect(Self.sh("mount -o remount,size=\(4 * size / 1024 + 1024)k '\(mount)'") == 0)
+        let upgraded = try NodeContext(dir: URL(fileURLWithPath: data), log: Log(node: "w", sink: { _ in }))
+        #expect(try upgraded.db.query("PRAGMA user_version").first?.int(0) == 19)
+        #expect(try upgraded.db.query("SELECT count(*) FROM events").first?.int(0) == 6000)
+    }
+
     /// A database already at this release's version is opened without an upgrade, and says nothing of one.
     @Test func aCurrentDatabaseIsOpenedWithoutAnUpgrade() throws {
         let node = try NodeFixture(id: "w", role: .unit)

@@ -82,7 +82,11 @@ public final class NodeContext: @unchecked Sendable {
         log.info("schema-upgrade", ["from": "\(found)", "to": "\(latest)",
                                     "detail": "a step may copy a table: minutes on a large database, and free disk about the size of that table"])
         let started = Net.monotonicMilliseconds()
-        try db.migrate(migrations)
+        do { try db.migrate(migrations) } catch let error as StoreError {
+            // Each step is one transaction: the file is at the last step finished, nothing of the failed one.
+            let reached = (try? db.query("PRAGMA user_version").first?.int(0)).map(Int.init) ?? found
+            throw NodeError.upgradeFailed(reached: reached, latest: latest, error: error)
+        }
         log.info("schema-upgraded", ["to": "\(latest)", "seconds": String(format: "%.1f", Double(Net.monotonicMilliseconds() - started) / 1000)])
     }
 
@@ -145,6 +149,7 @@ enum NodeError: Error, CustomStringConvertible {
     case insecureOffLoopback
     case damagedDatabase(path: String, problems: [String])
     case unusableFile(path: String, detail: String)
+    case upgradeFailed(reached: Int, latest: Int, error: StoreError)
 
     var description: String {
         switch self {
@@ -155,6 +160,12 @@ enum NodeError: Error, CustomStringConvertible {
         case let .damagedDatabase(path, problems):
             return "the database \(path) is damaged (\(problems.prefix(3).joined(separator: "; "))); the node will not start on it. "
                 + "Keep the file for analysis and restore the data directory from its latest backup"
+        case let .upgradeFailed(reached, latest, error):
+            let why = error.isDiskFull
+                ? "the disk is full. A step may copy a table and needs free space about that table's size: free it"
+                : "\(error). Put right what it names"
+            return "the database could not be upgraded from schema version \(reached) to \(latest): \(why), and start the "
+                + "node again. Nothing is lost: the file is still at version \(reached) (a failed step leaves nothing behind)"
         case .notInTopology(let id):
             return "node \(id) is not in the topology of this data directory; re-run init with the right --id"
         case .insecureOffLoopback:
