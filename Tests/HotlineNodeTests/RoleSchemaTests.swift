@@ -101,17 +101,22 @@ struct RoleSchemaTests {
         }
     }
 
+    /// The events table as migrations 10 and 15 left it (rowid, a unique index of event ids), empty.
+    static let eventsBeforeMigration19 = """
+        DROP TABLE events;
+        CREATE TABLE events(ticket TEXT NOT NULL, n INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                            at INTEGER NOT NULL, node TEXT NOT NULL, doc BLOB NOT NULL, to_node TEXT, on_time INTEGER,
+                            late_return INTEGER, resolved INTEGER, level TEXT, stars INTEGER, kb INTEGER NOT NULL DEFAULT 0,
+                            PRIMARY KEY(ticket, n));
+
+        """
+
     /// A database written before migration 19 keeps every event, its columns and its order when its table is copied;
     /// the city's figures index is there again.
     @Test func anOlderDatabasesEventsAreCopiedWhole() throws {
         for (id, role) in [("w", NodeKind.unit), ("c", .city)] {
             let node = try NodeFixture(id: id, role: role)
-            try node.context.db.execute(sql: """
-                DROP TABLE events;
-                CREATE TABLE events(ticket TEXT NOT NULL, n INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-                                    at INTEGER NOT NULL, node TEXT NOT NULL, doc BLOB NOT NULL, to_node TEXT, on_time INTEGER,
-                                    late_return INTEGER, resolved INTEGER, level TEXT, stars INTEGER, kb INTEGER NOT NULL DEFAULT 0,
-                                    PRIMARY KEY(ticket, n));
+            try node.context.db.execute(sql: Self.eventsBeforeMigration19 + """
                 \(role == .city ? "CREATE INDEX events_at ON events(at, ticket);" : "")
                 INSERT INTO events VALUES('t2', 1, 'e3', 'received', 30, 'c', x'03', NULL, NULL, NULL, NULL, NULL, NULL, 0);
                 INSERT INTO events VALUES('t1', 2, 'e2', 'dispatched', 20, 'c', x'02', 'w', 1, 0, NULL, 'A', NULL, 0);
@@ -156,12 +161,7 @@ struct RoleSchemaTests {
     @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root"))
     func anUpgradeShortOfDiskChangesNothingAndSaysWhatToDo() throws {
         let node = try NodeFixture(id: "w", role: .unit)
-        try node.context.db.execute(sql: """
-            DROP TABLE events;
-            CREATE TABLE events(ticket TEXT NOT NULL, n INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-                                at INTEGER NOT NULL, node TEXT NOT NULL, doc BLOB NOT NULL, to_node TEXT, on_time INTEGER,
-                                late_return INTEGER, resolved INTEGER, level TEXT, stars INTEGER, kb INTEGER NOT NULL DEFAULT 0,
-                                PRIMARY KEY(ticket, n));
+        try node.context.db.execute(sql: Self.eventsBeforeMigration19 + """
             WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 6000)
             INSERT INTO events(ticket, n, event_id, type, at, node, doc) SELECT 't' || i, 1, 'e' || i, 'received', i, 'c', randomblob(600) FROM k;
             PRAGMA user_version = 18;
