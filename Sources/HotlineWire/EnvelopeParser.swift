@@ -72,34 +72,32 @@ struct EnvelopeParser {
     }
 
     /// `parse` for a frame whose UTF-8 is not yet checked, reading the object member named `key` (a data message's
-    /// body) into a tree too, in the same pass: where `parse` only validates a body that the reader then parses
-    /// again. The tree parser checks that member's bytes (grammar, nesting and UTF-8, at the depth `parse` checks
-    /// them); the bytes outside it are checked for UTF-8 here. So it accepts exactly what `parse` after a UTF-8
-    /// check of the whole frame accepts, and the same members, except that it refuses a member `JSONTreeParser`
+    /// body) into a tape too (`JSONTape`), in the same pass: where `parse` only validates a body that the reader then
+    /// parses again. The tape parser checks that member's bytes (grammar, nesting and UTF-8, at the depth `parse`
+    /// checks them); the bytes outside it are checked for UTF-8 here. So it accepts exactly what `parse` after a
+    /// UTF-8 check of the whole frame accepts, and the same members, except that it refuses a member `JSONTape`
     /// refuses (a lone surrogate escape) where `parse` only checks the escape's digits; a reader of the body
     /// refuses it anyway, unless a later member of the same name replaces it. A repeated name keeps its last
-    /// value, as in `parse`; the tree is that value's (nil when it is not an object).
-    static func parse(_ bytes: [UInt8], tree key: String) throws(WireError) -> (members: EnvelopeMembers, tree: JSONNode?) {
+    /// value, as in `parse`; the tape is that value's (nil when it is not an object).
+    static func parse(_ bytes: [UInt8], tape key: String) throws(WireError) -> (members: EnvelopeMembers, tape: JSONTape?) {
         var parser = EnvelopeParser(bytes)
         parser.skipSpace()
         guard parser.peek == UInt8(ascii: "{") else { throw .invalidJSON("the top level is not an object") }
         var members = EnvelopeMembers()
-        var tree: JSONNode?
+        var tape: JSONTape?
         var parsed: [Range<Int>] = []
         try parser.object(depth: 1) { (name, p) throws(WireError) in
             guard name == key, p.peek == UInt8(ascii: "{") else {
                 members[name] = try p.topLevelValue()
-                if name == key { tree = nil }
+                if name == key { tape = nil }
                 return
             }
             let start = p.i
             // Depth 1: the member's object is at depth 2, where `topLevelValue` skips it.
-            let (node, end) = try bytes.withUnsafeBufferPointer { (buffer) throws(WireError) in
-                try JSONTreeParser.parseValue(buffer, at: start, depth: 1)
-            }
+            let (value, end) = try JSONTape.parseValue(bytes, at: start, depth: 1)
             p.i = end
             members[name] = .object(start..<end)
-            tree = node
+            tape = value
             parsed.append(start..<end)
         }
         parser.skipSpace()
@@ -110,7 +108,7 @@ struct EnvelopeParser {
             guard String(validating: bytes[from..<range.lowerBound], as: UTF8.self) != nil else { throw .invalidUTF8 }
             from = range.upperBound
         }
-        return (members, tree)
+        return (members, tape)
     }
 
     private var peek: UInt8? { i < b.count ? b[i] : nil }

@@ -25,118 +25,139 @@ struct MemberKey: CodingKey {
 }
 
 /// One JSON object being read by a `JSONObjectDecodable` type. Errors are those `JSONDecoder` raises for the same
-/// input (`keyNotFound`, `typeMismatch`, `valueNotFound`, `dataCorrupted`), with the coding path.
+/// input (`keyNotFound`, `typeMismatch`, `valueNotFound`, `dataCorrupted`), with the coding path. It points into the
+/// tape being decoded: valid only inside the `init(json:)` it is given to. Names are literals (`StaticString`):
+/// their bytes are at hand without making a `String`.
 public struct JSONObjectReader {
-    let members: JSONMembers
-    let decoder: TreeDecoder
-    private var hint = 0
+    let object: JSONValue
+    /// Where hand-reading began: its coding path, and its value, which holds this object.
+    let base: TreeDecoder
 
     init(_ decoder: TreeDecoder) throws {
-        guard case .object(let members) = decoder.node else {
+        guard decoder.node.kind == .object else {
             throw Unwrap.mismatch([String: Any].self, decoder.node, decoder.codingPath)
         }
-        self.members = JSONMembers(members)
-        self.decoder = decoder
+        object = decoder.node
+        base = decoder
     }
 
-    private func path(_ name: String) -> [any CodingKey] { decoder.codingPath + [MemberKey(name)] }
+    private init(object: JSONValue, base: TreeDecoder) {
+        self.object = object
+        self.base = base
+    }
 
-    private mutating func node(_ name: String) throws -> JSONNode {
-        guard let j = members.index(name, hint: &hint) else {
-            throw DecodingError.keyNotFound(MemberKey(name), .init(codingPath: decoder.codingPath,
-                                                                   debugDescription: "No value associated with key \(name)."))
+    /// This object's coding path (worked out from the tape: only errors need it).
+    private var codingPath: [any CodingKey] { base.codingPath + base.node.path(to: object.i) }
+
+    private func path(_ name: StaticString) -> [any CodingKey] { codingPath + [MemberKey(name.description)] }
+
+    private mutating func node(_ name: StaticString) throws -> JSONValue {
+        guard let v = object.member(name) else {
+            throw DecodingError.keyNotFound(MemberKey(name.description), .init(codingPath: codingPath,
+                                                                               debugDescription: "No value associated with key \(name)."))
         }
-        return members[j]
+        return v
     }
 
     /// The member's value, or nil when it is missing or null (what `decodeIfPresent` treats as absent).
-    private mutating func present(_ name: String) -> JSONNode? {
-        guard let j = members.index(name, hint: &hint) else { return nil }
-        if case .null = members[j] { return nil }
-        return members[j]
+    private mutating func present(_ name: StaticString) -> JSONValue? {
+        guard let v = object.member(name), !v.isNull else { return nil }
+        return v
     }
 
-    public mutating func string(_ name: String) throws -> String { try Unwrap.string(node(name)) { path(name) } }
+    public mutating func string(_ name: StaticString) throws -> String { try Unwrap.string(node(name)) { path(name) } }
 
-    public mutating func stringIfPresent(_ name: String) throws -> String? {
+    public mutating func stringIfPresent(_ name: StaticString) throws -> String? {
         try present(name).map { try Unwrap.string($0) { path(name) } }
     }
 
     /// The member's text if it is a string, else nil (for values with a fallback, such as a time written as a number).
-    public mutating func text(_ name: String) -> String? {
-        guard let n = present(name), case .string(let s) = n else { return nil }
-        return s
+    public mutating func text(_ name: StaticString) -> String? {
+        guard let v = present(name), v.kind == .string else { return nil }
+        return v.string
     }
 
-    public mutating func int(_ name: String) throws -> Int { try Unwrap.integer(Int.self, node(name)) { path(name) } }
+    public mutating func int(_ name: StaticString) throws -> Int { try Unwrap.integer(Int.self, node(name)) { path(name) } }
 
-    public mutating func intIfPresent(_ name: String) throws -> Int? {
+    public mutating func intIfPresent(_ name: StaticString) throws -> Int? {
         try present(name).map { try Unwrap.integer(Int.self, $0) { path(name) } }
     }
 
-    public mutating func int64(_ name: String) throws -> Int64 { try Unwrap.integer(Int64.self, node(name)) { path(name) } }
+    public mutating func int64(_ name: StaticString) throws -> Int64 { try Unwrap.integer(Int64.self, node(name)) { path(name) } }
 
-    public mutating func bool(_ name: String) throws -> Bool { try Unwrap.bool(node(name)) { path(name) } }
+    public mutating func bool(_ name: StaticString) throws -> Bool { try Unwrap.bool(node(name)) { path(name) } }
 
-    public mutating func boolIfPresent(_ name: String) throws -> Bool? {
+    public mutating func boolIfPresent(_ name: StaticString) throws -> Bool? {
         try present(name).map { try Unwrap.bool($0) { path(name) } }
     }
 
     /// Whether the member is there and not null.
-    public mutating func isPresent(_ name: String) -> Bool { present(name) != nil }
+    public mutating func isPresent(_ name: StaticString) -> Bool { present(name) != nil }
 
-    public mutating func strings(_ name: String) throws -> [String] { try strings(name, node(name)) }
+    public mutating func strings(_ name: StaticString) throws -> [String] { try strings(name, node(name)) }
 
-    public mutating func stringsIfPresent(_ name: String) throws -> [String]? {
+    public mutating func stringsIfPresent(_ name: StaticString) throws -> [String]? {
         try present(name).map { try strings(name, $0) }
     }
 
-    private func strings(_ name: String, _ node: JSONNode) throws -> [String] {
-        guard case .array(let items) = node else { throw Unwrap.mismatch([Any].self, node, path(name)) }
+    private func strings(_ name: StaticString, _ array: JSONValue) throws -> [String] {
+        guard array.kind == .array else { throw Unwrap.mismatch([Any].self, array, path(name)) }
         var out: [String] = []
-        out.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() {
-            out.append(try Unwrap.string(item) { path(name) + [IndexKey(i)] })
+        out.reserveCapacity(array.count)
+        var j = array.first
+        while j < array.end {
+            let n = out.count
+            out.append(try Unwrap.string(array.value(at: j)) { path(name) + [IndexKey(n)] })
+            j = array.after(j)
         }
         return out
     }
 
     /// The member's object, to be read by its own type.
-    public mutating func nested(_ name: String) throws -> JSONObjectReader {
-        try JSONObjectReader(TreeDecoder(node(name), parent: decoder, key: MemberKey(name)))
+    public mutating func nested(_ name: StaticString) throws -> JSONObjectReader { try reader(name, node(name)) }
+
+    public mutating func nestedIfPresent(_ name: StaticString) throws -> JSONObjectReader? {
+        try present(name).map { try reader(name, $0) }
     }
 
-    public mutating func nestedIfPresent(_ name: String) throws -> JSONObjectReader? {
-        try present(name).map { try JSONObjectReader(TreeDecoder($0, parent: decoder, key: MemberKey(name))) }
+    private func reader(_ name: StaticString, _ value: JSONValue) throws -> JSONObjectReader {
+        guard value.kind == .object else { throw Unwrap.mismatch([String: Any].self, value, path(name)) }
+        return JSONObjectReader(object: value, base: base)
     }
 
     /// The objects of the member's array, each to be read by its own type.
-    public mutating func elements(_ name: String) throws -> [JSONObjectReader] { try elements(name, node(name)) }
+    public mutating func elements(_ name: StaticString) throws -> [JSONObjectReader] { try elements(name, node(name)) }
 
-    public mutating func elementsIfPresent(_ name: String) throws -> [JSONObjectReader]? {
+    public mutating func elementsIfPresent(_ name: StaticString) throws -> [JSONObjectReader]? {
         try present(name).map { try elements(name, $0) }
     }
 
-    private func elements(_ name: String, _ node: JSONNode) throws -> [JSONObjectReader] {
-        guard case .array(let items) = node else { throw Unwrap.mismatch([Any].self, node, path(name)) }
-        let array = TreeDecoder(node, parent: decoder, key: MemberKey(name))
+    private func elements(_ name: StaticString, _ array: JSONValue) throws -> [JSONObjectReader] {
+        guard array.kind == .array else { throw Unwrap.mismatch([Any].self, array, path(name)) }
         var out: [JSONObjectReader] = []
-        out.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() {
-            out.append(try JSONObjectReader(TreeDecoder(item, parent: array, key: IndexKey(i))))
+        out.reserveCapacity(array.count)
+        var j = array.first
+        while j < array.end {
+            let item = array.value(at: j)
+            guard item.kind == .object else {
+                throw Unwrap.mismatch([String: Any].self, item, path(name) + [IndexKey(out.count)])
+            }
+            out.append(JSONObjectReader(object: item, base: base))
+            j = array.after(j)
         }
         return out
     }
 
     /// The error for a member whose value is of the right type but not one the reader accepts (`dataCorrupted`),
     /// e.g. a string that names no case of an enumeration.
-    public func invalid(_ name: String, _ description: String) -> DecodingError {
+    public func invalid(_ name: StaticString, _ description: String) -> DecodingError {
         .dataCorrupted(.init(codingPath: path(name), debugDescription: description))
     }
 
     /// Any other value, through its `init(from:)` (missing or null: nil).
-    public mutating func decodeIfPresent<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T? {
-        try present(name).map { try Unwrap.value(T.self, $0, parent: decoder, key: MemberKey(name)) }
+    public mutating func decodeIfPresent<T: Decodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
+        guard let v = present(name) else { return nil }
+        return try Unwrap.value(T.self, v, parent: TreeDecoder(object, path: codingPath, byHand: base.byHand), key: MemberKey(name.description))
     }
 }
 

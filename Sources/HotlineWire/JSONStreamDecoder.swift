@@ -1,9 +1,9 @@
 import Foundation
 
-/// Reads a `Decodable` value from JSON bytes: `JSONTreeParser` builds a light tree (no Foundation objects) and
-/// these containers hand it to the value's `init(from:)`. The counterpart of `JSONStreamEncoder`, for what every
-/// node decodes per message and per stored document: Foundation's `JSONDecoder` took 59 µs for a 1.9 KB
-/// `ticket.assign` body on this machine, most of it outside the parse.
+/// Reads a `Decodable` value from JSON bytes: `JSONTape` parses them into a tape (one array of plain entries, no
+/// Foundation objects) and these containers hand its values to the value's `init(from:)`. The counterpart of
+/// `JSONStreamEncoder`, for what every node decodes per message and per stored document: Foundation's
+/// `JSONDecoder` took 59 µs for a 1.9 KB `ticket.assign` body on this machine, most of it outside the parse.
 ///
 /// It decodes what `JSONDecoder` with default strategies decodes, to the same values: a missing key is
 /// `keyNotFound`, a wrong type `typeMismatch`, null for a value `valueNotFound`, a number that does not fit
@@ -17,16 +17,16 @@ public enum JSONStreamDecoder {
     /// `byHand: false` ignores `JSONObjectDecodable` and reads every value through its `init(from:)`: what the
     /// tests compare the hand-written readers with.
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], byHand: Bool) throws -> T {
-        let root: JSONNode
-        do { root = try JSONTreeParser.parse(bytes) } catch {
+        let tape: JSONTape
+        do { tape = try JSONTape.parse(bytes) } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "The given data was not valid JSON: \(error.detail)"))
         }
-        return try decode(type, tree: root, byHand: byHand)
+        return try decode(type, tape: tape, byHand: byHand)
     }
 
-    /// A value from a tree `JSONTreeParser` already made (of the bytes `decode(_:from:)` would be given).
-    static func decode<T: Decodable>(_ type: T.Type, tree root: JSONNode, byHand: Bool = true) throws -> T {
-        try Unwrap.value(type, root, parent: nil, key: nil, byHand: byHand)
+    /// A value from a tape `JSONTape` already made (of the bytes `decode(_:from:)` would be given).
+    static func decode<T: Decodable>(_ type: T.Type, tape: JSONTape, byHand: Bool = true) throws -> T {
+        try tape.withRoot { root in try Unwrap.value(type, root, parent: nil, key: nil, byHand: byHand) }
     }
 }
 
@@ -56,26 +56,41 @@ struct SuperKey: CodingKey {
 }
 
 /// One value being decoded; also a link of the coding path (its parent and its key), which is built only when an
-/// error needs it.
+/// error needs it. It points into a tape: it must not outlive the decode that made it.
 final class TreeDecoder: Decoder, SingleValueDecodingContainer {
-    let node: JSONNode
+    let node: JSONValue
     let parent: TreeDecoder?
     let key: (any CodingKey)?
     /// Whether a `JSONObjectDecodable` type reads itself (the normal case) or goes through `init(from:)`.
     let byHand: Bool
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(_ node: JSONNode, parent: TreeDecoder?, key: (any CodingKey)?, byHand: Bool? = nil) {
+    /// The whole coding path, when it is not the parent's and the key (a value a hand-written reader reached).
+    let fixedPath: [any CodingKey]?
+
+    init(_ node: JSONValue, parent: TreeDecoder?, key: (any CodingKey)?, byHand: Bool? = nil) {
         self.node = node
         self.parent = parent
         self.key = key
         self.byHand = byHand ?? parent?.byHand ?? true
+        fixedPath = nil
+    }
+
+    init(_ node: JSONValue, path: [any CodingKey], byHand: Bool) {
+        self.node = node
+        parent = nil
+        key = nil
+        self.byHand = byHand
+        fixedPath = path
     }
 
     var codingPath: [any CodingKey] {
+        if let fixedPath { return fixedPath }
         var path: [any CodingKey] = []
         var link: TreeDecoder? = self
-        while let l = link, let k = l.key {
+        while let l = link {
+            if let fixed = l.fixedPath { return fixed + path.reversed() }
+            guard let k = l.key else { break }
             path.append(k)
             link = l.parent
         }
@@ -83,23 +98,18 @@ final class TreeDecoder: Decoder, SingleValueDecodingContainer {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let members) = node else {
-            throw Unwrap.mismatch([String: Any].self, node, codingPath)
-        }
-        return KeyedDecodingContainer(KeyedTree<Key>(members: members, decoder: self))
+        guard node.kind == .object else { throw Unwrap.mismatch([String: Any].self, node, codingPath) }
+        return KeyedDecodingContainer(KeyedTree<Key>(object: node, decoder: self))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .array(let items) = node else { throw Unwrap.mismatch([Any].self, node, codingPath) }
-        return UnkeyedTree(items: items, decoder: self)
+        guard node.kind == .array else { throw Unwrap.mismatch([Any].self, node, codingPath) }
+        return UnkeyedTree(array: node, decoder: self)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    func decodeNil() -> Bool {
-        if case .null = node { return true }
-        return false
-    }
+    func decodeNil() -> Bool { node.isNull }
 
     func decode(_ type: Bool.Type) throws -> Bool { try Unwrap.bool(node) { codingPath } }
     func decode(_ type: String.Type) throws -> String { try Unwrap.string(node) { codingPath } }
@@ -124,27 +134,28 @@ final class TreeDecoder: Decoder, SingleValueDecodingContainer {
 
 /// Turns a node into the type asked for, or the error `JSONDecoder` would raise. `path` is called only on error.
 enum Unwrap {
-    static func mismatch(_ type: Any.Type, _ node: JSONNode, _ path: [any CodingKey]) -> DecodingError {
-        if case .null = node {
+    static func mismatch(_ type: Any.Type, _ node: JSONValue, _ path: [any CodingKey]) -> DecodingError {
+        if node.isNull {
             return .valueNotFound(type, .init(codingPath: path, debugDescription: "Expected \(type) value but found null instead."))
         }
         return .typeMismatch(type, .init(codingPath: path, debugDescription: "Expected to decode \(type) but found \(node.kindName) instead."))
     }
 
-    static func bool(_ node: JSONNode, _ path: () -> [any CodingKey]) throws -> Bool {
-        guard case .bool(let v) = node else { throw mismatch(Bool.self, node, path()) }
+    static func bool(_ node: JSONValue, _ path: () -> [any CodingKey]) throws -> Bool {
+        guard let v = node.bool else { throw mismatch(Bool.self, node, path()) }
         return v
     }
 
-    static func string(_ node: JSONNode, _ path: () -> [any CodingKey]) throws -> String {
-        guard case .string(let v) = node else { throw mismatch(String.self, node, path()) }
+    static func string(_ node: JSONValue, _ path: () -> [any CodingKey]) throws -> String {
+        guard node.kind == .string, let v = node.string else { throw mismatch(String.self, node, path()) }
         return v
     }
 
-    static func double(_ node: JSONNode, _ path: () -> [any CodingKey]) throws -> Double {
-        switch node {
-        case .integer(let v): return Double(v)
-        case .number(let text):
+    static func double(_ node: JSONValue, _ path: () -> [any CodingKey]) throws -> Double {
+        if let v = node.integer { return Double(v) }
+        switch node.kind {
+        case .number:
+            let text = node.numberText ?? ""
             guard let v = Double(text), v.isFinite else {
                 throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "Parsed JSON number <\(text)> does not fit in Double."))
             }
@@ -153,7 +164,7 @@ enum Unwrap {
         }
     }
 
-    static func float(_ node: JSONNode, _ path: () -> [any CodingKey]) throws -> Float {
+    static func float(_ node: JSONValue, _ path: () -> [any CodingKey]) throws -> Float {
         let d = try double(node, path)
         let v = Float(d)
         guard v.isFinite else {
@@ -162,12 +173,14 @@ enum Unwrap {
         return v
     }
 
-    static func integer<I: FixedWidthInteger>(_ type: I.Type, _ node: JSONNode, _ path: () -> [any CodingKey]) throws -> I {
-        switch node {
-        case .integer(let v):
+    static func integer<I: FixedWidthInteger>(_ type: I.Type, _ node: JSONValue, _ path: () -> [any CodingKey]) throws -> I {
+        if let v = node.integer {
             if let r = I(exactly: v) { return r }
             throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "Parsed JSON number <\(v)> does not fit in \(I.self)."))
-        case .number(let text):
+        }
+        switch node.kind {
+        case .number:
+            let text = node.numberText ?? ""
             // Larger than Int64 (a UInt64), or written with a fraction or exponent but integral ("1.0", "1e2").
             if let r = I(text) { return r }
             if let d = Double(text), d.isFinite, let r = I(exactly: d) { return r }
@@ -178,7 +191,7 @@ enum Unwrap {
     }
 
     /// A nested value of any type; `parent` and `key` are where it sits, for its coding path.
-    static func value<T: Decodable>(_ type: T.Type, _ node: JSONNode, parent: TreeDecoder?, key: (any CodingKey)?,
+    static func value<T: Decodable>(_ type: T.Type, _ node: JSONValue, parent: TreeDecoder?, key: (any CodingKey)?,
                                     byHand: Bool? = nil) throws -> T {
         func path() -> [any CodingKey] { (parent?.codingPath ?? []) + (key.map { [$0] } ?? []) }
         if T.self == String.self { return try string(node, path) as! T }
@@ -206,38 +219,42 @@ enum Unwrap {
 }
 
 final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let members: JSONMembers
+    let object: JSONValue
     let decoder: TreeDecoder
-    private var hint = 0
 
-    init(members: [JSONMember], decoder: TreeDecoder) {
-        self.members = JSONMembers(members)
+    init(object: JSONValue, decoder: TreeDecoder) {
+        self.object = object
         self.decoder = decoder
     }
 
     var codingPath: [any CodingKey] { decoder.codingPath }
-    var allKeys: [Key] { members.members.compactMap { Key(stringValue: $0.key) } }
+    var allKeys: [Key] {
+        var keys: [Key] = []
+        object.forEachMember { name, _ in if let key = Key(stringValue: name) { keys.append(key) } }
+        return keys
+    }
 
-    private func index(_ key: Key) -> Int? { members.index(key.stringValue, hint: &hint) }
+    private func member(_ key: Key) -> JSONValue? { object.member(key.stringValue) }
 
-    private func index(_ name: String) -> Int? { members.index(name, hint: &hint) }
-
-    private func node(_ key: Key) throws -> JSONNode {
-        guard let j = index(key) else {
+    private func node(_ key: Key) throws -> JSONValue {
+        guard let v = member(key) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath,
                                                        debugDescription: "No value associated with key \(key.stringValue)."))
         }
-        return members[j]
+        return v
+    }
+
+    /// The member's value unless it is missing or null (what `decodeIfPresent` reads as nil).
+    private func present(_ key: Key) -> JSONValue? {
+        guard let v = member(key), !v.isNull else { return nil }
+        return v
     }
 
     private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
 
-    func contains(_ key: Key) -> Bool { index(key) != nil }
+    func contains(_ key: Key) -> Bool { member(key) != nil }
 
-    func decodeNil(forKey key: Key) throws -> Bool {
-        if case .null = try node(key) { return true }
-        return false
-    }
+    func decodeNil(forKey key: Key) throws -> Bool { try node(key).isNull }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try Unwrap.bool(node(key)) { path(key) } }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try Unwrap.string(node(key)) { path(key) } }
@@ -260,27 +277,19 @@ final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// One lookup instead of the default's three (contains, decodeNil, decode).
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let j = index(key) else { return nil }
-        if case .null = members[j] { return nil }
-        return try Unwrap.value(type, members[j], parent: decoder, key: key)
+        try present(key).map { try Unwrap.value(type, $0, parent: decoder, key: key) }
     }
 
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
-        guard let j = index(key) else { return nil }
-        if case .null = members[j] { return nil }
-        return try Unwrap.string(members[j]) { path(key) }
+        try present(key).map { try Unwrap.string($0) { path(key) } }
     }
 
     func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
-        guard let j = index(key) else { return nil }
-        if case .null = members[j] { return nil }
-        return try Unwrap.integer(type, members[j]) { path(key) }
+        try present(key).map { try Unwrap.integer(type, $0) { path(key) } }
     }
 
     func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
-        guard let j = index(key) else { return nil }
-        if case .null = members[j] { return nil }
-        return try Unwrap.bool(members[j]) { path(key) }
+        try present(key).map { try Unwrap.bool($0) { path(key) } }
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
@@ -294,47 +303,55 @@ final class KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// As `JSONDecoder`: the member "super" whatever the keys are, null when it is missing.
     func superDecoder() throws -> any Decoder {
-        TreeDecoder(index("super").map { members[$0] } ?? .null, parent: decoder, key: SuperKey())
+        TreeDecoder(object.member("super") ?? JSONValue.null, parent: decoder, key: SuperKey())
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        TreeDecoder(index(key).map { members[$0] } ?? .null, parent: decoder, key: key)
+        TreeDecoder(member(key) ?? JSONValue.null, parent: decoder, key: key)
     }
 }
 
 struct UnkeyedTree: UnkeyedDecodingContainer {
-    let items: [JSONNode]
+    let array: JSONValue
     let decoder: TreeDecoder
     private(set) var currentIndex = 0
+    /// The entry of the item at `currentIndex`.
+    private var cursor: Int
 
-    init(items: [JSONNode], decoder: TreeDecoder) {
-        self.items = items
+    init(array: JSONValue, decoder: TreeDecoder) {
+        self.array = array
         self.decoder = decoder
+        cursor = array.first
     }
 
     var codingPath: [any CodingKey] { decoder.codingPath }
-    var count: Int? { items.count }
-    var isAtEnd: Bool { currentIndex >= items.count }
+    var count: Int? { array.count }
+    var isAtEnd: Bool { currentIndex >= array.count }
 
     private func path() -> [any CodingKey] { codingPath + [IndexKey(currentIndex)] }
 
-    /// The next element; the index moves on only when it decoded (as in `JSONDecoder`).
-    private func next(_ type: Any.Type) throws -> JSONNode {
+    /// The next element; the index moves on (`advance`) only when it decoded (as in `JSONDecoder`).
+    private func next(_ type: Any.Type) throws -> JSONValue {
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(type, .init(codingPath: path(), debugDescription: "Unkeyed container is at end."))
         }
-        return items[currentIndex]
+        return array.value(at: cursor)
     }
 
-    private mutating func take<T>(_ type: T.Type, _ unwrap: (JSONNode, () -> [any CodingKey]) throws -> T) throws -> T {
-        let v = try unwrap(next(type), path)
+    private mutating func advance() {
+        cursor = array.after(cursor)
         currentIndex += 1
+    }
+
+    private mutating func take<T>(_ type: T.Type, _ unwrap: (JSONValue, () -> [any CodingKey]) throws -> T) throws -> T {
+        let v = try unwrap(next(type), path)
+        advance()
         return v
     }
 
     mutating func decodeNil() throws -> Bool {
-        if case .null = try next(Any?.self) {
-            currentIndex += 1
+        if try next(Any?.self).isNull {
+            advance()
             return true
         }
         return false
@@ -357,25 +374,25 @@ struct UnkeyedTree: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let v = try Unwrap.value(type, next(type), parent: decoder, key: IndexKey(currentIndex))
-        currentIndex += 1
+        advance()
         return v
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let c = try TreeDecoder(next([String: Any].self), parent: decoder, key: IndexKey(currentIndex)).container(keyedBy: type)
-        currentIndex += 1
+        advance()
         return c
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let c = try TreeDecoder(next([Any].self), parent: decoder, key: IndexKey(currentIndex)).unkeyedContainer()
-        currentIndex += 1
+        advance()
         return c
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let d = TreeDecoder(try next(Any.self), parent: decoder, key: IndexKey(currentIndex))
-        currentIndex += 1
+        advance()
         return d
     }
 }

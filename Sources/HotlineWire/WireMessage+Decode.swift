@@ -10,17 +10,17 @@ extension WireMessage {
     /// and then `JSONStreamDecoder.decode(T.self, from: message.body)` give, without first validating the body
     /// and the frame's UTF-8 and then parsing the body again (together a seventh of a connection thread's work
     /// on a ticket). Nil when either of those would throw, when the message is not a data message, and in the
-    /// rare cases `EnvelopeParser.parse(_:tree:)` refuses more than they do: a caller that needs the error
+    /// rare cases `EnvelopeParser.parse(_:tape:)` refuses more than they do: a caller that needs the error
     /// decodes the usual way.
     ///
     /// `layout` tells where the body's values are in the frame, for a reader that keeps parts of it as they are.
     public static func decode<T: Decodable>(_ frame: [UInt8], knownKinds: Set<String>,
                                             dataBody: T.Type) -> (message: WireMessage, body: T, layout: BodyLayout)? {
-        guard let (members, tree) = try? EnvelopeParser.parse(frame, tree: "body"), let tree,
+        guard let (members, tape) = try? EnvelopeParser.parse(frame, tape: "body"), let tape,
               let message = try? message(Fields(members: members), frame, knownKinds: knownKinds),
               case .data = message,
-              let body = try? JSONStreamDecoder.decode(T.self, tree: tree) else { return nil }
-        return (message, body, BodyLayout(root: tree))
+              let body = try? JSONStreamDecoder.decode(T.self, tape: tape) else { return nil }
+        return (message, body, BodyLayout(tape: tape))
     }
 
     private static func message(_ fields: Fields, _ json: [UInt8], knownKinds: Set<String>) throws(WireError) -> WireMessage {
@@ -123,20 +123,21 @@ private struct Fields {
 
 /// Where the values of a body read by `WireMessage.decode(_:knownKinds:dataBody:)` are in its frame.
 public struct BodyLayout {
-    let root: JSONNode
+    let tape: JSONTape
 
     /// The frame's bytes of the value reached by these member names from the body (each the first member of that
     /// name, the one the body was read from); nil where there is no such member or a name is asked of a value that
     /// is not an object.
     public func range(of path: String...) -> Range<Int>? {
-        var node = root
-        var found: Range<Int>?
-        for name in path {
-            guard case .object(let members) = node,
-                  let member = members.first(where: { $0.key == name }) else { return nil }
-            node = member.value
-            found = member.range
+        tape.withRoot { root in
+            var node = root
+            var found: Range<Int>?
+            for name in path {
+                guard node.kind == .object, let member = node.member(name) else { return nil }
+                node = member
+                found = member.range
+            }
+            return found
         }
-        return found
     }
 }

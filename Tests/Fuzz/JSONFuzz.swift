@@ -26,7 +26,7 @@ private func same<T: Decodable & Equatable>(_ type: T.Type, _ bytes: [UInt8]) {
     if ours != nil {
         precondition(ours == theirs, what)
     } else if theirs != nil {
-        precondition((try? JSONTreeParser.parse(bytes)) == nil, "refused valid JSON: " + what)
+        precondition((try? JSONTape.parse(bytes)) == nil, "refused valid JSON: " + what)
     }
 }
 

@@ -137,6 +137,35 @@ struct JSONStreamDecoderTests {
         }
     }
 
+    /// Members are found through each object's table of names (open addressing, at most half full): in an object
+    /// of a thousand members every name is found with its own value, names that are not there are not, and a name
+    /// given again later (once, or three times, some written with an escape) keeps its first value.
+    @Test func everyMemberOfALargeObjectIsFoundThroughItsTable() throws {
+        var members = (0..<1000).map { "\"m\($0)\":\($0)" }
+        members += ["\"m7\":-1", "\"\\u006d7\":-2", "\"m999\":-3", "\"m7\":-4"]
+        let json = "{" + members.joined(separator: ",") + "}"
+        let ours = try JSONStreamDecoder.decode([String: Int].self, from: Array(json.utf8))
+        let theirs = try JSONDecoder().decode([String: Int].self, from: Data(json.utf8))
+        #expect(ours.count == 1000 && ours == theirs)
+        #expect(ours["m7"] == 7 && ours["m999"] == 999)
+        struct Some: Decodable {
+            var found: [Int?] = []
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: K.self)
+                for name in ["m0", "m7", "m500", "m999", "m1000", "m-1", "x", ""] {
+                    found.append(try c.decodeIfPresent(Int.self, forKey: K(stringValue: name)))
+                }
+            }
+            struct K: CodingKey {
+                var stringValue: String
+                init(stringValue: String) { self.stringValue = stringValue }
+                var intValue: Int? { nil }
+                init?(intValue: Int) { nil }
+            }
+        }
+        #expect(try JSONStreamDecoder.decode(Some.self, from: Array(json.utf8)).found == [0, 7, 500, 999, nil, nil, nil, nil])
+    }
+
     @Test func aRepeatedMemberKeepsItsFirstValueAsInJSONDecoder() throws {
         struct A: Decodable, Equatable { var a: Int }
         agree(A.self, #"{"a":1,"a":2}"#)

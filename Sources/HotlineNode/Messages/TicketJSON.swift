@@ -11,45 +11,45 @@ import HotlineWire
 // The generic helpers live here, beside their callers, so that the compiler specialises them for each type (a
 // generic in HotlineWire called from here would run unspecialised, through witness tables and metadata lookups).
 extension JSONObjectReader {
-    mutating func raw<E: RawRepresentable>(_ name: String, as type: E.Type = E.self) throws -> E where E.RawValue == String {
+    mutating func raw<E: RawRepresentable>(_ name: StaticString, as type: E.Type = E.self) throws -> E where E.RawValue == String {
         try value(name, string(name))
     }
 
-    mutating func rawIfPresent<E: RawRepresentable>(_ name: String, as type: E.Type = E.self) throws -> E?
+    mutating func rawIfPresent<E: RawRepresentable>(_ name: StaticString, as type: E.Type = E.self) throws -> E?
         where E.RawValue == String {
         guard let text = try stringIfPresent(name) else { return nil }
         return try value(name, text)
     }
 
     /// As the synthesised `init(from:)` of a `String` enumeration: a string naming no case is `dataCorrupted`.
-    private func value<E: RawRepresentable>(_ name: String, _ text: String) throws -> E where E.RawValue == String {
+    private func value<E: RawRepresentable>(_ name: StaticString, _ text: String) throws -> E where E.RawValue == String {
         guard let v = E(rawValue: text) else { throw invalid(name, "Cannot initialize \(E.self) from invalid String value \(text)") }
         return v
     }
 
-    mutating func object<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> T {
+    mutating func object<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T {
         try T(json: nested(name))
     }
 
-    mutating func objectIfPresent<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> T? {
+    mutating func objectIfPresent<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
         try nestedIfPresent(name).map { try T(json: $0) }
     }
 
-    mutating func objects<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> [T] {
+    mutating func objects<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> [T] {
         try elements(name).map { try T(json: $0) }
     }
 
-    mutating func objectsIfPresent<T: JSONObjectDecodable>(_ name: String, as type: T.Type = T.self) throws -> [T]? {
+    mutating func objectsIfPresent<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> [T]? {
         try elementsIfPresent(name).map { try $0.map { try T(json: $0) } }
     }
 
     /// As `Timestamp.init(from:)`: an ISO 8601 string, else milliseconds as a number.
-    mutating func timestamp(_ name: String) throws -> Timestamp {
+    mutating func timestamp(_ name: StaticString) throws -> Timestamp {
         if let s = text(name), let t = Timestamp(iso8601: s) { return t }
         return Timestamp(millis: try int64(name))
     }
 
-    mutating func timestampIfPresent(_ name: String) throws -> Timestamp? {
+    mutating func timestampIfPresent(_ name: StaticString) throws -> Timestamp? {
         isPresent(name) ? try timestamp(name) : nil
     }
 }
