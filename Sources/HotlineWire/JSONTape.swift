@@ -110,10 +110,6 @@ struct JSONTape {
     static func fingerprint(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let raw = UnsafeRawBufferPointer(bytes)
         let n = raw.count
-        @inline(__always) func mix(_ h: UInt64, _ w: UInt64) -> UInt64 {
-            let m = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
-            return m ^ (m >> 29)
-        }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(n)
         var i = 0
         while i + 8 <= n {
@@ -131,6 +127,11 @@ struct JSONTape {
             h = mix(h, w)
         }
         return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    @inline(__always) private static func mix(_ h: UInt64, _ w: UInt64) -> UInt64 {
+        let m = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+        return m ^ (m >> 29)
     }
 
     /// The text of a string written with escapes, between `s` and `t` (inside the quotes), already checked by the
@@ -337,7 +338,8 @@ struct TapeParser {
         guard b.count < Int(Int32.max) else { throw .invalidJSON("a document larger than 2 GB") }
         self.b = b
         out = []
-        out.reserveCapacity(b.count / 12 + 8)
+        out.reserveCapacity(b.count / 8 + 8)
+        slots.reserveCapacity(b.count / 4 + 8)
     }
 
     func fail(_ what: String) -> WireError {
@@ -542,7 +544,16 @@ struct TapeParser {
     private mutating func string() throws(WireError) -> UInt8 {
         i += 1
         var flags: UInt8 = 0
+        let raw = UnsafeRawPointer(b.baseAddress!)
         while i < b.count {
+            // Eight bytes at a step while none is a quote, a backslash, a control character or non-ASCII (the
+            // usual run of a name, an id or a time); the step that finds one goes on byte by byte.
+            while i + 8 <= b.count {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                guard Self.plain(w) else { break }
+                i += 8
+            }
+            guard i < b.count else { break }
             let c = b[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
@@ -560,6 +571,16 @@ struct TapeParser {
             }
         }
         throw fail("unterminated string")
+    }
+
+    /// Whether none of the eight bytes in `w` is '"', '\\', below 0x20 or above 0x7F (the classic "has a zero
+    /// byte" test: a byte's borrow may mark the bytes after it too, never one before, so no such byte is missed).
+    @inline(__always) static func plain(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+        let control = (w &- ones &* 0x20) & ~w
+        let special = control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+        return (special | w) & highs == 0
     }
 
     /// One escape at `i` (its backslash).

@@ -166,6 +166,30 @@ struct JSONStreamDecoderTests {
         #expect(try JSONStreamDecoder.decode(Some.self, from: Array(json.utf8)).found == [0, 7, 500, 999, nil, nil, nil, nil])
     }
 
+    /// Strings are scanned eight bytes at a step: whatever the position of a quote, an escape, a control character,
+    /// a multi-byte character or a byte that is not UTF-8 in that step, it is found.
+    @Test func everyPositionInAStringIsChecked() throws {
+        for length in 0..<20 {
+            let plain = String(repeating: "a", count: length)
+            #expect(try JSONStreamDecoder.decode(String.self, from: Array("\"\(plain)\"".utf8)) == plain)
+            for p in 0...length {
+                let head = Array(plain.utf8.prefix(p)), tail = Array(plain.utf8.dropFirst(p))
+                func read(_ middle: [UInt8]) -> String? {
+                    try? JSONStreamDecoder.decode(String.self, from: [0x22] + head + middle + tail + [0x22])
+                }
+                #expect(read([0x01]) == nil, "a control character at \(p) of \(length)")
+                #expect(read([0x1F]) == nil)
+                #expect(read([0x80]) == nil, "a lone continuation byte at \(p) of \(length)")
+                #expect(read([0xE4, 0xB8]) == nil, "a cut sequence at \(p) of \(length)")
+                #expect(read(Array("中".utf8)) == plain.prefix(p) + "中" + plain.dropFirst(p))
+                #expect(read(Array(#"\""#.utf8)) == plain.prefix(p) + "\"" + plain.dropFirst(p))
+                #expect(read(Array(#"\n"#.utf8)) == plain.prefix(p) + "\n" + plain.dropFirst(p))
+                #expect(read([0x20, 0x7F, 0x21, 0x5B, 0x5D]) == plain.prefix(p) + " \u{7F}![]" + plain.dropFirst(p))
+                #expect((try? JSONStreamDecoder.decode(String.self, from: [0x22] + head)) == nil, "unterminated")
+            }
+        }
+    }
+
     @Test func aRepeatedMemberKeepsItsFirstValueAsInJSONDecoder() throws {
         struct A: Decodable, Equatable { var a: Int }
         agree(A.self, #"{"a":1,"a":2}"#)

@@ -28,22 +28,26 @@ ALL="frame message event json profile topology"
 [ "$TARGET" = all ] && TARGETS=$ALL || TARGETS=$TARGET
 for t in $TARGETS; do case " $ALL " in *" $t "*) ;; *) echo "run.sh: unknown target $t ($ALL)" >&2; exit 2 ;; esac; done
 
-BIN="$OUT/bin"; mkdir -p "$BIN" "$OUT/crashes"
-FLAGS=(-sanitize=fuzzer,address -parse-as-library -g)
+BIN="$OUT/bin"; mkdir -p "$BIN" "$OUT/crashes"; : > "$OUT/build.log"
+# One module per target, as SwiftPM's package: `package` declarations need its name.
+FLAGS=(-sanitize=fuzzer,address -parse-as-library -g -package-name hotline)
+# A target that does not build says why (its errors), instead of the script ending silently under `set -e`.
+trap 'echo "run.sh: a fuzz target did not build; its errors:" >&2; grep -m 20 "error:" "$OUT/build.log" >&2' ERR
 src() { find "$ROOT/$1" -name '*.swift' | sort; }
 echo "==> building fuzz targets in $BIN"
-swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/FrameFuzz.swift" -o "$BIN/fuzz-frame" 2>/dev/null
-swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/MessageFuzz.swift" -o "$BIN/fuzz-message" 2>/dev/null
+swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/FrameFuzz.swift" -o "$BIN/fuzz-frame" 2>>"$OUT/build.log"
+swiftc "${FLAGS[@]}" -module-name HotlineWire $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/MessageFuzz.swift" -o "$BIN/fuzz-message" 2>>"$OUT/build.log"
 swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/EventFuzz.swift" \
-  -o "$BIN/fuzz-event" 2>/dev/null
-swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) "$ROOT/Tests/Fuzz/ProfileFuzz.swift" -o "$BIN/fuzz-profile" 2>/dev/null
+  -o "$BIN/fuzz-event" 2>>"$OUT/build.log"
+swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) "$ROOT/Tests/Fuzz/ProfileFuzz.swift" -o "$BIN/fuzz-profile" 2>>"$OUT/build.log"
 swiftc "${FLAGS[@]}" -module-name HotlineCore $(src Sources/HotlineCore) $(src Sources/HotlineWire) "$ROOT/Tests/Fuzz/JSONFuzz.swift" \
-  -o "$BIN/fuzz-json" 2>/dev/null
+  -o "$BIN/fuzz-json" 2>>"$OUT/build.log"
 swiftc "${FLAGS[@]}" -emit-library -static -emit-module -module-name HotlineCore -emit-module-path "$BIN/HotlineCore.swiftmodule" \
-  -o "$BIN/libHotlineCore.a" $(src Sources/HotlineCore) 2>/dev/null
+  -o "$BIN/libHotlineCore.a" $(src Sources/HotlineCore) 2>>"$OUT/build.log"
 swiftc "${FLAGS[@]}" -module-name HotlineNode -I "$BIN" -L "$BIN" -lHotlineCore $(src Sources/HotlineNode/Topology) \
-  "$ROOT/Tests/Fuzz/TopologyFuzz.swift" -o "$BIN/fuzz-topology" 2>/dev/null
+  "$ROOT/Tests/Fuzz/TopologyFuzz.swift" -o "$BIN/fuzz-topology" 2>>"$OUT/build.log"
 
+trap - ERR
 echo "==> seeding corpora"
 python3 - "$ROOT" "$OUT" <<'PY'
 import json, os, sys, glob
