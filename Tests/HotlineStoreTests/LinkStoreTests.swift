@@ -266,12 +266,32 @@ func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
         }
     }
 
-    /// The value is FNV-1a 64 over each field's bytes (the time as 8 little-endian bytes) with 0xFF after each:
-    /// rows already stored carry it, so it must never change. The number was worked out apart from this code.
-    @Test func checksumIsTheSameFNV1aValueItAlwaysWas() {
+    /// The sum is worked out apart from this code (a few lines of Python over the same bytes): rows already stored
+    /// carry it, so it must never change. The FNV-1a 64 sum rows were queued with before (each field's bytes, the
+    /// time as 8 little-endian bytes, 0xFF after each) is pinned the same way.
+    @Test func checksumsAreTheValuesTheyAlwaysWere() {
         let m = OutboxMessage(id: "m-1", origin: "city", dest: "单位-1", kind: "ticket.assign", at: 1_795_478_400_123,
                               body: Array(#"{"诉求":"路灯不亮"}"#.utf8))
-        #expect(LinkStore.checksum(m) == 5_616_422_949_537_294_876)
+        #expect(LinkStore.checksum(m) == -8_254_348_182_113_107_472)
+        #expect(LinkStore.legacyChecksum(m) == 5_616_422_949_537_294_876)
+    }
+
+    /// A node upgraded with a backlog sends the rows an older release queued under the FNV-1a sum; a damaged one is
+    /// still refused.
+    @Test func rowsQueuedWithTheOlderChecksumStillReadAndStillCheck() throws {
+        try withStore { db, _ throws in
+            for n in 1...3 { try LinkStore(db: db).enqueue(link: "water", message: message(n)) }
+            for n in 1...3 {
+                try db.run("UPDATE outbox SET checksum = ? WHERE link = 'water' AND seq = ?",
+                           [.int(LinkStore.legacyChecksum(message(n))), .int(Int64(n))])
+            }
+            #expect(try LinkStore(db: db).pending(link: "water", after: 0, limit: 10).map(\.message) == (1...3).map { message($0) })
+            var body = message(2).body
+            body[body.count - 1] ^= 0x01
+            try db.run("UPDATE outbox SET body = ? WHERE link = 'water' AND seq = 2", [.blob(body)])
+            let row = corruptRow { _ = try LinkStore(db: db).pending(link: "water", after: 0, limit: 10) }
+            #expect(row?.link == "water" && row?.seq == 2)
+        }
     }
 
     @Test func checksumCoversEveryField() {
@@ -289,10 +309,16 @@ func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
             }
             variants.append(m)
         }
-        for m in variants { #expect(LinkStore.checksum(m) != LinkStore.checksum(base), "\(m)") }
-        // Field boundaries count: moving a byte from one field to the next changes the sum.
-        let a = OutboxMessage(id: "ab", origin: "c", dest: "d", kind: "k", at: 0, body: [])
-        let b = OutboxMessage(id: "a", origin: "bc", dest: "d", kind: "k", at: 0, body: [])
-        #expect(LinkStore.checksum(a) != LinkStore.checksum(b))
+        for sum in [LinkStore.checksum, LinkStore.legacyChecksum] {
+            for m in variants { #expect(sum(m) != sum(base), "\(m)") }
+            // Field boundaries count: moving a byte from one field to the next changes the sum; so does a zero byte
+            // added where a field's last word is padded with zeros.
+            let a = OutboxMessage(id: "ab", origin: "c", dest: "d", kind: "k", at: 0, body: [])
+            let b = OutboxMessage(id: "a", origin: "bc", dest: "d", kind: "k", at: 0, body: [])
+            #expect(sum(a) != sum(b))
+            let c = OutboxMessage(id: "a", origin: "c", dest: "d", kind: "k", at: 0, body: [1, 2, 3])
+            let d = OutboxMessage(id: "a", origin: "c", dest: "d", kind: "k", at: 0, body: [1, 2, 3, 0])
+            #expect(sum(c) != sum(d))
+        }
     }
 }
