@@ -191,13 +191,7 @@ public struct LinkStore: @unchecked Sendable {
             }
             step(UInt64(bytes.count))
         }
-        func mix(_ text: String) {
-            var text = text
-            text.withUTF8 { mix(UnsafeRawBufferPointer($0)) }
-        }
-        mix(m.id); mix(m.origin); mix(m.dest); mix(m.kind)
-        withUnsafeBytes(of: m.at.littleEndian) { mix($0) }
-        m.body.withUnsafeBytes { mix($0) }
+        eachField(of: m, mix)
         return Int64(bitPattern: h)
     }
 
@@ -225,14 +219,19 @@ public struct LinkStore: @unchecked Sendable {
             h ^= 0xff
             h = h &* 0x100_0000_01b3
         }
-        func mix(_ text: String) {
-            var text = text
-            text.withUTF8 { mix(UnsafeRawBufferPointer($0)) }
+        eachField(of: m, mix)
+        return Int64(bitPattern: h)
+    }
+
+    /// The bytes both sums read, field by field: the texts' UTF-8, the time as 8 little-endian bytes, the body.
+    @inline(__always) private static func eachField(of m: OutboxMessage, _ mix: (UnsafeRawBufferPointer) -> Void) {
+        func text(_ t: String) {
+            var t = t
+            t.withUTF8 { mix(UnsafeRawBufferPointer($0)) }
         }
-        mix(m.id); mix(m.origin); mix(m.dest); mix(m.kind)
+        text(m.id); text(m.origin); text(m.dest); text(m.kind)
         withUnsafeBytes(of: m.at.littleEndian) { mix($0) }
         m.body.withUnsafeBytes { mix($0) }
-        return Int64(bitPattern: h)
     }
 }
 
