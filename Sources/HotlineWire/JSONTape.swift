@@ -97,7 +97,9 @@ struct JSONTape {
     }
 
     /// A member name's fingerprint: what the parser computes for each name it reads, and a lookup for the name it
-    /// wants. Eight bytes at a step, each mixed in by a multiply and a fold (names are short: one or two steps).
+    /// wants. Eight bytes at a step, each mixed in by a multiply and a fold (names are short: one or two steps),
+    /// from a seed drawn when the process starts: names chosen to fall into one slot of a member table (which would
+    /// make a 4 MB object of them take minutes) cannot be worked out ahead. Fingerprints never leave the process.
     static func fingerprint(_ name: String) -> UInt32 {
         var name = name
         return name.withUTF8 { fingerprint(bytes: $0) }
@@ -110,7 +112,7 @@ struct JSONTape {
     static func fingerprint(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let raw = UnsafeRawBufferPointer(bytes)
         let n = raw.count
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(n)
+        var h: UInt64 = seed ^ UInt64(n)
         var i = 0
         while i + 8 <= n {
             h = mix(h, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
@@ -128,6 +130,9 @@ struct JSONTape {
         }
         return UInt32(truncatingIfNeeded: h ^ (h >> 32))
     }
+
+    /// Drawn once per process (the system's random generator).
+    static let seed = UInt64.random(in: .min ... .max)
 
     @inline(__always) private static func mix(_ h: UInt64, _ w: UInt64) -> UInt64 {
         let m = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
