@@ -51,7 +51,7 @@ public struct JSONObjectReader {
 
     private func path(_ name: StaticString) -> [any CodingKey] { codingPath + [MemberKey(name.description)] }
 
-    private mutating func node(_ name: StaticString) throws -> JSONValue {
+    private func node(_ name: StaticString) throws -> JSONValue {
         guard let v = object.member(name) else {
             throw DecodingError.keyNotFound(MemberKey(name.description), .init(codingPath: codingPath,
                                                                                debugDescription: "No value associated with key \(name)."))
@@ -60,43 +60,43 @@ public struct JSONObjectReader {
     }
 
     /// The member's value, or nil when it is missing or null (what `decodeIfPresent` treats as absent).
-    private mutating func present(_ name: StaticString) -> JSONValue? {
+    private func present(_ name: StaticString) -> JSONValue? {
         guard let v = object.member(name), !v.isNull else { return nil }
         return v
     }
 
-    public mutating func string(_ name: StaticString) throws -> String { try Unwrap.string(node(name)) { path(name) } }
+    public func string(_ name: StaticString) throws -> String { try Unwrap.string(node(name)) { path(name) } }
 
-    public mutating func stringIfPresent(_ name: StaticString) throws -> String? {
+    public func stringIfPresent(_ name: StaticString) throws -> String? {
         try present(name).map { try Unwrap.string($0) { path(name) } }
     }
 
     /// The member's text if it is a string, else nil (for values with a fallback, such as a time written as a number).
-    public mutating func text(_ name: StaticString) -> String? {
+    public func text(_ name: StaticString) -> String? {
         guard let v = present(name), v.kind == .string else { return nil }
         return v.string
     }
 
-    public mutating func int(_ name: StaticString) throws -> Int { try Unwrap.integer(Int.self, node(name)) { path(name) } }
+    public func int(_ name: StaticString) throws -> Int { try Unwrap.integer(Int.self, node(name)) { path(name) } }
 
-    public mutating func intIfPresent(_ name: StaticString) throws -> Int? {
+    public func intIfPresent(_ name: StaticString) throws -> Int? {
         try present(name).map { try Unwrap.integer(Int.self, $0) { path(name) } }
     }
 
-    public mutating func int64(_ name: StaticString) throws -> Int64 { try Unwrap.integer(Int64.self, node(name)) { path(name) } }
+    public func int64(_ name: StaticString) throws -> Int64 { try Unwrap.integer(Int64.self, node(name)) { path(name) } }
 
-    public mutating func bool(_ name: StaticString) throws -> Bool { try Unwrap.bool(node(name)) { path(name) } }
+    public func bool(_ name: StaticString) throws -> Bool { try Unwrap.bool(node(name)) { path(name) } }
 
-    public mutating func boolIfPresent(_ name: StaticString) throws -> Bool? {
+    public func boolIfPresent(_ name: StaticString) throws -> Bool? {
         try present(name).map { try Unwrap.bool($0) { path(name) } }
     }
 
     /// Whether the member is there and not null.
-    public mutating func isPresent(_ name: StaticString) -> Bool { present(name) != nil }
+    public func isPresent(_ name: StaticString) -> Bool { present(name) != nil }
 
-    public mutating func strings(_ name: StaticString) throws -> [String] { try strings(name, node(name)) }
+    public func strings(_ name: StaticString) throws -> [String] { try strings(name, node(name)) }
 
-    public mutating func stringsIfPresent(_ name: StaticString) throws -> [String]? {
+    public func stringsIfPresent(_ name: StaticString) throws -> [String]? {
         try present(name).map { try strings(name, $0) }
     }
 
@@ -114,9 +114,9 @@ public struct JSONObjectReader {
     }
 
     /// The member's object, to be read by its own type.
-    public mutating func nested(_ name: StaticString) throws -> JSONObjectReader { try reader(name, node(name)) }
+    public func nested(_ name: StaticString) throws -> JSONObjectReader { try reader(name, node(name)) }
 
-    public mutating func nestedIfPresent(_ name: StaticString) throws -> JSONObjectReader? {
+    public func nestedIfPresent(_ name: StaticString) throws -> JSONObjectReader? {
         try present(name).map { try reader(name, $0) }
     }
 
@@ -126,9 +126,9 @@ public struct JSONObjectReader {
     }
 
     /// The objects of the member's array, each to be read by its own type.
-    public mutating func elements(_ name: StaticString) throws -> [JSONObjectReader] { try elements(name, node(name)) }
+    public func elements(_ name: StaticString) throws -> [JSONObjectReader] { try elements(name, node(name)) }
 
-    public mutating func elementsIfPresent(_ name: StaticString) throws -> [JSONObjectReader]? {
+    public func elementsIfPresent(_ name: StaticString) throws -> [JSONObjectReader]? {
         try present(name).map { try elements(name, $0) }
     }
 
@@ -155,7 +155,7 @@ public struct JSONObjectReader {
     }
 
     /// Any other value, through its `init(from:)` (missing or null: nil).
-    public mutating func decodeIfPresent<T: Decodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
+    public func decodeIfPresent<T: Decodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
         guard let v = present(name) else { return nil }
         return try Unwrap.value(T.self, v, parent: TreeDecoder(object, path: codingPath, byHand: base.byHand), key: MemberKey(name.description))
     }

@@ -85,7 +85,6 @@ final class TreeDecoder: Decoder, SingleValueDecodingContainer {
     }
 
     var codingPath: [any CodingKey] {
-        if let fixedPath { return fixedPath }
         var path: [any CodingKey] = []
         var link: TreeDecoder? = self
         while let l = link {

@@ -11,11 +11,11 @@ import HotlineWire
 // The generic helpers live here, beside their callers, so that the compiler specialises them for each type (a
 // generic in HotlineWire called from here would run unspecialised, through witness tables and metadata lookups).
 extension JSONObjectReader {
-    mutating func raw<E: RawRepresentable>(_ name: StaticString, as type: E.Type = E.self) throws -> E where E.RawValue == String {
+    func raw<E: RawRepresentable>(_ name: StaticString, as type: E.Type = E.self) throws -> E where E.RawValue == String {
         try value(name, string(name))
     }
 
-    mutating func rawIfPresent<E: RawRepresentable>(_ name: StaticString, as type: E.Type = E.self) throws -> E?
+    func rawIfPresent<E: RawRepresentable>(_ name: StaticString, as type: E.Type = E.self) throws -> E?
         where E.RawValue == String {
         guard let text = try stringIfPresent(name) else { return nil }
         return try value(name, text)
@@ -27,29 +27,29 @@ extension JSONObjectReader {
         return v
     }
 
-    mutating func object<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T {
+    func object<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T {
         try T(json: nested(name))
     }
 
-    mutating func objectIfPresent<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
+    func objectIfPresent<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
         try nestedIfPresent(name).map { try T(json: $0) }
     }
 
-    mutating func objects<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> [T] {
+    func objects<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> [T] {
         try elements(name).map { try T(json: $0) }
     }
 
-    mutating func objectsIfPresent<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> [T]? {
+    func objectsIfPresent<T: JSONObjectDecodable>(_ name: StaticString, as type: T.Type = T.self) throws -> [T]? {
         try elementsIfPresent(name).map { try $0.map { try T(json: $0) } }
     }
 
     /// As `Timestamp.init(from:)`: an ISO 8601 string, else milliseconds as a number.
-    mutating func timestamp(_ name: StaticString) throws -> Timestamp {
+    func timestamp(_ name: StaticString) throws -> Timestamp {
         if let s = text(name), let t = Timestamp(iso8601: s) { return t }
         return Timestamp(millis: try int64(name))
     }
 
-    mutating func timestampIfPresent(_ name: StaticString) throws -> Timestamp? {
+    func timestampIfPresent(_ name: StaticString) throws -> Timestamp? {
         isPresent(name) ? try timestamp(name) : nil
     }
 }
@@ -78,7 +78,7 @@ extension JSONObjectWriter {
 
 extension Ticket: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(id: try r.string("id"), profile: try r.string("profile"), channel: try r.string("channel"),
                   kind: try r.string("kind"), topic: try r.string("topic"), area: try r.object("area"),
                   address: try r.string("address"), text: try r.string("text"), attachments: try r.objects("attachments"),
@@ -128,7 +128,7 @@ extension Ticket: JSONObjectDecodable, JSONObjectEncodable {
 
 extension TicketEvent: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(id: try r.string("id"), ticket: try r.string("ticket"), type: try r.raw("type"),
                   at: try r.timestamp("at"), node: try r.string("node"), role: try r.raw("role"))
         profile = try r.stringIfPresent("profile")
@@ -225,7 +225,7 @@ extension TicketEvent: JSONObjectDecodable, JSONObjectEncodable {
 
 extension Area: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(district: try r.string("district"), street: try r.string("street"))
     }
 
@@ -237,7 +237,7 @@ extension Area: JSONObjectDecodable, JSONObjectEncodable {
 
 extension Attachment: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(kind: try r.string("kind"), name: try r.string("name"), size: try r.int("size"), sha256: try r.string("sha256"))
     }
 
@@ -251,7 +251,7 @@ extension Attachment: JSONObjectDecodable, JSONObjectEncodable {
 
 extension CallerInfo: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(name: try r.stringIfPresent("name"), phone: try r.stringIfPresent("phone"),
                   confidential: try r.bool("confidential"), noReply: try r.bool("noReply"),
                   vulnerable: try r.strings("vulnerable"))
@@ -268,7 +268,7 @@ extension CallerInfo: JSONObjectDecodable, JSONObjectEncodable {
 
 extension TicketDeadlines: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init()
         acceptBy = try r.timestampIfPresent("acceptBy")
         dispatchBy = try r.timestampIfPresent("dispatchBy")
@@ -290,7 +290,7 @@ extension TicketDeadlines: JSONObjectDecodable, JSONObjectEncodable {
 
 extension Verdicts: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init()
         signedLate = try r.bool("signedLate")
         returnedLate = try r.bool("returnedLate")
@@ -308,7 +308,7 @@ extension Verdicts: JSONObjectDecodable, JSONObjectEncodable {
 
 extension Pause: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(since: try r.timestamp("since"), reason: try r.raw("reason"), unit: try r.raw("unit"))
     }
 
@@ -321,7 +321,7 @@ extension Pause: JSONObjectDecodable, JSONObjectEncodable {
 
 extension Evaluation: JSONObjectDecodable, JSONObjectEncodable {
     public init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(level: try r.rawIfPresent("level"), stars: try r.intIfPresent("stars"),
                   resolved: try r.boolIfPresent("resolved"), unreachable: try r.bool("unreachable"),
                   disputed: try r.bool("disputed"), unsatisfiedCount: try r.int("unsatisfiedCount"))
@@ -339,7 +339,7 @@ extension Evaluation: JSONObjectDecodable, JSONObjectEncodable {
 
 extension AssignBody: JSONObjectDecodable, JSONObjectEncodable {
     init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(ticket: try r.object("ticket"), role: try r.string("role"))
     }
 
@@ -351,7 +351,7 @@ extension AssignBody: JSONObjectDecodable, JSONObjectEncodable {
 
 extension EventBody: JSONObjectDecodable, JSONObjectEncodable {
     init(json: JSONObjectReader) throws {
-        var r = json
+        let r = json
         self.init(event: try r.object("event"))
     }
 
