@@ -77,6 +77,13 @@ public struct JSONObjectReader {
         return v.string
     }
 
+    /// A number read from the member's text by `parse`, given the string's UTF-8 bytes without making a `String`
+    /// (a time, say); nil when the member is missing, null or not a string, or `parse` gives nil. Not generic: a
+    /// generic here would run unspecialised in the modules that call it.
+    public func number(fromText name: StaticString, _ parse: (UnsafeBufferPointer<UInt8>) -> Int64?) -> Int64? {
+        present(name)?.withUTF8(parse) ?? nil
+    }
+
     public func int(_ name: StaticString) throws -> Int { try Unwrap.integer(Int.self, node(name)) { path(name) } }
 
     public func intIfPresent(_ name: StaticString) throws -> Int? {

@@ -44,7 +44,8 @@ struct JSONTape {
     /// The input; the entries' offsets are into it.
     let bytes: [UInt8]
     let entries: [TapeEntry]
-    /// The objects' member tables: the entry of a member's name, or -1 for an empty slot.
+    /// The seed of this tape's fingerprints (its first two slots, low half first), then the objects' member tables:
+    /// the entry of a member's name, or -1 for an empty slot.
     let slots: [Int32]
     /// The entry of the value that was parsed (a whole document: 0).
     let root: Int
@@ -87,7 +88,7 @@ struct JSONTape {
         try bytes.withUnsafeBufferPointer { b in
             try entries.withUnsafeBufferPointer { e in
                 try slots.withUnsafeBufferPointer { t in
-                    // An empty array may have no address; a document with no object never looks at its slots.
+                    // Never empty (the seed), but an address is not promised by the type.
                     try body(JSONValue(e: e.baseAddress!, b: b.baseAddress!, t: t.baseAddress ?? JSONValue.noSlots, i: root))
                 }
             }
@@ -96,18 +97,10 @@ struct JSONTape {
 
     /// A member name's fingerprint: what the parser computes for each name it reads, and a lookup for the name it
     /// wants. Eight bytes at a step, each mixed in by a multiply and a fold (names are short: one or two steps),
-    /// from a seed drawn when the process starts: names chosen to fall into one slot of a member table (which would
-    /// make a 4 MB object of them take minutes) cannot be worked out ahead. Fingerprints never leave the process.
-    static func fingerprint(_ name: String) -> UInt32 {
-        var name = name
-        return name.withUTF8 { fingerprint(bytes: $0) }
-    }
-
-    static func fingerprint(_ name: StaticString) -> UInt32 {
-        fingerprint(bytes: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-    }
-
-    static func fingerprint(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    /// from a seed drawn when the process starts (`seed`; the parser keeps it at the head of the tape's slots, where
+    /// lookups read it): names chosen to fall into one slot of a member table (which would make a 4 MB object of
+    /// them take minutes) cannot be worked out ahead. Fingerprints never leave the process.
+    static func fingerprint(bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt32 {
         let raw = UnsafeRawBufferPointer(bytes)
         let n = raw.count
         var h: UInt64 = seed ^ UInt64(n)

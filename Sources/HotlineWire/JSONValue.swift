@@ -50,6 +50,14 @@ struct JSONValue {
         return text(i)
     }
 
+    /// A string's UTF-8 bytes (escapes decoded) handed to `body`, without making a `String`; nil if it is not a string.
+    func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard kind == .string else { return nil }
+        let s = Int(e[i].start) + 1, t = Int(e[i].end) - 1
+        if e[i].flags & TapeEntry.escaped == 0 { return body(UnsafeBufferPointer(start: b + s, count: t - s)) }
+        return JSONTape.unescape(b, from: s, to: t).withUnsafeBufferPointer(body)
+    }
+
     /// The text of the string or name at entry `j`.
     private func text(_ j: Int) -> String {
         let s = Int(e[j].start) + 1, t = Int(e[j].end) - 1
@@ -94,10 +102,12 @@ struct JSONValue {
     }
 
     /// The value of the member with this name (the first, if it is given twice), found in the object's table.
-    func member(_ name: UnsafeBufferPointer<UInt8>, print: UInt32) -> JSONValue? {
+    func member(_ name: UnsafeBufferPointer<UInt8>) -> JSONValue? {
         let table = e[i].aux
         let bits = table & 0xFF
         guard bits != 0 else { return nil }
+        let seed = UInt64(UInt32(bitPattern: t[0])) | UInt64(UInt32(bitPattern: t[1])) << 32
+        let print = JSONTape.fingerprint(bytes: name, seed: seed)
         let mask = Int((1 as UInt64) << bits) - 1
         let slots = t + Int(table >> 8)
         var h = Int(print) & mask
@@ -111,12 +121,11 @@ struct JSONValue {
 
     func member(_ name: String) -> JSONValue? {
         var name = name
-        return name.withUTF8 { bytes in member(bytes, print: JSONTape.fingerprint(bytes: bytes)) }
+        return name.withUTF8 { member($0) }
     }
 
     func member(_ name: StaticString) -> JSONValue? {
-        let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        return member(bytes, print: JSONTape.fingerprint(bytes: bytes))
+        member(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 
     // MARK: Paths
@@ -159,10 +168,10 @@ extension JSONValue {
         return JSONValue(e: e, b: b, t: noSlots, i: 0)
     }()
 
-    /// Where the slots of a document without objects are said to be (never read).
+    /// Slots for a value of no tape (`null`: it has no members, so none are read).
     nonisolated(unsafe) static let noSlots: UnsafePointer<Int32> = {
-        let t = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        t.initialize(to: -1)
+        let t = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+        t.initialize(repeating: 0, count: 2)
         return UnsafePointer(t)
     }()
 }

@@ -6,6 +6,8 @@ struct TapeParser {
     var i = 0
     var out: [TapeEntry]
     var slots: [Int32] = []
+    /// `JSONTape.seed`, read once: it heads the slots, for lookups.
+    private let seed: UInt64
 
     init(_ b: UnsafeBufferPointer<UInt8>) throws(WireError) {
         guard b.count < Int(Int32.max) else { throw .invalidJSON("a document larger than 2 GB") }
@@ -13,6 +15,9 @@ struct TapeParser {
         out = []
         out.reserveCapacity(b.count / 8 + 8)
         slots.reserveCapacity(b.count / 4 + 8)
+        seed = JSONTape.seed
+        slots.append(Int32(truncatingIfNeeded: seed))
+        slots.append(Int32(truncatingIfNeeded: seed >> 32))
     }
 
     func fail(_ what: String) -> WireError {
@@ -205,9 +210,11 @@ struct TapeParser {
         let flags = try string()
         let print: UInt32
         if flags & TapeEntry.escaped == 0 {
-            print = JSONTape.fingerprint(bytes: UnsafeBufferPointer(rebasing: b[(start + 1)..<(i - 1)]))
+            print = JSONTape.fingerprint(bytes: UnsafeBufferPointer(rebasing: b[(start + 1)..<(i - 1)]), seed: seed)
         } else {
-            print = JSONTape.unescape(b.baseAddress!, from: start + 1, to: i - 1).withUnsafeBufferPointer { JSONTape.fingerprint(bytes: $0) }
+            print = JSONTape.unescape(b.baseAddress!, from: start + 1, to: i - 1).withUnsafeBufferPointer {
+                JSONTape.fingerprint(bytes: $0, seed: seed)
+            }
         }
         scalar(.key, from: start, aux: UInt64(print), flags: flags)
     }

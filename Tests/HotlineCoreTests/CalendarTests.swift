@@ -50,6 +50,7 @@ func bundledCalendar() throws -> WorkingCalendar {
             let millis = low + Int64(generator.next() % UInt64(high - low))
             let t = Timestamp(millis: millis)
             #expect(Timestamp(iso8601: t.iso8601) == t, "\(millis) → \(t.iso8601)")
+            #expect(Self.fromUTF8(t.iso8601) == t, "\(millis) → \(t.iso8601), read from its bytes")
         }
         for millis: Int64 in [0, -1, 1, -28_800_000, -28_800_001, 86_399_999] {
             #expect(Timestamp(iso8601: Timestamp(millis: millis).iso8601)?.millis == millis)
@@ -96,6 +97,21 @@ func bundledCalendar() throws -> WorkingCalendar {
     ])
     func malformedTimestampIsRefused(text: String) {
         #expect(Timestamp(iso8601: text) == nil, "\(text) should be refused")
+        #expect(Self.fromUTF8(text) == nil, "\(text) should be refused from its bytes")
+    }
+
+    /// `Timestamp(iso8601UTF8:)`, which readers of documents use, on a string's bytes.
+    static func fromUTF8(_ text: String) -> Timestamp? {
+        Array(text.utf8).withUnsafeBufferPointer { Timestamp(iso8601UTF8: $0) }
+    }
+
+    /// The shapes the fast path does not take (a fraction of other than three digits, no seconds' fraction with Z)
+    /// are read from bytes as from the string.
+    @Test func everyShapeReadsTheSameFromItsBytes() {
+        for text in ["2026-03-02T09:00:00.5+08:00", "2026-03-02T09:00:07.123Z", "2026-03-02T09:00:00Z",
+                     "2026-03-02T09:00:00.12345-05:00", "2026-03-02T09:00:00+08:00", "1969-12-31T23:59:59.999Z"] {
+            #expect(Timestamp(iso8601: text) != nil && Self.fromUTF8(text) == Timestamp(iso8601: text), "\(text)")
+        }
     }
 }
 
@@ -154,6 +170,13 @@ func bundledCalendar() throws -> WorkingCalendar {
         #expect(LocalDate(year: 2026, month: 0, day: 1) == nil)
         #expect(LocalDate(year: 2026, month: 1, day: 0) == nil)
         #expect(LocalDate(year: 2026, month: 1, day: 32) == nil)
+        // Each month's last day, and the day after it.
+        for (year, lengths) in [(2026, [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]), (2024, [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])] {
+            for (i, length) in lengths.enumerated() {
+                #expect(LocalDate(year: year, month: i + 1, day: length) != nil, "\(year)-\(i + 1)-\(length)")
+                #expect(LocalDate(year: year, month: i + 1, day: length + 1) == nil, "\(year)-\(i + 1)-\(length + 1)")
+            }
+        }
         for text in ["2026-02-29", "2026-13-01", "2026-00-10", "2026-1-4", "2026--01-04", "-2026-01-04", "2026-01-04-",
                      "20260104", "2026/01/04", "2026-01-xx", "", "2026-01-04 "] {
             #expect(LocalDate(iso: text) == nil, "\(text) should be refused")

@@ -90,6 +90,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return Int64(date.dayNumber) * 86_400_000 + Int64(h) * 3_600_000 + Int64(mi) * 60_000 + Int64(sec) * 1000 + Int64(ms) - off
     }
 
+    /// `init?(iso8601:)` of the string these UTF-8 bytes spell, without making the string for the usual shape (a
+    /// reader hands the bytes of a document it holds).
+    public init?(iso8601UTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        if let fast = Self.parseCommon(bytes) {
+            self.init(millis: fast)
+        } else {
+            self.init(iso8601: String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public init?(iso8601: String) {
         var text = iso8601
         if let fast = text.withUTF8({ Self.parseCommon($0) }) {

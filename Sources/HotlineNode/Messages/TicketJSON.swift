@@ -45,7 +45,7 @@ extension JSONObjectReader {
 
     /// As `Timestamp.init(from:)`: an ISO 8601 string, else milliseconds as a number.
     func timestamp(_ name: StaticString) throws -> Timestamp {
-        if let s = text(name), let t = Timestamp(iso8601: s) { return t }
+        if let ms = number(fromText: name, { Timestamp(iso8601UTF8: $0)?.millis }) { return Timestamp(millis: ms) }
         return Timestamp(millis: try int64(name))
     }
 
