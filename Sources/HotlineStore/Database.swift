@@ -17,12 +17,38 @@ public struct DatabaseOptions: Sendable {
     }
 }
 
+/// A statement's text as the key of the statement cache: hashed by its length and three 16-byte samples (its start,
+/// middle and end), compared whole. Hashing the whole text (SipHash over a few hundred bytes) on every statement run
+/// was 1.4 % of a unit's instructions in a durable hop (callgrind, `hotline-bench --scenario hop --quick`, 10,337
+/// lookups of ~1,700 instructions); texts that share all three samples and the length only share a bucket.
+struct SQLText: Hashable {
+    let sql: String
+
+    init(_ sql: String) { self.sql = sql }
+
+    static func == (a: SQLText, b: SQLText) -> Bool { a.sql == b.sql }
+
+    func hash(into hasher: inout Hasher) {
+        var text = sql
+        text.withUTF8 { b in
+            hasher.combine(b.count)
+            let n = Swift.min(16, b.count)
+            func sample(_ start: Int) {
+                hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[start..<(start + n)])))
+            }
+            sample(0)
+            sample((b.count - n) / 2)
+            sample(b.count - n)
+        }
+    }
+}
+
 /// A SQLite connection (WAL). Confined: one owner uses it at a time — in a node, the work loop thread — which is
 /// what makes the `@unchecked Sendable` safe; the wrapper itself takes no lock.
 public final class Database: @unchecked Sendable {
     let handle: OpaquePointer
     public let path: String
-    private var cache: [String: Statement] = [:]
+    private var cache: [SQLText: Statement] = [:]
     /// Transaction control statements by their text (see `exec`): found by one lookup, the text is judged once.
     private var control: [String: Statement] = [:]
     private var transactionDepth = 0
@@ -122,12 +148,13 @@ public final class Database: @unchecked Sendable {
 
     /// A prepared statement from the cache, reset and ready to bind.
     public func prepare(_ sql: String) throws(StoreError) -> Statement {
-        if let s = cache[sql] {
+        let key = SQLText(sql)
+        if let s = cache[key] {
             s.reset()
             return s
         }
         let s = try Statement(db: self, sql: sql)
-        cache[sql] = s
+        cache[key] = s
         return s
     }
 

@@ -357,6 +357,24 @@ func outcome(_ body: () throws -> Void) -> Thrown {
         }
     }
 
+    /// The statement cache hashes a text by samples of it: texts that agree in all of them (and in length) share a
+    /// hash, and each still runs as itself.
+    @Test func statementsThatShareTheCachesHashStillRunAsThemselves() throws {
+        func sql(_ middle: Character) -> String {
+            // 80 bytes: the samples are bytes 0–15, 32–47 and 64–79; the texts differ only in bytes 16–31.
+            let text = "SELECT 'aaaaaaaa" + String(repeating: middle, count: 16) + "' AS v -- "
+            return text + String(repeating: "-", count: 80 - text.utf8.count)
+        }
+        let a = sql("1"), b = sql("2")
+        #expect(a.utf8.count == 80 && a != b && SQLText(a).hashValue == SQLText(b).hashValue)
+        try withStore { db, _ throws in
+            for _ in 0..<3 {
+                #expect(try db.query(a).first?.string(0) == "aaaaaaaa" + String(repeating: "1", count: 16))
+                #expect(try db.query(b).first?.string(0) == "aaaaaaaa" + String(repeating: "2", count: 16))
+            }
+        }
+    }
+
     @Test func optionalAndUnsignedInitializersMapToTheRightKind() {
         #expect(SQLValue(nil as String?) == .null)
         #expect(SQLValue("x" as String?) == .text("x"))
