@@ -140,4 +140,28 @@ public struct BodyLayout {
             return found
         }
     }
+
+    /// The frame's bytes of each element of the array reached by these member names (as `range(of:)` reaches it),
+    /// in order; nil where there is no such array or an element is not an object. The tape already knows where
+    /// each element ends, so nothing is scanned again.
+    public func objectElements(of path: String...) -> [Range<Int>]? {
+        tape.withRoot { root in
+            var node = root
+            for name in path {
+                guard node.kind == .object, let member = node.member(name) else { return nil }
+                node = member
+            }
+            guard node.kind == .array else { return nil }
+            var out: [Range<Int>] = []
+            out.reserveCapacity(node.count)
+            var j = node.first
+            while j < node.end {
+                let item = node.value(at: j)
+                guard item.kind == .object else { return nil }
+                out.append(item.range)
+                j = node.after(j)
+            }
+            return out
+        }
+    }
 }

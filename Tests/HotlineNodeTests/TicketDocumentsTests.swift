@@ -51,18 +51,6 @@ struct TicketDocumentsTests {
         #expect(TicketDocuments(slicing: frame, layout, eventCount: assign.ticket.events.count + 1) == nil)
         #expect(TicketDocuments(slicing: frame, layout, eventCount: 0) == nil)
     }
-
-    @Test func theElementsOfAnArrayOfObjectsAreFoundWhateverTheirStringsHold() {
-        func cut(_ text: String) -> [String]? {
-            let b = Array(text.utf8)
-            return TicketDocuments.elements(of: b, 0..<b.count)?.map { String(decoding: b[$0], as: UTF8.self) }
-        }
-        #expect(cut(#"[ {"a":"}{\"],"} ,{"b":[{}, [1]]},{} ]"#) == [#"{"a":"}{\"],"}"#, #"{"b":[{}, [1]]}"#, "{}"])
-        #expect(cut("[]") == [])
-        #expect(cut("[1]") == nil)
-        #expect(cut(#"["x"]"#) == nil)
-        #expect(cut(#"[{}, [] ]"#) == nil)
-    }
 }
 
 extension TicketDocumentsTests {

@@ -155,3 +155,17 @@ private let samples: [[UInt8]] = [
     #expect(layout.range(of: "t", "missing") == nil)
     #expect(layout.range(of: "r", "x") == nil, "a string has no members")
 }
+
+/// The elements of an array of objects, as the tape found them: whatever their strings hold, each element's bytes;
+/// nil when an element is not an object or the path does not reach an array.
+@Test func theLayoutGivesTheElementsOfAnArrayOfObjects() throws {
+    let f = frame(body: #"{"t":{"ev":[ {"a":"}{\"],"} ,{"b":[{}, [1]]},{} ]},"n":[1],"m":[{}, [] ],"e":[],"s":"x"}"#)
+    let layout = try #require(WireMessage.decode(f, knownKinds: kinds, dataBody: Body.self)?.layout)
+    func texts(_ rs: [Range<Int>]?) -> [String]? { rs?.map { String(decoding: f[$0], as: UTF8.self) } }
+    #expect(texts(layout.objectElements(of: "t", "ev")) == [#"{"a":"}{\"],"}"#, #"{"b":[{}, [1]]}"#, "{}"])
+    #expect(texts(layout.objectElements(of: "e")) == [])
+    #expect(layout.objectElements(of: "n") == nil)
+    #expect(layout.objectElements(of: "m") == nil)
+    #expect(layout.objectElements(of: "s") == nil)
+    #expect(layout.objectElements(of: "t", "missing") == nil)
+}

@@ -55,7 +55,7 @@ struct TicketDocuments {
         guard let t = layout.range(of: "ticket"), let e = layout.range(of: "ticket", "events"),
               t.upperBound <= frame.count, t.contains(e.lowerBound), t.contains(e.upperBound - 1),
               frame[e.lowerBound] == UInt8(ascii: "["),
-              let elements = Self.elements(of: frame, e), elements.count == eventCount else { return nil }
+              let elements = layout.objectElements(of: "ticket", "events"), elements.count == eventCount else { return nil }
         (ticket, events) = frame.withUnsafeBufferPointer { b in
             // Copies through buffer pointers: an `ArraySlice` copied element by element.
             var doc = [UInt8]()
@@ -66,47 +66,6 @@ struct TicketDocuments {
             doc.append(contentsOf: UnsafeBufferPointer(rebasing: b[e.upperBound..<t.upperBound]))
             return (doc, elements.map { Array(UnsafeBufferPointer(rebasing: b[$0])) })
         }
-    }
-
-    /// The ranges of the elements of the JSON array at `array` (already parsed, so valid), each an object;
-    /// nil if one is not.
-    static func elements(of bytes: [UInt8], _ array: Range<Int>) -> [Range<Int>]? {
-        bytes.withUnsafeBufferPointer { elements(of: $0, array) }
-    }
-
-    private static func elements(of b: UnsafeBufferPointer<UInt8>, _ array: Range<Int>) -> [Range<Int>]? {
-        var out: [Range<Int>] = []
-        var depth = 0, inString = false, escaped = false
-        var start = -1
-        var i = array.lowerBound + 1
-        let end = array.upperBound - 1   // the closing bracket
-        while i < end {
-            let c = b[i]
-            if inString {
-                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
-            } else {
-                switch c {
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    if depth == 0 {
-                        guard c == UInt8(ascii: "{") else { return nil }
-                        start = i
-                    }
-                    depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 { out.append(start..<(i + 1)) }
-                case UInt8(ascii: "\""):
-                    guard depth > 0 else { return nil }
-                    inString = true
-                case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: ":"):
-                    break
-                default:
-                    guard depth > 0 else { return nil }   // a number or literal as an element
-                }
-            }
-            i += 1
-        }
-        return out
     }
 
     static func ticket(_ t: Ticket) throws -> [UInt8] {
