@@ -71,12 +71,6 @@ public struct JSONObjectReader {
         try present(name).map { try Unwrap.string($0) { path(name) } }
     }
 
-    /// The member's text if it is a string, else nil (for values with a fallback, such as a time written as a number).
-    public func text(_ name: StaticString) -> String? {
-        guard let v = present(name), v.kind == .string else { return nil }
-        return v.string
-    }
-
     /// A number read from the member's text by `parse`, given the string's UTF-8 bytes without making a `String`
     /// (a time, say); nil when the member is missing, null or not a string, or `parse` gives nil. Not generic: a
     /// generic here would run unspecialised in the modules that call it.

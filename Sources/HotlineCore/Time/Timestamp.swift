@@ -93,19 +93,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// `init?(iso8601:)` of the string these UTF-8 bytes spell, without making the string for the usual shape (a
     /// reader hands the bytes of a document it holds).
     public init?(iso8601UTF8 bytes: UnsafeBufferPointer<UInt8>) {
-        if let fast = Self.parseCommon(bytes) {
-            self.init(millis: fast)
-        } else {
-            self.init(iso8601: String(decoding: bytes, as: UTF8.self))
+        guard let millis = Self.parseCommon(bytes) ?? Self.parseGeneral(String(decoding: bytes, as: UTF8.self)) else {
+            return nil
         }
+        self.millis = millis
     }
 
     public init?(iso8601: String) {
         var text = iso8601
-        if let fast = text.withUTF8({ Self.parseCommon($0) }) {
-            millis = fast
-            return
-        }
+        guard let millis = text.withUTF8({ Self.parseCommon($0) }) ?? Self.parseGeneral(iso8601) else { return nil }
+        self.millis = millis
+    }
+
+    /// Any other spelling `init?(iso8601:)` accepts (a fraction of other than three digits, say); nil if none.
+    private static func parseGeneral(_ iso8601: String) -> Int64? {
         let parts = iso8601.split(separator: "T", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 10, let d = LocalDate(iso: String(parts[0])) else { return nil }
         var t = String(parts[1]); var off: Int64 = 0
@@ -125,7 +126,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
               sec.count == 1 || (!sec[1].isEmpty && digits(sec[1], sec[1].utf8.count)),
               let h = Int64(hms[0]), let m = Int64(hms[1]), let s = Double(hms[2]),
               (0...23).contains(h), (0...59).contains(m), s >= 0, s < 61 else { return nil }
-        millis = Int64(d.dayNumber) * 86_400_000 + h * 3_600_000 + m * 60_000 + Int64((s * 1000).rounded()) - off
+        return Int64(d.dayNumber) * 86_400_000 + h * 3_600_000 + m * 60_000 + Int64((s * 1000).rounded()) - off
     }
     public var description: String { iso8601 }
     public init(from decoder: Decoder) throws {
