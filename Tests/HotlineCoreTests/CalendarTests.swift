@@ -57,6 +57,29 @@ func bundledCalendar() throws -> WorkingCalendar {
         }
     }
 
+    /// The CI run of ef9fb4a stopped on `Int64.max` ms in a mangled event: the number was accepted and writing it
+    /// back as text overflowed. A number is now a time only within the years text can name.
+    @Test func millisOutsideTheYearsTextCanNameAreRefused() throws {
+        for millis in [Int64.max, Int64.min, Timestamp.readable.upperBound + 1, Timestamp.readable.lowerBound - 1] {
+            #expect(Timestamp(readableMillis: millis) == nil, "\(millis)")
+            #expect(throws: DecodingError.self, "\(millis)") { try JSONDecoder().decode([Timestamp].self, from: Data("[\(millis)]".utf8)) }
+        }
+        let first = try #require(Timestamp(iso8601: "0000-01-01T00:00:00+14:00"))
+        let last = try #require(Timestamp(iso8601: "9999-12-31T23:59:60.999-14:00"))
+        for t in [first, last, Timestamp(millis: 0)] {
+            #expect(Timestamp(readableMillis: t.millis) == t)
+            #expect(try JSONDecoder().decode([Timestamp].self, from: Data("[\(t.millis)]".utf8)) == [t])
+        }
+    }
+
+    @Test func anyMillisIsWrittenWithoutTrapping() {
+        // Beyond ±2^52 ms (±142,000 years) the text is the bound's; no reader accepts either.
+        #expect(Timestamp(millis: .max).iso8601 == Timestamp(millis: 1 << 52).iso8601)
+        #expect(Timestamp(millis: .min).iso8601 == Timestamp(millis: -(1 << 52)).iso8601)
+        #expect(ChinaTime.date(of: Timestamp(millis: .max)) == ChinaTime.date(of: Timestamp(millis: 1 << 52)))
+        #expect(Timestamp(iso8601: Timestamp(millis: .max).iso8601) == nil)
+    }
+
     @Test func jsonCarriesTimestampsAsChinaLocalStringsAndAcceptsMillis() throws {
         let t = try #require(Timestamp(iso8601: "2026-10-01T09:30:00+08:00"))
         let json = try JSONEncoder().encode([t])

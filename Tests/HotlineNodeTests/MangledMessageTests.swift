@@ -138,8 +138,9 @@ struct MangledBodyTests {
         switch value {
         case let object as [String: Any]:
             var out: [String: Any] = [:]
-            for (key, v) in object where Int.random(in: 0..<15, using: &rng) != 0 {
-                out[key] = reshape(v, &rng, depth: depth + 1)
+            // In sorted order: a dictionary's order changes from process to process, and with it every draw after.
+            for key in object.keys.sorted() where Int.random(in: 0..<15, using: &rng) != 0 {
+                out[key] = reshape(object[key]!, &rng, depth: depth + 1)
             }
             if Int.random(in: 0..<6, using: &rng) == 0 { out["unexpected"] = odd(&rng) }
             return out
@@ -156,6 +157,58 @@ struct MangledBodyTests {
         default:
             return value
         }
+    }
+
+    /// Each time in a body (every string that reads as one) replaced by the farthest numbers: the node refuses
+    /// the body; it does not store a time whose sum or text overflows (ef9fb4a's CI run stopped on one). The
+    /// tickets both nodes hold read back whole afterwards.
+    @Test func timesGivenAsExtremeNumbersAreRefusedNotOverflowed() throws {
+        let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let view = Privacy.view(of: ticket, for: "s1")
+        let assign = try unit.service.encode(AssignBody(ticket: view, role: "lead"))
+        try deliver(unit, .ticketAssign, assign, origin: "c", from: "k", n: 0)
+        let heldByUnit = try unit.ticket(ticket.id), heldByCity = try city.ticket(ticket.id)
+        let signed = try city.service.encode(EventBody(event: city.event(.signed, ticket: ticket.id, node: "s1", role: .unit)))
+        /// The body with the time at `path` replaced by `value`, one copy per time found.
+        func variants(_ value: Any, _ replacement: Any) -> [Any] {
+            switch value {
+            case let object as [String: Any]:
+                return object.keys.sorted().flatMap { key in
+                    variants(object[key]!, replacement).map { v -> Any in
+                        var copy = object
+                        copy[key] = v
+                        return copy
+                    }
+                }
+            case let array as [Any]:
+                return array.indices.flatMap { i in
+                    variants(array[i], replacement).map { v -> Any in
+                        var copy = array
+                        copy[i] = v
+                        return copy
+                    }
+                }
+            case let text as String where Timestamp(iso8601: text) != nil:
+                return [replacement]
+            default:
+                return []
+            }
+        }
+        var n = 1
+        for (node, kind, body, origin) in [(unit, AppMessageKind.ticketAssign, assign, "c"), (city, .ticketEvent, signed, "s1")] {
+            let tree = try JSONSerialization.jsonObject(with: Data(body))
+            for extreme: Int64 in [.max, .min] {
+                for variant in variants(tree, NSNumber(value: extreme)) {
+                    try deliver(node, kind, [UInt8](try JSONSerialization.data(withJSONObject: variant)), origin: origin, from: "k", n: n)
+                    n += 1
+                }
+            }
+        }
+        #expect(n > 20, "the bodies carry several times each")
+        #expect(try unit.ticket(ticket.id) == heldByUnit)
+        #expect(try city.ticket(ticket.id) == heldByCity)
+        for node in [city, unit] { #expect(try node.context.db.integrityCheck().isEmpty) }
     }
 
     @Test func mangledBodiesOfEveryKindAreRefusedOrAppliedNeverAStorageFailure() throws {

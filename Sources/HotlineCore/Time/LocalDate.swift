@@ -84,7 +84,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 public enum ChinaTime {
     public static let utcOffsetMillis: Int64 = 28_800_000
     public static func date(of t: Timestamp) -> LocalDate {
-        let local = t.millis + utcOffsetMillis
+        let local = Timestamp.clamped(t.millis) + utcOffsetMillis
         return LocalDate(dayNumber: Int((local >= 0 ? local : local - 86_399_999) / 86_400_000))
     }
     public static func startOfDay(_ d: LocalDate) -> Timestamp { Timestamp(millis: Int64(d.dayNumber) * 86_400_000 - utcOffsetMillis) }

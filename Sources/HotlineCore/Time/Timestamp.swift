@@ -6,6 +6,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public func adding(millis: Int64) -> Timestamp { Timestamp(millis: self.millis + millis) }
     public func adding(hours: Int) -> Timestamp { adding(millis: Int64(hours) * 3_600_000) }
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millis < b.millis }
+    /// The instants a time written as text can name: years 0000 to 9999 with any offset, and a day's margin.
+    /// Milliseconds given as a number are accepted only here, so a peer cannot hand in `Int64.max` and have
+    /// the next sum or the next `iso8601` overflow (the checks would stop the node).
+    public static let readable: ClosedRange<Int64> = (-719_529 * 86_400_000)...(2_932_898 * 86_400_000)
+    /// `millis` when it lies in `readable`; nil for an instant no ISO 8601 text of ours could name.
+    public init?(readableMillis millis: Int64) {
+        guard Self.readable.contains(millis) else { return nil }
+        self.millis = millis
+    }
     /// `2026-03-02T09:00:00+08:00` (with `.mmm` when the milliseconds are not zero), China Standard Time.
     /// Written byte by byte: every stored ticket and event carries several of these, and formatting them with
     /// `String(format:)` was an eighth of a node's work per message (profiled in hotline-bench's hop).
@@ -19,8 +28,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Appends `iso8601`'s bytes to `out` without making a `String` (a stored event has a few timestamps, and
     /// making each a string and then copying it was a quarter of writing the event). The bytes are ASCII digits
     /// and `-T:.+`: nothing a JSON string escapes.
+    /// Never traps: an instant beyond ±142,000 years (no reader accepts one; see `readable`) is written as that
+    /// bound rather than overflowing the sum below.
     public func appendISO8601(to out: inout [UInt8]) {
-        let local = millis + ChinaTime.utcOffsetMillis
+        let local = Self.clamped(millis) + ChinaTime.utcOffsetMillis
         let dayNo = Int((local >= 0 ? local : local - 86_399_999) / 86_400_000)
         let d = LocalDate(dayNumber: dayNo)
         let rest = Int(local - Int64(dayNo) * 86_400_000)
@@ -128,11 +139,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
               (0...23).contains(h), (0...59).contains(m), s >= 0, s < 61 else { return nil }
         return Int64(d.dayNumber) * 86_400_000 + h * 3_600_000 + m * 60_000 + Int64((s * 1000).rounded()) - off
     }
+    /// `millis` held within ±2^52 ms, where adding an offset or a day's length cannot overflow.
+    static func clamped(_ millis: Int64) -> Int64 { Swift.min(Swift.max(millis, -(1 << 52)), 1 << 52) }
+
     public var description: String { iso8601 }
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self), let t = Timestamp(iso8601: s) { self = t; return }
-        self.millis = try c.decode(Int64.self)
+        let millis = try c.decode(Int64.self)
+        guard let t = Timestamp(readableMillis: millis) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: Self.unreadable(millis)))
+        }
+        self = t
+    }
+    /// Why a time given as milliseconds is refused.
+    public static func unreadable(_ millis: Int64) -> String {
+        "\(millis) ms is not a time between the years 0000 and 9999; send the time as text (2026-03-02T09:00:00+08:00)"
     }
     public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(iso8601) }
 }

@@ -46,7 +46,9 @@ extension JSONObjectReader {
     /// As `Timestamp.init(from:)`: an ISO 8601 string, else milliseconds as a number.
     func timestamp(_ name: StaticString) throws -> Timestamp {
         if let ms = number(fromText: name, { Timestamp(iso8601UTF8: $0)?.millis }) { return Timestamp(millis: ms) }
-        return Timestamp(millis: try int64(name))
+        let millis = try int64(name)
+        guard let t = Timestamp(readableMillis: millis) else { throw invalid(name, Timestamp.unreadable(millis)) }
+        return t
     }
 
     func timestampIfPresent(_ name: StaticString) throws -> Timestamp? {
