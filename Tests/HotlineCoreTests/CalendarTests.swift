@@ -73,11 +73,34 @@ func bundledCalendar() throws -> WorkingCalendar {
     }
 
     @Test func anyMillisIsWrittenWithoutTrapping() {
-        // Beyond ±2^52 ms (±142,000 years) the text is the bound's; no reader accepts either.
+        // Beyond ±2^52 ms (±142,000 years) the text is the bound's.
         #expect(Timestamp(millis: .max).iso8601 == Timestamp(millis: 1 << 52).iso8601)
         #expect(Timestamp(millis: .min).iso8601 == Timestamp(millis: -(1 << 52)).iso8601)
         #expect(ChinaTime.date(of: Timestamp(millis: .max)) == ChinaTime.date(of: Timestamp(millis: 1 << 52)))
-        #expect(Timestamp(iso8601: Timestamp(millis: .max).iso8601) == nil)
+        #expect(Timestamp(iso8601: Timestamp(millis: .max).iso8601) == Timestamp(millis: 1 << 52))
+    }
+
+    /// A stored document must read back whatever time it holds. A neighbour's 0000-01-01T00:00:00+14:00 is the
+    /// year -1 in China, and 9999-12-31 plus an extension is the year 10000: both were written as text the reader
+    /// refused, and the ticket could not be loaded again. Such years are written expanded (±YYYYYY) and read back.
+    @Test func timesOutsideFourDigitYearsAreWrittenExpandedAndReadBack() throws {
+        let before = try #require(Timestamp(iso8601: "0000-01-01T00:00:00+14:00"))
+        #expect(before.iso8601 == "-000001-12-31T18:00:00+08:00")
+        let after = try #require(Timestamp(iso8601: "9999-12-31T23:59:59+08:00")).adding(hours: 24 * 30)
+        #expect(after.iso8601 == "+010000-01-30T23:59:59+08:00")
+        var generator = SeededGenerator(seed: 777)
+        let bound: Int64 = 1 << 52
+        var samples: [Int64] = [bound, -bound, Timestamp.readable.lowerBound, Timestamp.readable.upperBound, before.millis, after.millis]
+        for _ in 0..<5_000 { samples.append(Int64(generator.next() % UInt64(2 * bound)) - bound) }
+        for millis in samples {
+            let t = Timestamp(millis: millis)
+            #expect(Timestamp(iso8601: t.iso8601) == t, "\(millis) → \(t.iso8601)")
+            #expect(Self.fromUTF8(t.iso8601) == t, "\(millis) → \(t.iso8601), read from its bytes")
+        }
+        for text in ["+10000-01-01T00:00:00+08:00", "10000-01-01T00:00:00+08:00", "+0100000-01-01T00:00:00Z",
+                     "+010000-02-30T00:00:00Z", "+01000a-01-01T00:00:00Z", "*010000-01-01T00:00:00Z"] {
+            #expect(Timestamp(iso8601: text) == nil, "\(text)")
+        }
     }
 
     @Test func jsonCarriesTimestampsAsChinaLocalStringsAndAcceptsMillis() throws {

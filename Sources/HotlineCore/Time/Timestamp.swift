@@ -52,7 +52,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
                 n += 1
             }
             if d.year < 0 || d.year > 9999 {
-                for c in String(d.year).utf8 { buffer[n] = c; n += 1 }
+                // ISO 8601's expanded year, six digits and a sign (`clamped` keeps it within ±142,000): what the
+                // general reader reads back, so no stored document holds a time it cannot read.
+                put(d.year < 0 ? "-" : "+"); digits(abs(d.year), 6)
             } else {
                 digits(d.year, 4)
             }
@@ -119,7 +121,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Any other spelling `init?(iso8601:)` accepts (a fraction of other than three digits, say); nil if none.
     private static func parseGeneral(_ iso8601: String) -> Int64? {
         let parts = iso8601.split(separator: "T", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 10, let d = LocalDate(iso: String(parts[0])) else { return nil }
+        guard parts.count == 2, let d = parts[0].utf8.count == 10 ? LocalDate(iso: String(parts[0])) : expandedDate(parts[0]) else {
+            return nil
+        }
         var t = String(parts[1]); var off: Int64 = 0
         // Only ASCII digits: Int64/Double would also take "+9", "-0", "1e1" or "0x1p3".
         func digits<S: StringProtocol>(_ s: S, _ n: Int) -> Bool { s.utf8.count == n && s.utf8.allSatisfy { (48...57).contains($0) } }
@@ -139,6 +143,17 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
               (0...23).contains(h), (0...59).contains(m), s >= 0, s < 61 else { return nil }
         return Int64(d.dayNumber) * 86_400_000 + h * 3_600_000 + m * 60_000 + Int64((s * 1000).rounded()) - off
     }
+    /// `±YYYYYY-MM-DD`, the expanded year `appendISO8601` writes for a year outside 0000...9999; nil otherwise.
+    private static func expandedDate(_ text: Substring) -> LocalDate? {
+        let b = Array(text.utf8)
+        guard b.count == 13, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"),
+              let rest = LocalDate(iso: "2000" + String(decoding: b[7...], as: UTF8.self)),
+              b[1..<7].allSatisfy({ (48...57).contains($0) }), let year = Int(String(decoding: b[1..<7], as: UTF8.self)) else {
+            return nil
+        }
+        return LocalDate(year: b[0] == UInt8(ascii: "-") ? -year : year, month: rest.month, day: rest.day)
+    }
+
     /// `millis` held within ±2^52 ms, where adding an offset or a day's length cannot overflow.
     static func clamped(_ millis: Int64) -> Int64 { Swift.min(Swift.max(millis, -(1 << 52)), 1 << 52) }
 
