@@ -188,6 +188,9 @@ public struct PolicyProfile: Sendable, Codable, Equatable {
         for (field, period) in periods where period.amount < 0 {
             throw .invalid(field: field, message: "must not be negative (\(period))")
         }
+        for (field, period) in periods where !period.isPlausible {
+            throw .invalid(field: field, message: period.implausibility ?? "\(period)")
+        }
         if let n = extensions.maxCount, n.value < 0 { throw .invalid(field: "extensions.maxCount", message: "must not be negative") }
         if let n = extensions.leaderSignOffFrom, n.value < 1 {
             throw .invalid(field: "extensions.leaderSignOffFrom", message: "must be 1 or more")

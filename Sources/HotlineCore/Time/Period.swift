@@ -10,14 +10,37 @@ extension Period { public var unit: PeriodUnit {
     switch self { case .hours: .hours; case .days: .days; case .workingDays: .workingDays; case .months: .months } } }
 
 extension Period {
+    /// The longest period of each unit anything may state: ten years. No regulation comes near it, and within it
+    /// every deadline sum stays far from overflowing and every walk over working days stays short. A period
+    /// beyond it (a peer's `{"days": 9223372036854775807}`) is refused where it is read, not computed with.
+    public static func limit(_ unit: PeriodUnit) -> Int {
+        switch unit { case .hours: 87_600; case .days: 3_660; case .workingDays: 2_500; case .months: 120 }
+    }
+
+    /// Zero up to `limit(unit)`.
+    public var isPlausible: Bool { (0...Self.limit(unit)).contains(amount) }
+
+    /// Why this period is refused, or nil.
+    public var implausibility: String? {
+        if amount < 0 { return "a period of \(self) is negative" }
+        return isPlausible ? nil : "a period of \(self) is outside 0 to \(Self.limit(unit)) \(unit.rawValue) (ten years)"
+    }
+}
+
+extension Period {
     private enum K: String, CodingKey { case hours, days, workingDays, months }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: K.self)
-        if let n = try c.decodeIfPresent(Int.self, forKey: .hours) { self = .hours(n); return }
-        if let n = try c.decodeIfPresent(Int.self, forKey: .days) { self = .days(n); return }
-        if let n = try c.decodeIfPresent(Int.self, forKey: .workingDays) { self = .workingDays(n); return }
-        if let n = try c.decodeIfPresent(Int.self, forKey: .months) { self = .months(n); return }
-        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "period needs hours, days, workingDays or months"))
+        let period: Period
+        if let n = try c.decodeIfPresent(Int.self, forKey: .hours) { period = .hours(n) }
+        else if let n = try c.decodeIfPresent(Int.self, forKey: .days) { period = .days(n) }
+        else if let n = try c.decodeIfPresent(Int.self, forKey: .workingDays) { period = .workingDays(n) }
+        else if let n = try c.decodeIfPresent(Int.self, forKey: .months) { period = .months(n) }
+        else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "period needs hours, days, workingDays or months"))
+        }
+        if let why = period.implausibility { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: why)) }
+        self = period
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: K.self)

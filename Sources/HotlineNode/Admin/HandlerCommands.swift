@@ -31,7 +31,9 @@ enum HandlerCommands {
                                tool: tool) { args, _ in
             guard let reason = args.value("--reason") else { throw ServiceError.usage("extend needs --reason R") }
             let days = try args.int("--days")
-            if let d = days, d <= 0 { throw ServiceError.usage("--days must be a positive number of working days") }
+            if let d = days, d <= 0 || d > Period.limit(.workingDays) {
+                throw ServiceError.usage("--days must be a number of working days from 1 to \(Period.limit(.workingDays))")
+            }
             return .requestExtension(period: days.map { .workingDays($0) }, reason: reason,
                                      leaderSignOff: args.value("--leader") != nil)
         }

@@ -54,6 +54,7 @@ extension TicketService {
     func checkSender(_ kind: AppMessageKind, _ m: DataMessage, event: TicketEvent? = nil, ticket: Ticket? = nil) throws {
         let topology = context.topology
         guard let origin = topology.node(m.origin) else { throw ServiceError.refused("origin \(m.origin) is not in the topology") }
+        if let why = ticket?.implausibility ?? event?.implausibility { throw ServiceError.refused(why) }
         switch kind {
         case .ticketAssign, .ticketSync:
             let ancestors = topology.ancestry(of: m.dest)

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineWire
+@testable import HotlineNode
+
+/// A neighbour's body with one number or one time pushed to an extreme, then every command that computes from
+/// it: the node refuses the body or stores it, and then either acts or refuses the command, but never stops (an
+/// arithmetic overflow traps) and never stores a ticket it cannot read back. Found by this very walk: a unit's
+/// extension of `Int.max` days stopped the city when approved; `ticket.extensions` of `Int.max` stopped the unit
+/// at its next extension; a time of 0000-01-01T00:00:00+14:00, or 9999-12-31 plus an extension, was stored as
+/// text the reader refused, and the ticket could not be loaded again.
+struct ExtremeValueTests {
+    /// Copies of `value`, each with one leaf (a number, or a string that reads as a time) replaced; with the path.
+    static func variants(_ value: Any) -> [(String, Any)] {
+        switch value {
+        case let object as [String: Any]:
+            return object.keys.sorted().flatMap { key in
+                variants(object[key]!).map { (p, v) -> (String, Any) in var c = object; c[key] = v; return ("\(key)\(p)", c) }
+            }
+        case let array as [Any]:
+            return array.indices.flatMap { i in
+                variants(array[i]).map { (p, v) -> (String, Any) in var c = array; c[i] = v; return ("[\(i)]\(p)", c) }
+            }
+        case let text as String where Timestamp(iso8601: text) != nil:
+            return ["9999-12-31T23:59:59+08:00", "0000-01-01T00:00:00+14:00"].map { (" = \($0)", $0) }
+        case is NSNumber:
+            return [Int64.max, Int64.min, -1].map { (" = \($0)", NSNumber(value: $0)) }
+        default:
+            return []
+        }
+    }
+
+    /// Each command in its own transaction, as an operator's would be; a refusal is fine, the ticket must still load.
+    static func perform(_ commands: [Command], at node: NodeFixture, on id: String, _ what: String) {
+        for c in commands {
+            _ = try? node.context.db.transaction { try node.service.perform(c, on: try node.service.repository.load(id), now: node.now) }
+            do { _ = try node.service.repository.load(id) } catch { Issue.record("\(what), then \(c): the ticket no longer loads: \(error)") }
+        }
+        do { try node.context.db.transaction { try node.service.runTimers(now: node.now) } } catch {
+            Issue.record("\(what): the timers failed: \(error)")
+        }
+    }
+
+    @Test func extremeValuesInAnAssignmentNeverStopTheUnitOrSpoilItsCopy() throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let assign = try TicketService.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"))
+        let found = Self.variants(try JSONSerialization.jsonObject(with: Data(assign)))
+        #expect(found.count > 40, "an assignment carries many numbers and times")
+        for (path, variant) in found {
+            let unit = try NodeFixture(id: "s1", role: .unit)
+            try MangledBodyTests().deliver(unit, .ticketAssign, [UInt8](try JSONSerialization.data(withJSONObject: variant)),
+                                           origin: "c", from: "k", n: 1)
+            Self.perform([.sign, .requestExtension(period: .workingDays(5), reason: "x", leaderSignOff: true),
+                          .requestExtension(period: nil, reason: "x", leaderSignOff: true), .reportProgress(note: "p"),
+                          .requestReturn(reason: "r", basis: nil), .suspend(reason: "s"), .resume,
+                          .reply(result: "done", callerContacted: true)], at: unit, on: ticket.id, "assign with \(path)")
+        }
+    }
+
+    @Test func extremeValuesInAUnitsEventsNeverStopTheCityOrSpoilItsTicket() throws {
+        let (template, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let signed = template.event(.signed, ticket: ticket.id, node: "s1", role: .unit)
+        var events = [signed]
+        for type in [EventType.extensionRequested, .returnRequested, .progress, .replied, .suspended] {
+            var e = template.event(type, ticket: ticket.id, node: "s1", role: .unit)
+            e.period = type == .extensionRequested ? .workingDays(5) : nil
+            e.extensionNumber = type == .extensionRequested ? 1 : nil
+            e.handleBy = type == .extensionRequested ? template.now.adding(hours: 400) : nil
+            e.reason = "r"
+            e.callerContacted = type == .replied ? true : nil
+            e.onTime = type == .replied || type == .returnRequested ? true : nil
+            events.append(e)
+        }
+        var tried = 0
+        for e in events {
+            for (path, variant) in Self.variants(try JSONSerialization.jsonObject(with: Data(try TicketService.encode(EventBody(event: e))))) {
+                let (city, _) = try DataAtRestTests().assigned(to: "s1")
+                if e.type != .signed {
+                    try MangledBodyTests().deliver(city, .ticketEvent, try TicketService.encode(EventBody(event: signed)), origin: "s1", from: "k", n: 1)
+                }
+                try MangledBodyTests().deliver(city, .ticketEvent, [UInt8](try JSONSerialization.data(withJSONObject: variant)),
+                                               origin: "s1", from: "k", n: 2)
+                Self.perform([.approveExtension, .refuseExtension(reason: "n"), .approveReturn(note: "a"), .refuseReturn(reason: "n"),
+                              .passReview, .sendBack(reason: "b"), .recordCallback(CallbackResult(level: .satisfied, resolved: true)),
+                              .supervise(form: "phone", reason: "s"), .close(note: "c"), .reopen(reason: "r")],
+                             at: city, on: ticket.id, "\(e.type.rawValue) with \(path)")
+                tried += 1
+            }
+        }
+        #expect(tried > 20)
+    }
+
+    @Test func anExtensionOfTenYearsOrMoreIsRefusedWhereItIsRead() throws {
+        let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
+        try city.deliver(.ticketEvent, body: EventBody(event: city.event(.signed, ticket: ticket.id, node: "s1", role: .unit)),
+                         origin: "s1", from: "k")
+        var e = city.event(.extensionRequested, ticket: ticket.id, node: "s1", role: .unit)
+        e.period = .days(Int.max)
+        e.reason = "x"
+        e.extensionNumber = 1
+        try city.deliver(.ticketEvent, body: EventBody(event: e), origin: "s1", from: "k")
+        #expect(try city.ticket(ticket.id).pending == nil, "the request was not recorded")
+        #expect(try city.notices(on: "k").contains { $0.contains("outside 0 to 3660 days") }, "the unit is told why")
+        for p in [Period.hours(87_601), .days(3_661), .workingDays(2_501), .months(121), .days(-1)] {
+            #expect(throws: DecodingError.self, "\(p)") { try JSONDecoder().decode(Period.self, from: try JSONEncoder().encode(p)) }
+        }
+        for p in [Period.hours(87_600), .days(0), .workingDays(2_500), .months(120)] {
+            #expect(try JSONDecoder().decode(Period.self, from: try JSONEncoder().encode(p)) == p)
+        }
+    }
+
+    /// `extend --days` walked the calendar one working day at a time up to the number given: 9223372036854775807
+    /// held the unit's work loop for ever.
+    @Test func anOperatorsExtensionBeyondTenYearsIsAUsageError() throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"), origin: "c", from: "k")
+        try unit.perform(.sign, on: ticket.id)
+        for days in ["9223372036854775807", "2501", "0", "-3"] {
+            let response = try unit.context.db.transaction {
+                unit.service.execute(AdminRequest(argv: ["extend", ticket.id, "--days", days, "--reason", "x"], user: "op", uid: 1000),
+                                     now: unit.now, links: { [] })
+            }
+            #expect(response.exitCode != 0 && response.text.contains("from 1 to 2500"), "\(days): \(response.text)")
+        }
+        #expect(try unit.ticket(ticket.id).pending == nil)
+    }
+}
