@@ -24,6 +24,8 @@ struct ExtremeValueTests {
             }
         case let text as String where Timestamp(iso8601: text) != nil:
             return ["9999-12-31T23:59:59+08:00", "0000-01-01T00:00:00+14:00"].map { (" = \($0)", $0) }
+        case let text as String where LocalDate(iso: text) != nil:
+            return ["9999-12-31", "0000-01-01"].map { (" = \($0)", $0) }
         case is NSNumber:
             return [Int64.max, Int64.min, -1].map { (" = \($0)", NSNumber(value: $0)) }
         default:
@@ -55,6 +57,21 @@ struct ExtremeValueTests {
                           .requestExtension(period: nil, reason: "x", leaderSignOff: true), .reportProgress(note: "p"),
                           .requestReturn(reason: "r", basis: nil), .suspend(reason: "s"), .resume,
                           .reply(result: "done", callerContacted: true)], at: unit, on: ticket.id, "assign with \(path)")
+        }
+    }
+
+    /// The same walk at a county station, which forwards what it is assigned.
+    @Test func extremeValuesInAnAssignmentNeverStopTheCountyStation() throws {
+        let (city, _) = try DataAtRestTests().assigned(to: "k")
+        let ticket = try city.ticket("JN-20260302-000001")
+        let assign = try TicketService.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "k"), role: "lead"))
+        for (path, variant) in Self.variants(try JSONSerialization.jsonObject(with: Data(assign))) {
+            let county = try NodeFixture(id: "k", role: .county)
+            try MangledBodyTests().deliver(county, .ticketAssign, [UInt8](try JSONSerialization.data(withJSONObject: variant)),
+                                           origin: "c", from: "c", n: 1)
+            Self.perform([.forward(to: "s1"), .sign, .requestExtension(period: .workingDays(5), reason: "x", leaderSignOff: true),
+                          .requestReturn(reason: "r", basis: nil), .reply(result: "done", callerContacted: true)],
+                         at: county, on: ticket.id, "assign at the county with \(path)")
         }
     }
 
@@ -125,5 +142,70 @@ struct ExtremeValueTests {
             #expect(response.exitCode != 0 && response.text.contains("from 1 to 2500"), "\(days): \(response.text)")
         }
         #expect(try unit.ticket(ticket.id).pending == nil)
+    }
+
+    /// Each knowledge-base message with one number, time or date pushed to an extreme (and the envelope's own time
+    /// at both ends), then what the receiving node does with entries: list, show, approve, export, the checks its
+    /// timers run. Nothing may fail the round or stop the node.
+    @Test func extremeValuesInKnowledgeMessagesNeverStopANode() throws {
+        let source = KnowledgeSource(document: "济南市供水条例", published: LocalDate(year: 2026, month: 2, day: 27))
+        var entry = KnowledgeEntry(id: "noise", title: "夜间施工", body: "22时后禁止施工", topic: "噪声扰民", owner: "s1",
+                                   effective: LocalDate(year: 2026, month: 3, day: 1), reviewBy: LocalDate(year: 2026, month: 9, day: 1),
+                                   source: source)
+        entry.submittedAt = try #require(Timestamp(iso8601: "2026-03-02T09:00:00+08:00"))
+        var approved = entry
+        approved.status = .approved
+        approved.decidedAt = entry.submittedAt
+        let report = KnowledgeReport(id: "r1", entry: "noise", text: "电话错了", at: entry.submittedAt!, by: "s1")
+        let cases: [(NodeKind, String, AppMessageKind, [UInt8], String)] = [
+            (.city, "c", .kbSubmit, try TicketService.encode(KnowledgeEntryBody(entry: entry)), "s1"),
+            (.unit, "s1", .kbEntry, try TicketService.encode(KnowledgeEntryBody(entry: approved)), "c"),
+            (.city, "c", .kbReport, try TicketService.encode(KnowledgeReportBody(report: report)), "s1"),
+        ]
+        var tried = 0
+        for (role, id, kind, body, origin) in cases {
+            var bodies = Self.variants(try JSONSerialization.jsonObject(with: Data(body))).map {
+                ($0.0, [UInt8](try! JSONSerialization.data(withJSONObject: $0.1)), Optional<Int64>.none)
+            }
+            bodies += [Int64.max, Int64.min].map { ("envelope at = \($0)", body, Optional($0)) }
+            for (path, variant, at) in bodies {
+                let node = try NodeFixture(id: id, role: role)
+                if kind == .kbReport {
+                    try node.context.db.transaction { try node.service.knowledge.store(approved) }
+                }
+                let m = DataMessage(id: "kb-\(tried)", seq: 1, origin: origin, dest: id, kind: kind.rawValue, body: variant,
+                                    at: at ?? node.now.millis)
+                do {
+                    _ = try node.context.db.transaction { try node.service.handleIncoming(m, from: "k", now: node.now) }
+                } catch {
+                    Issue.record("\(kind.rawValue) with \(path) failed the round: \(error)")
+                }
+                for argv in [["kb", "list"], ["kb", "show", "noise"], ["kb", "approve", "noise"], ["kb", "search", "施工"],
+                             ["kb", "export", "--public", "site"]] {
+                    _ = try node.context.db.transaction {
+                        node.service.execute(AdminRequest(argv: argv, user: "op", uid: 1000), now: node.now, links: { [] })
+                    }
+                }
+                do { try node.context.db.transaction { try node.service.runTimers(now: node.now) } } catch {
+                    Issue.record("\(kind.rawValue) with \(path): the timers failed: \(error)")
+                }
+                do { _ = try node.service.knowledge.versions("noise") } catch {
+                    Issue.record("\(kind.rawValue) with \(path): the entry no longer loads: \(error)")
+                }
+                tried += 1
+            }
+        }
+        #expect(tried > 20)
+    }
+
+    /// A manual clock follows its parent's `clock` (hello and heartbeat frames) forward, but not to a time no
+    /// deadline can be computed from: `Int64.max` there made every later `now + period` overflow.
+    @Test func aManualClockDoesNotFollowItsParentBeyondTheYear9999() throws {
+        let clock = NodeClock(mode: .manual, manualStart: 1_772_413_200_000)
+        #expect(!clock.follow(.max))
+        #expect(!clock.follow(Timestamp.readable.upperBound + 1))
+        #expect(clock.now.millis == 1_772_413_200_000)
+        #expect(clock.follow(1_772_413_260_000))
+        #expect(clock.now.millis == 1_772_413_260_000)
     }
 }

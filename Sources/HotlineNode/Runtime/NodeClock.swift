@@ -37,10 +37,11 @@ final class NodeClock: @unchecked Sendable {
         manualNow = t.millis
     }
 
-    /// Follows a parent's clock when it is ahead (manual mode only). Returns true when the clock moved.
+    /// Follows a parent's clock when it is ahead (manual mode only). Returns true when the clock moved. A time
+    /// beyond the years 0000-9999 is ignored: every deadline computed from `now` would overflow.
     @discardableResult
     func follow(_ parentMillis: Int64) -> Bool {
-        guard mode == .manual else { return false }
+        guard mode == .manual, Timestamp.readable.contains(parentMillis) else { return false }
         lock.lock(); defer { lock.unlock() }
         guard parentMillis > manualNow else { return false }
         manualNow = parentMillis
