@@ -76,12 +76,30 @@ put("event", "received.json", json.dumps([{"id": "e1", "ticket": "JN-20260302-00
     {"id": "e2", "ticket": "JN-20260302-000001", "type": "dispatched", "at": "2026-03-02T09:30:00+08:00", "node": "c",
      "role": "city", "to": "w", "signBy": "2026-03-03T00:00:00+08:00", "handleBy": "2026-03-10T00:00:00+08:00"}],
     ensure_ascii=False).encode())
+# A ticket signed and with an extension asked for, so the fuzzer starts near the deadline arithmetic.
+put("event", "extension.json", json.dumps([{"id": "e1", "ticket": "JN-20260302-000001", "type": "received",
+    "at": "2026-03-02T09:00:00+08:00", "node": "c", "role": "city", "profile": "jinan-2018", "channel": "phone",
+    "kind": "complain", "topic": "供水", "area": {"district": "历下区", "street": "解放路街道"}, "address": "",
+    "text": "停水", "caller": {"confidential": False, "noReply": False, "vulnerable": []}},
+    {"id": "e2", "ticket": "JN-20260302-000001", "type": "dispatched", "at": "2026-03-02T09:30:00+08:00", "node": "c",
+     "role": "city", "to": "w", "signBy": "2026-03-03T00:00:00+08:00", "handleBy": "2026-03-10T00:00:00+08:00",
+     "handlingUnit": "workingDays"},
+    {"id": "e3", "ticket": "JN-20260302-000001", "type": "signed", "at": "2026-03-02T10:00:00+08:00", "node": "w",
+     "role": "unit", "onTime": True},
+    {"id": "e4", "ticket": "JN-20260302-000001", "type": "extension-requested", "at": "2026-03-05T10:00:00+08:00",
+     "node": "w", "role": "unit", "period": {"workingDays": 5}, "reason": "x", "extensionNumber": 1,
+     "handleBy": "2026-03-17T00:00:00+08:00"}], ensure_ascii=False).encode())
+# The same asking for Int.max days: approving it overflowed before periods were bounded (ExtremeValueTests).
+huge = json.load(open(os.path.join(out, "corpus", "event", "extension.json")))
+huge[3]["period"] = {"days": 9223372036854775807}
+put("event", "extension-huge.json", json.dumps(huge, ensure_ascii=False).encode())
 PY
 
 status=0
 run_one() {
-  local t=$1 log="$OUT/fuzz-$1.log"
-  "$BIN/fuzz-$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+  local t=$1 log="$OUT/fuzz-$1.log" dict=()
+  case $t in event|json) dict=(-dict="$ROOT/deploy/fuzz/event.dict") ;; esac
+  "$BIN/fuzz-$t" "${dict[@]}" -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$OUT/crashes/$t-" "$OUT/corpus/$t" > "$log" 2>&1 && r=0 || r=$?
   local execs cov
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
