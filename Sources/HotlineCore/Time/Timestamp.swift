@@ -6,11 +6,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public func adding(millis: Int64) -> Timestamp { Timestamp(millis: self.millis + millis) }
     public func adding(hours: Int) -> Timestamp { adding(millis: Int64(hours) * 3_600_000) }
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millis < b.millis }
-    /// The instants a time written as text can name: years 0000 to 9999 with any offset, and a day's margin.
-    /// Milliseconds given as a number are accepted only here, so a peer cannot hand in `Int64.max` and have
-    /// the next sum or the next `iso8601` overflow (the checks would stop the node).
+    /// The instants a time given as milliseconds may name: the years 0000 to 9999 with any offset, and a day's
+    /// margin. A number outside is refused, so a peer cannot hand in `Int64.max` and have the next sum overflow
+    /// (the check would stop the node). Text names four-digit years only, unless written expanded (below).
     public static let readable: ClosedRange<Int64> = (-719_529 * 86_400_000)...(2_932_898 * 86_400_000)
-    /// `millis` when it lies in `readable`; nil for an instant no ISO 8601 text of ours could name.
+    /// `millis` when it lies in `readable`; nil outside the years 0000-9999.
     public init?(readableMillis millis: Int64) {
         guard Self.readable.contains(millis) else { return nil }
         self.millis = millis
@@ -28,8 +28,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Appends `iso8601`'s bytes to `out` without making a `String` (a stored event has a few timestamps, and
     /// making each a string and then copying it was a quarter of writing the event). The bytes are ASCII digits
     /// and `-T:.+`: nothing a JSON string escapes.
-    /// Never traps: an instant beyond ±142,000 years (no reader accepts one; see `readable`) is written as that
-    /// bound rather than overflowing the sum below.
+    /// Never traps: an instant beyond ±142,000 years (`clamped`) is written as that bound rather than overflowing
+    /// the sum below. A year outside 0000-9999 is written expanded (`+010000-01-30T…`), which the reader reads.
     public func appendISO8601(to out: inout [UInt8]) {
         let local = Self.clamped(millis) + ChinaTime.utcOffsetMillis
         let dayNo = Int((local >= 0 ? local : local - 86_399_999) / 86_400_000)
