@@ -159,15 +159,21 @@ struct MangledBodyTests {
         }
     }
 
-    /// Each time in a body (every string that reads as one) replaced by the farthest numbers: the node refuses
-    /// the body; it does not store a time whose sum or text overflows (ef9fb4a's CI run stopped on one). The
-    /// tickets both nodes hold read back whole afterwards.
-    @Test func timesGivenAsExtremeNumbersAreRefusedNotOverflowed() throws {
+    /// A ticket dispatched at the city to s1 and assigned at s1: the view s1 holds and the assignment's body.
+    func assignedAtCityAndUnit() throws -> (NodeFixture, NodeFixture, Ticket, Ticket, [UInt8]) {
         let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
         let unit = try NodeFixture(id: "s1", role: .unit)
         let view = Privacy.view(of: ticket, for: "s1")
         let assign = try unit.service.encode(AssignBody(ticket: view, role: "lead"))
         try deliver(unit, .ticketAssign, assign, origin: "c", from: "k", n: 0)
+        return (city, unit, ticket, view, assign)
+    }
+
+    /// Each time in a body (every string that reads as one) replaced by the farthest numbers: the node refuses
+    /// the body; it does not store a time whose sum or text overflows (ef9fb4a's CI run stopped on one). The
+    /// tickets both nodes hold read back whole afterwards.
+    @Test func timesGivenAsExtremeNumbersAreRefusedNotOverflowed() throws {
+        let (city, unit, ticket, _, assign) = try assignedAtCityAndUnit()
         let heldByUnit = try unit.ticket(ticket.id), heldByCity = try city.ticket(ticket.id)
         let signed = try city.service.encode(EventBody(event: city.event(.signed, ticket: ticket.id, node: "s1", role: .unit)))
         /// The body with the time at `path` replaced by `value`, one copy per time found.
@@ -212,11 +218,7 @@ struct MangledBodyTests {
     }
 
     @Test func mangledBodiesOfEveryKindAreRefusedOrAppliedNeverAStorageFailure() throws {
-        let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
-        let unit = try NodeFixture(id: "s1", role: .unit)
-        let view = Privacy.view(of: ticket, for: "s1")
-        let assign = try unit.service.encode(AssignBody(ticket: view, role: "lead"))
-        try deliver(unit, .ticketAssign, assign, origin: "c", from: "k", n: 0)
+        let (city, unit, ticket, view, assign) = try assignedAtCityAndUnit()
         let signed = try city.service.encode(EventBody(event: city.event(.signed, ticket: ticket.id, node: "s1", role: .unit)))
         let entry = KnowledgeEntry(id: "noise", title: "夜间施工", body: "22时后禁止施工", topic: "噪声扰民", owner: "s1")
         var published = entry
