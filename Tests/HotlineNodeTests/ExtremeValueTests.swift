@@ -108,6 +108,40 @@ struct ExtremeValueTests {
         #expect(tried > 20)
     }
 
+    /// The same events passing through the county station on their way up (it keeps a copy of every ticket of its
+    /// county and relays), then what a county operator may do with the ticket.
+    @Test func extremeValuesInAUnitsEventsNeverStopTheCountyStationTheyPassThrough() throws {
+        let (template, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let assign = try TicketService.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "k"), role: "lead"))
+        var extend = template.event(.extensionRequested, ticket: ticket.id, node: "s1", role: .unit)
+        extend.period = .workingDays(5)
+        extend.extensionNumber = 1
+        extend.handleBy = template.now.adding(hours: 400)
+        extend.reason = "r"
+        var tried = 0, applied = 0
+        for e in [template.event(.signed, ticket: ticket.id, node: "s1", role: .unit), extend] {
+            for (path, variant) in Self.variants(try JSONSerialization.jsonObject(with: Data(try TicketService.encode(EventBody(event: e))))) {
+                let county = try NodeFixture(id: "k", role: .county)
+                for (n, (body, origin, dest, peer)) in [(assign, "c", "s1", "c"),
+                                                        ([UInt8](try JSONSerialization.data(withJSONObject: variant)), "s1", "c", "s1")].enumerated() {
+                    let m = DataMessage(id: "through-k-\(tried)-\(n)", seq: UInt64(n + 1), origin: origin, dest: dest,
+                                        kind: n == 0 ? AppMessageKind.ticketAssign.rawValue : AppMessageKind.ticketEvent.rawValue,
+                                        body: body, at: county.now.millis)
+                    do { _ = try county.context.db.transaction { try county.service.handleIncoming(m, from: peer, now: county.now) } } catch {
+                        Issue.record("\(e.type.rawValue) with \(path) through the county failed the round: \(error)")
+                    }
+                }
+                let copy = try #require(try county.service.repository.load(ticket.id), "the county keeps its copy")
+                if copy.events.count > ticket.events.count { applied += 1 }
+                Self.perform([.supervise(form: "phone", reason: "s"), .approveExtension, .forward(to: "s1")],
+                             at: county, on: ticket.id, "\(e.type.rawValue) with \(path) through the county")
+                tried += 1
+            }
+        }
+        #expect(tried > 10)
+        #expect(applied > 0, "some of the variants are events the county takes into its copy")
+    }
+
     @Test func anExtensionOfTenYearsOrMoreIsRefusedWhereItIsRead() throws {
         let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
         try city.deliver(.ticketEvent, body: EventBody(event: city.event(.signed, ticket: ticket.id, node: "s1", role: .unit)),
