@@ -26,8 +26,10 @@ extension TicketEvent {
 extension Ticket {
     /// Why a ticket sent whole (assigned or synced) is refused, or nil.
     public var implausibility: String? {
-        for (name, n) in [("extensions", extensions), ("supervisions", supervisions), ("send-backs", sendBacks)] {
-            if let why = Plausibility.count(name, n) { return "ticket \(id): \(why)" }
+        // Checked one by one, not through an array: this runs for every ticket a node is sent.
+        if let why = Plausibility.count("extensions", extensions) ?? Plausibility.count("supervisions", supervisions)
+            ?? Plausibility.count("send-backs", sendBacks) {
+            return "ticket \(id): \(why)"
         }
         if let ev = evaluation {
             if let s = ev.stars, !(0...5).contains(s) { return "ticket \(id): \(s) stars is outside 0 to 5" }

@@ -185,11 +185,8 @@ public struct PolicyProfile: Sendable, Codable, Equatable {
         if let p = recusalDecisionWithin { periods.append(("recusalDecisionWithin", p.value)) }
         for (i, t) in tiers.enumerated() { periods.append(("tiers[\(i)].period", t.period)) }
         for (i, c) in clockStops.enumerated() { if let p = c.maxLength { periods.append(("clockStops[\(i)].maxLength", p)) } }
-        for (field, period) in periods where period.amount < 0 {
-            throw .invalid(field: field, message: "must not be negative (\(period))")
-        }
-        for (field, period) in periods where !period.isPlausible {
-            throw .invalid(field: field, message: period.implausibility ?? "\(period)")
+        for (field, period) in periods {
+            if let why = period.implausibility { throw .invalid(field: field, message: why) }
         }
         if let n = extensions.maxCount, n.value < 0 { throw .invalid(field: "extensions.maxCount", message: "must not be negative") }
         if let n = extensions.leaderSignOffFrom, n.value < 1 {

@@ -17,13 +17,11 @@ extension Period {
         switch unit { case .hours: 87_600; case .days: 3_660; case .workingDays: 2_500; case .months: 120 }
     }
 
-    /// Zero up to `limit(unit)`.
-    public var isPlausible: Bool { (0...Self.limit(unit)).contains(amount) }
-
-    /// Why this period is refused, or nil.
+    /// Why this period is refused (negative, or beyond `limit(unit)`), or nil.
     public var implausibility: String? {
         if amount < 0 { return "a period of \(self) is negative" }
-        return isPlausible ? nil : "a period of \(self) is outside 0 to \(Self.limit(unit)) \(unit.rawValue) (ten years)"
+        if amount > Self.limit(unit) { return "a period of \(self) is outside 0 to \(Self.limit(unit)) \(unit.rawValue) (ten years)" }
+        return nil
     }
 }
 
