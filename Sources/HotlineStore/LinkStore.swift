@@ -58,6 +58,15 @@ public struct LinkStore: @unchecked Sendable {
             """, [.text(link), SQLValue(upTo)])
     }
 
+    /// Raises the outbox counter to `seq` when it is lower (a restored database whose neighbour already holds
+    /// more of its messages): the next message gets `seq + 1`, never a seq the neighbour has seen.
+    public func raiseAssigned(link: String, to seq: UInt64) throws(StoreError) {
+        try db.run("""
+            INSERT INTO link_state(link, last_assigned) VALUES(?, ?)
+            ON CONFLICT(link) DO UPDATE SET last_assigned = max(last_assigned, excluded.last_assigned)
+            """, [.text(link), SQLValue(seq)])
+    }
+
     /// Appends a message for the neighbour and returns its seq.
     @discardableResult
     public func enqueue(link: String, message m: OutboxMessage) throws(StoreError) -> UInt64 {

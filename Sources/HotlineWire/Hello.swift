@@ -10,14 +10,19 @@ public struct Hello: Equatable, Sendable {
     public var clock: Int64?
     /// The sender's role ("city", "county", "unit"), informative only.
     public var role: String?
+    /// True while the sender's database on this link is a restored backup (protocols/README.md §4, "Resuming
+    /// after a restore"): its `lastReceived` may be older than what this side last had acknowledged, and this side
+    /// skips the outbox rows it no longer holds instead of closing the link.
+    public var restored: Bool?
 
     public init(id: String, node: String, versions: [Int], lastReceived: UInt64, clock: Int64? = nil,
-                role: String? = nil) {
+                role: String? = nil, restored: Bool? = nil) {
         self.id = id
         self.node = node
         self.versions = versions
         self.lastReceived = lastReceived
         self.clock = clock
         self.role = role
+        self.restored = restored
     }
 }

@@ -19,6 +19,17 @@ public enum LinkAction: Equatable, Sendable {
     case close(reason: LinkCloseReason)
     /// Something worth a log line that needs no action.
     case log(String)
+    /// This side's database was restored from a backup (`restored` in `init`) and the peer already holds our data
+    /// up to `upTo`, more than our outbox counter says: raise the counter to `upTo` in the round's transaction, so
+    /// new messages get seqs the peer has not seen (reusing them would have them skipped as duplicates).
+    case reseated(upTo: UInt64)
+    /// This restored side accepted the peer's first data after a gap: seqs `from...to` were delivered to the
+    /// database that was lost and the peer no longer holds them. What they carried must come back another way
+    /// (the centre's `resync`).
+    case gapAccepted(from: UInt64, to: UInt64)
+    /// The peer says it was restored and lacks seqs `from...to`, which this side's outbox no longer holds (they
+    /// were acknowledged before the peer's database was lost): they are skipped, not resent.
+    case gapSkipped(from: UInt64, to: UInt64)
 }
 
 /// Why a link session ended.

@@ -34,7 +34,14 @@ public struct LinkSession: Sendable {
     /// tells its children the manual time, which they follow.
     public var advertisedClock: Int64?
 
-    private let lastAssigned: UInt64
+    private var lastAssigned: UInt64
+    /// This side's database on this link is a restored backup: see `init`.
+    private let restored: Bool
+    /// Whether data has been delivered or offered in this session (a restore's gap can only be at the first).
+    private var deliveredAny = false
+    private var offeredAny = false
+    /// A restored side's new outbox counter, taken from the peer's hello and applied once the peer is approved.
+    private var reseatTo: UInt64?
     private var decoder: FrameDecoder
     /// What `WireMessage.decode(frame, knownKinds: config.knownKinds)` already gave for exactly these frame bytes,
     /// if another thread decoded them ahead (a node's connection threads do, for ticket assignments); nil: decode
@@ -59,11 +66,16 @@ public struct LinkSession: Sendable {
     ///   - lastReceived: the durable inbound seq of this link, read from the store.
     ///   - lastAssigned: the highest outbound seq ever assigned on this link (the outbox counter); a peer that
     ///     claims to have received more is refused, since resuming would silently skip new messages.
-    public init(config: LinkConfig, lastReceived: UInt64, lastAssigned: UInt64) {
+    ///   - restored: this side's database was restored from a backup and has not heard from the peer since. The
+    ///     hello says so; a peer that claims more than `lastAssigned` is then believed (`.reseated`), and the
+    ///     peer's first data may skip seqs the lost database had received (`.gapAccepted`). Both sides of the
+    ///     restore are logged; without the flag either is a fatal error, as it means a replaced database.
+    public init(config: LinkConfig, lastReceived: UInt64, lastAssigned: UInt64, restored: Bool = false) {
         self.config = config
         self.lastCommitted = lastReceived
         self.lastDelivered = lastReceived
         self.lastAssigned = lastAssigned
+        self.restored = restored
         self.decoder = FrameDecoder(maxFrame: config.maxFrame)
     }
 
@@ -74,7 +86,8 @@ public struct LinkSession: Sendable {
         startedAt = now
         lastHeardAt = now
         let hello = Hello(id: nextControlID(), node: config.localNode, versions: config.versions,
-                          lastReceived: lastCommitted, clock: advertisedClock ?? now, role: config.role)
+                          lastReceived: lastCommitted, clock: advertisedClock ?? now, role: config.role,
+                          restored: restored ? true : nil)
         send(.hello(hello), now: now)
         // Bytes that arrived before start (an eager peer) are processed now rather than at the next read.
         processFrames(now: now)
@@ -115,9 +128,18 @@ public struct LinkSession: Sendable {
         if let limit = requestedLimit, messages.count < limit, !appendedDuringRequest { outboxMayHaveMore = false }
         requestedLimit = nil
         for message in messages where message.seq > lastQueued {
+            if message.seq > lastQueued + 1, !offeredAny, peer?.restored == true {
+                // The peer lost what it had acknowledged up to here; those rows are gone from the outbox too.
+                out.append(.gapSkipped(from: lastQueued + 1, to: message.seq - 1))
+                lastQueued = message.seq - 1
+                lastSent = max(lastSent, lastQueued)
+                ackedUpTo = max(ackedUpTo, lastQueued)
+            }
+            offeredAny = true
             guard message.seq == lastQueued + 1 else {
                 fail(.internalError, "the sender's outbox has no seq \(lastQueued + 1) (next is \(message.seq)); "
-                     + "the link cannot resume without loss: an operator must reconcile the two nodes", now: now)
+                     + "the link cannot resume without loss (if the peer's database was restored from a backup, "
+                     + "run the peer's `restore` command: its links then resume)", now: now)
                 return takeActions()
             }
             queue.append(message)
@@ -234,10 +256,14 @@ public struct LinkSession: Sendable {
                  + "check the topology file on both nodes", now: now)
             return
         }
-        guard hello.lastReceived <= lastAssigned else {
-            fail(.seqFromFuture, "peer says it received seq \(hello.lastReceived) but \(config.localNode) has "
-                 + "only assigned up to \(lastAssigned) on this link; one of the two databases was replaced", now: now)
-            return
+        if hello.lastReceived > lastAssigned {
+            guard restored else {
+                fail(.seqFromFuture, "peer says it received seq \(hello.lastReceived) but \(config.localNode) has "
+                     + "only assigned up to \(lastAssigned) on this link; one of the two databases was replaced "
+                     + "(after restoring a backup, use the node's `restore` command: it lets the links resume)", now: now)
+                return
+            }
+            reseatTo = hello.lastReceived   // once the peer is approved
         }
         peer = hello
         negotiatedVersion = version
@@ -253,6 +279,11 @@ public struct LinkSession: Sendable {
     private mutating func becomeEstablished(now: Int64) {
         phase = .established
         let resumeAfter = peer?.lastReceived ?? 0
+        if let upTo = reseatTo {
+            out.append(.reseated(upTo: upTo))
+            lastAssigned = upTo
+            reseatTo = nil
+        }
         // The peer holds everything up to its lastReceived: older outbox rows are implicitly acknowledged.
         ackedUpTo = resumeAfter
         lastSent = resumeAfter
@@ -266,6 +297,11 @@ public struct LinkSession: Sendable {
             fail(.dataBeforeHello, "data seq \(data.seq) arrived before the hello exchange finished", now: now)
             return
         }
+        if data.seq > lastDelivered + 1, restored, !deliveredAny {
+            out.append(.gapAccepted(from: lastDelivered + 1, to: data.seq - 1))
+            lastDelivered = data.seq - 1
+        }
+        if data.seq > lastDelivered { deliveredAny = true }
         if data.seq <= lastDelivered {
             reackNeeded = true
         } else if data.seq == lastDelivered + 1 {

@@ -36,7 +36,8 @@ extension WireMessage {
         case "hello":
             return .hello(Hello(id: id, node: try fields.string("node"), versions: try fields.intArray("versions"),
                                 lastReceived: try fields.unsigned("lastReceived"),
-                                clock: try fields.optionalInt64("clock"), role: try fields.optionalString("role")))
+                                clock: try fields.optionalInt64("clock"), role: try fields.optionalString("role"),
+                                restored: try fields.optionalBool("restored")))
         case "ack":
             return .ack(Ack(id: id, upTo: try fields.unsigned("upTo")))
         case "heartbeat":

@@ -61,6 +61,7 @@ public enum WireMessage: Equatable, Sendable {
             w.field("lastReceived", m.lastReceived)
             if let clock = m.clock { w.field("clock", clock) }
             if let role = m.role { w.field("role", role) }
+            if let restored = m.restored { w.field("restored", restored) }
         case let .ack(m):
             w.field("upTo", m.upTo)
         case let .heartbeat(m):

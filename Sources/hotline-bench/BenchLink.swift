@@ -161,7 +161,7 @@ final class BenchLink: ConnectionDelegate, @unchecked Sendable {
                 connection = nil
                 session = nil
                 return
-            case .peerClock, .log:
+            case .peerClock, .log, .reseated, .gapAccepted, .gapSkipped:   // the bench never restores a backup
                 break
             }
         }

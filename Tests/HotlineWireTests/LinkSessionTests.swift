@@ -259,3 +259,91 @@ private final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
 }
+
+// MARK: - Resuming after a restore (protocols/README.md §4)
+
+private func restoredHello(_ node: String, lastReceived: UInt64) -> [UInt8] {
+    frame(.hello(Hello(id: "\(node)-h", node: node, versions: [1], lastReceived: lastReceived, restored: true)))
+}
+
+@Test func aRestoredSideSaysSoInItsHelloAndOnlyThen() {
+    var restored = LinkSession(config: config("a", expecting: "b"), lastReceived: 3, lastAssigned: 0, restored: true)
+    var plain = LinkSession(config: config("a", expecting: "b"), lastReceived: 3, lastAssigned: 0)
+    guard case .hello(let said)? = sent(restored.start(now: 0)).first, case .hello(let other)? = sent(plain.start(now: 0)).first else {
+        Issue.record("no hello sent")
+        return
+    }
+    #expect(said.restored == true)
+    #expect(other.restored == nil)
+    // The member survives the wire both ways.
+    let decoded = try? WireMessage.decode(Array(WireMessage.hello(said).encodeFrame().dropFirst(4)), knownKinds: testKinds)
+    #expect(decoded == .hello(said))
+}
+
+@Test func aRestoredSideContinuesItsNumberingAfterWhatThePeerAlreadyHolds() {
+    // The backup had assigned up to 5; the lost database went on to 9, which the peer holds.
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 5, restored: true)
+    _ = s.start(now: 0)
+    let actions = s.receive(bytes: hello("b", lastReceived: 9), now: 1)
+    #expect(errorCode(actions) == nil)
+    #expect(actions.contains(.reseated(upTo: 9)))
+    #expect(actions.contains(.acknowledged(upTo: 9)))
+    #expect(actions.last == .wantOutbound(after: 9, limit: 256))
+    #expect(s.phase == .established)
+    // New rows (numbered from 10 by the application) go out as usual.
+    #expect(sent(s.offer([data(10, from: "a")], now: 2)).count == 1)
+}
+
+@Test func aRestoredSideAcceptsOneGapAtThePeersFirstMessageOnly() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 4, lastAssigned: 0, restored: true)
+    _ = s.start(now: 0)
+    _ = s.receive(bytes: hello("b"), now: 1)
+    // Seqs 5-7 reached the lost database; the peer's outbox holds 8 onwards.
+    let first = s.receive(bytes: frame(.data(data(8))) + frame(.data(data(9))), now: 2)
+    #expect(first.first == .gapAccepted(from: 5, to: 7))
+    #expect(first.contains(.deliver([data(8), data(9)])))
+    #expect(sent(s.committed(upTo: 9, now: 3)) == [.ack(Ack(id: "a-c-2", upTo: 9))])
+    // A later gap is the fault it always was.
+    #expect(errorCode(s.receive(bytes: frame(.data(data(11))), now: 4)) == "seq-from-future")
+}
+
+@Test func aSideNotRestoredStillRefusesBothGaps() {
+    // The same inputs without the flag: a replaced database must not pass unnoticed.
+    var ahead = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 5)
+    _ = ahead.start(now: 0)
+    #expect(errorCode(ahead.receive(bytes: hello("b", lastReceived: 9), now: 1)) == "seq-from-future")
+    var behind = establishedSession(lastReceived: 4)
+    #expect(errorCode(behind.receive(bytes: frame(.data(data(8))), now: 2)) == "seq-from-future")
+}
+
+@Test func aPeerThatSaysItWasRestoredIsSentWhatIsLeftAfterTheRowsItLost() {
+    // The peer's restored database received up to 2; this outbox was acknowledged (and emptied) up to 6.
+    var s = LinkSession(config: config("a", expecting: "b", window: 4), lastReceived: 0, lastAssigned: 9)
+    _ = s.start(now: 0)
+    _ = s.receive(bytes: restoredHello("b", lastReceived: 2), now: 1)
+    let actions = s.offer((7...9).map { data($0, from: "a") }, now: 2)
+    #expect(errorCode(actions) == nil)
+    #expect(actions.first == .gapSkipped(from: 3, to: 6))
+    #expect(sent(actions).map { if case .data(let d) = $0 { d.seq } else { 0 } } == [UInt64(7), 8, 9])
+    // The window counts from the skip: the peer's acks of 7-9 are in range and free it.
+    #expect(s.receive(bytes: frame(.ack(Ack(id: "x", upTo: 9))), now: 3).contains(.acknowledged(upTo: 9)))
+}
+
+@Test func aPeerThatSaysItWasRestoredStillCannotSkipAHoleInsideTheOutbox() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 9)
+    _ = s.start(now: 0)
+    _ = s.receive(bytes: restoredHello("b", lastReceived: 2), now: 1)
+    #expect(errorCode(s.offer([data(3, from: "a"), data(5, from: "a")], now: 2)) == "internal")
+}
+
+@Test func aListenerRaisesItsCounterOnlyForAPeerItApproves() {
+    var s = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 5, restored: true)
+    _ = s.start(now: 0)
+    let first = s.receive(bytes: hello("b", lastReceived: 9), now: 1)
+    #expect(!first.contains(.reseated(upTo: 9)), "nothing is raised before the application has checked the peer")
+    #expect(!s.reject(code: .unknownNode, message: "not on this link", now: 2).contains(.reseated(upTo: 9)))
+    var approved = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 5, restored: true)
+    _ = approved.start(now: 0)
+    _ = approved.receive(bytes: hello("b", lastReceived: 9), now: 1)
+    #expect(approved.approve(now: 2).contains(.reseated(upTo: 9)))
+}

@@ -118,6 +118,9 @@ private struct Simulation {
             cut()
         case .peerClock, .log:
             break
+        case .reseated, .gapAccepted, .gapSkipped:
+            // Nothing here was restored from a backup: losses and reconnects alone must never lead to these.
+            Issue.record("restore action \(action) on a link that was never restored")
         }
     }
 

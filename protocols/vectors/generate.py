@@ -41,6 +41,9 @@ valid("hello-minimal", "hello with only the required fields",
 valid("hello-full", "hello with clock and role, resuming after seq 41",
       {"v": 1, "type": "hello", "id": "c1-1", "node": "city", "versions": [1, 2], "lastReceived": 41,
        "clock": 1795478400000, "role": "city"})
+valid("hello-restored", "hello of a node whose database was restored from a backup (section 4, after a restore)",
+      {"v": 1, "type": "hello", "id": "u1-1", "node": "unit-water", "versions": [1], "lastReceived": 12,
+       "role": "unit", "restored": True})
 valid("ack", "cumulative ack of every seq up to 128",
       {"v": 1, "type": "ack", "id": "c1-7", "upTo": 128})
 valid("heartbeat-minimal", "heartbeat without clock", {"v": 1, "type": "heartbeat", "id": "c1-8"})
