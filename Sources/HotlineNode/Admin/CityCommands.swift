@@ -7,7 +7,52 @@ enum CityCommands {
 
     static var all: [CommandHandler] {
         [intake, answer, reject, refer, material, dispatch, decide, review, callback, supervise, escalate, close,
-         terminate, suspend, resume, reopen, archive, clock]
+         terminate, suspend, resume, reopen, archive, clock, resync]
+    }
+
+    /// 重新同步 — after a county station or a unit was restored from a backup, the centre sends it its own copy
+    /// (`ticket.sync`, personal data minimised as for any message to it) of every ticket that concerns it and changed
+    /// since the backup's day: what the lost messages carried comes back from the system of record.
+    static let resync = CommandHandler(spec: CommandSpec(
+        name: "resync", summary: "send a restored node the centre's copy of its tickets · 重新同步",
+        usage: "resync --node NODE --since YYYY-MM-DD [--json]",
+        options: [.value("--node", "the county station or unit that was restored"),
+                  .value("--since", "the backup's day: tickets changed on or after it are sent"),
+                  .flag("--json", "print JSON")],
+        examples: ["hotline-city resync --data DIR --node jn-lixia-jfl --since 2026-03-05"]
+    )) { args, env in
+        let topology = env.context.topology
+        guard let id = args.value("--node") else { throw ServiceError.usage("resync needs --node NODE, the restored county station or unit") }
+        guard let node = topology.node(id), node.kind != .city else {
+            let names = topology.nodes.filter { $0.kind != .city }.map(\.id).joined(separator: ", ")
+            throw ServiceError.usage("--node \(id) is not a county station or unit of the topology; they are: \(names)")
+        }
+        guard let s = args.value("--since"), let day = LocalDate(iso: s) else {
+            throw ServiceError.usage("resync needs --since YYYY-MM-DD, the day of the backup that was restored, e.g. --since 2026-03-05")
+        }
+        let scope = node.kind == .county ? topology.subtree(of: id) : [id]
+        let ids = try env.context.db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY id",
+                                           [.int(ChinaTime.startOfDay(day).millis)]).compactMap { $0.string(0) }
+        var sent: [String] = []
+        for ticketId in ids {
+            guard let ticket = try env.service.repository.load(ticketId), concerns(ticket, scope) else { continue }
+            let body = SyncBody(ticket: Privacy.view(of: ticket, for: id), reason: "resync after \(id) was restored from a backup of \(day.iso)")
+            try env.service.send(.ticketSync, body: try env.service.encode(body), to: id, now: env.now)
+            sent.append(ticketId)
+        }
+        try env.service.repository.audit(at: env.now, user: env.user, command: "resync", ticket: nil,
+                                         fields: "node:\(id) since:\(day.iso) tickets:\(sent.count)")
+        env.service.logAfterCommit("resync-queued", ["node": id, "since": day.iso, "tickets": "\(sent.count)", "user": env.user])
+        return .success(text: "\(sent.count) ticket(s) changed since \(day.iso) queued for \(id) (\(node.name)); each replaces its copy there",
+                        json: ["node": id, "since": day.iso, "tickets": sent])
+    }
+
+    /// Whether a ticket concerns any node of `scope`: held, led or assisted there, or any event by or to it.
+    static func concerns(_ t: Ticket, _ scope: Set<String>) -> Bool {
+        if scope.contains(t.holder) || t.lead.map(scope.contains) == true || t.assisting.contains(where: scope.contains) { return true }
+        return t.events.contains { e in
+            scope.contains(e.node) || e.to.map(scope.contains) == true || e.assisting?.contains(where: scope.contains) == true
+        }
     }
 
     static let intake = CommandHandler(spec: CommandSpec(

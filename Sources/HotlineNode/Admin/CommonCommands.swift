@@ -5,7 +5,7 @@ import HotlineStore
 /// Commands every node has: show, list, inbox, status.
 enum CommonCommands {
     static func all(tool: String) -> [CommandHandler] {
-        [show(tool), list(tool), inbox(tool), status(tool), notices(tool), audit(tool), rotateKey(tool)]
+        [show(tool), list(tool), inbox(tool), status(tool), notices(tool), audit(tool), rotateKey(tool), NodeBackup.command]
     }
 
     /// 访问审计 — who read personal data, when, which ticket and which fields.

@@ -16,7 +16,7 @@ public enum HotlineTool {
         let tool = "hotline-\(role.rawValue)"
         let commands = OperatorCommands.handlers(for: role).map(\.spec)
         guard let name = argv.first, !["-h", "--help", "help"].contains(name) else {
-            if argv.count > 1, let spec = (commands + [InitCommand.spec, ServeCommand.spec]).first(where: { $0.name == argv[1] }) {
+            if argv.count > 1, let spec = (commands + [InitCommand.spec, ServeCommand.spec, NodeRestore.spec]).first(where: { $0.name == argv[1] }) {
                 print(spec.help(tool: tool))
             } else {
                 print(overview(role: role, commands: commands))
@@ -28,7 +28,7 @@ public enum HotlineTool {
             exit(0)
         }
         let rest = Array(argv.dropFirst()) + leading
-        let all = commands + [InitCommand.spec, ServeCommand.spec]
+        let all = commands + [InitCommand.spec, ServeCommand.spec, NodeRestore.spec]
         guard let spec = all.first(where: { $0.name == name }) else {
             let hint = ArgumentParser.suggest(name, among: all.map(\.name)).map { " Did you mean \($0)?" } ?? ""
             fail("unknown command \(name).\(hint) See: \(tool) --help", code: 2)
@@ -47,6 +47,9 @@ public enum HotlineTool {
             exit(0)
         case "serve":
             ServeCommand.run(role: role, args)
+        case "restore":
+            do { print(try NodeRestore.run(role: role, args)) } catch { fail("restore failed: \(error)", code: 1) }
+            exit(0)
         default:
             guard let data = args.value("--data") ?? ProcessInfo.processInfo.environment["HOTLINE_DATA"] else {
                 fail("\(name) needs --data DIR (the node's data directory), or HOTLINE_DATA set", code: 2)
@@ -59,6 +62,12 @@ public enum HotlineTool {
                     fail("cannot read \(path): check the path and that you may read it", code: 1)
                 }
                 forward += ["--content-base64", data.base64EncodedString()]
+            }
+            // The daemon writes a backup itself, from its own working directory: the folder is made absolute here.
+            if name == "backup", let out = args.value("--out") {
+                forward.removeAll { $0.hasPrefix("--out=") }
+                if let i = forward.firstIndex(of: "--out"), i + 1 < forward.count { forward.removeSubrange(i...i + 1) }
+                forward += ["--out", URL(fileURLWithPath: out).standardizedFileURL.path]
             }
             if let i = forward.firstIndex(of: "--data") { forward.removeSubrange(i...min(i + 1, forward.count - 1)) }
             forward.removeAll { $0.hasPrefix("--data=") }
@@ -104,7 +113,8 @@ public enum HotlineTool {
         }
         var lines = ["\(tool) — \(title)", "", "usage: \(tool) COMMAND [options] --data DIR", "",
                      "  init       prepare a node's data directory once",
-                     "  serve      run the node (a service file runs: \(tool) serve --data DIR)", ""]
+                     "  serve      run the node (a service file runs: \(tool) serve --data DIR)",
+                     "  restore    put a backup back in place, with the node stopped · 恢复备份", ""]
         let width = (commands.map(\.name.count).max() ?? 8) + 3
         for c in commands { lines.append("  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + c.summary) }
         lines += ["", "Every command prints a line or table for people, and JSON with --json.",

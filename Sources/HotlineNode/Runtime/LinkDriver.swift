@@ -15,6 +15,9 @@ final class LinkDriver {
     private(set) var session: LinkSession?
     /// Highest inbound seq delivered in the current transaction, acknowledged after commit.
     var deliveredUpTo: UInt64?
+    /// This node's database was restored from a backup and nothing has come in on this link since
+    /// (`NodeRestore.marker`): the session is told, so that the link resumes (`LinkSession.init`).
+    var restored = false
     private(set) var establishedAt: Int64?
     private(set) var lastError: String?
     private var held: [[UInt8]] = []

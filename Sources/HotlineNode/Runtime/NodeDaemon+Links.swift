@@ -114,8 +114,9 @@ extension NodeDaemon {
                                 heartbeatInterval: Int64(context.config.heartbeatSeconds) * 1000,
                                 deadAfter: Int64(context.config.deadAfterSeconds) * 1000,
                                 maxFrame: context.config.maxFrameBytes)
+        driver.restored = try context.db.meta(NodeRestore.marker(peer)) != nil
         var session = LinkSession(config: config, lastReceived: try context.links.lastReceived(link: peer),
-                                  lastAssigned: try context.links.lastAssigned(link: peer))
+                                  lastAssigned: try context.links.lastAssigned(link: peer), restored: driver.restored)
         session.preparsed = { [bodies] frame in bodies.takeFrame(frame) }
         driver.attach(connection: c, session: session)
         try perform(driver.run(clock: now.at) { $0.start(now: now.mono) }, on: driver, now: now)
@@ -156,6 +157,12 @@ extension NodeDaemon {
                 if let last = messages.last {
                     try context.links.recordReceived(link: driver.peer, upTo: last.seq)
                     driver.deliveredUpTo = last.seq
+                    if driver.restored {
+                        // The link has resumed in both directions: from now on a gap is an error again.
+                        try context.db.run("DELETE FROM meta WHERE key = ?", [.text(NodeRestore.marker(driver.peer))])
+                        driver.restored = false
+                        service.logAfterCommit("link-restore-finished", ["peer": driver.peer, "seq": "\(last.seq)"])
+                    }
                 }
             case .acknowledged(let upTo):
                 deferredAcks.add(link: driver.peer, upTo: upTo, now: now.mono)
@@ -174,6 +181,16 @@ extension NodeDaemon {
                 driver.detach(reason: reason.description)
             case .log(let text):
                 log.info("link", ["peer": driver.peer, "detail": text])
+            case .reseated(let upTo):
+                try context.links.raiseAssigned(link: driver.peer, to: upTo)
+                log.warn("link-reseated", ["peer": driver.peer, "seq": "\(upTo)",
+                                           "detail": "this node's database is a restored backup; \(driver.peer) already holds its messages up to seq \(upTo), so new ones continue after it"])
+            case .gapAccepted(let from, let to):
+                log.warn("link-gap-accepted", ["peer": driver.peer, "from": "\(from)", "to": "\(to)",
+                                               "detail": "messages \(from)-\(to) from \(driver.peer) reached the database that was lost; to bring back the tickets they changed, run at the centre: hotline-city resync --node \(context.nodeId) --since DATE-OF-THE-BACKUP"])
+            case .gapSkipped(let from, let to):
+                log.warn("link-gap-skipped", ["peer": driver.peer, "from": "\(from)", "to": "\(to)",
+                                              "detail": "\(driver.peer) was restored from a backup: messages \(from)-\(to), which it had acknowledged before, are no longer here and are not resent"])
             }
         }
     }

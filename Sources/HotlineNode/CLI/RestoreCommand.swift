@@ -1,0 +1,112 @@
+import Foundation
+import HotlineCore
+import HotlineNet
+import HotlineStore
+
+/// 恢复 — puts a folder written by `backup` back in place of a lost or damaged database, with the node stopped.
+///
+/// A restored database is older than what its neighbours know of it: a neighbour holds messages from this node
+/// beyond its outbox counter, and has dropped messages this node had acknowledged after the backup. Left alone,
+/// the link protocol refuses to resume (`seq-from-future`, `internal`), rightly, since a replaced database is
+/// otherwise a fault. `restore` marks each of the node's links (`marker`): the node says `restored` in its hello,
+/// continues its numbering after what the neighbour holds, and accepts the neighbour's first message after the gap;
+/// the neighbour skips what it no longer holds (protocols/README.md §4, "Resuming after a restore"). The tickets
+/// those lost messages changed come back from the centre: `hotline-city resync --node NODE --since DATE`.
+enum NodeRestore {
+    /// The `meta` key that marks the link to `peer` as resuming after a restore, until data comes in on it.
+    static func marker(_ peer: String) -> String { "link.restored.\(peer)" }
+
+    static let spec = CommandSpec(
+        name: "restore", summary: "put a backup back in place, with the node stopped · 恢复备份",
+        usage: "restore --from BACKUP --data DIR",
+        options: [.value("--from", "a folder written by `backup`")],
+        examples: ["{tool} restore --from /var/backups/hotline/NODE-2026-03-05 --data /var/lib/hotline/NODE"]
+    )
+
+    static func run(role: NodeKind, _ args: ParsedArguments) throws -> String {
+        guard let from = args.value("--from") else {
+            throw ServiceError.usage("give --from BACKUP, a folder written by `backup`")
+        }
+        guard let data = args.value("--data") ?? ProcessInfo.processInfo.environment["HOTLINE_DATA"] else {
+            throw ServiceError.usage("give --data DIR (the node's data directory), or set HOTLINE_DATA")
+        }
+        let fm = FileManager.default
+        let source = URL(fileURLWithPath: from).standardizedFileURL, dir = URL(fileURLWithPath: data).standardizedFileURL
+
+        // What the backup is.
+        guard let manifestData = fm.contents(atPath: source.appendingPathComponent(NodeBackup.manifest).path),
+              let manifest = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any],
+              let node = manifest["node"] as? String, let kind = manifest["role"] as? String, let at = manifest["at"] as? String
+        else {
+            throw ServiceError.usage("\(source.path) is not a backup written by `backup` (its \(NodeBackup.manifest) is missing or unreadable)")
+        }
+        guard kind == role.rawValue else {
+            throw ServiceError.usage("\(source.path) is a backup of \(node), a \(kind): restore it with hotline-\(kind) restore")
+        }
+        if let current = try? NodeConfig.load(dir: dir), current.nodeId != node {
+            throw ServiceError.usage("\(dir.path) belongs to \(current.nodeId) but the backup is of \(node): restore it into \(node)'s data directory (or an empty one)")
+        }
+
+        // The node must be stopped: a running one holds the database open and would write over the restored file.
+        let socket = dir.appendingPathComponent("admin.sock").path
+        if fm.fileExists(atPath: socket),
+           (try? UnixSocketClient.request(path: socket, bytes: AdminRequest.encode(argv: ["status"]), timeoutMilliseconds: 5_000)) != nil {
+            throw ServiceError.usage("\(node) is running: stop it first (systemctl stop hotline-\(role.rawValue)@\(node), or SIGTERM), then restore")
+        }
+
+        // The backup's database must be whole before anything is moved.
+        let backupDB = source.appendingPathComponent("node.db")
+        do {
+            let check = try Database(path: backupDB.path, options: DatabaseOptions(readOnly: true))
+                .query("PRAGMA quick_check").first?.string(0) ?? "no answer"
+            guard check == "ok" else { throw ServiceError.refused("PRAGMA quick_check: \(check)") }
+        } catch {
+            throw ServiceError.refused("the backup's database \(backupDB.path) cannot be used (\(error)); nothing was changed, try an older backup")
+        }
+
+        // What is there is set aside, never deleted.
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let aside = dir.appendingPathComponent("replaced-\(stamp)")
+        var setAside: [String] = []
+        for name in ["node.db", "node.db-wal", "node.db-shm", "keys"] where fm.fileExists(atPath: dir.appendingPathComponent(name).path) {
+            if setAside.isEmpty { try fm.createDirectory(at: aside, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700]) }
+            try fm.moveItem(at: dir.appendingPathComponent(name), to: aside.appendingPathComponent(name))
+            setAside.append(name)
+        }
+
+        // The backup's files, then its database (through a temporary name, so a half-copied file is never node.db).
+        _ = try NodeBackup.copyTree(from: source, to: dir)
+        try? fm.removeItem(at: dir.appendingPathComponent(NodeBackup.manifest))
+        let partial = dir.appendingPathComponent(".node.db.restoring")
+        try? fm.removeItem(at: partial)
+        try fm.copyItem(at: backupDB, to: partial)
+        try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial.path)
+        try NodeBackup.syncTree(dir)
+        try fm.moveItem(at: partial, to: dir.appendingPathComponent("node.db"))
+        NodeBackup.syncDirectory(dir)
+
+        // Certificates and keys live in the data directory: point the configuration at this one's.
+        var config = try NodeConfig.load(dir: dir)
+        for path in [\NodeConfig.tlsCA, \NodeConfig.tlsCert, \NodeConfig.tlsKey] where !config[keyPath: path].isEmpty {
+            let local = dir.appendingPathComponent("tls").appendingPathComponent(URL(fileURLWithPath: config[keyPath: path]).lastPathComponent)
+            if fm.fileExists(atPath: local.path) { config[keyPath: path] = local.path }
+        }
+        try config.save(dir: dir)
+
+        // Every link of the node resumes as after a restore.
+        let topology = try Topology.load(data: try InitCommand.readFile(dir.appendingPathComponent("topology.json"), what: "topology"))
+        let peers = (topology.parent(of: node).map { [$0.id] } ?? []) + topology.children(of: node).map(\.id)
+        let db = try Database(path: dir.appendingPathComponent("node.db").path, options: DatabaseOptions())
+        try db.transaction {
+            for peer in peers { try db.setMeta(marker(peer), at) }
+            try db.setMeta("restored.from", at)
+        }
+        let kept = setAside.isEmpty ? "" : " What was there before is kept in \(aside.path)."
+        let resync = role == .city ? "" : " Then, at the centre: hotline-city resync --node \(node) --since \(at.prefix(10)) "
+            + "(the tickets changed since the backup come back from the centre's record)."
+        return "restored \(node) from the backup of \(at) (\(source.path)).\(kept) Start the node: its \(peers.count) link(s) "
+            + "resume after the restore (logged as link-reseated, link-gap-accepted).\(resync) Whatever was recorded here after "
+            + "the backup and had not yet reached a neighbour is lost with the old disk: compare `list` with the centre."
+    }
+}
