@@ -4,7 +4,7 @@ import HotlineNode
 
 /// Scenario 6: a real city process on a database holding a year of tickets (1,000,000; 20,000 with --quick),
 /// asked what its operators ask: one ticket (`show`), the overdue list (`list --overdue`), a month's figures, the
-/// early-warning scan its work loop runs each minute (`alerts`), and the monthly bulletin (`report`).
+/// early-warning scan its work loop runs each minute (`alerts`), the monthly bulletin (`report`) and a `backup`.
 struct ScaleScenario {
     let settings: Bench.Settings
 
@@ -48,25 +48,17 @@ struct ScaleScenario {
         // open one), then lists; one kind keeps the list short, so this is the time the loop is held each minute.
         _ = try timed(1) { _ in ["alerts", "--kind", "topic-spike"] }
         let scan = try timed(settings.quick ? 3 : 5) { _ in ["alerts", "--kind", "topic-spike"] }
-        // The monthly bulletin reads two months of whole tickets, on a read-only connection of its own: meanwhile
-        // `status` (answered by the work loop) is asked every 100 ms, to show the loop is not held.
-        let reporting = Box(true)
-        let statusTimes = Box<[Double]>([])
-        let poller = Thread { [net] in
-            while reporting.with({ $0 }) {
-                let t = Clock.now()
-                if (try? net.ok("b-city", ["status"])) != nil { statusTimes.with { $0.append((Clock.now() - t) * 1000) } }
-                usleep(100_000)
-            }
+        // The monthly bulletin reads two months of whole tickets, on a read-only connection of its own, and a backup
+        // copies the whole database the same way: meanwhile `status` (answered by the work loop) is asked every
+        // 100 ms, to show the loop is not held.
+        let (bulletin, during) = try polling(net) {
+            try timed(1) { _ in ["report", "--month", String(from.iso.prefix(7)), "--format", "csv"] }
         }
-        poller.start()
-        let bulletin: [Double]
-        do {
-            // Stopped whether the report succeeds or throws: the poller must not outlive this scenario.
-            defer { reporting.with { $0 = false } }
-            bulletin = try timed(1) { _ in ["report", "--month", String(from.iso.prefix(7)), "--format", "csv"] }
-        }
-        let during = statusTimes.with { $0 }
+        let copy = settings.dir.appendingPathComponent("scale-backup")
+        try? FileManager.default.removeItem(at: copy)
+        let (backup, duringBackup) = try polling(net) { try timed(1) { _ in ["backup", "--out", copy.path] } }
+        let copySize = (try? FileManager.default.attributesOfItem(atPath: copy.appendingPathComponent("node.db").path)[.size] as? Int) ?? 0
+        try? FileManager.default.removeItem(at: copy)
         let records = "\(count) tickets (\(size / 1_048_576) MB, stored in \(Report.format(fill)) s)"
         return [
             Figure(scenario: "scale", name: "show one ticket", value: Stats.median(show), unit: "ms",
@@ -81,6 +73,28 @@ struct ScaleScenario {
             Figure(scenario: "scale", name: "monthly bulletin for \(from.iso.prefix(7)) (report --format csv)", value: bulletin[0] / 1000,
                    unit: "s", how: "one run, off the work loop; `status` meanwhile: \(during.count) answers, "
                        + "median \(Report.format(Stats.median(during))) ms, slowest \(Report.format(during.max() ?? 0)) ms"),
+            Figure(scenario: "scale", name: "backup of the whole city (backup --out)", value: backup[0] / 1000, unit: "s",
+                   how: "one run: VACUUM INTO beside the work loop and quick_check of the \(copySize / 1_048_576) MB copy; "
+                       + "`status` meanwhile: \(duringBackup.count) answers, median \(Report.format(Stats.median(duringBackup))) ms, "
+                       + "slowest \(Report.format(duringBackup.max() ?? 0)) ms"),
         ]
+    }
+
+    /// Runs `body` while another thread asks the city for `status` every 100 ms; returns its result and the
+    /// status round trips (ms). The poller stops whether `body` succeeds or throws.
+    private func polling<T>(_ net: BenchNetwork, _ body: () throws -> T) throws -> (T, [Double]) {
+        let running = Box(true)
+        let times = Box<[Double]>([])
+        let poller = Thread { [net] in
+            while running.with({ $0 }) {
+                let t = Clock.now()
+                if (try? net.ok("b-city", ["status"])) != nil { times.with { $0.append((Clock.now() - t) * 1000) } }
+                usleep(100_000)
+            }
+        }
+        poller.start()
+        defer { running.with { $0 = false } }
+        let result = try body()
+        return (result, times.with { $0 })
     }
 }
