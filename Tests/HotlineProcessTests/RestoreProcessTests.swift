@@ -58,6 +58,8 @@ struct RestoreProcessTests {
         let kept = try FileManager.default.contentsOfDirectory(atPath: net.harness.dataDir("u-street")).filter { $0.hasPrefix("replaced-") }
         #expect(kept.count == 1, "the replaced database is kept")
         try net.start("u-street")
+        let links = try net.ok("u-street", "status")["links"] as? [[String: Any]] ?? []
+        #expect(links.first { $0["peer"] as? String == "t-county" }?["restored"] as? Bool == true)
         #expect(net.status(at: "u-street", of: second) == nil, "the backup predates the second ticket")
         #expect(net.status(at: "u-street", of: first) == "dispatched", "the backup predates the sign-for")
 
@@ -83,6 +85,8 @@ struct RestoreProcessTests {
         #expect(countyLog.contains("link-gap-skipped"))
         #expect(!countyLog.contains("seq-from-future") && !unitLog.contains("seq-from-future"))
         // Once data has come in, the link is an ordinary one again: a later restart resumes without the flag.
+        let after = try net.ok("u-street", "status")["links"] as? [[String: Any]] ?? []
+        #expect(after.first { $0["peer"] as? String == "t-county" }?["restored"] as? Bool == false)
         net.stop("u-street")
         try net.start("u-street")
         let third = try net.intake(text: "夜间装修噪音")

@@ -44,6 +44,8 @@ struct LinkStatus: Sendable {
     var up: Bool
     var pending: Int
     var lastError: String?
+    /// The node was restored from a backup and nothing has come in on this link since (`NodeRestore`).
+    var restored = false
 }
 
 extension ParsedArguments {

@@ -156,11 +156,12 @@ enum CommonCommands {
             let c = env.context
             let status = env.links
             let links = status.map { l -> [String: Any] in
-                ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? ""]
+                ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? "", "restored": l.restored]
             }
             var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
             for l in status {
-                lines.append("  link \(l.peer): \(l.up ? "up" : "down")\(l.pending > 0 ? ", \(l.pending) queued" : "")\(l.lastError.map { " — \($0)" } ?? "")")
+                lines.append("  link \(l.peer): \(l.up ? "up" : "down")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
+                             + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")")
             }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
             let rounds = env.service.rounds ?? RoundWatch.Summary(slowMilliseconds: c.config.slowRoundMilliseconds)
