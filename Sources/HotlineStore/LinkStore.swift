@@ -58,13 +58,32 @@ public struct LinkStore: @unchecked Sendable {
             """, [.text(link), SQLValue(upTo)])
     }
 
-    /// Raises the outbox counter to `seq` when it is lower (a restored database whose neighbour already holds
-    /// more of its messages): the next message gets `seq + 1`, never a seq the neighbour has seen.
-    public func raiseAssigned(link: String, to seq: UInt64) throws(StoreError) {
+    /// Moves the rows numbered after `above` up by `shift`, and the counter with them: a restored database
+    /// (`LinkSession.reseatAbove`) whose neighbour already holds seqs up to `above + shift` from the database that
+    /// was lost. Each row is opened and sealed again under its new seq (the seal binds it); highest first, so no
+    /// two rows ever share a key. Returns the rows moved.
+    @discardableResult
+    public func renumber(link: String, above: UInt64, by shift: UInt64) throws(StoreError) -> Int {
+        guard shift > 0 else { return 0 }
+        unsent.forget(link: link)
+        let rows = try db.query("SELECT seq, body FROM outbox WHERE link = ? AND seq > ? ORDER BY seq DESC",
+                                [.text(link), SQLValue(above)])
+        for r in rows {
+            guard let s = r.int(0), var body = r.blob(1) else { throw .corruptRow(link: link, seq: UInt64(r.int(0) ?? 0)) }
+            let old = UInt64(s), new = old + shift
+            if let sealer {
+                do { body = try sealer.seal(try sealer.open(body, label: Self.label(link, old)), label: Self.label(link, new)) } catch {
+                    throw .corruptRow(link: link, seq: old)
+                }
+            }
+            try db.run("UPDATE outbox SET seq = ?, body = ? WHERE link = ? AND seq = ?",
+                       [SQLValue(new), .blob(body), .text(link), SQLValue(old)])
+        }
         try db.run("""
             INSERT INTO link_state(link, last_assigned) VALUES(?, ?)
-            ON CONFLICT(link) DO UPDATE SET last_assigned = max(last_assigned, excluded.last_assigned)
-            """, [.text(link), SQLValue(seq)])
+            ON CONFLICT(link) DO UPDATE SET last_assigned = max(last_assigned + ?, excluded.last_assigned)
+            """, [.text(link), SQLValue(above + shift), SQLValue(shift)])
+        return rows.count
     }
 
     /// Appends a message for the neighbour and returns its seq.
@@ -289,5 +308,9 @@ final class UnsentRows: @unchecked Sendable {
 
     func clear() {
         runs.removeAll()
+    }
+
+    func forget(link: String) {
+        runs[link] = nil
     }
 }

@@ -19,10 +19,13 @@ public enum LinkAction: Equatable, Sendable {
     case close(reason: LinkCloseReason)
     /// Something worth a log line that needs no action.
     case log(String)
-    /// This side's database was restored from a backup (`restored` in `init`) and the peer already holds our data
-    /// up to `upTo`, more than our outbox counter says: raise the counter to `upTo` in the round's transaction, so
-    /// new messages get seqs the peer has not seen (reusing them would have them skipped as duplicates).
-    case reseated(upTo: UInt64)
+    /// This side's database was restored from a backup (`reseatAbove` in `init`) and the peer's hello has told
+    /// where it stands: everything this side numbered after `above` (its counter when the backup was put back) must
+    /// come after `upTo` instead, since the peer already holds seqs up to `upTo` from the database that was lost
+    /// (reused, they would be skipped there as duplicates). In the round's transaction: renumber the outbox rows
+    /// above `above` by `upTo - above` (nothing when they are equal), raise the counter by as much, and forget the
+    /// mark: from now on the numbering agrees with the peer's.
+    case reseated(above: UInt64, upTo: UInt64)
     /// This restored side accepted the peer's first data after a gap: seqs `from...to` were delivered to the
     /// database that was lost and the peer no longer holds them. What they carried must come back another way
     /// (the centre's `resync`).

@@ -37,11 +37,12 @@ public struct LinkSession: Sendable {
     private var lastAssigned: UInt64
     /// This side's database on this link is a restored backup: see `init`.
     private let restored: Bool
+    private let reseatAbove: UInt64?
     /// Whether data has been delivered or offered in this session (a restore's gap can only be at the first).
     private var deliveredAny = false
     private var offeredAny = false
-    /// A restored side's new outbox counter, taken from the peer's hello and applied once the peer is approved.
-    private var reseatTo: UInt64?
+    /// A restored side's reseat, worked out from the peer's hello and applied once the peer is approved.
+    private var reseat: (above: UInt64, upTo: UInt64)?
     private var decoder: FrameDecoder
     /// What `WireMessage.decode(frame, knownKinds: config.knownKinds)` already gave for exactly these frame bytes,
     /// if another thread decoded them ahead (a node's connection threads do, for ticket assignments); nil: decode
@@ -66,16 +67,22 @@ public struct LinkSession: Sendable {
     ///   - lastReceived: the durable inbound seq of this link, read from the store.
     ///   - lastAssigned: the highest outbound seq ever assigned on this link (the outbox counter); a peer that
     ///     claims to have received more is refused, since resuming would silently skip new messages.
-    ///   - restored: this side's database was restored from a backup and has not heard from the peer since. The
-    ///     hello says so; a peer that claims more than `lastAssigned` is then believed (`.reseated`), and the
-    ///     peer's first data may skip seqs the lost database had received (`.gapAccepted`). Both sides of the
-    ///     restore are logged; without the flag either is a fatal error, as it means a replaced database.
-    public init(config: LinkConfig, lastReceived: UInt64, lastAssigned: UInt64, restored: Bool = false) {
+    ///   - restored: this side's database was restored from a backup and has not received data from the peer
+    ///     since. The hello says so (the peer then skips the rows it no longer holds), and the peer's first data may
+    ///     skip seqs the lost database had received (`.gapAccepted`).
+    ///   - reseatAbove: on a restored side whose numbering the peer has not yet confirmed, the outbox counter when
+    ///     the backup was put back. The lost database may have numbered messages past it that the peer holds, and
+    ///     rows queued since the restore may reuse those numbers: the peer's hello tells, and `.reseated` moves them
+    ///     after what it holds. Without these, a peer claiming more than `lastAssigned` is refused
+    ///     (`seq-from-future`), as it means a replaced database.
+    public init(config: LinkConfig, lastReceived: UInt64, lastAssigned: UInt64, restored: Bool = false,
+                reseatAbove: UInt64? = nil) {
         self.config = config
         self.lastCommitted = lastReceived
         self.lastDelivered = lastReceived
         self.lastAssigned = lastAssigned
         self.restored = restored
+        self.reseatAbove = reseatAbove.map { min($0, lastAssigned) }
         self.decoder = FrameDecoder(maxFrame: config.maxFrame)
     }
 
@@ -87,7 +94,7 @@ public struct LinkSession: Sendable {
         lastHeardAt = now
         let hello = Hello(id: nextControlID(), node: config.localNode, versions: config.versions,
                           lastReceived: lastCommitted, clock: advertisedClock ?? now, role: config.role,
-                          restored: restored ? true : nil)
+                          restored: restored || reseatAbove != nil ? true : nil)
         send(.hello(hello), now: now)
         // Bytes that arrived before start (an eager peer) are processed now rather than at the next read.
         processFrames(now: now)
@@ -256,14 +263,14 @@ public struct LinkSession: Sendable {
                  + "check the topology file on both nodes", now: now)
             return
         }
-        if hello.lastReceived > lastAssigned {
-            guard restored else {
-                fail(.seqFromFuture, "peer says it received seq \(hello.lastReceived) but \(config.localNode) has "
-                     + "only assigned up to \(lastAssigned) on this link; one of the two databases was replaced "
-                     + "(after restoring a backup, use the node's `restore` command: it lets the links resume)", now: now)
-                return
-            }
-            reseatTo = hello.lastReceived   // once the peer is approved
+        if let above = reseatAbove {
+            // What the peer holds beyond `above` came from the lost database; ours is numbered from `above` on.
+            reseat = (above, max(above, hello.lastReceived))   // applied once the peer is approved
+        } else if hello.lastReceived > lastAssigned {
+            fail(.seqFromFuture, "peer says it received seq \(hello.lastReceived) but \(config.localNode) has "
+                 + "only assigned up to \(lastAssigned) on this link; one of the two databases was replaced "
+                 + "(after restoring a backup, use the node's `restore` command: it lets the links resume)", now: now)
+            return
         }
         peer = hello
         negotiatedVersion = version
@@ -279,10 +286,10 @@ public struct LinkSession: Sendable {
     private mutating func becomeEstablished(now: Int64) {
         phase = .established
         let resumeAfter = peer?.lastReceived ?? 0
-        if let upTo = reseatTo {
-            out.append(.reseated(upTo: upTo))
-            lastAssigned = upTo
-            reseatTo = nil
+        if let r = reseat {
+            out.append(.reseated(above: r.above, upTo: r.upTo))
+            lastAssigned += r.upTo - r.above
+            reseat = nil
         }
         // The peer holds everything up to its lastReceived: older outbox rows are implicitly acknowledged.
         ackedUpTo = resumeAfter

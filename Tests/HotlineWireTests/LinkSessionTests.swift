@@ -282,16 +282,37 @@ private func restoredHello(_ node: String, lastReceived: UInt64) -> [UInt8] {
 
 @Test func aRestoredSideContinuesItsNumberingAfterWhatThePeerAlreadyHolds() {
     // The backup had assigned up to 5; the lost database went on to 9, which the peer holds.
-    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 5, restored: true)
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 5, restored: true, reseatAbove: 5)
     _ = s.start(now: 0)
     let actions = s.receive(bytes: hello("b", lastReceived: 9), now: 1)
     #expect(errorCode(actions) == nil)
-    #expect(actions.contains(.reseated(upTo: 9)))
+    #expect(actions.contains(.reseated(above: 5, upTo: 9)))
     #expect(actions.contains(.acknowledged(upTo: 9)))
     #expect(actions.last == .wantOutbound(after: 9, limit: 256))
     #expect(s.phase == .established)
     // New rows (numbered from 10 by the application) go out as usual.
     #expect(sent(s.offer([data(10, from: "a")], now: 2)).count == 1)
+}
+
+@Test func rowsQueuedSinceTheRestoreAreMovedPastWhatThePeerHoldsEvenWithinTheCounter() {
+    // The backup ended at 3; since the restore, rows 4-6 were queued for the peer, which holds 1-5 from the lost
+    // database: 4 and 5 would be taken for the ones it has. The peer's claim is within the counter (6), and still
+    // the rows must move: 4-6 become 6-8.
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 6, restored: true, reseatAbove: 3)
+    _ = s.start(now: 0)
+    let actions = s.receive(bytes: hello("b", lastReceived: 5), now: 1)
+    #expect(errorCode(actions) == nil)
+    #expect(actions.first { if case .reseated = $0 { true } else { false } } == .reseated(above: 3, upTo: 5))
+    #expect(actions.last == .wantOutbound(after: 5, limit: 256))
+    #expect(sent(s.offer((6...8).map { data($0, from: "a") }, now: 2)).count == 3)
+}
+
+@Test func aPeerThatHoldsNothingNewLeavesTheNumberingAsItIs() {
+    var s = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 6, restored: true, reseatAbove: 3)
+    _ = s.start(now: 0)
+    let actions = s.receive(bytes: hello("b", lastReceived: 2), now: 1)
+    #expect(actions.contains(.reseated(above: 3, upTo: 3)), "no shift, and the application forgets the mark")
+    #expect(actions.last == .wantOutbound(after: 2, limit: 256))
 }
 
 @Test func aRestoredSideAcceptsOneGapAtThePeersFirstMessageOnly() {
@@ -308,12 +329,16 @@ private func restoredHello(_ node: String, lastReceived: UInt64) -> [UInt8] {
 }
 
 @Test func aSideNotRestoredStillRefusesBothGaps() {
-    // The same inputs without the flag: a replaced database must not pass unnoticed.
+    // The same inputs without the marks: a replaced database must not pass unnoticed.
     var ahead = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 5)
     _ = ahead.start(now: 0)
     #expect(errorCode(ahead.receive(bytes: hello("b", lastReceived: 9), now: 1)) == "seq-from-future")
     var behind = establishedSession(lastReceived: 4)
     #expect(errorCode(behind.receive(bytes: frame(.data(data(8))), now: 2)) == "seq-from-future")
+    // Restored, with the numbering already settled by an earlier hello: a peer claiming more is refused again.
+    var settled = LinkSession(config: config("a", expecting: "b"), lastReceived: 0, lastAssigned: 5, restored: true)
+    _ = settled.start(now: 0)
+    #expect(errorCode(settled.receive(bytes: hello("b", lastReceived: 9), now: 1)) == "seq-from-future")
 }
 
 @Test func aPeerThatSaysItWasRestoredIsSentWhatIsLeftAfterTheRowsItLost() {
@@ -337,13 +362,13 @@ private func restoredHello(_ node: String, lastReceived: UInt64) -> [UInt8] {
 }
 
 @Test func aListenerRaisesItsCounterOnlyForAPeerItApproves() {
-    var s = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 5, restored: true)
+    var s = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 5, restored: true, reseatAbove: 5)
     _ = s.start(now: 0)
     let first = s.receive(bytes: hello("b", lastReceived: 9), now: 1)
-    #expect(!first.contains(.reseated(upTo: 9)), "nothing is raised before the application has checked the peer")
-    #expect(!s.reject(code: .unknownNode, message: "not on this link", now: 2).contains(.reseated(upTo: 9)))
-    var approved = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 5, restored: true)
+    #expect(!first.contains(.reseated(above: 5, upTo: 9)), "nothing is moved before the application has checked the peer")
+    #expect(!s.reject(code: .unknownNode, message: "not on this link", now: 2).contains(.reseated(above: 5, upTo: 9)))
+    var approved = LinkSession(config: config("a", expecting: nil), lastReceived: 0, lastAssigned: 5, restored: true, reseatAbove: 5)
     _ = approved.start(now: 0)
     _ = approved.receive(bytes: hello("b", lastReceived: 9), now: 1)
-    #expect(approved.approve(now: 2).contains(.reseated(upTo: 9)))
+    #expect(approved.approve(now: 2).contains(.reseated(above: 5, upTo: 9)))
 }

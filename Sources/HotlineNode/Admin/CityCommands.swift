@@ -12,7 +12,8 @@ enum CityCommands {
 
     /// 重新同步 — after a county station or a unit was restored from a backup, the centre sends it its own copy
     /// (`ticket.sync`, personal data minimised as for any message to it) of every ticket that concerns it and changed
-    /// since the backup's day: what the lost messages carried comes back from the system of record.
+    /// since the backup's day: what the lost messages carried comes back from the system of record. For a county
+    /// station, the units below it that a ticket concerns get the centre's copy too.
     static let resync = CommandHandler(spec: CommandSpec(
         name: "resync", summary: "send a restored node the centre's copy of its tickets · 重新同步",
         usage: "resync --node NODE --since YYYY-MM-DD [--json]",
@@ -33,11 +34,18 @@ enum CityCommands {
         let scope = node.kind == .county ? topology.subtree(of: id) : [id]
         let ids = try env.context.db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY id",
                                            [.int(ChinaTime.startOfDay(day).millis)]).compactMap { $0.string(0) }
+        // A county station relays its units' events: what it was relaying when its disk failed never reached the
+        // centre, and the units' copies hold steps the record does not. Their copies are reset to the record too,
+        // so the steps show as still to do there (and a step already on its way is judged by the centre as usual).
+        let units = scope.subtracting([id]).sorted()
         var sent: [String] = []
+        let reason = "resync after \(id) was restored from a backup of \(day.iso)"
         for ticketId in ids {
             guard let ticket = try env.service.repository.load(ticketId), concerns(ticket, scope) else { continue }
-            let body = SyncBody(ticket: Privacy.view(of: ticket, for: id), reason: "resync after \(id) was restored from a backup of \(day.iso)")
-            try env.service.send(.ticketSync, body: try env.service.encode(body), to: id, now: env.now)
+            for dest in [id] + units.filter({ concerns(ticket, [$0]) }) {
+                let body = SyncBody(ticket: Privacy.view(of: ticket, for: dest), reason: reason)
+                try env.service.send(.ticketSync, body: try env.service.encode(body), to: dest, now: env.now)
+            }
             sent.append(ticketId)
         }
         try env.service.repository.audit(at: env.now, user: env.user, command: "resync", ticket: nil,

@@ -16,6 +16,10 @@ enum NodeRestore {
     /// The `meta` key that marks the link to `peer` as resuming after a restore, until data comes in on it.
     static func marker(_ peer: String) -> String { "link.restored.\(peer)" }
 
+    /// The `meta` key holding the link's outbox counter as the backup left it, until the peer's first hello after
+    /// the restore has settled the numbering (`LinkSession.reseatAbove`).
+    static func numberingMarker(_ peer: String) -> String { "link.reseat-above.\(peer)" }
+
     static let spec = CommandSpec(
         name: "restore", summary: "put a backup back in place, with the node stopped · 恢复备份",
         usage: "restore --from BACKUP --data DIR",
@@ -99,7 +103,11 @@ enum NodeRestore {
         let peers = (topology.parent(of: node).map { [$0.id] } ?? []) + topology.children(of: node).map(\.id)
         let db = try Database(path: dir.appendingPathComponent("node.db").path, options: DatabaseOptions())
         try db.transaction {
-            for peer in peers { try db.setMeta(marker(peer), at) }
+            let links = LinkStore(db: db)
+            for peer in peers {
+                try db.setMeta(marker(peer), at)
+                try db.setMeta(numberingMarker(peer), String(try links.lastAssigned(link: peer)))
+            }
             try db.setMeta("restored.from", at)
         }
         let kept = setAside.isEmpty ? "" : " What was there before is kept in \(aside.path)."

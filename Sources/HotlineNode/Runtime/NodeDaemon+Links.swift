@@ -115,8 +115,10 @@ extension NodeDaemon {
                                 deadAfter: Int64(context.config.deadAfterSeconds) * 1000,
                                 maxFrame: context.config.maxFrameBytes)
         driver.restored = try context.db.meta(NodeRestore.marker(peer)) != nil
+        let reseatAbove = try context.db.meta(NodeRestore.numberingMarker(peer)).flatMap(UInt64.init)
         var session = LinkSession(config: config, lastReceived: try context.links.lastReceived(link: peer),
-                                  lastAssigned: try context.links.lastAssigned(link: peer), restored: driver.restored)
+                                  lastAssigned: try context.links.lastAssigned(link: peer), restored: driver.restored,
+                                  reseatAbove: reseatAbove)
         session.preparsed = { [bodies] frame in bodies.takeFrame(frame) }
         driver.attach(connection: c, session: session)
         try perform(driver.run(clock: now.at) { $0.start(now: now.mono) }, on: driver, now: now)
@@ -181,10 +183,13 @@ extension NodeDaemon {
                 driver.detach(reason: reason.description)
             case .log(let text):
                 log.info("link", ["peer": driver.peer, "detail": text])
-            case .reseated(let upTo):
-                try context.links.raiseAssigned(link: driver.peer, to: upTo)
-                log.warn("link-reseated", ["peer": driver.peer, "seq": "\(upTo)",
-                                           "detail": "this node's database is a restored backup; \(driver.peer) already holds its messages up to seq \(upTo), so new ones continue after it"])
+            case .reseated(let above, let upTo):
+                let moved = try context.links.renumber(link: driver.peer, above: above, by: upTo - above)
+                try context.db.run("DELETE FROM meta WHERE key = ?", [.text(NodeRestore.numberingMarker(driver.peer))])
+                if upTo > above {
+                    log.warn("link-reseated", ["peer": driver.peer, "seq": "\(upTo)", "renumbered": "\(moved)",
+                                               "detail": "this node's database is a restored backup; \(driver.peer) already holds its messages up to seq \(upTo) (the backup's ended at \(above)), so the \(moved) queued since continue after it"])
+                }
             case .gapAccepted(let from, let to):
                 log.warn("link-gap-accepted", ["peer": driver.peer, "from": "\(from)", "to": "\(to)",
                                                "detail": "messages \(from)-\(to) from \(driver.peer) reached the database that was lost; to bring back the tickets they changed, run at the centre: hotline-city resync --node \(context.nodeId) --since DATE-OF-THE-BACKUP"])

@@ -24,6 +24,9 @@ struct NoticeBody: Codable {
     var ticket: String?
     var refusedMessage: String
     var text: String
+    /// Sent to the centre by a node whose copy of `ticket` is behind (it could not apply the centre's event): the
+    /// centre answers with its copy (`ticket.sync`), so the copy converges without an operator.
+    var wantsSync: Bool?
 }
 
 extension TicketService {
@@ -122,6 +125,7 @@ extension TicketService {
             let body = try decode(NoticeBody.self, m)
             context.log.warn("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text])
             try repository.addNotice(at: now, from: m.origin, ticket: body.ticket, text: body.text)
+            if body.wantsSync == true, context.role == .city, let id = body.ticket { try answerSyncRequest(id, from: m.origin, now: now) }
         case .kbSubmit, .kbEntry, .kbReport:
             try checkSender(kind, m)
             try applyKnowledge(kind, m, now: now)
@@ -140,7 +144,7 @@ extension TicketService {
     func observe(_ m: DataMessage, now: Timestamp) throws {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
         do {
-            try observeUnchecked(kind, m)
+            try observeUnchecked(kind, m, now: now)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -149,7 +153,7 @@ extension TicketService {
         }
     }
 
-    private func observeUnchecked(_ kind: AppMessageKind, _ m: DataMessage) throws {
+    private func observeUnchecked(_ kind: AppMessageKind, _ m: DataMessage, now: Timestamp) throws {
         try savepoint("observe") {
             switch kind {
             case .ticketAssign:
@@ -163,9 +167,21 @@ extension TicketService {
             case .ticketEvent:
                 let body = try decode(EventBody.self, m)
                 try checkSender(kind, m, event: body.event)
-                guard let ticket = try repository.load(body.event.ticket),
-                      !ticket.events.contains(where: { $0.id == body.event.id }) else { return }
-                let updated = try Lifecycle.apply(body.event, to: ticket)
+                guard let ticket = try repository.load(body.event.ticket) else {
+                    // Only the centre's events are the record (a unit's may concern a ticket the station never kept).
+                    if context.topology.node(body.event.node)?.kind == .city {
+                        try requestSync(body.event.ticket, after: m, error: ServiceError.unknownTicket(body.event.ticket), now: now)
+                    }
+                    return
+                }
+                guard !ticket.events.contains(where: { $0.id == body.event.id }) else { return }
+                let updated: Ticket
+                do { updated = try Lifecycle.apply(body.event, to: ticket) } catch {
+                    // The centre's event does not fit this station's copy: the copy is behind the record. (Not
+                    // thrown: the savepoint would take the request back with it.)
+                    try requestSync(ticket.id, after: m, error: error, now: now)
+                    return
+                }
                 try repository.save(updated, newEvents: [body.event])
             case .notice, .kbSubmit, .kbEntry, .kbReport:
                 return
@@ -181,6 +197,8 @@ extension TicketService {
                 try sendNotice(to: origin, about: message, text: "no ticket \(event.ticket) at the city", now: now)
             }
             context.log.warn("event-for-unknown-ticket", ["ticket": event.ticket, "event": event.id])
+            // The centre's event for a ticket this node never got (its assignment was lost with a restored disk).
+            try requestSync(event.ticket, after: message, error: ServiceError.unknownTicket(event.ticket), now: now)
             return
         }
         if ticket.events.contains(where: { $0.id == event.id }) { return }
@@ -200,6 +218,8 @@ extension TicketService {
                 try sendNotice(to: origin, about: message, text: "\(error)", now: now)
                 try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: origin),
                                                                 reason: "\(error)")), to: origin, now: now)
+            } else {
+                try requestSync(ticket.id, after: message, error: error, now: now)
             }
             return
         }
@@ -250,6 +270,32 @@ extension TicketService {
                 try send(.ticketEvent, body: try encode(EventBody(event: view)), to: dest, now: now)
             }
         }
+    }
+
+    /// At a county station or a unit: the centre's event `m` did not apply to this node's copy of the ticket, so
+    /// the copy is behind the record (a message lost with a restored node's disk, or a copy reset by a resync while
+    /// the node's own step was on its way). The centre is asked for its copy; a copy that the centre's events do not
+    /// fit would otherwise stay behind for good. Events from other nodes are not the record and ask for nothing.
+    func requestSync(_ ticket: String, after m: DataMessage, error: Error, now: Timestamp) throws {
+        guard context.role != .city, let city = context.topology.city?.id, m.origin == city else { return }
+        context.log.warn("sync-requested", ["ticket": ticket, "event": m.id, "rule": "\(error)"])
+        let text = "\(context.nodeId) could not apply the centre's message \(m.id) to its copy of \(ticket) (\(error)); "
+            + "its copy is behind: the centre's copy is asked for"
+        try send(.notice, body: try encode(NoticeBody(ticket: ticket, refusedMessage: m.id, text: text, wantsSync: true)),
+                 to: city, now: now)
+    }
+
+    /// At the centre: a node asked for the record of a ticket that concerns it (`requestSync`).
+    func answerSyncRequest(_ id: String, from origin: String, now: Timestamp) throws {
+        guard let ticket = try repository.load(id), let node = context.topology.node(origin) else { return }
+        let scope = node.kind == .county ? context.topology.subtree(of: origin) : [origin]
+        guard CityCommands.concerns(ticket, scope) else {
+            context.log.warn("sync-not-sent", ["ticket": id, "to": origin, "reason": "the ticket does not concern \(origin)"])
+            return
+        }
+        try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: origin),
+                                                        reason: "asked for by \(origin): its copy was behind")), to: origin, now: now)
+        logAfterCommit("sync-sent", ["ticket": id, "to": origin])
     }
 
     func sendNotice(to dest: String, about m: DataMessage, text: String, now: Timestamp) throws {
