@@ -405,10 +405,14 @@ city report --month 2026-03 --out "$DIR/bulletin-2026-03.html" >/dev/null
 city report --month 2026-03 --format csv --out "$DIR/bulletin-2026-03.csv" >/dev/null
 city report --month 2026-03 --public --out "$DIR/open-data-2026-03.html" >/dev/null
 city kb export --public "$DIR/kb-site" >/dev/null
+# The evening backup of the centre (备份), taken while it runs: what `restore` puts back after a lost disk.
+rm -rf "$DIR/backups" && mkdir -p "$DIR/backups"
+city backup --out "$DIR/backups/demo-city" >/dev/null
 echo
 echo "Monthly bulletin (月通报) of the simulated month: $DIR/bulletin-2026-03.html"
 echo "  tables for Excel: $DIR/bulletin-2026-03.csv · open-data edition: $DIR/open-data-2026-03.html"
 echo "Public self-service knowledge base: $DIR/kb-site/index.html"
+echo "Backup of the centre (hotline-city backup): $DIR/backups/demo-city — put back with hotline-city restore"
 if [ $KEEP = 1 ]; then
   trap - EXIT
   echo
