@@ -95,4 +95,31 @@ struct RestoreProcessTests {
         try net.ok("t-county", "forward", third, "--to", "u-street")
         try net.waitStatus("u-street", third, "dispatched")
     }
+
+    @Test func aRestoredCentreNeverGivesOutATicketNumberAgainAndItsLinksResume() throws {
+        let net = try TestNetwork(name: "restore-city")
+        let first = try net.intake()
+        let backup = net.harness.dir.appendingPathComponent("city-backup").path
+        try net.ok("t-city", "backup", "--out", backup)
+        // Numbers the backup does not know, and an assignment the county holds from the lost database.
+        let second = try net.intake(text: "工地凌晨施工")
+        try net.ok("t-city", "dispatch", second, "--to", "t-county")
+        try net.waitStatus("t-county", second, "dispatched")
+        sleep(3)   // the county's acknowledgement reaches the centre and its row is deleted there
+        net.stop("t-city", kill: true)
+        try ProcessHarness.expectOK(try net.run("t-city", "restore", "--from", backup), "restore")
+        try net.start("t-city")
+        // The next number is above the restore's floor, never the second ticket's again.
+        let third = try net.intake(text: "夜间装修噪音")
+        #expect(first.hasSuffix("-000001") && second.hasSuffix("-000002"))
+        #expect(third.hasSuffix("-100001"), "\(third)")
+        // The centre's link to the county resumes in both directions.
+        try net.ok("t-city", "dispatch", third, "--to", "t-county")
+        try net.waitStatus("t-county", third, "dispatched")
+        try net.ok("t-county", "forward", third, "--to", "u-street")
+        try net.waitStatus("t-city", third, "dispatched")
+        try net.waitEvent("t-city", third, "forwarded")
+        let cityLog = try String(contentsOf: net.harness.dir.appendingPathComponent("t-city.log"), encoding: .utf8)
+        #expect(cityLog.split(separator: "\n").contains { $0.contains("event=link-reseated") && $0.contains("peer=t-county") })
+    }
 }

@@ -93,7 +93,12 @@ enum CityCommands {
             throw ServiceError.usage("--subject \(subject) is not a node of the topology")
         }
         let today = ChinaTime.date(of: env.now)
-        let sequence = try env.context.db.nextCounter("ticket.\(today.iso)")
+        var sequence = try env.context.db.nextCounter("ticket.\(today.iso)")
+        if let floor = try NodeRestore.ticketFloor(env.context.db, on: today), sequence <= floor {
+            // A restored centre: the lost database may have given out numbers of this day past the backup's.
+            sequence = floor + 1
+            try env.context.db.setMeta("counter.ticket.\(today.iso)", String(sequence))
+        }
         let id = TicketID.make(prefix: env.context.profile.prefix, date: today, sequence: Int(sequence))
         let caller = CallerInfo(name: args.value("--caller-name"), phone: args.value("--caller-phone"),
                                 confidential: args.flag("--confidential"), noReply: args.flag("--no-reply"),

@@ -16,6 +16,17 @@ enum NodeRestore {
     /// The `meta` key that marks the link to `peer` as resuming after a restore, until data comes in on it.
     static func marker(_ peer: String) -> String { "link.restored.\(peer)" }
 
+    /// A restored centre's ticket numbers: the lost database gave out numbers the backup does not know, from the
+    /// backup's day on, and units hold those tickets; reused, an assignment would overwrite another ticket there.
+    /// So from that day on, each day's numbers start above a floor: 100,000 times the restores so far (a city takes
+    /// far fewer than 100,000 requests a day), nil when there is none.
+    static func ticketFloor(_ db: Database, on day: LocalDate) throws -> Int64? {
+        guard let text = try db.meta("restored.ticket-floor") else { return nil }
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let from = LocalDate(iso: String(parts[0])), let floor = Int64(parts[1]) else { return nil }
+        return day >= from ? floor : nil
+    }
+
     /// The `meta` key holding the link's outbox counter as the backup left it, until the peer's first hello after
     /// the restore has settled the numbering (`LinkSession.reseatAbove`).
     static func numberingMarker(_ peer: String) -> String { "link.reseat-above.\(peer)" }
@@ -109,6 +120,11 @@ enum NodeRestore {
                 try db.setMeta(numberingMarker(peer), String(try links.lastAssigned(link: peer)))
             }
             try db.setMeta("restored.from", at)
+            if role == .city {
+                let restores = (Int64(try db.meta("restored.count") ?? "0") ?? 0) + 1
+                try db.setMeta("restored.count", String(restores))
+                try db.setMeta("restored.ticket-floor", "\(at.prefix(10)) \(min(restores, 9) * 100_000)")
+            }
         }
         let kept = setAside.isEmpty ? "" : " What was there before is kept in \(aside.path)."
         let resync = role == .city ? "" : " Then, at the centre: hotline-city resync --node \(node) --since \(at.prefix(10)) "
