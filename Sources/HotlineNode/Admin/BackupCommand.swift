@@ -52,6 +52,10 @@ enum NodeBackup {
     /// Writes the backup into a hidden sibling folder and renames it to `target` once every file is synced.
     static func write(_ context: NodeContext, to target: URL, now: Timestamp) throws -> Summary {
         let fm = FileManager.default
+        // The daemon's working directory is not the operator's: the command line makes the folder absolute.
+        guard target.relativePath.hasPrefix("/") else {
+            throw ServiceError.usage("--out \(target.relativePath): give an absolute folder, e.g. /var/backups/hotline/\(context.nodeId)-\(dateStamp(now))")
+        }
         let target = target.standardizedFileURL
         guard !fm.fileExists(atPath: target.path) else {
             throw ServiceError.usage("\(target.path) already exists: give a new folder for each backup, e.g. \(target.path)-2")

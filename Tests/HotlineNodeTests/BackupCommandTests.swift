@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineStore
+@testable import HotlineNode
+
+/// `backup` in one process: what it writes, and what it refuses (the process test restores from it).
+@Suite struct BackupCommandTests {
+    func run(_ node: NodeFixture, _ argv: [String]) throws -> AdminResponse {
+        try node.context.db.transaction {
+            node.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: node.now, links: { [] })
+        }
+    }
+
+    @Test func aRelativeFolderIsRefusedAndNothingIsWrittenWhereTheDaemonRuns() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let name = "backup-relative-\(UInt32.random(in: 0...UInt32.max))"
+        let answer = try run(city, ["backup", "--out", name])
+        #expect(answer.exitCode != 0 && answer.text.contains("absolute"), "\(answer.text)")
+        #expect(!FileManager.default.fileExists(atPath: name))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.currentDirectoryPath)
+            .filter { $0.contains(name) }.isEmpty)
+    }
+
+    @Test func aBackupIsAWholeCheckedCopyWithItsKeyAndRefusesAFolderThatExists() throws {
+        let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let target = city.dir.appendingPathComponent("backups/c-1")
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let answer = try run(city, ["backup", "--out", target.path, "--json"])
+        #expect(answer.exitCode == 0, "\(answer.text)")
+        let copy = try Database(path: target.appendingPathComponent("node.db").path, options: DatabaseOptions(readOnly: true))
+        #expect(try copy.query("SELECT count(*) FROM tickets").first?.int(0) == 1)
+        #expect(try copy.query("SELECT id FROM tickets").first?.string(0) == ticket.id)
+        #expect(try copy.integrityCheck().isEmpty)
+        let keys = "keys/data.key"
+        #expect(FileManager.default.contents(atPath: target.appendingPathComponent(keys).path)
+                == FileManager.default.contents(atPath: city.context.dir.appendingPathComponent(keys).path))
+        // Nothing half-written is left beside it, and a second backup into the same folder is refused.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.deletingLastPathComponent().path) == ["c-1"])
+        let again = try run(city, ["backup", "--out", target.path])
+        #expect(again.exitCode != 0 && again.text.contains("already exists"))
+    }
+}
