@@ -32,6 +32,8 @@ import HotlineStore
         #expect(try copy.query("SELECT count(*) FROM tickets").first?.int(0) == 1)
         #expect(try copy.query("SELECT id FROM tickets").first?.string(0) == ticket.id)
         #expect(try copy.integrityCheck().isEmpty)
+        let mode = try FileManager.default.attributesOfItem(atPath: target.appendingPathComponent("node.db").path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
         let keys = "keys/data.key"
         #expect(FileManager.default.contents(atPath: target.appendingPathComponent(keys).path)
                 == FileManager.default.contents(atPath: city.context.dir.appendingPathComponent(keys).path))

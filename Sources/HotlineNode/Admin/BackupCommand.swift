@@ -89,6 +89,7 @@ enum NodeBackup {
             if (try? Data(contentsOf: keyFile)) == keysBefore { break }
             guard attempt < 3 else { throw ServiceError.refused("the data key changed three times during the backup (rotate-key running?); try again") }
         }
+        try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: database.path)   // as the node's own file
         let copy = try Database(path: database.path, options: DatabaseOptions(readOnly: true))
         let check = try copy.query("PRAGMA quick_check").first?.string(0) ?? "no answer"
         let schema = try copy.query("PRAGMA user_version").first?.int(0) ?? 0
