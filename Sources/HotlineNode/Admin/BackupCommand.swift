@@ -10,9 +10,10 @@ import HotlineStore
 /// written whole into a new folder or not at all. `restore` (run with the node stopped) puts it back.
 enum NodeBackup {
     /// Files of a data directory that are not copied: the live database (copied through SQLite instead), the admin
-    /// socket, and what a restore set aside.
+    /// socket, what a restore set aside, and logs kept beside the data (the demo's `node.log`): they are not state.
     static func skipped(_ name: String) -> Bool {
         ["node.db", "node.db-wal", "node.db-shm", "admin.sock"].contains(name) || name.hasPrefix("replaced-")
+            || name.hasSuffix(".log")
     }
 
     static let manifest = "backup.json"
