@@ -6,10 +6,9 @@ import HotlineStore
 
 /// `backup` in one process: what it writes, and what it refuses (the process test restores from it).
 @Suite struct BackupCommandTests {
+    /// As the daemon answers it: on the admin thread, from a read-only snapshot, beside the work loop.
     func run(_ node: NodeFixture, _ argv: [String]) throws -> AdminResponse {
-        try node.context.db.transaction {
-            node.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: node.now, links: { [] })
-        }
+        try #require(SnapshotCommands(context: node.context).answer(AdminRequest(argv: argv, user: "operator", uid: 1000)))
     }
 
     @Test func aRelativeFolderIsRefusedAndNothingIsWrittenWhereTheDaemonRuns() throws {
@@ -37,6 +36,9 @@ import HotlineStore
         let keys = "keys/data.key"
         #expect(FileManager.default.contents(atPath: target.appendingPathComponent(keys).path)
                 == FileManager.default.contents(atPath: city.context.dir.appendingPathComponent(keys).path))
+        // Copying every caller's data is an access the audit records.
+        let audit = try city.context.db.query("SELECT user, command, fields FROM audit WHERE command = 'backup'")
+        #expect(audit.count == 1 && audit.first?.string(0) == "operator" && audit.first?.string(2)?.contains(target.path) == true)
         // Nothing half-written is left beside it, and a second backup into the same folder is refused.
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.deletingLastPathComponent().path) == ["c-1"])
         let again = try run(city, ["backup", "--out", target.path])

@@ -33,10 +33,21 @@ enum NodeBackup {
         let summary = try write(env.context, to: URL(fileURLWithPath: out), now: env.now)
         env.context.log.info("backup-written", ["out": summary.path, "user": env.user, "bytes": "\(summary.databaseBytes)",
                                                 "files": "\(summary.files)"])
+        // A backup copies every caller's personal data: it goes into the access audit like `show`. This command
+        // runs on a read-only snapshot, so the record is written on a connection of its own (SQLite serialises it
+        // with the work loop's transactions).
+        var unaudited = ""
+        do {
+            try Database(path: env.context.db.path).appendAudit(at: env.now.millis, user: env.user, command: "backup",
+                                                                ticket: nil, fields: "all tickets, to \(summary.path)")
+        } catch {
+            env.context.log.error("audit-not-written", ["command": "backup", "user": env.user, "error": "\(error)"])
+            unaudited = " (the access audit could not record it: \(error))"
+        }
         let text = "backup of \(env.context.nodeId) as of \(summary.at.iso8601) written to \(summary.path): node.db "
             + "\(summary.databaseBytes / 1024) KB (quick_check ok) and \(summary.files - 1) other file(s), the data key "
             + "among them — keep it as safe as the node itself. To put it back: stop the node, then "
-            + "hotline-\(env.context.role.rawValue) restore --from \(summary.path) --data DIR"
+            + "hotline-\(env.context.role.rawValue) restore --from \(summary.path) --data DIR" + unaudited
         return .success(text: text, json: ["path": summary.path, "node": env.context.nodeId, "at": summary.at.iso8601,
                                            "databaseBytes": summary.databaseBytes, "files": summary.files])
     }
