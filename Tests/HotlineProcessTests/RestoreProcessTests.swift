@@ -121,5 +121,12 @@ struct RestoreProcessTests {
         try net.waitEvent("t-city", third, "forwarded")
         let cityLog = try String(contentsOf: net.harness.dir.appendingPathComponent("t-city.log"), encoding: .utf8)
         #expect(cityLog.split(separator: "\n").contains { $0.contains("event=link-reseated") && $0.contains("peer=t-county") })
+        // Restored again from the same, older backup (which knows nothing of the first restore): the numbers the
+        // first restored database gave out are not given out again either.
+        net.stop("t-city", kill: true)
+        try ProcessHarness.expectOK(try net.run("t-city", "restore", "--from", backup), "second restore")
+        try net.start("t-city")
+        let fourth = try net.intake(text: "楼上漏水")
+        #expect(fourth.hasSuffix("-200001"), "\(fourth)")
     }
 }

@@ -79,10 +79,22 @@ enum NodeRestore {
             throw ServiceError.refused("the backup's database \(backupDB.path) cannot be used (\(error)); nothing was changed, try an older backup")
         }
 
+        // How often this centre was restored already, by what is there now if it can still be read (a backup older
+        // than an earlier restore does not know of it, and its numbers would start at the same floor again).
+        let existing = dir.appendingPathComponent("node.db").path
+        let restoresBefore = fm.fileExists(atPath: existing)
+            ? (try? Database(path: existing, options: DatabaseOptions(readOnly: true)).meta("restored.count")).flatMap { $0.flatMap { Int64($0) } } ?? 0
+            : 0
+
         // What is there is set aside, never deleted.
         try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-        let aside = dir.appendingPathComponent("replaced-\(stamp)")
+        var aside = dir.appendingPathComponent("replaced-\(stamp)")
+        var n = 1
+        while fm.fileExists(atPath: aside.path) {
+            n += 1
+            aside = dir.appendingPathComponent("replaced-\(stamp)-\(n)")
+        }
         var setAside: [String] = []
         for name in ["node.db", "node.db-wal", "node.db-shm", "keys"] where fm.fileExists(atPath: dir.appendingPathComponent(name).path) {
             if setAside.isEmpty { try fm.createDirectory(at: aside, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700]) }
@@ -121,7 +133,7 @@ enum NodeRestore {
             }
             try db.setMeta("restored.from", at)
             if role == .city {
-                let restores = (Int64(try db.meta("restored.count") ?? "0") ?? 0) + 1
+                let restores = max(Int64(try db.meta("restored.count") ?? "0") ?? 0, restoresBefore) + 1
                 try db.setMeta("restored.count", String(restores))
                 try db.setMeta("restored.ticket-floor", "\(at.prefix(10)) \(min(restores, 9) * 100_000)")
             }
