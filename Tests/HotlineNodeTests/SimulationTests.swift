@@ -100,7 +100,8 @@ final class Simulation {
         rng = Rng(state: seed)
         let shm = URL(fileURLWithPath: "/dev/shm")
         base = (FileManager.default.fileExists(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory)
-            .appendingPathComponent("hl-sim-\(getpid())-\(seed)")
+            // Unique per simulation, not per seed: tests run side by side in one process with the same seeds.
+            .appendingPathComponent("hl-sim-\(getpid())-\(seed)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         let topologyFile = base.appendingPathComponent("topology.json")
         try Data(Self.topology.utf8).write(to: topologyFile)
