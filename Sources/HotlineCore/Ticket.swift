@@ -80,3 +80,15 @@ public struct Ticket: Sendable, Equatable, Codable {
     /// Whether an event with this id is already in the history.
     public func contains(eventId: String) -> Bool { events.contains { $0.id == eventId } }
 }
+
+extension Ticket {
+    /// Whether the ticket concerns any node of `nodes`: held, led or assisted there, or any of its events recorded
+    /// by one of them or sent to one (a dispatch, a forward, an assignment to assist). The centre sends such nodes
+    /// its copy when they were restored from a backup or ask for it.
+    public func concerns(any nodes: Set<String>) -> Bool {
+        if nodes.contains(holder) || lead.map(nodes.contains) == true || assisting.contains(where: nodes.contains) { return true }
+        return events.contains { e in
+            nodes.contains(e.node) || e.to.map(nodes.contains) == true || e.assisting?.contains(where: nodes.contains) == true
+        }
+    }
+}

@@ -143,3 +143,15 @@ import HotlineCore
 func eventTypesAreStableKebabWords(type: EventType) {
     #expect(type.rawValue.allSatisfy { $0.isLowercase || $0 == "-" })
 }
+
+/// Which nodes a ticket concerns: the centre sends them its copy after a restore (`resync`) or when they ask.
+@Test func aTicketConcernsItsHolderLeadAssistantsAndEveryNodeInItsHistoryOnly() throws {
+    var h = try Harness("jinan-2018")
+    try h.run(.receive(h.intake()), at: at("2026-03-02T09:00"))
+    #expect(h.t.concerns(any: ["city"]))
+    #expect(!h.t.concerns(any: ["water", "roads", "east"]))
+    try h.run(.dispatch(lead: "water", assisting: ["roads"], tier: nil), at: at("2026-03-02T09:30"))
+    #expect(h.t.concerns(any: ["water"]) && h.t.concerns(any: ["roads"]))
+    #expect(!h.t.concerns(any: ["east", "gas"]))
+    #expect(h.t.concerns(any: ["east", "roads"]), "any one of the nodes is enough")
+}

@@ -452,13 +452,17 @@ struct SimulationTests {
         }
     }
 
-    @Test func aNodeRestoredFromABackupMidTrafficStillKeepsEveryTicketExactlyOnce() throws {
+    /// The seeds and tickets a run uses: `HOTLINE_SIM_SEED` (one), else `HOTLINE_SIM_SEEDS` (1…N, default `seeds`);
+    /// `HOTLINE_SIM_TICKETS` (default 4).
+    static func plan(seeds defaultCount: Int) -> (seeds: [UInt64], tickets: Int) {
         let env = ProcessInfo.processInfo.environment
-        let seeds: [UInt64]
-        if let one = env["HOTLINE_SIM_SEED"].flatMap(UInt64.init) { seeds = [one] } else {
-            seeds = (1...UInt64(env["HOTLINE_SIM_SEEDS"].flatMap(Int.init) ?? 40)).map { $0 }
-        }
         let count = env["HOTLINE_SIM_TICKETS"].flatMap(Int.init) ?? 4
+        if let one = env["HOTLINE_SIM_SEED"].flatMap(UInt64.init) { return ([one], count) }
+        return ((1...UInt64(max(1, env["HOTLINE_SIM_SEEDS"].flatMap(Int.init) ?? defaultCount))).map { $0 }, count)
+    }
+
+    @Test func aNodeRestoredFromABackupMidTrafficStillKeepsEveryTicketExactlyOnce() throws {
+        let (seeds, count) = Self.plan(seeds: 40)
         for seed in seeds {
             var pick = Simulation.Rng(state: seed ^ 0x5E57_0BED)
             let node = ["k", "s1", "s2", "w"][pick.int(0...3)]
@@ -471,12 +475,7 @@ struct SimulationTests {
     }
 
     @Test func networkKeepsEveryTicketExactlyOnceUnderSeededFaults() throws {
-        let env = ProcessInfo.processInfo.environment
-        let seeds: [UInt64]
-        if let one = env["HOTLINE_SIM_SEED"].flatMap(UInt64.init) { seeds = [one] } else {
-            seeds = (1...UInt64(env["HOTLINE_SIM_SEEDS"].flatMap(Int.init) ?? 200)).map { $0 }
-        }
-        let count = env["HOTLINE_SIM_TICKETS"].flatMap(Int.init) ?? 4
+        let (seeds, count) = Self.plan(seeds: 200)
         var totals = (crashes: 0, beforeCommit: 0, resets: 0, partitions: 0)
         for seed in seeds {
             let (problems, sim) = try Self.run(seed: seed, count: count)

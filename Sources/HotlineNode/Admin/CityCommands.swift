@@ -41,8 +41,8 @@ enum CityCommands {
         var sent: [String] = []
         let reason = "resync after \(id) was restored from a backup of \(day.iso)"
         for ticketId in ids {
-            guard let ticket = try env.service.repository.load(ticketId), concerns(ticket, scope) else { continue }
-            for dest in [id] + units.filter({ concerns(ticket, [$0]) }) {
+            guard let ticket = try env.service.repository.load(ticketId), ticket.concerns(any: scope) else { continue }
+            for dest in [id] + units.filter({ ticket.concerns(any: [$0]) }) {
                 let body = SyncBody(ticket: Privacy.view(of: ticket, for: dest), reason: reason)
                 try env.service.send(.ticketSync, body: try env.service.encode(body), to: dest, now: env.now)
             }
@@ -53,14 +53,6 @@ enum CityCommands {
         env.service.logAfterCommit("resync-queued", ["node": id, "since": day.iso, "tickets": "\(sent.count)", "user": env.user])
         return .success(text: "\(sent.count) ticket(s) changed since \(day.iso) queued for \(id) (\(node.name)); each replaces its copy there",
                         json: ["node": id, "since": day.iso, "tickets": sent])
-    }
-
-    /// Whether a ticket concerns any node of `scope`: held, led or assisted there, or any event by or to it.
-    static func concerns(_ t: Ticket, _ scope: Set<String>) -> Bool {
-        if scope.contains(t.holder) || t.lead.map(scope.contains) == true || t.assisting.contains(where: scope.contains) { return true }
-        return t.events.contains { e in
-            scope.contains(e.node) || e.to.map(scope.contains) == true || e.assisting?.contains(where: scope.contains) == true
-        }
     }
 
     static let intake = CommandHandler(spec: CommandSpec(

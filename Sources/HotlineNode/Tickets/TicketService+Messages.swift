@@ -289,7 +289,7 @@ extension TicketService {
     func answerSyncRequest(_ id: String, from origin: String, now: Timestamp) throws {
         guard let ticket = try repository.load(id), let node = context.topology.node(origin) else { return }
         let scope = node.kind == .county ? context.topology.subtree(of: origin) : [origin]
-        guard CityCommands.concerns(ticket, scope) else {
+        guard ticket.concerns(any: scope) else {
             context.log.warn("sync-not-sent", ["ticket": id, "to": origin, "reason": "the ticket does not concern \(origin)"])
             return
         }
