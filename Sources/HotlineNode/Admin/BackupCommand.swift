@@ -147,6 +147,18 @@ enum NodeBackup {
         return count
     }
 
+    /// Gives every file and folder below `dir` (but what a restore set aside) to `uid`:`gid`.
+    static func chownTree(_ dir: URL, uid: NSNumber, gid: NSNumber) throws {
+        let fm = FileManager.default
+        for name in try fm.contentsOfDirectory(atPath: dir.path) where !name.hasPrefix("replaced-") && name != "admin.sock" {
+            let url = dir.appendingPathComponent(name)
+            try fm.setAttributes([.ownerAccountID: uid, .groupOwnerAccountID: gid], ofItemAtPath: url.path)
+            if (try? fm.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType) == .typeDirectory {
+                try chownTree(url, uid: uid, gid: gid)
+            }
+        }
+    }
+
     /// fsync of every regular file and folder below `dir` (and `dir`), so the rename publishes only durable content.
     static func syncTree(_ dir: URL) throws {
         let fm = FileManager.default

@@ -2,6 +2,9 @@ import Foundation
 import HotlineCore
 import HotlineNet
 import HotlineStore
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 /// 恢复 — puts a folder written by `backup` back in place of a lost or damaged database, with the node stopped.
 ///
@@ -124,6 +127,27 @@ enum NodeRestore {
         // Every link of the node resumes as after a restore.
         let topology = try Topology.load(data: try InitCommand.readFile(dir.appendingPathComponent("topology.json"), what: "topology"))
         let peers = (topology.parent(of: node).map { [$0.id] } ?? []) + topology.children(of: node).map(\.id)
+        try markLinks(peers, in: dir, at: at, role: role, restoresBefore: restoresBefore)
+        // Run as root, the copies belong to root, and the node's service user could not open them: they are given
+        // to whoever owns the data directory (the service user, when it was made by `sudo -u hotline … init`).
+        let owner = try fm.attributesOfItem(atPath: dir.path)
+        if geteuid() == 0, let uid = owner[.ownerAccountID] as? NSNumber, let gid = owner[.groupOwnerAccountID] as? NSNumber,
+           uid.intValue != 0 {
+            try NodeBackup.chownTree(dir, uid: uid, gid: gid)
+        }
+
+        let kept = setAside.isEmpty ? "" : " What was there before is kept in \(aside.path)."
+        let resync = role == .city ? "" : " Then, at the centre: hotline-city resync --node \(node) --since \(at.prefix(10)) "
+            + "(the tickets changed since the backup come back from the centre's record)."
+        return "restored \(node) from the backup of \(at) (\(source.path)).\(kept) Start the node: its \(peers.count) link(s) "
+            + "resume after the restore (logged as link-reseated, link-gap-accepted).\(resync) Whatever was recorded here after "
+            + "the backup and had not yet reached a neighbour is lost with the old disk: compare `list` with the centre."
+    }
+
+    /// Marks every link of the node as restored (`marker`, `numberingMarker`), and a centre's ticket numbers (`ticketFloor`),
+    /// on a connection closed before the files are handed to the service user.
+    private static func markLinks(_ peers: [String], in dir: URL, at: String, role: NodeKind,
+                                  restoresBefore: Int64) throws {
         let db = try Database(path: dir.appendingPathComponent("node.db").path, options: DatabaseOptions())
         try db.transaction {
             let links = LinkStore(db: db)
@@ -138,11 +162,5 @@ enum NodeRestore {
                 try db.setMeta("restored.ticket-floor", "\(at.prefix(10)) \(min(restores, 9) * 100_000)")
             }
         }
-        let kept = setAside.isEmpty ? "" : " What was there before is kept in \(aside.path)."
-        let resync = role == .city ? "" : " Then, at the centre: hotline-city resync --node \(node) --since \(at.prefix(10)) "
-            + "(the tickets changed since the backup come back from the centre's record)."
-        return "restored \(node) from the backup of \(at) (\(source.path)).\(kept) Start the node: its \(peers.count) link(s) "
-            + "resume after the restore (logged as link-reseated, link-gap-accepted).\(resync) Whatever was recorded here after "
-            + "the backup and had not yet reached a neighbour is lost with the old disk: compare `list` with the centre."
     }
 }
