@@ -52,11 +52,17 @@ struct RestoreProcessTests {
         // second ticket's assignment, which only the centre's record can bring back.
         sleep(3)
         net.stop("u-street", kill: true)
+        let topologyFile = net.harness.dataDir("u-street") + "/topology.json"
+        try Data("{\"edited\": \"after the backup\"}".utf8).write(to: URL(fileURLWithPath: topologyFile + ".probe"))
+        let topologyBefore = try FileManager.default.attributesOfItem(atPath: topologyFile)[.modificationDate] as? Date
         let restored = try net.run("u-street", "restore", "--from", backup)
         try ProcessHarness.expectOK(restored, "restore")
         #expect(restored.stdout.contains("hotline-city resync --node u-street --since 2026-03-02"))
         let kept = try FileManager.default.contentsOfDirectory(atPath: net.harness.dataDir("u-street")).filter { $0.hasPrefix("replaced-") }
         #expect(kept.count == 1, "the replaced database is kept")
+        // Configuration already there is kept (a topology may have changed since the backup), and so is any other file.
+        #expect(try FileManager.default.attributesOfItem(atPath: topologyFile)[.modificationDate] as? Date == topologyBefore)
+        #expect(FileManager.default.fileExists(atPath: topologyFile + ".probe"))
         try net.start("u-street")
         let links = try net.ok("u-street", "status")["links"] as? [[String: Any]] ?? []
         #expect(links.first { $0["peer"] as? String == "t-county" }?["restored"] as? Bool == true)

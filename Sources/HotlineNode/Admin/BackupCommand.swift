@@ -122,7 +122,8 @@ enum NodeBackup {
     }
 
     /// Copies every regular file below `from` (but the skipped ones) with its permission bits; returns the count.
-    static func copyTree(from: URL, to: URL) throws -> Int {
+    /// With `keepingExisting`, a file already at the target stays as it is.
+    static func copyTree(from: URL, to: URL, keepingExisting: Bool = false) throws -> Int {
         let fm = FileManager.default
         var count = 0
         for name in try fm.contentsOfDirectory(atPath: from.path).sorted() where !skipped(name) && !name.hasPrefix(".") {
@@ -134,8 +135,9 @@ enum NodeBackup {
                 if !fm.fileExists(atPath: target.path) {
                     try fm.createDirectory(at: target, withIntermediateDirectories: false, attributes: [.posixPermissions: mode])
                 }
-                count += try copyTree(from: source, to: target)
+                count += try copyTree(from: source, to: target, keepingExisting: keepingExisting)
             case .typeRegular?:
+                if keepingExisting, fm.fileExists(atPath: target.path) { continue }
                 try? fm.removeItem(at: target)
                 try Data(contentsOf: source).write(to: target)
                 try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: target.path)

@@ -105,8 +105,11 @@ enum NodeRestore {
             setAside.append(name)
         }
 
-        // The backup's files, then its database (through a temporary name, so a half-copied file is never node.db).
-        _ = try NodeBackup.copyTree(from: source, to: dir)
+        // The backup's key file (it holds the keys its database is sealed under; the one that was here is set aside),
+        // and of the rest only what is missing: a topology, profile or certificate changed since the backup stays as
+        // it is now (a child added since, a renewed certificate). Then the database, through a temporary name, so a
+        // half-copied file is never node.db.
+        _ = try NodeBackup.copyTree(from: source, to: dir, keepingExisting: true)
         try? fm.removeItem(at: dir.appendingPathComponent(NodeBackup.manifest))
         let partial = dir.appendingPathComponent(".node.db.restoring")
         try? fm.removeItem(at: partial)
@@ -136,7 +139,8 @@ enum NodeRestore {
             try NodeBackup.chownTree(dir, uid: uid, gid: gid)
         }
 
-        let kept = setAside.isEmpty ? "" : " What was there before is kept in \(aside.path)."
+        let kept = (setAside.isEmpty ? "" : " The database and key file that were here are kept in \(aside.path).")
+            + " Configuration files already here (topology, profile, certificates) were kept; missing ones came from the backup."
         let resync = role == .city ? "" : " Then, at the centre: hotline-city resync --node \(node) --since \(at.prefix(10)) "
             + "(the tickets changed since the backup come back from the centre's record)."
         return "restored \(node) from the backup of \(at) (\(source.path)).\(kept) Start the node: its \(peers.count) link(s) "
