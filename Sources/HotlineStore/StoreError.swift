@@ -12,6 +12,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case badValue(String)
     /// Encrypting a blob failed (the key file is unusable).
     case sealing(String)
+    /// The database file could not be created or given its mode: what failed, and what to do.
+    case fileAccess(String)
 
     public var isDiskFull: Bool { primary == SQLITE_FULL }
     public var isReadOnly: Bool { primary == SQLITE_READONLY }
@@ -45,6 +47,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "unexpected value in the database: \(what)"
         case .sealing(let what):
             return "cannot encrypt \(what): check the node's key file (keys/data.key)"
+        case .fileAccess(let what):
+            return what
         }
     }
 }

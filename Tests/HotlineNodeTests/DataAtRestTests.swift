@@ -79,6 +79,45 @@ struct DataAtRestTests {
         #expect(throws: KeyError.self) { try DataKeyring.open(dir: city.context.dir) }
     }
 
+    func mode(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) & 0o777
+    }
+
+    @Test func initGivesTheDatabaseToTheNodesAccountAloneAndTheDirectoryToItsGroup() throws {
+        let (city, _) = try assigned(to: "s1")
+        let db = city.context.dir.appendingPathComponent("node.db").path
+        // The write-ahead log and shared memory exist once the node has written, and take the database's mode.
+        for file in [db, db + "-wal", db + "-shm"] {
+            #expect(try mode(file) == 0o600, "\(file)")
+        }
+        #expect(try mode(city.context.dir.path) == 0o750)
+    }
+
+    @Test func aDatabaseOthersCouldReadIsMadePrivateAtStartAndSaidSo() throws {
+        let (city, _) = try assigned(to: "s1")
+        let dir = city.context.dir
+        let db = dir.appendingPathComponent("node.db").path
+        // As a node initialised before this rule has it: SQLite's default 0644, the directory 0755.
+        for file in [db, db + "-wal", db + "-shm"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        let first = NodeFixture.Sink()
+        let restarted = try NodeContext(dir: dir, log: Log(node: "c", sink: { first.append($0) }))
+        for file in [db, db + "-wal", db + "-shm"] {
+            #expect(try mode(file) == 0o600, "\(file)")
+        }
+        #expect(try mode(dir.path) == 0o750)
+        let said = try #require(first.all.first { $0.contains("made-private") })
+        #expect(said.contains("node.db") && said.contains("node.db-wal"))
+        // What the node holds is untouched: the ticket reads back.
+        #expect(try TicketService(context: restarted).repository.load("JN-20260302-000001")?.caller.phone == Self.phone)
+        // Already private: nothing to say at the next start.
+        let second = NodeFixture.Sink()
+        _ = try NodeContext(dir: dir, log: Log(node: "c", sink: { second.append($0) }))
+        #expect(!second.all.isEmpty && !second.all.contains { $0.contains("made-private") })
+    }
+
     @Test func aSealedDocumentMovedToAnotherTicketDoesNotOpen() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ring-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -70,6 +70,10 @@ enum InitCommand {
         guard clock == "system" || clock == "manual" else {
             throw ServiceError.usage("--clock is system or manual, not \(clock)")
         }
+        // The data directory: the node's account and the operators' group (admin.sock is in it), nobody else.
+        if !fm.fileExists(atPath: dir.path) {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        }
         try fm.createDirectory(at: dir.appendingPathComponent("tls"), withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o750])
         try fm.createDirectory(at: dir.appendingPathComponent("calendars"), withIntermediateDirectories: true)
@@ -120,6 +124,7 @@ enum InitCommand {
             }
         }
         try config.save(dir: dir)
+        _ = try Database.keepPrivate(path: dir.appendingPathComponent("node.db").path)
         let db = try Database(path: dir.appendingPathComponent("node.db").path, options: DatabaseOptions())
         try db.migrate(NodeSchema.migrations(for: role))
         _ = try DataKeyring.open(dir: dir)

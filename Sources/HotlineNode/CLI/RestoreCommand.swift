@@ -90,7 +90,8 @@ enum NodeRestore {
             : 0
 
         // What is there is set aside, never deleted.
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // (A new data directory as `init` makes one: the operators' group reaches admin.sock in it.)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         var aside = dir.appendingPathComponent("replaced-\(stamp)")
         var n = 1

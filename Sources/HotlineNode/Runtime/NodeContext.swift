@@ -51,6 +51,7 @@ public final class NodeContext: @unchecked Sendable {
         // A write-ahead log left behind means the last run did not end cleanly (a crash or a power loss): SQLite
         // replays the committed part and ignores a torn tail; say so, and check the file before trusting it.
         let leftover = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        Self.keepPrivate(dir: dir, database: path, log: log)
         db = try Database(path: path, options: DatabaseOptions(synchronous: config.synchronous == "normal" ? .normal : .full))
         if leftover > 0 {
             let problems = try db.integrityCheck()
@@ -67,6 +68,26 @@ public final class NodeContext: @unchecked Sendable {
         if !calendar.covers(year: year) {
             log.warn("calendar-missing", ["year": "\(year)", "effect": "only weekends are rest days this year",
                                           "action": "add calendars/\(year).json from the State Council notice"])
+        }
+    }
+
+    /// The database readable by the node's account only, the data directory by it and the operators' group (who
+    /// need to reach admin.sock): nodes initialised before 2026-12-01 have a world-readable node.db (0644) in a
+    /// world-readable directory. Narrowed at start and logged; a mode that cannot be changed (the node does not own
+    /// the file) is logged with what to do, and the node still starts.
+    static func keepPrivate(dir: URL, database path: String, log: Log) {
+        do {
+            var narrowed = try Database.keepPrivate(path: path)
+            var info = stat()
+            if stat(dir.path, &info) == 0, info.st_mode & 0o007 != 0 {
+                if chmod(dir.path, info.st_mode & 0o770) == 0 { narrowed.append(dir.path) }
+            }
+            if !narrowed.isEmpty {
+                log.warn("made-private", ["files": narrowed.map { ($0 as NSString).lastPathComponent }.joined(separator: ","),
+                                          "detail": "the database is now readable by the node's account only, the data directory not by others"])
+            }
+        } catch {
+            log.warn("not-private", ["detail": "\(error)"])
         }
     }
 
