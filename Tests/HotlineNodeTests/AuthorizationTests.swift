@@ -192,6 +192,33 @@ struct AuthorizationTests {
         #expect(try unit.ticket(second.id).events.map(\.id) == second.events.map(\.id))
     }
 
+    /// A centre restored from a backup could give a number out again (it is prevented there: intake numbers
+    /// restart above the restores' floor); a unit holding the number for another request keeps its ticket.
+    @Test func aTicketNumberGivenToAnotherRequestDoesNotOverwriteTheTicketHeld() throws {
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        let assigned = Privacy.view(of: try city.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: t.id), for: "s1")
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: assigned, role: "lead"), origin: "c", from: "k")
+        let held = try unit.ticket(t.id)
+        // Another request under the same number, received an hour later.
+        var other = assigned
+        other.receivedAt = Timestamp(millis: assigned.receivedAt.millis + 3_600_000)
+        other.topic = "占道经营"
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: other, role: "lead"), origin: "c", from: "k")
+        try unit.deliver(.ticketSync, body: SyncBody(ticket: other, reason: "test"), origin: "c", from: "k")
+        #expect(try unit.ticket(t.id) == held)
+        let notices = try unit.notices(on: "k")
+        #expect(notices.count == 2 && notices.allSatisfy { $0.contains("the same number for another request") })
+        // Also when the copy here is not in memory (after a restart): the check is in the store's upsert.
+        let fresh = TicketService(context: unit.context)
+        #expect(throws: ServiceError.self) { try unit.context.db.transaction { try fresh.repository.replace(other) } }
+        #expect(try TicketService(context: unit.context).repository.load(t.id) == held)
+        // The ticket itself, sent again (a re-dispatch, a sync), is still taken.
+        try unit.deliver(.ticketSync, body: SyncBody(ticket: assigned, reason: "test"), origin: "c", from: "k")
+        #expect(try unit.notices(on: "k").count == 2)
+    }
+
     @Test func aLegitimateSignForIsApplied() throws {
         let (city, id) = try cityWithTicketAt("s1")
         try city.deliver(.ticketEvent, body: EventBody(event: city.event(.signed, ticket: id, node: "s1", role: .unit)),

@@ -243,7 +243,14 @@ struct TicketRepository {
                         ahead: TicketDocuments.Ahead? = nil) throws {
         let doc = try ahead?.ticket ?? seal(try plain ?? TicketDocuments.ticket(ticket), label: "ticket:\(ticket.id)")
         let row = ahead?.row ?? TicketRow(ticket)
-        if let previous, previous.id == ticket.id, try update(ticket.id, doc: doc, row, from: TicketRow(previous)) { return }
+        if let previous, previous.id == ticket.id {
+            guard previous.receivedAt == ticket.receivedAt else { throw Self.numberReused(ticket, receivedHere: previous.receivedAt.millis) }
+            if try update(ticket.id, doc: doc, row, from: TicketRow(previous)) { return }
+        }
+        // A ticket's number and the time it was received go together for good: a copy sent under a number this
+        // node holds for a ticket received at another time is another citizen's request (a centre that gave the
+        // number out twice), and must not overwrite the one here. The conflict's update is skipped then (no row
+        // changed), which costs the common case nothing.
         try db.run("""
             INSERT INTO tickets(id, status, holder, topic, area, received, deadline, updated, doc, overdue, centre, channel,
                                 district, street, caller_key, dispatched_at, sign_by, paused)
@@ -253,11 +260,20 @@ struct TicketRepository {
               overdue = excluded.overdue, centre = excluded.centre, channel = excluded.channel,
               district = excluded.district, street = excluded.street, caller_key = excluded.caller_key,
               dispatched_at = excluded.dispatched_at, sign_by = excluded.sign_by, paused = excluded.paused
+            WHERE tickets.received = excluded.received
             """, [.text(ticket.id), .text(row.status), .text(row.holder), .text(row.topic), .text(row.area),
                   .int(row.received), SQLValue(row.deadline), .int(row.updated), .blob(doc), .int(row.overdue ? 1 : 0),
                   .text(row.centre), .text(row.channel), .text(row.district), .text(row.street),
                   SQLValue(try ahead.map { $0.callerKey } ?? callerTagger.tag(row.phone)), SQLValue(row.dispatchedAt), SQLValue(row.signBy),
                   .int(row.paused ? 1 : 0)])
+        if db.changes == 0 {
+            let here = try db.query("SELECT received FROM tickets WHERE id = ?", [.text(ticket.id)]).first?.int(0)
+            throw Self.numberReused(ticket, receivedHere: here ?? 0)
+        }
+    }
+
+    static func numberReused(_ ticket: Ticket, receivedHere: Int64) -> ServiceError {
+        .refused("ticket \(ticket.id) here was received at \(Timestamp(millis: receivedHere).iso8601); the copy sent was received at \(ticket.receivedAt.iso8601): the same number for another request, so the ticket here is kept and the copy refused (the centre must give the new request a number of its own)")
     }
 
     /// `UPDATE … SET doc` and the columns where `row` differs from `old`; false if there is no such row.
