@@ -7,7 +7,7 @@ enum CityCommands {
 
     static var all: [CommandHandler] {
         [intake, answer, reject, refer, material, dispatch, decide, review, callback, supervise, escalate, close,
-         terminate, suspend, resume, reopen, archive, clock, resync]
+         terminate, suspend, resume, reopen, archive, clock, resync, recover]
     }
 
     /// 重新同步 — after a county station or a unit was restored from a backup, the centre sends it its own copy
@@ -53,6 +53,44 @@ enum CityCommands {
         env.service.logAfterCommit("resync-queued", ["node": id, "since": day.iso, "tickets": "\(sent.count)", "user": env.user])
         return .success(text: "\(sent.count) ticket(s) changed since \(day.iso) queued for \(id) (\(node.name)); each replaces its copy there",
                         json: ["node": id, "since": day.iso, "tickets": sent])
+    }
+
+    /// 追回记录 — after the centre itself was restored from a backup, it asks its county stations and units for their
+    /// copies of every ticket changed since the backup's day (`ticket.recall`) and takes from each copy the events
+    /// its record lacks (`TicketService.takeCopy`): tickets taken in after the backup, its own decisions sent down,
+    /// and the steps reported up that it had acknowledged before its disk was lost.
+    static let recover = CommandHandler(spec: CommandSpec(
+        name: "recover", summary: "after the centre was restored: take back from the county stations and units what the backup lacks · 追回记录",
+        usage: "recover --since YYYY-MM-DD [--node NODE]... [--json]",
+        options: [.value("--since", "the restored backup's day: tickets changed on or after it are asked for"),
+                  .repeated("--node", "only these county stations or units (default: every one)"),
+                  .flag("--json", "print JSON")],
+        examples: ["hotline-city recover --data DIR --since 2026-03-05"]
+    )) { args, env in
+        let topology = env.context.topology
+        guard let s = args.value("--since"), let day = LocalDate(iso: s) else {
+            throw ServiceError.usage("recover needs --since YYYY-MM-DD, the day of the backup the centre was restored from, e.g. --since 2026-03-05")
+        }
+        let all = topology.nodes.filter { $0.kind != .city }.map(\.id)
+        let asked = args.values("--node")
+        for id in asked where !all.contains(id) {
+            throw ServiceError.usage("--node \(id) is not a county station or unit of the topology; they are: \(all.joined(separator: ", "))")
+        }
+        let nodes = asked.isEmpty ? all : asked
+        let reason = "the centre was restored from a backup of \(day.iso)"
+        try env.context.db.run("DELETE FROM meta WHERE key = ?", [.text(TicketService.awaitingRecoverKey)])
+        for node in nodes {
+            let id = RandomID.uuid()
+            try env.context.db.setMeta(TicketService.recallKey(node), id)
+            let body = RecallBody(since: day.iso, reason: reason)
+            try env.service.send(.ticketRecall, body: try env.service.encode(body), to: node, now: env.now, id: id)
+        }
+        try env.service.repository.audit(at: env.now, user: env.user, command: "recover", ticket: nil,
+                                         fields: "since:\(day.iso) nodes:\(nodes.count)")
+        env.service.logAfterCommit("recall-sent", ["since": day.iso, "nodes": "\(nodes.count)", "user": env.user])
+        return .success(text: "asked \(nodes.count) county station(s) and unit(s) for their copies of the tickets changed since \(day.iso); "
+                            + "what the record lacks is taken as they answer (log: ticket-recovered; recall-done when a node has sent all)",
+                        json: ["since": day.iso, "nodes": nodes])
     }
 
     static let intake = CommandHandler(spec: CommandSpec(

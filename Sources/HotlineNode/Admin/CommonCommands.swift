@@ -164,6 +164,13 @@ enum CommonCommands {
                              + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")")
             }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
+            let recovery = try env.service.recoveryState()
+            if let at = recovery.awaiting {
+                lines.append("  restored from the backup of \(at): run `hotline-city recover --since \(at.prefix(10))`; until then no ticket.sync is sent")
+            }
+            if !recovery.waitingFor.isEmpty {
+                lines.append("  recover: waiting for the copies of \(recovery.waitingFor.joined(separator: ", "))")
+            }
             let rounds = env.service.rounds ?? RoundWatch.Summary(slowMilliseconds: c.config.slowRoundMilliseconds)
             if rounds.slow > 0 {
                 lines.append("  \(rounds.slow) of \(rounds.rounds) work-loop rounds took \(rounds.slowMilliseconds) ms or more (slowest \(RoundWatch.ms(rounds.slowestMilliseconds)) ms, last \(rounds.lastSlow.map { ChinaTime.localText($0) } ?? "")); see the slow-round lines of the log")
@@ -172,6 +179,7 @@ enum CommonCommands {
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "",
+                "recovery": ["awaitingRecover": recovery.awaiting ?? "", "waitingFor": recovery.waitingFor] as [String: Any],
                 "rounds": ["count": rounds.rounds, "slow": rounds.slow, "slowMs": rounds.slowMilliseconds,
                            "slowestMs": (rounds.slowestMilliseconds * 10).rounded() / 10,
                            "lastSlow": rounds.lastSlow?.iso8601 ?? ""] as [String: Any],

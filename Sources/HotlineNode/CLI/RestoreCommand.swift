@@ -142,8 +142,12 @@ enum NodeRestore {
 
         let kept = (setAside.isEmpty ? "" : " The database and key file that were here are kept in \(aside.path).")
             + " Configuration files already here (topology, profile, certificates) were kept; missing ones came from the backup."
-        let resync = role == .city ? "" : " Then, at the centre: hotline-city resync --node \(node) --since \(at.prefix(10)) "
-            + "(the tickets changed since the backup come back from the centre's record)."
+        let resync = role == .city
+            ? " Then: hotline-city recover --data \(dir.path) --since \(at.prefix(10)) (the county stations and units send back "
+              + "their copies of the tickets changed since the backup, and the centre takes what its record lacks; until then it "
+              + "sends no ticket.sync, which would replace their newer copies)."
+            : " Then, at the centre: hotline-city resync --node \(node) --since \(at.prefix(10)) "
+              + "(the tickets changed since the backup come back from the centre's record)."
         return "restored \(node) from the backup of \(at) (\(source.path)).\(kept) Start the node: its \(peers.count) link(s) "
             + "resume after the restore (logged as link-reseated, link-gap-accepted).\(resync) Whatever was recorded here after "
             + "the backup and had not yet reached a neighbour is lost with the old disk: compare `list` with the centre."
@@ -165,6 +169,7 @@ enum NodeRestore {
                 let restores = max(Int64(try db.meta("restored.count") ?? "0") ?? 0, restoresBefore) + 1
                 try db.setMeta("restored.count", String(restores))
                 try db.setMeta("restored.ticket-floor", "\(at.prefix(10)) \(min(restores, 9) * 100_000)")
+                try db.setMeta(TicketService.awaitingRecoverKey, at)
             }
         }
     }

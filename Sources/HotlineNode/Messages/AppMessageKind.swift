@@ -7,6 +7,10 @@ enum AppMessageKind: String, CaseIterable, Sendable {
     case ticketEvent = "ticket.event"
     /// The city's authoritative copy of a ticket, sent when a node's copy diverged (an event it sent was refused).
     case ticketSync = "ticket.sync"
+    /// A restored centre asks a county station or unit for its copies of the tickets changed since a day (`recover`).
+    case ticketRecall = "ticket.recall"
+    /// A county station's or unit's copy of one ticket, in answer to a recall (and a last one saying it is done).
+    case ticketCopy = "ticket.copy"
     /// A refusal of a message the origin sent: what was refused and the rule that refused it.
     case notice = "notice"
     /// A knowledge-base entry a unit or county station submits for review: owner → city.

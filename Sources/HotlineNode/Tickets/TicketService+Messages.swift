@@ -74,6 +74,13 @@ extension TicketService {
             guard event.role == origin.kind.coreRole else {
                 throw ServiceError.refused("\(m.origin) is a \(origin.kind.rawValue) in the topology but its event claims the role \(event.role.rawValue)")
             }
+        case .ticketRecall:
+            guard origin.kind == .city else { throw ServiceError.refused("only the centre recalls tickets, not \(m.origin)") }
+        case .ticketCopy:
+            guard topology.node(m.dest)?.kind == .city, origin.kind != .city else {
+                throw ServiceError.refused("ticket.copy goes from a county station or unit to the centre, not from \(m.origin) to \(m.dest)")
+            }
+            if let ticket { try checkEvents(of: ticket, from: m.origin) }
         case .notice:
             return
         case .kbSubmit, .kbEntry, .kbReport:
@@ -126,6 +133,14 @@ extension TicketService {
             context.log.warn("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text])
             try repository.addNotice(at: now, from: m.origin, ticket: body.ticket, text: body.text)
             if body.wantsSync == true, context.role == .city, let id = body.ticket { try answerSyncRequest(id, from: m.origin, now: now) }
+        case .ticketRecall:
+            try checkSender(kind, m)
+            guard context.role != .city else { throw ServiceError.refused("the centre answers no recall") }
+            try answerRecall(try decode(RecallBody.self, m), message: m, now: now)
+        case .ticketCopy:
+            let body = try decode(CopyBody.self, m)
+            try checkSender(kind, m, ticket: body.ticket)
+            try takeCopy(body, message: m, now: now)
         case .kbSubmit, .kbEntry, .kbReport:
             try checkSender(kind, m)
             try applyKnowledge(kind, m, now: now)
@@ -183,7 +198,7 @@ extension TicketService {
                     return
                 }
                 try repository.save(updated, newEvents: [body.event])
-            case .notice, .kbSubmit, .kbEntry, .kbReport:
+            case .notice, .kbSubmit, .kbEntry, .kbReport, .ticketRecall, .ticketCopy:
                 return
             }
         }
@@ -216,6 +231,10 @@ extension TicketService {
             refusal = "\(error)"
             if context.role == .city {
                 try sendNotice(to: origin, about: message, text: "\(error)", now: now)
+                if try syncHeld(for: origin) {
+                    context.log.warn("sync-held", ["ticket": ticket.id, "to": origin, "reason": "the centre was restored and has not recovered from \(origin) yet"])
+                    return
+                }
                 try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: origin),
                                                                 reason: "\(error)")), to: origin, now: now)
             } else {
@@ -291,6 +310,10 @@ extension TicketService {
         let scope = node.kind == .county ? context.topology.subtree(of: origin) : [origin]
         guard ticket.concerns(any: scope) else {
             context.log.warn("sync-not-sent", ["ticket": id, "to": origin, "reason": "the ticket does not concern \(origin)"])
+            return
+        }
+        if try syncHeld(for: origin) {
+            context.log.warn("sync-held", ["ticket": id, "to": origin, "reason": "the centre was restored and has not recovered from \(origin) yet"])
             return
         }
         try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: origin),

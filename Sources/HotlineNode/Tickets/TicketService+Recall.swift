@@ -1,0 +1,114 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import HotlineWire
+
+/// `ticket.recall` (centre → a county station or unit): send the centre your copies of the tickets changed since `since`.
+struct RecallBody: Codable {
+    /// The restored backup's day, `YYYY-MM-DD`: tickets whose last event is on or after it are sent.
+    var since: String
+    var reason: String
+}
+
+/// `ticket.copy` (county station or unit → centre): one copy in answer to the recall `recall` (its message id), or,
+/// last, `done` with how many copies were sent.
+struct CopyBody: Codable {
+    var recall: String
+    var ticket: Ticket?
+    var done: Bool?
+    var count: Int?
+}
+
+/// A centre restored from a backup lost what happened after the backup: tickets taken in since, its own decisions,
+/// and the steps its county stations and units reported (they were acknowledged, so nobody sends them again). The
+/// county stations and units still hold all of it in their copies. `hotline-city recover` asks them for those
+/// copies (`ticket.recall`); each answers with a `ticket.copy` a ticket and a last one saying it is done; the centre
+/// takes from each copy the events its record lacks, applied by the lifecycle core in the copy's order, so the
+/// record is rebuilt by the same rules it was built by. Copies are taken only in answer to a recall the centre has
+/// open for that node (`recall.<node>` in meta, the recall's message id).
+extension TicketService {
+    static func recallKey(_ node: String) -> String { "recall.\(node)" }
+    /// Set by `restore` on a centre (the backup's time), cleared by `recover`.
+    static let awaitingRecoverKey = "restored.awaiting-recover"
+
+    /// Whether the centre holds back its copy of a ticket from `node`: after the centre was restored, until
+    /// `recover` has run and `node` has sent its copies. The centre's copies are then older than the node's, and a
+    /// `ticket.sync` would replace the node's newer copy, and with it the steps `recover` takes back from there.
+    func syncHeld(for node: String) throws -> Bool {
+        guard context.role == .city else { return false }
+        if try context.db.meta(Self.awaitingRecoverKey) != nil { return true }
+        return try context.db.meta(Self.recallKey(node)) != nil
+    }
+
+    /// The centre's recovery, for `status`: the backup's time while `recover` has not run, and the nodes whose
+    /// copies it is still waiting for.
+    func recoveryState() throws -> (awaiting: String?, waitingFor: [String]) {
+        guard context.role == .city else { return (nil, []) }
+        let waiting = try context.db.query("SELECT substr(key, 8) FROM meta WHERE key LIKE 'recall.%' ORDER BY key")
+            .compactMap { $0.string(0) }
+        return (try context.db.meta(Self.awaitingRecoverKey), waiting)
+    }
+
+    /// At a county station or unit: every ticket changed since the day, as this node holds it, to the centre.
+    func answerRecall(_ body: RecallBody, message m: DataMessage, now: Timestamp) throws {
+        guard let day = LocalDate(iso: body.since) else {
+            throw ServiceError.refused("ticket.recall since \(body.since) is not a day (YYYY-MM-DD)")
+        }
+        let ids = try context.db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY received, id",
+                                       [.int(ChinaTime.startOfDay(day).millis)]).compactMap { $0.string(0) }
+        var sent = 0
+        for id in ids {
+            guard let ticket = try repository.load(id) else { continue }
+            do {
+                try send(.ticketCopy, body: try encode(CopyBody(recall: m.id, ticket: ticket)), to: m.origin, now: now)
+                sent += 1
+            } catch let error as ServiceError {
+                // Too large for a frame: the others still go; the centre is told which one stayed behind.
+                context.log.warn("copy-not-sent", ["ticket": id, "rule": "\(error)"])
+            }
+        }
+        try send(.ticketCopy, body: try encode(CopyBody(recall: m.id, done: true, count: sent)), to: m.origin, now: now)
+        logAfterCommit("recall-answered", ["since": day.iso, "tickets": "\(sent)", "to": m.origin])
+    }
+
+    /// At the centre: a copy sent in answer to an open recall.
+    func takeCopy(_ body: CopyBody, message m: DataMessage, now: Timestamp) throws {
+        let key = Self.recallKey(m.origin)
+        guard let open = try context.db.meta(key), open == body.recall else {
+            throw ServiceError.refused("\(m.origin) sent a ticket.copy for recall \(body.recall), which the centre has not open for it: copies are taken only in answer to `recover`")
+        }
+        if body.done == true {
+            try context.db.run("DELETE FROM meta WHERE key = ?", [.text(key)])
+            logAfterCommit("recall-done", ["node": m.origin, "tickets": "\(body.count ?? 0)"])
+            return
+        }
+        guard let copy = body.ticket else { throw ServiceError.refused("a ticket.copy holds a ticket, or says it is the last (done)") }
+        guard let node = context.topology.node(m.origin) else { return }
+        let scope = node.kind == .county ? context.topology.subtree(of: m.origin) : [m.origin]
+        guard copy.concerns(any: scope) else {
+            throw ServiceError.refused("\(m.origin) sent a copy of \(copy.id), which does not concern it")
+        }
+        let held = try repository.load(copy.id)
+        if let held, held.receivedAt != copy.receivedAt {
+            throw TicketRepository.numberReused(copy, receivedHere: held.receivedAt.millis)
+        }
+        var ticket = held
+        var added: [TicketEvent] = []
+        for event in copy.events where !(ticket?.events.contains { $0.id == event.id } ?? false) {
+            do {
+                ticket = try Lifecycle.apply(event, to: ticket)
+                added.append(event)
+            } catch {
+                // The copy goes on from a step the record cannot take (another node's copy may fill the gap first):
+                // what applied is kept, the rest is said.
+                context.log.warn("copy-event-not-taken", ["ticket": copy.id, "event": event.id, "type": event.type.rawValue,
+                                                          "from": m.origin, "rule": "\(error)"])
+                break
+            }
+        }
+        guard let ticket, !added.isEmpty else { return }
+        try repository.save(ticket, newEvents: added)
+        logAfterCommit("ticket-recovered", ["ticket": copy.id, "from": m.origin, "events": "\(added.count)",
+                                            "whole": held == nil ? "yes" : "no", "status": ticket.status.rawValue])
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineStore
+import HotlineWire
+@testable import HotlineNode
+
+/// `hotline-city recover`: a centre restored from a backup takes back from the units what the backup lacks.
+@Suite struct RecoverTests {
+    /// What `from` queued for `link` is handed to `to` as if it came off that link (from `peer`), then acknowledged.
+    @discardableResult
+    func pump(_ from: NodeContextAndService, link: String, to: NodeContextAndService, peer: String) throws -> [String] {
+        let rows = try from.context.links.pending(link: link, after: 0, limit: 10_000)
+        for row in rows {
+            let o = row.message
+            let m = DataMessage(id: o.id, seq: row.seq, origin: o.origin, dest: o.dest, kind: o.kind, body: o.body, at: o.at)
+            _ = try to.context.db.transaction { try to.service.handleIncoming(m, from: peer, now: to.context.clock.now) }
+            // What the daemon logs once the round has committed.
+            for action in to.service.afterCommit { action() }
+            to.service.afterCommit.removeAll()
+        }
+        if let last = rows.last { try from.context.links.acknowledge(link: link, upTo: last.seq) }
+        return rows.map(\.message.kind)
+    }
+
+    func command(_ node: NodeContextAndService, _ argv: [String]) throws -> AdminResponse {
+        try node.context.db.transaction {
+            node.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: node.context.clock.now, links: { [] })
+        }
+    }
+
+    func perform(_ node: NodeContextAndService, _ c: Command, on id: String?) throws {
+        _ = try node.context.db.transaction {
+            try node.service.perform(c, on: id.flatMap { try node.service.repository.load($0) }, now: node.context.clock.now)
+        }
+    }
+
+    @Test func aRestoredCentreTakesBackTicketsAndStepsItsBackupLacksFromTheUnits() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let water = try NodeFixture(id: "w", role: .unit)
+        let c = NodeContextAndService(city), w = NodeContextAndService(water)
+        let first = try city.intake("JN-20260302-000001")
+        try perform(c, .dispatch(lead: "w", assisting: [], tier: nil), on: first.id)
+        try pump(c, link: "w", to: w, peer: "c")
+
+        // The evening backup.
+        let backup = city.dir.appendingPathComponent("backups/c")
+        try FileManager.default.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let written = try #require(SnapshotCommands(context: city.context).answer(
+            AdminRequest(argv: ["backup", "--out", backup.path], user: "operator", uid: 1000)))
+        #expect(written.exitCode == 0, "\(written.text)")
+
+        // After it: a second ticket dispatched, the first signed for and answered by the unit, all acknowledged.
+        let second = try city.intake("JN-20260302-000002")
+        try perform(c, .dispatch(lead: "w", assisting: [], tier: nil), on: second.id)
+        try pump(c, link: "w", to: w, peer: "c")
+        try perform(w, .sign, on: first.id)
+        try perform(w, .reply(result: "已恢复供水", callerContacted: true), on: first.id)
+        try pump(w, link: "c", to: c, peer: "w")
+        let unitFirst = try water.ticket(first.id), unitSecond = try water.ticket(second.id)
+        #expect(try city.ticket(first.id).events.map(\.id) == unitFirst.events.map(\.id))
+
+        // The centre's disk is lost; the backup is put back.
+        let restoredDir = city.dir.appendingPathComponent("restored/c")
+        _ = try NodeRestore.run(role: .city, try ArgumentParser.parse(["--from", backup.path, "--data", restoredDir.path],
+                                                                       spec: NodeRestore.spec))
+        let lines = NodeFixture.Sink()
+        let restoredContext = try NodeContext(dir: restoredDir, log: Log(node: "c", sink: { lines.append($0) }))
+        let r = NodeContextAndService(context: restoredContext, service: TicketService(context: restoredContext))
+        #expect(try r.service.repository.load(second.id) == nil)
+        #expect(try r.service.repository.load(first.id)?.status == .dispatched)
+        let status = try command(r, ["status"])
+        #expect(status.text.contains("run `hotline-city recover --since"), "\(status.text)")
+
+        // Before `recover`, the centre's copy is older than the unit's: a unit asking for it does not get it (it
+        // would replace the unit's copy, and the steps recover is to take back from there).
+        let ask = DataMessage(id: RandomID.uuid(), seq: 1, origin: "w", dest: "c", kind: "notice",
+                              body: try TicketService.encode(NoticeBody(ticket: first.id, refusedMessage: "m", text: "behind", wantsSync: true)),
+                              at: nil)
+        _ = try restoredContext.db.transaction { try r.service.handleIncoming(ask, from: "w", now: restoredContext.clock.now) }
+        #expect(lines.all.contains { $0.contains("event=sync-held") && $0.contains(first.id) })
+
+        let answer = try command(r, ["recover", "--since", "2026-03-02", "--node", "w"])
+        #expect(answer.exitCode == 0, "\(answer.text)")
+        #expect(try pump(r, link: "w", to: w, peer: "c") == ["ticket.recall"], "and no ticket.sync")
+        #expect(try command(r, ["status"]).text.contains("recover: waiting for the copies of w"))
+        #expect(try pump(w, link: "c", to: r, peer: "w") == ["ticket.copy", "ticket.copy", "ticket.copy"])
+        #expect(!(try command(r, ["status"]).text.contains("recover")))
+
+        // Both tickets are back in the record, each event once and in the unit's order.
+        let recoveredFirst = try #require(try r.service.repository.load(first.id))
+        #expect(recoveredFirst.events.map(\.id) == unitFirst.events.map(\.id))
+        #expect(recoveredFirst.status == .replied)
+        let recoveredSecond = try #require(try r.service.repository.load(second.id))
+        #expect(recoveredSecond.events.map(\.id) == unitSecond.events.map(\.id))
+        #expect(recoveredSecond.status == .dispatched)
+        #expect(try restoredContext.db.meta(TicketService.recallKey("w")) == nil, "the recall is closed by the unit's last copy")
+        // The record goes on from there: the centre reviews the unit's reply.
+        try perform(r, .passReview, on: first.id)
+        #expect(try r.service.repository.load(first.id)?.status == .reviewed)
+
+        // A copy sent outside an open recall is refused and changes nothing.
+        try perform(w, .sign, on: second.id)
+        let copy = try water.ticket(second.id)
+        let late = DataMessage(id: RandomID.uuid(), seq: 1, origin: "w", dest: "c", kind: "ticket.copy",
+                               body: try TicketService.encode(CopyBody(recall: "not-open", ticket: copy)), at: nil)
+        let refusal = try restoredContext.db.transaction { try r.service.handleIncoming(late, from: "w", now: restoredContext.clock.now) }
+        #expect(refusal?.contains("not open") == true)
+        #expect(try r.service.repository.load(second.id)?.events.count == recoveredSecond.events.count)
+    }
+
+    @Test func copiesFromTheCountyStationAndItsUnitOfTheSameTicketAddEachEventOnce() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let county = try NodeFixture(id: "k", role: .county)
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let c = NodeContextAndService(city), k = NodeContextAndService(county), s = NodeContextAndService(unit)
+        let ticket = try city.intake()
+        let backup = city.dir.appendingPathComponent("backups/c")
+        try FileManager.default.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
+        #expect(try #require(SnapshotCommands(context: city.context).answer(
+            AdminRequest(argv: ["backup", "--out", backup.path], user: "operator", uid: 1000))).exitCode == 0)
+        // After the backup: dispatched through the county station, signed for and answered by the unit.
+        try perform(c, .dispatch(lead: "s1", assisting: [], tier: nil), on: ticket.id)
+        try pump(c, link: "k", to: k, peer: "c")
+        try pump(k, link: "s1", to: s, peer: "k")
+        try perform(s, .sign, on: ticket.id)
+        try perform(s, .reply(result: "已停工整改", callerContacted: true), on: ticket.id)
+        try pump(s, link: "k", to: k, peer: "s1")
+        try pump(k, link: "c", to: c, peer: "k")
+        let held = try city.ticket(ticket.id)
+        #expect(held.status == .replied)
+
+        let restoredDir = city.dir.appendingPathComponent("restored/c")
+        _ = try NodeRestore.run(role: .city, try ArgumentParser.parse(["--from", backup.path, "--data", restoredDir.path],
+                                                                    spec: NodeRestore.spec))
+        let lines = NodeFixture.Sink()
+        let restoredContext = try NodeContext(dir: restoredDir, log: Log(node: "c", sink: { lines.append($0) }))
+        let r = NodeContextAndService(context: restoredContext, service: TicketService(context: restoredContext))
+        #expect(try r.service.repository.load(ticket.id)?.status == .received)
+
+        // Every county station and unit is asked; the recalls for s1 and d1 pass through k.
+        #expect(try command(r, ["recover", "--since", "2026-03-02"]).exitCode == 0)
+        #expect(try pump(r, link: "k", to: k, peer: "c").filter { $0 == "ticket.recall" }.count == 3)
+        #expect(try pump(k, link: "s1", to: s, peer: "k") == ["ticket.recall"])
+        try pump(s, link: "k", to: k, peer: "s1")
+        let copies = try pump(k, link: "c", to: r, peer: "k")
+        // k's copy and its last message, then s1's (d1, which holds nothing, is not played here).
+        #expect(copies == ["ticket.copy", "ticket.copy", "ticket.copy", "ticket.copy"], "\(copies)")
+
+        let recovered = try #require(try r.service.repository.load(ticket.id))
+        #expect(recovered.events.map(\.id) == held.events.map(\.id))
+        #expect(recovered.status == .replied && recovered.holder == held.holder)
+        #expect(lines.all.filter { $0.contains("event=ticket-recovered") }.count == 1, "the second copy adds nothing")
+        #expect(lines.all.filter { $0.contains("event=recall-done") }.count == 2)
+        #expect(try restoredContext.db.meta(TicketService.recallKey("k")) == nil)
+        #expect(try restoredContext.db.meta(TicketService.recallKey("s1")) == nil)
+        #expect(try restoredContext.db.meta(TicketService.recallKey("d1")) != nil, "d1 has not answered yet")
+    }
+}
+
+/// A node's context and service, whether made by `NodeFixture` or opened on a restored data directory.
+struct NodeContextAndService {
+    let context: NodeContext
+    let service: TicketService
+    init(context: NodeContext, service: TicketService) {
+        self.context = context
+        self.service = service
+    }
+    init(_ f: NodeFixture) { self.init(context: f.context, service: f.service) }
+}
