@@ -156,6 +156,34 @@ import HotlineWire
         #expect(try restoredContext.db.meta(TicketService.recallKey("s1")) == nil)
         #expect(try restoredContext.db.meta(TicketService.recallKey("d1")) != nil, "d1 has not answered yet")
     }
+
+    /// `resync` is a snapshot of the record: a county station's forward made before it and reaching the centre after
+    /// it was not in it, and the unit's copy of that assignment may have been lost with its disk.
+    @Test func aForwardThatReachesTheCentreAfterAUnitsResyncIsSentOnToTheUnit() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let county = try NodeFixture(id: "k", role: .county)
+        let c = NodeContextAndService(city), k = NodeContextAndService(county)
+        let ticket = try city.intake()
+        try perform(c, .dispatch(lead: "k", assisting: [], tier: nil), on: ticket.id)
+        try pump(c, link: "k", to: k, peer: "c")
+        try perform(k, .forward(to: "s1"), on: ticket.id)
+        // s1 is restored from a backup older than the assignment; the centre's resync does not know it is s1's yet.
+        let resync = try command(c, ["resync", "--node", "s1", "--since", "2026-03-02", "--json"])
+        #expect(resync.exitCode == 0 && resync.text.contains("0 ticket(s)"), "\(resync.text)")
+        try pump(k, link: "c", to: c, peer: "k")
+        let queued = try city.context.links.pending(link: "k", after: 0, limit: 100).map(\.message)
+        let sync = try #require(queued.first { $0.kind == "ticket.sync" && $0.dest == "s1" }, "\(queued.map(\.kind))")
+        let body = try JSONStreamDecoder.decode(SyncBody.self, from: sync.body)
+        #expect(body.ticket.id == ticket.id && body.ticket.holder == "s1")
+        // A forward to a unit that was not resynced is not followed by a copy.
+        let other = try city.intake("JN-20260302-000002")
+        try perform(c, .dispatch(lead: "k", assisting: [], tier: nil), on: other.id)
+        try pump(c, link: "k", to: k, peer: "c")
+        try perform(k, .forward(to: "d1"), on: other.id)
+        try pump(k, link: "c", to: c, peer: "k")
+        // (The first copy went on to k with the second assignment.)
+        #expect(try city.context.links.pending(link: "k", after: 0, limit: 100).filter { $0.message.kind == "ticket.sync" }.isEmpty)
+    }
 }
 
 /// A node's context and service, whether made by `NodeFixture` or opened on a restored data directory.

@@ -38,6 +38,9 @@ enum CityCommands {
         // centre, and the units' copies hold steps the record does not. Their copies are reset to the record too,
         // so the steps show as still to do there (and a step already on its way is judged by the centre as usual).
         let units = scope.subtracting([id]).sorted()
+        // A forward made before now that reaches the centre later is not in this snapshot: it is sent on when it
+        // arrives (`resyncMissedForward`).
+        for node in [id] + units { try env.context.db.setMeta(TicketService.resyncedKey(node), String(env.now.millis)) }
         var sent: [String] = []
         let reason = "resync after \(id) was restored from a backup of \(day.iso)"
         for ticketId in ids {

@@ -244,7 +244,27 @@ extension TicketService {
         }
         try repository.save(updated, newEvents: [event])
         logAfterCommit("event", ["ticket": event.ticket, "type": event.type.rawValue, "node": event.node])
-        if context.role == .city { try relay(event, ticket: updated, origin: origin, now: now) }
+        if context.role == .city {
+            try relay(event, ticket: updated, origin: origin, now: now)
+            if event.type == .forwarded { try resyncMissedForward(event, ticket: updated, now: now) }
+        }
+    }
+
+    static func resyncedKey(_ node: String) -> String { "resynced.\(node)" }
+
+    /// At the centre: a county station's forward to a unit that was resynced (`resync`) after the forward was made
+    /// but before it reached the centre. The resync's snapshot did not show the ticket as the unit's, and the
+    /// unit's copy may have been lost with its disk (the assignment arrived there after its backup): the unit gets
+    /// the centre's copy now. Five minutes of margin cover the two nodes' clocks; a copy the unit already has is
+    /// replaced by the same ticket.
+    private func resyncMissedForward(_ event: TicketEvent, ticket: Ticket, now: Timestamp) throws {
+        guard let unit = event.to, ticket.holder == unit,
+              let resynced = try context.db.meta(Self.resyncedKey(unit)).flatMap({ Int64($0) }),
+              event.at.millis < resynced + 300_000 else { return }
+        try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: unit),
+                                                        reason: "forwarded to \(unit) before its resync, known at the centre after it")),
+                 to: unit, now: now)
+        logAfterCommit("sync-sent", ["ticket": ticket.id, "to": unit, "reason": "forward-after-resync"])
     }
 
     /// At the city, an event from below that another node must also see (an assisting unit's result goes to the
