@@ -233,6 +233,9 @@ struct MangledBodyTests {
             (unit, .kbEntry, try unit.service.encode(KnowledgeEntryBody(entry: published)), "c", "k"),
             (city, .kbReport, try city.service.encode(KnowledgeReportBody(report: KnowledgeReport(
                 id: "r1", entry: "noise", text: "电话错了", at: city.now, by: "s1"))), "s1", "k"),
+            (unit, .ticketRecall, try unit.service.encode(RecallBody(since: "2026-03-02", reason: "restored")), "c", "k"),
+            (city, .ticketCopy, try city.service.encode(CopyBody(recall: "recall-1", ticket: try unit.ticket(ticket.id))), "s1", "k"),
+            (city, .ticketCopy, try city.service.encode(CopyBody(recall: "recall-1", done: true, count: 1)), "s1", "k"),
         ]
         var rng = Simulation.Rng(state: 12_345)
         var n = 1
@@ -242,6 +245,8 @@ struct MangledBodyTests {
                 // Bytes mangled (mostly not JSON any more), or values of the right shape with the wrong contents.
                 let mangled = round % 2 == 0 ? MangledAssignTests.mangle(body, &rng)
                     : [UInt8](try JSONSerialization.data(withJSONObject: Self.reshape(tree, &rng, depth: 0)))
+                // Copies are taken only for an open recall: one is open for each, so the body itself is judged.
+                if kind == .ticketCopy { try city.context.db.setMeta(TicketService.recallKey("s1"), "recall-1") }
                 try deliver(node, kind, mangled, origin: origin, from: peer, n: n)
                 n += 1
             }
