@@ -35,6 +35,24 @@ import HotlineWire
         }
     }
 
+    /// The centre's backup, written as the daemon writes it (on the admin thread, beside the work loop).
+    func backUp(_ city: NodeFixture) throws -> URL {
+        let backup = city.dir.appendingPathComponent("backups/c")
+        try FileManager.default.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let written = try #require(SnapshotCommands(context: city.context).answer(
+            AdminRequest(argv: ["backup", "--out", backup.path], user: "operator", uid: 1000)))
+        #expect(written.exitCode == 0, "\(written.text)")
+        return backup
+    }
+
+    /// The centre's disk lost: `backup` put back in a new data directory (`restore`) and the node opened on it.
+    func restored(_ city: NodeFixture, from backup: URL, log lines: NodeFixture.Sink) throws -> NodeContextAndService {
+        let dir = city.dir.appendingPathComponent("restored/c")
+        _ = try NodeRestore.run(role: .city, try ArgumentParser.parse(["--from", backup.path, "--data", dir.path], spec: NodeRestore.spec))
+        let context = try NodeContext(dir: dir, log: Log(node: "c", sink: { lines.append($0) }))
+        return NodeContextAndService(context: context, service: TicketService(context: context))
+    }
+
     @Test func aRestoredCentreTakesBackTicketsAndStepsItsBackupLacksFromTheUnits() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let water = try NodeFixture(id: "w", role: .unit)
@@ -43,12 +61,7 @@ import HotlineWire
         try perform(c, .dispatch(lead: "w", assisting: [], tier: nil), on: first.id)
         try pump(c, link: "w", to: w, peer: "c")
 
-        // The evening backup.
-        let backup = city.dir.appendingPathComponent("backups/c")
-        try FileManager.default.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let written = try #require(SnapshotCommands(context: city.context).answer(
-            AdminRequest(argv: ["backup", "--out", backup.path], user: "operator", uid: 1000)))
-        #expect(written.exitCode == 0, "\(written.text)")
+        let backup = try backUp(city)   // the evening backup
 
         // After it: a second ticket dispatched, the first signed for and answered by the unit, all acknowledged.
         let second = try city.intake("JN-20260302-000002")
@@ -61,12 +74,9 @@ import HotlineWire
         #expect(try city.ticket(first.id).events.map(\.id) == unitFirst.events.map(\.id))
 
         // The centre's disk is lost; the backup is put back.
-        let restoredDir = city.dir.appendingPathComponent("restored/c")
-        _ = try NodeRestore.run(role: .city, try ArgumentParser.parse(["--from", backup.path, "--data", restoredDir.path],
-                                                                       spec: NodeRestore.spec))
         let lines = NodeFixture.Sink()
-        let restoredContext = try NodeContext(dir: restoredDir, log: Log(node: "c", sink: { lines.append($0) }))
-        let r = NodeContextAndService(context: restoredContext, service: TicketService(context: restoredContext))
+        let r = try restored(city, from: backup, log: lines)
+        let restoredContext = r.context
         #expect(try r.service.repository.load(second.id) == nil)
         #expect(try r.service.repository.load(first.id)?.status == .dispatched)
         let status = try command(r, ["status"])
@@ -115,10 +125,7 @@ import HotlineWire
         let unit = try NodeFixture(id: "s1", role: .unit)
         let c = NodeContextAndService(city), k = NodeContextAndService(county), s = NodeContextAndService(unit)
         let ticket = try city.intake()
-        let backup = city.dir.appendingPathComponent("backups/c")
-        try FileManager.default.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
-        #expect(try #require(SnapshotCommands(context: city.context).answer(
-            AdminRequest(argv: ["backup", "--out", backup.path], user: "operator", uid: 1000))).exitCode == 0)
+        let backup = try backUp(city)
         // After the backup: dispatched through the county station, signed for and answered by the unit.
         try perform(c, .dispatch(lead: "s1", assisting: [], tier: nil), on: ticket.id)
         try pump(c, link: "k", to: k, peer: "c")
@@ -130,12 +137,9 @@ import HotlineWire
         let held = try city.ticket(ticket.id)
         #expect(held.status == .replied)
 
-        let restoredDir = city.dir.appendingPathComponent("restored/c")
-        _ = try NodeRestore.run(role: .city, try ArgumentParser.parse(["--from", backup.path, "--data", restoredDir.path],
-                                                                    spec: NodeRestore.spec))
         let lines = NodeFixture.Sink()
-        let restoredContext = try NodeContext(dir: restoredDir, log: Log(node: "c", sink: { lines.append($0) }))
-        let r = NodeContextAndService(context: restoredContext, service: TicketService(context: restoredContext))
+        let r = try restored(city, from: backup, log: lines)
+        let restoredContext = r.context
         #expect(try r.service.repository.load(ticket.id)?.status == .received)
 
         // Every county station and unit is asked; the recalls for s1 and d1 pass through k.
