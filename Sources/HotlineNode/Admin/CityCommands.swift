@@ -79,7 +79,8 @@ enum CityCommands {
         for id in asked where !all.contains(id) {
             throw ServiceError.usage("--node \(id) is not a county station or unit of the topology; they are: \(all.joined(separator: ", "))")
         }
-        let nodes = asked.isEmpty ? all : asked
+        var seen = Set<String>()
+        let nodes = asked.isEmpty ? all : asked.filter { seen.insert($0).inserted }
         let reason = "the centre was restored from a backup of \(day.iso)"
         try env.context.db.run("DELETE FROM meta WHERE key = ?", [.text(TicketService.awaitingRecoverKey)])
         for node in nodes {
