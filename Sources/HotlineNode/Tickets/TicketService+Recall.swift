@@ -92,23 +92,14 @@ extension TicketService {
         if let held, held.receivedAt != copy.receivedAt {
             throw TicketRepository.numberReused(copy, receivedHere: held.receivedAt.millis)
         }
-        var ticket = held
-        var added: [TicketEvent] = []
-        for event in copy.events where !(ticket?.events.contains { $0.id == event.id } ?? false) {
-            do {
-                ticket = try Lifecycle.apply(event, to: ticket)
-                added.append(event)
-            } catch {
-                // The copy goes on from a step the record cannot take (another node's copy may fill the gap first):
-                // what applied is kept, the rest is said.
-                context.log.warn("copy-event-not-taken", ["ticket": copy.id, "event": event.id, "type": event.type.rawValue,
-                                                          "from": m.origin, "rule": "\(error)"])
-                break
-            }
+        let merge = Lifecycle.merge(copy: copy, into: held)
+        if let (event, error) = merge.stoppedAt {
+            context.log.warn("copy-event-not-taken", ["ticket": copy.id, "event": event.id, "type": event.type.rawValue,
+                                                      "from": m.origin, "rule": "\(error)"])
         }
-        guard let ticket, !added.isEmpty else { return }
-        try repository.save(ticket, newEvents: added)
-        logAfterCommit("ticket-recovered", ["ticket": copy.id, "from": m.origin, "events": "\(added.count)",
+        guard let ticket = merge.ticket, !merge.added.isEmpty else { return }
+        try repository.save(ticket, newEvents: merge.added)
+        logAfterCommit("ticket-recovered", ["ticket": copy.id, "from": m.origin, "events": "\(merge.added.count)",
                                             "whole": held == nil ? "yes" : "no", "status": ticket.status.rawValue])
     }
 }
