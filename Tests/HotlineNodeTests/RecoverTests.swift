@@ -90,6 +90,11 @@ import HotlineWire
         _ = try restoredContext.db.transaction { try r.service.handleIncoming(ask, from: "w", now: restoredContext.clock.now) }
         #expect(lines.all.contains { $0.contains("event=sync-held") && $0.contains(first.id) })
 
+        // Nor can the centre decide on a ticket of the backup before `recover`: its record may be behind.
+        let early = try command(r, ["close", first.id])
+        #expect(early.exitCode != 0 && early.text.contains("recover --since"), "\(early.text)")
+        #expect(try r.service.repository.load(first.id)?.status == .dispatched)
+
         let answer = try command(r, ["recover", "--since", "2026-03-02", "--node", "w"])
         #expect(answer.exitCode == 0, "\(answer.text)")
         #expect(try pump(r, link: "w", to: w, peer: "c") == ["ticket.recall"], "and no ticket.sync")

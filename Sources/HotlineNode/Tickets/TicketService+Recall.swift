@@ -40,6 +40,18 @@ extension TicketService {
         return try context.db.meta(Self.recallKey(node)) != nil
     }
 
+    /// At a restored centre before `recover` has run, a ticket taken in before the backup may have moved on since
+    /// at the county stations and units; a decision on the record's older state (a second dispatch, a review of a
+    /// reply already reviewed) would be sent down and replace their newer copies. Such tickets wait for `recover`;
+    /// tickets taken in after the restore (numbered above the restore's floor, `NodeRestore.ticketFloor`) do not.
+    /// (Their numbers tell them apart, not their times: a training centre's manual clock restarts at the backup's.)
+    func refuseBeforeRecover(_ ticket: Ticket) throws {
+        guard let at = try context.db.meta(Self.awaitingRecoverKey) else { return }
+        if let id = TicketID.parse(ticket.id), let floor = try NodeRestore.ticketFloor(context.db, on: id.date),
+           id.sequence > floor { return }
+        throw ServiceError.refused("the centre was restored from the backup of \(at) and `recover` has not run: its record of \(ticket.id) may be behind the county stations' and units' copies; run `hotline-city recover --since \(at.prefix(10))` first")
+    }
+
     /// The centre's recovery, for `status`: the backup's time while `recover` has not run, and the nodes whose
     /// copies it is still waiting for.
     func recoveryState() throws -> (awaiting: String?, waitingFor: [String]) {

@@ -75,6 +75,7 @@ final class TicketService {
     /// Decides a command for a ticket, applies and stores the events, and sends them where they must go.
     @discardableResult
     func perform(_ command: Command, on ticket: Ticket?, now: Timestamp) throws -> (Ticket, [TicketEvent]) {
+        if context.role == .city, let ticket { try refuseBeforeRecover(ticket) }
         let events = try Lifecycle.decide(command, ticket: ticket, actor: actor, now: now, rules: rules,
                                            makeId: { RandomID.timeOrdered().lowercased() })
         var current = ticket
