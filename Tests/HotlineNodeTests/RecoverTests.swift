@@ -149,6 +149,9 @@ import HotlineWire
 
         // Every county station and unit is asked; the recalls for s1 and d1 pass through k.
         #expect(try command(r, ["recover", "--since", "2026-03-02"]).exitCode == 0)
+        // The record shows the ticket as only taken in: dispatching it again would replace the copies below.
+        let early = try command(r, ["dispatch", ticket.id, "--to", "w"])
+        #expect(early.exitCode != 0 && early.text.contains("waits for the copies of d1, k, s1, w"), "\(early.text)")
         #expect(try pump(r, link: "k", to: k, peer: "c").filter { $0 == "ticket.recall" }.count == 3)
         #expect(try pump(k, link: "s1", to: s, peer: "k") == ["ticket.recall"])
         try pump(s, link: "k", to: k, peer: "s1")
@@ -164,6 +167,13 @@ import HotlineWire
         #expect(try restoredContext.db.meta(TicketService.recallKey("k")) == nil)
         #expect(try restoredContext.db.meta(TicketService.recallKey("s1")) == nil)
         #expect(try restoredContext.db.meta(TicketService.recallKey("d1")) != nil, "d1 has not answered yet")
+        // d1 and w are not played here: the operator stops waiting for them, and the record is worked on again.
+        #expect(try command(r, ["review", ticket.id, "--pass"]).exitCode != 0)
+        for node in ["d1", "w"] { #expect(try command(r, ["recover", "--close", node]).exitCode == 0) }
+        #expect(try command(r, ["recover", "--close", "w"]).text.contains("not waiting"))
+        #expect(!(try command(r, ["status"]).text.contains("recover")))
+        #expect(try command(r, ["review", ticket.id, "--pass"]).exitCode == 0)
+        #expect(try r.service.repository.load(ticket.id)?.status == .reviewed)
     }
 
     /// `resync` is a snapshot of the record: a county station's forward made before it and reaching the centre after

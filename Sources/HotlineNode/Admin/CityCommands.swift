@@ -64,13 +64,28 @@ enum CityCommands {
     /// and the steps reported up that it had acknowledged before its disk was lost.
     static let recover = CommandHandler(spec: CommandSpec(
         name: "recover", summary: "after the centre was restored: take back from the county stations and units what the backup lacks · 追回记录",
-        usage: "recover --since YYYY-MM-DD [--node NODE]... [--json]",
+        usage: "recover --since YYYY-MM-DD [--node NODE]... [--json] | recover --close NODE",
         options: [.value("--since", "the restored backup's day: tickets changed on or after it are asked for"),
                   .repeated("--node", "only these county stations or units (default: every one)"),
+                  .value("--close", "stop waiting for this node's copies (it cannot answer); its tickets can be decided on again"),
                   .flag("--json", "print JSON")],
-        examples: ["hotline-city recover --data DIR --since 2026-03-05"]
+        examples: ["hotline-city recover --data DIR --since 2026-03-05", "hotline-city recover --data DIR --close jn-lixia-jfl"]
     )) { args, env in
         let topology = env.context.topology
+        if let node = args.value("--close") {
+            guard args.value("--since") == nil, args.values("--node").isEmpty else {
+                throw ServiceError.usage("--close NODE stands alone: recover --close NODE")
+            }
+            guard try env.context.db.meta(TicketService.recallKey(node)) != nil else {
+                let open = try env.service.openRecalls()
+                throw ServiceError.usage("the centre is not waiting for copies from \(node)" + (open.isEmpty ? "" : "; it is waiting for \(open.joined(separator: ", "))"))
+            }
+            try env.context.db.run("DELETE FROM meta WHERE key = ?", [.text(TicketService.recallKey(node))])
+            try env.service.repository.audit(at: env.now, user: env.user, command: "recover", ticket: nil, fields: "close:\(node)")
+            env.service.logAfterCommit("recall-closed", ["node": node, "user": env.user])
+            return .success(text: "no longer waiting for the copies of \(node); what it had not sent is not in the record, and a copy it sends later is refused",
+                            json: ["closed": node])
+        }
         guard let s = args.value("--since"), let day = LocalDate(iso: s) else {
             throw ServiceError.usage("recover needs --since YYYY-MM-DD, the day of the backup the centre was restored from, e.g. --since 2026-03-05")
         }

@@ -40,25 +40,37 @@ extension TicketService {
         return try context.db.meta(Self.recallKey(node)) != nil
     }
 
-    /// At a restored centre before `recover` has run, a ticket taken in before the backup may have moved on since
-    /// at the county stations and units; a decision on the record's older state (a second dispatch, a review of a
-    /// reply already reviewed) would be sent down and replace their newer copies. Such tickets wait for `recover`;
-    /// tickets taken in after the restore (numbered above the restore's floor, `NodeRestore.ticketFloor`) do not.
-    /// (Their numbers tell them apart, not their times: a training centre's manual clock restarts at the backup's.)
+    /// At a restored centre, a ticket taken in before the backup may have moved on since at the county stations and
+    /// units; a decision on the record's older state (a second dispatch, a review of a reply already reviewed) would
+    /// be sent down and replace their newer copies. Such tickets wait until `recover` has run and every node asked
+    /// has answered (or the operator stopped waiting for it, `recover --close`): all of them, since the record
+    /// cannot tell which nodes a ticket went to after the backup (a dispatch, a county's forward). Tickets taken in
+    /// after the restore (numbered above the restore's floor, `NodeRestore.ticketFloor`) do not wait. (Numbers tell
+    /// them apart, not times: a training centre's manual clock restarts at the backup's.)
     func refuseBeforeRecover(_ ticket: Ticket) throws {
-        guard let at = try context.db.meta(Self.awaitingRecoverKey) else { return }
+        let awaiting = try context.db.meta(Self.awaitingRecoverKey)
+        let waiting = try openRecalls()
+        guard awaiting != nil || !waiting.isEmpty else { return }
         if let id = TicketID.parse(ticket.id), let floor = try NodeRestore.ticketFloor(context.db, on: id.date),
            id.sequence > floor { return }
-        throw ServiceError.refused("the centre was restored from the backup of \(at) and `recover` has not run: its record of \(ticket.id) may be behind the county stations' and units' copies; run `hotline-city recover --since \(at.prefix(10))` first")
+        if let at = awaiting {
+            throw ServiceError.refused("the centre was restored from the backup of \(at) and `recover` has not run: its record of \(ticket.id) may be behind the county stations' and units' copies; run `hotline-city recover --since \(at.prefix(10))` first")
+        }
+        throw ServiceError.refused("the centre is recovering: \(ticket.id) waits for the copies of \(waiting.joined(separator: ", ")), which may be newer than its record (`status` shows who is still to answer; `hotline-city recover --close NODE` stops waiting for a node that cannot answer)")
+    }
+
+    /// The nodes asked by `recover` that have not answered yet.
+    func openRecalls() throws -> [String] {
+        // A range of the key's index, not a LIKE: this runs before every decision at the centre.
+        try context.db.query("SELECT substr(key, 8) FROM meta WHERE key >= 'recall.' AND key < 'recall/' ORDER BY key")
+            .compactMap { $0.string(0) }
     }
 
     /// The centre's recovery, for `status`: the backup's time while `recover` has not run, and the nodes whose
     /// copies it is still waiting for.
     func recoveryState() throws -> (awaiting: String?, waitingFor: [String]) {
         guard context.role == .city else { return (nil, []) }
-        let waiting = try context.db.query("SELECT substr(key, 8) FROM meta WHERE key LIKE 'recall.%' ORDER BY key")
-            .compactMap { $0.string(0) }
-        return (try context.db.meta(Self.awaitingRecoverKey), waiting)
+        return (try context.db.meta(Self.awaitingRecoverKey), try openRecalls())
     }
 
     /// At a county station or unit: every ticket changed since the day, as this node holds it, to the centre.
