@@ -61,6 +61,8 @@ import HotlineWire
         try perform(c, .dispatch(lead: "w", assisting: [], tier: nil), on: first.id)
         try pump(c, link: "w", to: w, peer: "c")
 
+        // Not restored, the centre's record is the record: recover refuses.
+        #expect(try command(c, ["recover", "--since", "2026-03-02"]).text.contains("never restored"))
         let backup = try backUp(city)   // the evening backup
 
         // After it: a second ticket dispatched, the first signed for and answered by the unit, all acknowledged.

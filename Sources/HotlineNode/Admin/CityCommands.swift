@@ -89,6 +89,11 @@ enum CityCommands {
         guard let s = args.value("--since"), let day = LocalDate(iso: s) else {
             throw ServiceError.usage("recover needs --since YYYY-MM-DD, the day of the backup the centre was restored from, e.g. --since 2026-03-05")
         }
+        // Copies are taken on the copying node's word and hold up decisions until every node has answered: only for
+        // a record that lost something.
+        guard try env.context.db.meta("restored.from") != nil else {
+            throw ServiceError.usage("recover is for a centre restored from a backup (hotline-city restore); this centre's record was never restored, so it is the record: nothing to take back")
+        }
         let all = topology.nodes.filter { $0.kind != .city }.map(\.id)
         let asked = args.values("--node")
         for id in asked where !all.contains(id) {
