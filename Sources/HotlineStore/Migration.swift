@@ -57,6 +57,10 @@ extension Database {
                 [.text(key), .text(value)])
     }
 
+    public func removeMeta(_ key: String) throws(StoreError) {
+        try run("DELETE FROM meta WHERE key = ?", [.text(key)])
+    }
+
     /// The next value of a named counter (ticket numbers of a day); call inside the transaction that uses it.
     public func nextCounter(_ name: String) throws(StoreError) -> Int64 {
         let next = (Int64(try meta("counter.\(name)") ?? "0") ?? 0) + 1

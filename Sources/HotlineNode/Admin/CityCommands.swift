@@ -80,7 +80,7 @@ enum CityCommands {
                 let open = try env.service.openRecalls()
                 throw ServiceError.usage("the centre is not waiting for copies from \(node)" + (open.isEmpty ? "" : "; it is waiting for \(open.joined(separator: ", "))"))
             }
-            try env.context.db.run("DELETE FROM meta WHERE key = ?", [.text(TicketService.recallKey(node))])
+            try env.context.db.removeMeta(TicketService.recallKey(node))
             try env.service.repository.audit(at: env.now, user: env.user, command: "recover", ticket: nil, fields: "close:\(node)")
             env.service.logAfterCommit("recall-closed", ["node": node, "user": env.user])
             return .success(text: "no longer waiting for the copies of \(node); what it had not sent is not in the record, and a copy it sends later is refused",
@@ -102,7 +102,7 @@ enum CityCommands {
         var seen = Set<String>()
         let nodes = asked.isEmpty ? all : asked.filter { seen.insert($0).inserted }
         let reason = "the centre was restored from a backup of \(day.iso)"
-        try env.context.db.run("DELETE FROM meta WHERE key = ?", [.text(TicketService.awaitingRecoverKey)])
+        try env.context.db.removeMeta(TicketService.awaitingRecoverKey)
         for node in nodes {
             let id = RandomID.uuid()
             try env.context.db.setMeta(TicketService.recallKey(node), id)

@@ -161,7 +161,7 @@ extension NodeDaemon {
                     driver.deliveredUpTo = last.seq
                     if driver.restored {
                         // The link has resumed in both directions: from now on a gap is an error again.
-                        try context.db.run("DELETE FROM meta WHERE key = ?", [.text(NodeRestore.marker(driver.peer))])
+                        try context.db.removeMeta(NodeRestore.marker(driver.peer))
                         driver.restored = false
                         service.logAfterCommit("link-restore-finished", ["peer": driver.peer, "seq": "\(last.seq)"])
                     }
@@ -185,7 +185,7 @@ extension NodeDaemon {
                 log.info("link", ["peer": driver.peer, "detail": text])
             case .reseated(let above, let upTo):
                 let moved = try context.links.renumber(link: driver.peer, above: above, by: upTo - above)
-                try context.db.run("DELETE FROM meta WHERE key = ?", [.text(NodeRestore.numberingMarker(driver.peer))])
+                try context.db.removeMeta(NodeRestore.numberingMarker(driver.peer))
                 if upTo > above {
                     log.warn("link-reseated", ["peer": driver.peer, "seq": "\(upTo)", "renumbered": "\(moved)",
                                                "detail": "this node's database is a restored backup; \(driver.peer) already holds its messages up to seq \(upTo) (the backup's ended at \(above)), so the \(moved) queued since continue after it"])

@@ -102,7 +102,7 @@ extension TicketService {
             throw ServiceError.refused("\(m.origin) sent a ticket.copy for recall \(body.recall), which the centre has not open for it: copies are taken only in answer to `recover`")
         }
         if body.done == true {
-            try context.db.run("DELETE FROM meta WHERE key = ?", [.text(key)])
+            try context.db.removeMeta(key)
             logAfterCommit("recall-done", ["node": m.origin, "tickets": "\(body.count ?? 0)"])
             return
         }
