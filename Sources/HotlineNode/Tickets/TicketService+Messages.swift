@@ -64,7 +64,6 @@ extension TicketService {
             guard origin.kind == .city || (origin.kind == .county && ancestors.contains(origin.id) && origin.id != m.dest) else {
                 throw ServiceError.refused("only the city or the receiver's county station assigns tickets; \(m.origin) (\(origin.kind.rawValue)) may not send \(kind.rawValue) to \(m.dest)")
             }
-            if let ticket { try checkEvents(of: ticket, from: m.origin) }
         case .ticketEvent:
             guard let event else { return }
             if origin.kind == .city { return }
@@ -80,12 +79,13 @@ extension TicketService {
             guard topology.node(m.dest)?.kind == .city, origin.kind != .city else {
                 throw ServiceError.refused("ticket.copy goes from a county station or unit to the centre, not from \(m.origin) to \(m.dest)")
             }
-            if let ticket { try checkEvents(of: ticket, from: m.origin) }
         case .notice:
             return
         case .kbSubmit, .kbEntry, .kbReport:
             try checkKnowledgeSender(kind, m, origin: origin)
         }
+        // A ticket sent whole (assign, sync, copy) is stored or merged history and all.
+        if let ticket { try checkEvents(of: ticket, from: m.origin) }
     }
 
     /// A ticket sent whole replaces this node's copy, events and all (`TicketRepository.replace`): each of its
