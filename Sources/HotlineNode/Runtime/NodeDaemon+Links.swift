@@ -191,8 +191,11 @@ extension NodeDaemon {
                                                "detail": "this node's database is a restored backup; \(driver.peer) already holds its messages up to seq \(upTo) (the backup's ended at \(above)), so the \(moved) queued since continue after it"])
                 }
             case .gapAccepted(let from, let to):
+                let remedy = context.role == .city
+                    ? "hotline-city recover --since DATE-OF-THE-BACKUP (the county stations and units send their copies back)"
+                    : "at the centre: hotline-city resync --node \(context.nodeId) --since DATE-OF-THE-BACKUP"
                 log.warn("link-gap-accepted", ["peer": driver.peer, "from": "\(from)", "to": "\(to)",
-                                               "detail": "messages \(from)-\(to) from \(driver.peer) reached the database that was lost; to bring back the tickets they changed, run at the centre: hotline-city resync --node \(context.nodeId) --since DATE-OF-THE-BACKUP"])
+                                               "detail": "messages \(from)-\(to) from \(driver.peer) reached the database that was lost; to bring back the tickets they changed, run \(remedy)"])
             case .gapSkipped(let from, let to):
                 log.warn("link-gap-skipped", ["peer": driver.peer, "from": "\(from)", "to": "\(to)",
                                               "detail": "\(driver.peer) was restored from a backup: messages \(from)-\(to), which it had acknowledged before, are no longer here and are not resent"])
