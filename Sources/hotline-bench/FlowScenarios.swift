@@ -145,7 +145,8 @@ struct FlowScenarios: Sendable {
             return (m.key, Double(m.value) / mb)
         }
         var figures = [Figure(scenario: "lifecycle", name: "whole tickets, city + 2 counties + 6 units", value: Double(count) / seconds,
-                              unit: "tickets/s", how: "\(count) tickets, 7 operator commands each, up to \(driver.inFlight) in flight",
+                              unit: "tickets/s", how: "\(count) tickets, 7 operator commands each, up to \(driver.inFlight) in flight, "
+                                  + "\(LifecycleDriver.operators.city) / \(LifecycleDriver.operators.county) / \(LifecycleDriver.operators.unit) operators at the city / a county / a unit",
                               goal: .init(kind: .atLeast, bound: 2_000, text: "≥ 2000 tickets/s"))]
         let roles: [(String, (String) -> Bool)] = [("city", { $0 == "b-city" }), ("county", { BenchNetwork.counties[$0] != nil }),
                                                    ("unit", { BenchNetwork.units.contains($0) })]
