@@ -228,6 +228,9 @@ struct MangledBodyTests {
             (unit, .ticketAssign, assign, "c", "k"),
             (unit, .ticketSync, try unit.service.encode(SyncBody(ticket: view, reason: "resync")), "c", "k"),
             (city, .ticketEvent, signed, "s1", "k"),
+            (unit, .ticketEvents, try unit.service.encode(EventsBody(events: [
+                unit.event(.supervised, ticket: ticket.id, node: "c", role: .city),
+                unit.event(.closed, ticket: ticket.id, node: "c", role: .city)])), "c", "k"),
             (city, .notice, try city.service.encode(NoticeBody(ticket: ticket.id, refusedMessage: "m1", text: "拒收")), "s1", "k"),
             (city, .kbSubmit, try city.service.encode(KnowledgeEntryBody(entry: entry)), "s1", "k"),
             (unit, .kbEntry, try unit.service.encode(KnowledgeEntryBody(entry: published)), "c", "k"),

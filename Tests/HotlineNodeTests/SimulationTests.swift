@@ -366,11 +366,6 @@ struct SimulationTests {
                 switch sim.ticket(id, at: "c")?.status {
                 case .received?: sim.command("c", ["dispatch", id, "--to", p.lead]) { _ in }
                 case .replied?: sim.command("c", ["review", id, "--pass"]) { _ in }
-                case .reviewed? where sim.ticket(id, at: "c")?.events.last?.type == .callback:
-                    // A satisfied callback closes the ticket by a second event of the same decision; a restored centre
-                    // can take the first back from a unit without the second (lost with its disk): the operator
-                    // sees the callback done and closes.
-                    sim.command("c", ["close", id, "--note", "回访满意"]) { _ in }
                 case .reviewed?: sim.command("c", ["callback", id, "--satisfaction", "satisfied", "--resolved", "yes"]) { _ in }
                 default:
                     if p.lead == "k", let t = sim.ticket(id, at: "k"), t.status == .dispatched, t.holder == "k" {

@@ -5,6 +5,9 @@ enum AppMessageKind: String, CaseIterable, Sendable {
     case ticketAssign = "ticket.assign"
     /// One lifecycle event of a ticket, travelling to the city (from below) or to the holder (from the city).
     case ticketEvent = "ticket.event"
+    /// The events of one decision of the city that made more than one (a satisfied callback and the closure it
+    /// brings), to a node working on the ticket: all of them or none reach it.
+    case ticketEvents = "ticket.events"
     /// The city's authoritative copy of a ticket, sent when a node's copy diverged (an event it sent was refused).
     case ticketSync = "ticket.sync"
     /// A restored centre asks a county station or unit for its copies of the tickets changed since a day (`recover`).

@@ -359,3 +359,12 @@ extension EventBody: JSONObjectDecodable, JSONObjectEncodable {
 
     func write(json w: JSONObjectWriter) throws { try w.object("event", event) }
 }
+
+extension EventsBody: JSONObjectDecodable, JSONObjectEncodable {
+    init(json: JSONObjectReader) throws {
+        let r = json
+        self.init(events: try r.objects("events"))
+    }
+
+    func write(json w: JSONObjectWriter) throws { try w.objects("events", events) }
+}

@@ -15,6 +15,13 @@ struct EventBody: Codable {
     var event: TicketEvent
 }
 
+/// `ticket.events`: the events of one decision of the city, in the order they happened (protocols/README.md §8).
+struct EventsBody: Codable {
+    var events: [TicketEvent]
+    /// More than any decision makes; a longer list is refused before anything is applied.
+    static let maxEvents = 16
+}
+
 struct SyncBody: Codable {
     var ticket: Ticket
     var reason: String
@@ -54,10 +61,13 @@ extension TicketService {
     /// node that sent it, in that node's role (only the city relays other nodes' events). The lifecycle core then
     /// checks the event itself: role, responsibility for the ticket, status. A ticket sent whole must carry only
     /// its own events, each once (`checkEvents`).
-    func checkSender(_ kind: AppMessageKind, _ m: DataMessage, event: TicketEvent? = nil, ticket: Ticket? = nil) throws {
+    func checkSender(_ kind: AppMessageKind, _ m: DataMessage, event: TicketEvent? = nil, ticket: Ticket? = nil,
+                     events: [TicketEvent] = []) throws {
         let topology = context.topology
         guard let origin = topology.node(m.origin) else { throw ServiceError.refused("origin \(m.origin) is not in the topology") }
-        if let why = ticket?.implausibility ?? event?.implausibility { throw ServiceError.refused(why) }
+        if let why = ticket?.implausibility ?? event?.implausibility ?? events.lazy.compactMap(\.implausibility).first {
+            throw ServiceError.refused(why)
+        }
         switch kind {
         case .ticketAssign, .ticketSync:
             let ancestors = topology.ancestry(of: m.dest)
@@ -73,6 +83,11 @@ extension TicketService {
             guard event.role == origin.kind.coreRole else {
                 throw ServiceError.refused("\(m.origin) is a \(origin.kind.rawValue) in the topology but its event claims the role \(event.role.rawValue)")
             }
+        case .ticketEvents:
+            guard origin.kind == .city else {
+                throw ServiceError.refused("only the centre sends a decision's events together (ticket.events), not \(m.origin)")
+            }
+            try checkDecision(events, from: m.origin)
         case .ticketRecall:
             guard origin.kind == .city else { throw ServiceError.refused("only the centre recalls tickets, not \(m.origin)") }
         case .ticketCopy:
@@ -102,6 +117,23 @@ extension TicketService {
         }
     }
 
+    /// The events of one decision (`ticket.events`): at least one, at most `EventsBody.maxEvents`, all of one
+    /// ticket, none twice.
+    func checkDecision(_ events: [TicketEvent], from origin: String) throws {
+        guard let first = events.first else { throw ServiceError.refused("\(origin) sent ticket.events without an event") }
+        guard events.count <= EventsBody.maxEvents else {
+            throw ServiceError.refused("\(origin) sent \(events.count) events in one ticket.events; a decision makes at most \(EventsBody.maxEvents)")
+        }
+        for (i, e) in events.enumerated() {
+            guard e.ticket == first.ticket else {
+                throw ServiceError.refused("\(origin) sent events of tickets \(first.ticket) and \(e.ticket) in one ticket.events")
+            }
+            if events[..<i].contains(where: { $0.id == e.id }) {
+                throw ServiceError.refused("\(origin) sent event \(e.id) twice in one ticket.events")
+            }
+        }
+    }
+
     /// A message addressed to this node.
     func apply(_ m: DataMessage, now: Timestamp) throws {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
@@ -123,6 +155,11 @@ extension TicketService {
             let body = try decode(EventBody.self, m)
             try checkSender(kind, m, event: body.event)
             try applyRemote(body.event, origin: m.origin, message: m, now: now)
+        case .ticketEvents:
+            let body = try decode(EventsBody.self, m)
+            try checkSender(kind, m, events: body.events)
+            // An event that does not fit asks for the centre's copy (which holds the rest too): stop there.
+            for event in body.events { guard try applyRemote(event, origin: m.origin, message: m, now: now) else { break } }
         case .ticketSync:
             let body = try decode(SyncBody.self, m)
             try checkSender(kind, m, ticket: body.ticket)
@@ -182,31 +219,45 @@ extension TicketService {
             case .ticketEvent:
                 let body = try decode(EventBody.self, m)
                 try checkSender(kind, m, event: body.event)
-                guard let ticket = try repository.load(body.event.ticket) else {
-                    // Only the centre's events are the record (a unit's may concern a ticket the station never kept).
-                    if context.topology.node(body.event.node)?.kind == .city {
-                        try requestSync(body.event.ticket, after: m, error: ServiceError.unknownTicket(body.event.ticket), now: now)
-                    }
-                    return
-                }
-                guard !ticket.events.contains(where: { $0.id == body.event.id }) else { return }
-                let updated: Ticket
-                do { updated = try Lifecycle.apply(body.event, to: ticket) } catch {
-                    // The centre's event does not fit this station's copy: the copy is behind the record. (Not
-                    // thrown: the savepoint would take the request back with it.)
-                    try requestSync(ticket.id, after: m, error: error, now: now)
-                    return
-                }
-                try repository.save(updated, newEvents: [body.event])
+                try observe(body.event, in: m, now: now)
+            case .ticketEvents:
+                let body = try decode(EventsBody.self, m)
+                try checkSender(kind, m, events: body.events)
+                for event in body.events { guard try observe(event, in: m, now: now) else { break } }
             case .notice, .kbSubmit, .kbEntry, .kbReport, .ticketRecall, .ticketCopy:
                 return
             }
         }
     }
 
+    /// One event of a relayed message, applied to this station's copy; false when it does not fit the copy (or
+    /// there is none), which asks the centre for its copy when the event is the centre's.
+    @discardableResult
+    private func observe(_ event: TicketEvent, in m: DataMessage, now: Timestamp) throws -> Bool {
+        guard let ticket = try repository.load(event.ticket) else {
+            // Only the centre's events are the record (a unit's may concern a ticket the station never kept).
+            if context.topology.node(event.node)?.kind == .city {
+                try requestSync(event.ticket, after: m, error: ServiceError.unknownTicket(event.ticket), now: now)
+            }
+            return false
+        }
+        guard !ticket.events.contains(where: { $0.id == event.id }) else { return true }
+        let updated: Ticket
+        do { updated = try Lifecycle.apply(event, to: ticket) } catch {
+            // The centre's event does not fit this station's copy: the copy is behind the record. (Not thrown: the
+            // savepoint would take the request back with it.)
+            try requestSync(ticket.id, after: m, error: error, now: now)
+            return false
+        }
+        try repository.save(updated, newEvents: [event])
+        return true
+    }
+
     /// An event that happened at another node. The city is the system of record: what it refuses is answered
-    /// with a notice and its own copy of the ticket, so the sender's copy converges.
-    private func applyRemote(_ event: TicketEvent, origin: String, message: DataMessage, now: Timestamp) throws {
+    /// with a notice and its own copy of the ticket, so the sender's copy converges. True when the event is in this
+    /// node's copy now (applied, or held already); false when it did not fit or there is no copy.
+    @discardableResult
+    private func applyRemote(_ event: TicketEvent, origin: String, message: DataMessage, now: Timestamp) throws -> Bool {
         guard let ticket = try repository.load(event.ticket) else {
             if context.role == .city {
                 try sendNotice(to: origin, about: message, text: "no ticket \(event.ticket) at the city", now: now)
@@ -214,9 +265,9 @@ extension TicketService {
             context.log.warn("event-for-unknown-ticket", ["ticket": event.ticket, "event": event.id])
             // The centre's event for a ticket this node never got (its assignment was lost with a restored disk).
             try requestSync(event.ticket, after: message, error: ServiceError.unknownTicket(event.ticket), now: now)
-            return
+            return false
         }
-        if ticket.events.contains(where: { $0.id == event.id }) { return }
+        if ticket.events.contains(where: { $0.id == event.id }) { return true }
         if let origin = context.topology.node(origin), origin.kind == .county {
             // A county station acts only on tickets of its own county (held or led by it or a unit below it).
             let subtree = context.topology.subtree(of: origin.id)
@@ -233,14 +284,14 @@ extension TicketService {
                 try sendNotice(to: origin, about: message, text: "\(error)", now: now)
                 if try syncHeld(for: origin) {
                     context.log.warn("sync-held", ["ticket": ticket.id, "to": origin, "reason": "the centre was restored and has not recovered from \(origin) yet"])
-                    return
+                    return false
                 }
                 try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: origin),
                                                                 reason: "\(error)")), to: origin, now: now)
             } else {
                 try requestSync(ticket.id, after: message, error: error, now: now)
             }
-            return
+            return false
         }
         try repository.save(updated, newEvents: [event])
         logAfterCommit("event", ["ticket": event.ticket, "type": event.type.rawValue, "node": event.node])
@@ -248,6 +299,7 @@ extension TicketService {
             try relay(event, ticket: updated, origin: origin, now: now)
             if event.type == .forwarded { try resyncMissedForward(event, ticket: updated, now: now) }
         }
+        return true
     }
 
     static func resyncedKey(_ node: String) -> String { "resynced.\(node)" }
@@ -275,9 +327,37 @@ extension TicketService {
         }
     }
 
-    /// Sends an event that happened here to every node that must know it.
-    func distribute(_ event: TicketEvent, ticket: Ticket, previous: Ticket?, now: Timestamp) throws {
-        var targets: [(String, AppMessageKind, String)] = []
+    /// Sends the events of one step that happened here to every node that must know them. A decision of the city
+    /// that made several events (a satisfied callback and the closure it brings) travels as one `ticket.events` to
+    /// each node: a node, and a restored centre recovering from it, holds all of them or none.
+    func distribute(_ events: [TicketEvent], ticket: Ticket, previous: Ticket?, now: Timestamp) throws {
+        let targets = events.map { self.targets(of: $0, ticket: ticket, previous: previous) }
+        if context.role == .city, events.count > 1, let first = targets.first,
+           targets.allSatisfy({ $0.map(\.dest) == first.map(\.dest) && $0.allSatisfy { $0.kind == .ticketEvent } }) {
+            for target in first {
+                let views = events.map { Privacy.event($0, of: ticket, for: target.dest) }
+                try send(.ticketEvents, body: try encode(EventsBody(events: views)), to: target.dest, now: now)
+            }
+            return
+        }
+        for (event, targets) in zip(events, targets) {
+            for (dest, kind, role) in targets {
+                switch kind {
+                case .ticketAssign:
+                    let view = Privacy.view(of: ticket, for: dest)
+                    try send(.ticketAssign, body: try encode(AssignBody(ticket: view, role: role)), to: dest, now: now)
+                default:
+                    let view = Privacy.event(event, of: ticket, for: dest)
+                    try send(.ticketEvent, body: try encode(EventBody(event: view)), to: dest, now: now)
+                }
+            }
+        }
+    }
+
+    /// The nodes that must know an event that happened here, and how it reaches each: the ticket itself
+    /// (`ticket.assign`, with the role) or the event (`ticket.event`).
+    private func targets(of event: TicketEvent, ticket: Ticket, previous: Ticket?) -> [(dest: String, kind: AppMessageKind, role: String)] {
+        var targets: [(dest: String, kind: AppMessageKind, role: String)] = []
         switch context.role {
         case .city:
             switch event.type {
@@ -299,16 +379,7 @@ extension TicketService {
             }
             if let city = context.topology.city?.id { targets.append((city, .ticketEvent, "")) }
         }
-        for (dest, kind, role) in targets {
-            switch kind {
-            case .ticketAssign:
-                let view = Privacy.view(of: ticket, for: dest)
-                try send(.ticketAssign, body: try encode(AssignBody(ticket: view, role: role)), to: dest, now: now)
-            default:
-                let view = Privacy.event(event, of: ticket, for: dest)
-                try send(.ticketEvent, body: try encode(EventBody(event: view)), to: dest, now: now)
-            }
-        }
+        return targets
     }
 
     /// At a county station or a unit: the centre's event `m` did not apply to this node's copy of the ticket, so

@@ -82,7 +82,7 @@ final class TicketService {
         for event in events { current = try Lifecycle.apply(event, to: current) }
         guard let updated = current else { throw ServiceError.noTicket }
         try repository.save(updated, newEvents: events)
-        for event in events { try distribute(event, ticket: updated, previous: ticket, now: now) }
+        try distribute(events, ticket: updated, previous: ticket, now: now)
         return (updated, events)
     }
 

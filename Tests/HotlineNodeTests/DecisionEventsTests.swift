@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import HotlineCore
+import HotlineStore
+import HotlineWire
+@testable import HotlineNode
+
+/// `ticket.events`: a decision of the centre that makes several events reaches each node as one message
+/// (protocols/README.md §8), so a node holds all of them or none.
+@Suite struct DecisionEventsTests {
+    let links = RecoverTests()
+
+    /// A ticket of s1 (under county station k) answered by s1 and passed in review by the centre; every message
+    /// delivered.
+    func reviewed() throws -> (c: NodeFixture, k: NodeFixture, s1: NodeFixture, ticket: String) {
+        let city = try NodeFixture(id: "c", role: .city)
+        let county = try NodeFixture(id: "k", role: .county)
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let c = NodeContextAndService(city), k = NodeContextAndService(county), s = NodeContextAndService(unit)
+        let ticket = try city.intake().id
+        try links.perform(c, .dispatch(lead: "s1", assisting: [], tier: nil), on: ticket)
+        try links.pump(c, link: "k", to: k, peer: "c")
+        try links.pump(k, link: "s1", to: s, peer: "k")
+        try links.perform(s, .sign, on: ticket)
+        try links.perform(s, .reply(result: "已协调施工方停止夜间作业", callerContacted: true), on: ticket)
+        try links.pump(s, link: "k", to: k, peer: "s1")
+        try links.pump(k, link: "c", to: c, peer: "k")
+        try links.perform(c, .passReview, on: ticket)
+        #expect(try links.pump(c, link: "k", to: k, peer: "c") == ["ticket.event"], "one decision, one event")
+        try links.pump(k, link: "s1", to: s, peer: "k")
+        return (city, county, unit, ticket)
+    }
+
+    func message(_ kind: AppMessageKind, _ body: some Encodable, origin: String, dest: String) throws -> DataMessage {
+        DataMessage(id: RandomID.uuid(), seq: 1, origin: origin, dest: dest, kind: kind.rawValue,
+                    body: try TicketService.encode(body), at: nil)
+    }
+
+    func handle(_ node: NodeFixture, _ m: DataMessage, from peer: String) throws -> String? {
+        try node.context.db.transaction { try node.service.handleIncoming(m, from: peer, now: node.now) }
+    }
+
+    @Test func aSatisfiedCallbackTravelsWithTheClosureItBringsAsOneMessage() throws {
+        let (city, county, unit, ticket) = try reviewed()
+        try links.perform(NodeContextAndService(city), .recordCallback(CallbackResult(level: .satisfied, resolved: true)), on: ticket)
+        let record = try city.ticket(ticket)
+        #expect(Array(record.events.suffix(2).map(\.type)) == [.callback, .closed])
+
+        #expect(try links.pump(NodeContextAndService(city), link: "k", to: NodeContextAndService(county), peer: "c") == ["ticket.events"])
+        #expect(try county.ticket(ticket).status == .closed, "the relaying station observes both events")
+        #expect(try links.pump(NodeContextAndService(county), link: "s1", to: NodeContextAndService(unit), peer: "k") == ["ticket.events"])
+        let copy = try unit.ticket(ticket)
+        #expect(copy.status == .closed)
+        #expect(copy.events.map(\.id) == record.events.map(\.id))
+    }
+
+    @Test func anEventThatDoesNotFitStopsTheRestAndAsksForTheCentresCopy() throws {
+        let (city, _, unit, ticket) = try reviewed()
+        // The centre's callback and closure, as they would reach a unit whose copy lost the review.
+        var callback = unit.event(.callback, ticket: ticket, node: "c", role: .city)
+        callback.level = .satisfied
+        let closed = unit.event(.closed, ticket: ticket, node: "c", role: .city)
+        let fresh = try NodeFixture(id: "s1", role: .unit)
+        let behind = try city.ticket(ticket)
+        var dispatched = behind
+        dispatched.events = Array(behind.events.prefix { $0.type != .signed })
+        dispatched.status = .dispatched
+        try fresh.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: dispatched, for: "s1"), role: "lead"), origin: "c", from: "k")
+        let before = try fresh.ticket(ticket).events.count
+
+        let refusal = try handle(fresh, try message(.ticketEvents, EventsBody(events: [callback, closed]), origin: "c", dest: "s1"), from: "k")
+        #expect(refusal != nil, "told on the link at once, as for one event")
+        #expect(try fresh.ticket(ticket).events.count == before, "neither the callback nor the closure after it")
+        let asked = try fresh.context.links.pending(link: "k", after: 0, limit: 100).filter { $0.message.kind == "notice" }
+        #expect(asked.count == 1, "one request for the centre's copy, not one per event")
+        #expect(String(decoding: try #require(asked.first).message.body, as: UTF8.self).contains("\"wantsSync\":true"))
+    }
+
+    @Test func onlyTheCentreSendsADecisionsEventsAndOnlyOfOneTicketEachOnce() throws {
+        let (city, _, unit, ticket) = try reviewed()
+        let before = try unit.ticket(ticket).events.count
+        var callback = unit.event(.callback, ticket: ticket, node: "c", role: .city)
+        callback.level = .satisfied
+        let closed = unit.event(.closed, ticket: ticket, node: "c", role: .city)
+        let other = unit.event(.closed, ticket: "JN-20260302-000099", node: "c", role: .city)
+
+        let cases: [(DataMessage, String)] = [
+            (try message(.ticketEvents, EventsBody(events: [callback, closed]), origin: "k", dest: "s1"), "only the centre"),
+            (try message(.ticketEvents, EventsBody(events: [callback, other]), origin: "c", dest: "s1"), "events of tickets"),
+            (try message(.ticketEvents, EventsBody(events: [callback, callback]), origin: "c", dest: "s1"), "twice"),
+            (try message(.ticketEvents, EventsBody(events: []), origin: "c", dest: "s1"), "without an event"),
+            (try message(.ticketEvents, EventsBody(events: Array(repeating: closed, count: EventsBody.maxEvents + 1)), origin: "c", dest: "s1"),
+             "at most"),
+        ]
+        for (m, rule) in cases {
+            let refusal = try handle(unit, m, from: "k")
+            #expect(refusal?.contains(rule) == true, "\(refusal ?? "applied")")
+            #expect(try unit.ticket(ticket).events.count == before)
+        }
+        // A unit's own events go up one by one; the centre refuses them sent together.
+        let up = try message(.ticketEvents, EventsBody(events: [unit.event(.progress, ticket: ticket, node: "s1", role: .unit)]),
+                             origin: "s1", dest: "c")
+        #expect(try handle(city, up, from: "k")?.contains("only the centre") == true)
+    }
+}
