@@ -78,6 +78,27 @@ struct ReportTests {
         #expect(try city.service.repository.load("JN-20260302-000001")?.status == .dispatched)
     }
 
+    @Test func anAlertOfManyTicketsNamesTheFirstTwentyInItsLogLineAndAllInTheList() throws {
+        let city = try city()
+        try city.context.clock.set(city.now.adding(millis: 3_600_000))
+        for i in 1...45 {
+            _ = try city.perform(.receive(TicketIntake(
+                id: String(format: "JN-20260302-%06d", 100 + i), channel: "phone", kind: "complain", topic: "供水",
+                area: Area(district: "历下区", street: "解放路街道"), text: "停水",
+                caller: CallerInfo(phone: String(format: "139%08d", i)))), on: nil)
+        }
+        _ = try run(city, "alerts")
+        city.service.afterCommit.forEach { $0() }
+        city.service.afterCommit.removeAll()
+        let line = try #require(city.log.first { $0.contains("event=alert") && $0.contains("kind=topic-spike") })
+        #expect(line.contains("count=45"), "\(line)")
+        #expect(line.contains("JN-20260302-000101,") && line.contains("JN-20260302-000120,…"), "\(line)")
+        #expect(!line.contains("JN-20260302-000121"))
+        let spike = try #require(try AlertLog(db: city.context.db).list(since: Timestamp(millis: 0), kind: .topicSpike).first)
+        #expect(spike.alert.tickets.count == 45, "the stored alert keeps every ticket")
+        #expect(try run(city, "alerts", "--kind", "topic-spike").text.contains("JN-20260302-000145"))
+    }
+
     @Test func clusterOfCallersIsRaisedOnceLoggedAfterCommitAndListedWithItsTickets() throws {
         let city = try city()
         try city.context.clock.set(city.now.adding(millis: 3_600_000))

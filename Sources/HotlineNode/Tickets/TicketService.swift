@@ -209,6 +209,15 @@ final class TicketService {
 }
 
 extension TicketService {
+    /// The tickets of an alert as its log line names them: the first `alertTicketsLogged`, then "…". A spike of a
+    /// day's calls about a burst main is thousands of tickets, and one line of them was a hundred kilobytes in the
+    /// journal; `hotline-city alerts` lists them all.
+    static func loggedTickets(_ tickets: [String]) -> String {
+        tickets.prefix(alertTicketsLogged).joined(separator: ",") + (tickets.count > alertTicketsLogged ? ",…" : "")
+    }
+
+    static let alertTicketsLogged = 20
+
     /// The city looks for early warnings once a minute of its clock (and at once when the manual clock jumps);
     /// each new one is logged after the round commits, so a logged warning is always a stored one.
     func scanAlerts(now: Timestamp, force: Bool = false) throws {
@@ -220,8 +229,8 @@ extension TicketService {
         let log = context.log
         afterCommit.append {
             for a in raised {
-                log.warn("alert", ["kind": a.kind.rawValue, "subject": a.subject, "tickets": a.tickets.joined(separator: ","),
-                                   "message": a.message, "basis": a.basis])
+                log.warn("alert", ["kind": a.kind.rawValue, "subject": a.subject, "count": "\(a.tickets.count)",
+                                   "tickets": Self.loggedTickets(a.tickets), "message": a.message, "basis": a.basis])
             }
         }
     }
