@@ -54,6 +54,51 @@ import HotlineWire
         #expect(copy.events.map(\.id) == record.events.map(\.id))
     }
 
+    @Test func anAssistingUnitGetsTheCentresRecordWithEachDecisionAndRefusesNothing() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let county = try NodeFixture(id: "k", role: .county)
+        let lead = try NodeFixture(id: "s1", role: .unit)
+        let assist = try NodeFixture(id: "d1", role: .unit)
+        let c = NodeContextAndService(city), k = NodeContextAndService(county)
+        let s = NodeContextAndService(lead), d = NodeContextAndService(assist)
+        let ticket = try city.intake().id
+        try links.perform(c, .dispatch(lead: "s1", assisting: ["d1"], tier: nil), on: ticket)
+        try links.pump(c, link: "k", to: k, peer: "c")
+        try links.pump(k, link: "s1", to: s, peer: "k")
+        try links.pump(k, link: "d1", to: d, peer: "k")
+        // The assisting unit reports to the lead (through the centre), and the lead answers the caller.
+        try links.perform(d, .reportAssist(note: "已核查管网，配合抢修"), on: ticket)
+        try links.pump(d, link: "k", to: k, peer: "d1")
+        try links.pump(k, link: "c", to: c, peer: "k")
+        try links.pump(c, link: "k", to: k, peer: "c")
+        try links.pump(k, link: "s1", to: s, peer: "k")
+        try links.perform(s, .sign, on: ticket)
+        try links.perform(s, .reply(result: "已恢复供水并告知来电人", callerContacted: true), on: ticket)
+        try links.pump(s, link: "k", to: k, peer: "s1")
+        try links.pump(k, link: "c", to: c, peer: "k")
+
+        // The review: the lead gets the event; the assisting unit, whose copy never saw the lead's sign-for and reply,
+        // gets the record (before, the event was refused there, and a request for the record healed it).
+        try links.perform(c, .passReview, on: ticket)
+        #expect(try links.pump(c, link: "k", to: k, peer: "c").sorted() == ["ticket.event", "ticket.sync"])
+        try links.pump(k, link: "s1", to: s, peer: "k")
+        try links.pump(k, link: "d1", to: d, peer: "k")
+        #expect(try assist.ticket(ticket).status == .reviewed)
+        #expect(try assist.context.links.pending(link: "k", after: 0, limit: 100).isEmpty, "no request for the record")
+        // The callback and its closure: one record, however many events.
+        try links.perform(c, .recordCallback(CallbackResult(level: .satisfied, resolved: true)), on: ticket)
+        #expect(try links.pump(c, link: "k", to: k, peer: "c").sorted() == ["ticket.events", "ticket.sync"])
+        try links.pump(k, link: "s1", to: s, peer: "k")
+        try links.pump(k, link: "d1", to: d, peer: "k")
+        let record = try city.ticket(ticket)
+        #expect(try assist.ticket(ticket).status == .closed)
+        #expect(try assist.ticket(ticket).events.map(\.id) == record.events.map(\.id))
+        let leadCopy = try lead.ticket(ticket)
+        #expect(leadCopy.events.map(\.id) == record.events.map(\.id))
+        #expect(!assist.log.contains { $0.contains("event-refused") || $0.contains("level=warn") }, "\(assist.log)")
+        #expect(!city.log.contains { $0.contains("event=notice") })
+    }
+
     @Test func anEventThatDoesNotFitStopsTheRestAndAsksForTheCentresCopy() throws {
         let (city, _, unit, ticket) = try reviewed()
         // The centre's callback and closure, as they would reach a unit whose copy lost the review.

@@ -164,7 +164,9 @@ extension TicketService {
             let body = try decode(SyncBody.self, m)
             try checkSender(kind, m, ticket: body.ticket)
             try repository.replace(body.ticket)
-            context.log.warn("ticket-synced", ["ticket": body.ticket.id, "reason": body.reason])
+            // For a unit that only assists, the centre's record is how its decisions arrive: not a divergence.
+            let fields = [("ticket", body.ticket.id), ("reason", body.reason)]
+            if assistsOnly(context.nodeId, body.ticket) { context.log.info("ticket-synced", fields) } else { context.log.warn("ticket-synced", fields) }
         case .notice:
             let body = try decode(NoticeBody.self, m)
             context.log.warn("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text])
@@ -331,7 +333,16 @@ extension TicketService {
     /// that made several events (a satisfied callback and the closure it brings) travels as one `ticket.events` to
     /// each node: a node, and a restored centre recovering from it, holds all of them or none.
     func distribute(_ events: [TicketEvent], ticket: Ticket, previous: Ticket?, now: Timestamp) throws {
-        let targets = events.map { self.targets(of: $0, ticket: ticket, previous: previous) }
+        let all = events.map { self.targets(of: $0, ticket: ticket, previous: previous) }
+        // The record itself goes once to each node that gets it, however many events the step made.
+        var synced = Set<String>()
+        for target in all.joined() where target.kind == .ticketSync && synced.insert(target.dest).inserted {
+            let reason = "the centre's record after \(events.map(\.type.rawValue).joined(separator: ", ")): "
+                + "an assisting unit's copy does not follow the lead unit's steps"
+            try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: target.dest), reason: reason)),
+                     to: target.dest, now: now)
+        }
+        let targets = all.map { $0.filter { $0.kind != .ticketSync } }
         if context.role == .city, events.count > 1, let first = targets.first,
            targets.allSatisfy({ $0.map(\.dest) == first.map(\.dest) && $0.allSatisfy { $0.kind == .ticketEvent } }) {
             for target in first {
@@ -371,7 +382,12 @@ extension TicketService {
                 var involved = Set(ticket.assisting)
                 for node in [ticket.lead, ticket.holder, previous?.holder, previous?.lead] { if let node { involved.insert(node) } }
                 involved.remove(context.nodeId)
-                for node in involved.sorted() { targets.append((node, .ticketEvent, "")) }
+                for node in involved.sorted() {
+                    // An assisting unit's copy does not follow the lead's steps (its own report goes to the lead, the
+                    // lead's steps to the centre): the centre's decision would not fit it, and each one was refused
+                    // there and healed by a sync. It gets the record itself.
+                    targets.append((node, assistsOnly(node, ticket) ? .ticketSync : .ticketEvent, ""))
+                }
             }
         case .county, .unit:
             if event.type == .forwarded, ticket.holder != context.nodeId {
@@ -380,6 +396,11 @@ extension TicketService {
             if let city = context.topology.city?.id { targets.append((city, .ticketEvent, "")) }
         }
         return targets
+    }
+
+    /// An assisting unit (协办) of the ticket that neither leads nor holds it.
+    func assistsOnly(_ node: String, _ ticket: Ticket) -> Bool {
+        ticket.assisting.contains(node) && node != ticket.lead && node != ticket.holder
     }
 
     /// At a county station or a unit: the centre's event `m` did not apply to this node's copy of the ticket, so
