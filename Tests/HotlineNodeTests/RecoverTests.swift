@@ -178,6 +178,55 @@ import HotlineWire
         #expect(try r.service.repository.load(ticket.id)?.status == .reviewed)
     }
 
+    /// The lost centre's decision reached the assisting unit (as the record) but not the lead (its outbox held it):
+    /// `recover` takes it back from the assisting unit's copy, and once everyone asked has answered the centre sends
+    /// its decisions since the day to the lead, which had no other way to learn them.
+    @Test func aDecisionTheLostCentreSentOnlyToTheAssistingUnitReachesTheLeadWhenRecoveryEnds() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let county = try NodeFixture(id: "k", role: .county)
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let water = try NodeFixture(id: "w", role: .unit)
+        let c = NodeContextAndService(city), k = NodeContextAndService(county)
+        let s = NodeContextAndService(unit), w = NodeContextAndService(water)
+        let ticket = try city.intake().id
+        try perform(c, .dispatch(lead: "s1", assisting: ["w"], tier: nil), on: ticket)
+        try pump(c, link: "k", to: k, peer: "c")
+        try pump(k, link: "s1", to: s, peer: "k")
+        try pump(c, link: "w", to: w, peer: "c")
+        let backup = try backUp(city)
+        try perform(s, .sign, on: ticket)
+        try perform(s, .reply(result: "已停工整改", callerContacted: true), on: ticket)
+        try pump(s, link: "k", to: k, peer: "s1")
+        try pump(k, link: "c", to: c, peer: "k")
+        try perform(c, .passReview, on: ticket)
+        try perform(c, .recordCallback(CallbackResult(level: .satisfied, resolved: true)), on: ticket)
+        // The record reaches w; the disk is lost before the link to k carries the events.
+        #expect(try pump(c, link: "w", to: w, peer: "c") == ["ticket.sync", "ticket.sync"])
+        #expect(try water.ticket(ticket).status == .closed)
+        let record = try city.ticket(ticket)
+
+        let lines = NodeFixture.Sink()
+        let r = try restored(city, from: backup, log: lines)
+        #expect(try command(r, ["recover", "--since", "2026-03-02", "--node", "k", "--node", "s1", "--node", "w"]).exitCode == 0)
+        try pump(r, link: "w", to: w, peer: "c")
+        try pump(r, link: "k", to: k, peer: "c")
+        try pump(k, link: "s1", to: s, peer: "k")
+        try pump(s, link: "k", to: k, peer: "s1")
+        try pump(k, link: "c", to: r, peer: "k")
+        #expect(!lines.all.contains { $0.contains("event=recovery-done") }, "w has not answered yet")
+        try pump(w, link: "c", to: r, peer: "w")
+        #expect(try r.service.repository.load(ticket)?.events.map(\.id) == record.events.map(\.id))
+        #expect(lines.all.contains { $0.contains("event=recovery-done") })
+
+        // The centre's decisions since the day go to the lead (through k); w gets the record again.
+        #expect(try pump(r, link: "k", to: k, peer: "c") == ["ticket.events"])
+        try pump(k, link: "s1", to: s, peer: "k")
+        #expect(try unit.ticket(ticket).status == .closed)
+        #expect(try unit.ticket(ticket).events.map(\.id) == record.events.map(\.id))
+        #expect(try pump(r, link: "w", to: w, peer: "c") == ["ticket.sync"])
+        #expect(!unit.log.contains { $0.contains("level=warn") }, "\(unit.log)")
+    }
+
     /// `resync` is a snapshot of the record: a county station's forward made before it and reaching the centre after
     /// it was not in it, and the unit's copy of that assignment may have been lost with its disk.
     @Test func aForwardThatReachesTheCentreAfterAUnitsResyncIsSentOnToTheUnit() throws {

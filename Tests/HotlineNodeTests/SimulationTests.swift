@@ -319,6 +319,8 @@ struct SimulationTests {
         var id: String?
         var lead: String
         var unit: String
+        /// A unit that assists (协办): its copy follows the centre's record, sent with each decision.
+        var assist: String? = nil
         var asked: Int64 = 0
     }
 
@@ -331,7 +333,8 @@ struct SimulationTests {
         let sim = try Simulation(seed: seed)
         var plans: [Plan] = (0..<count).map { i in
             let viaCounty = i % 2 == 0
-            return Plan(lead: viaCounty ? "k" : "w", unit: viaCounty ? (i % 4 == 0 ? "s1" : "s2") : "w")
+            let unit = viaCounty ? (i % 4 == 0 ? "s1" : "s2") : "w"
+            return Plan(lead: viaCounty ? "k" : "w", unit: unit, assist: i % 3 == 1 ? (unit == "w" ? "s2" : "w") : nil)
         }
         var intakeInFlight = false
         let deadline: Int64 = 30 * 60_000
@@ -364,7 +367,7 @@ struct SimulationTests {
                     continue
                 }
                 switch sim.ticket(id, at: "c")?.status {
-                case .received?: sim.command("c", ["dispatch", id, "--to", p.lead]) { _ in }
+                case .received?: sim.command("c", ["dispatch", id, "--to", p.lead] + (p.assist.map { ["--assist", $0] } ?? [])) { _ in }
                 case .replied?: sim.command("c", ["review", id, "--pass"]) { _ in }
                 case .reviewed?: sim.command("c", ["callback", id, "--satisfaction", "satisfied", "--resolved", "yes"]) { _ in }
                 default:
@@ -389,7 +392,9 @@ struct SimulationTests {
         let settleBy = sim.now + 5 * 60_000
         while sim.now < settleBy {
             sim.step()
-            let settled = plans.allSatisfy { p in p.id.map { sim.ticket($0, at: p.unit)?.status == .closed } ?? true }
+            let settled = plans.allSatisfy { p in
+                p.id.map { id in ([p.unit] + (p.assist.map { [$0] } ?? [])).allSatisfy { sim.ticket(id, at: $0)?.status == .closed } } ?? true
+            }
             if settled && sim.pending() == 0 { break }
         }
         var problems: [String] = []
@@ -409,6 +414,12 @@ struct SimulationTests {
             if Set(copyIds).count != copyIds.count { problems.append("\(id): duplicate events at \(p.unit)") }
             if ids.filter(copyIds.contains) != copyIds { problems.append("\(id): \(p.unit) holds events out of the city's order") }
             if copy.status != .closed { problems.append("\(id) is \(copy.status.rawValue) at \(p.unit), closed at the city") }
+            if let assist = p.assist {
+                guard let help = sim.ticket(id, at: assist) else { problems.append("\(id) never reached \(assist), which assists"); continue }
+                let helpIds = help.events.map(\.id)
+                if ids.filter(helpIds.contains) != helpIds { problems.append("\(id): \(assist) (assisting) holds events out of the city's order") }
+                if help.status != .closed { problems.append("\(id) is \(help.status.rawValue) at \(assist) (assisting), closed at the city") }
+            }
         }
         let planned = Set(plans.compactMap(\.id))
         for node in ["k", "s1", "s2", "w"] {

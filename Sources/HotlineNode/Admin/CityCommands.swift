@@ -83,6 +83,7 @@ enum CityCommands {
             try env.context.db.removeMeta(TicketService.recallKey(node))
             try env.service.repository.audit(at: env.now, user: env.user, command: "recover", ticket: nil, fields: "close:\(node)")
             env.service.logAfterCommit("recall-closed", ["node": node, "user": env.user])
+            try env.service.finishRecovery(now: env.now)
             return .success(text: "no longer waiting for the copies of \(node); what it had not sent is not in the record, and a copy it sends later is refused",
                             json: ["closed": node])
         }
@@ -103,12 +104,14 @@ enum CityCommands {
         let nodes = asked.isEmpty ? all : asked.filter { seen.insert($0).inserted }
         let reason = "the centre was restored from a backup of \(day.iso)"
         try env.context.db.removeMeta(TicketService.awaitingRecoverKey)
+        try env.context.db.setMeta(TicketService.recoverSinceKey, day.iso)
         for node in nodes {
             let id = RandomID.uuid()
             try env.context.db.setMeta(TicketService.recallKey(node), id)
             let body = RecallBody(since: day.iso, reason: reason)
             try env.service.send(.ticketRecall, body: try env.service.encode(body), to: node, now: env.now, id: id)
         }
+        if nodes.isEmpty { try env.service.finishRecovery(now: env.now) }
         try env.service.repository.audit(at: env.now, user: env.user, command: "recover", ticket: nil,
                                          fields: "since:\(day.iso) nodes:\(nodes.count)")
         env.service.logAfterCommit("recall-sent", ["since": day.iso, "nodes": "\(nodes.count)", "user": env.user])

@@ -30,6 +30,8 @@ extension TicketService {
     static func recallKey(_ node: String) -> String { "recall.\(node)" }
     /// Set by `restore` on a centre (the backup's time), cleared by `recover`.
     static let awaitingRecoverKey = "restored.awaiting-recover"
+    /// The day `recover` asked from, until every node asked has answered (`finishRecovery`).
+    static let recoverSinceKey = "recover.since"
 
     /// Whether the centre holds back its copy of a ticket from `node`: after the centre was restored, until
     /// `recover` has run and `node` has sent its copies. The centre's copies are then older than the node's, and a
@@ -95,6 +97,54 @@ extension TicketService {
         logAfterCommit("recall-answered", ["since": day.iso, "tickets": "\(sent)", "to": m.origin])
     }
 
+    /// At the centre, once the last node asked has answered (or been given up on, `recover --close`): the
+    /// record took back from each node's copy what the lost centre had decided, and another node working on the
+    /// ticket may never have received it (the lost centre's outbox held it; an assisting unit never sees the lead's
+    /// copy). So every ticket changed since the day goes, as the record now stands, to each node working on it:
+    /// the centre's own events since the day as `ticket.events` (a node skips those it holds, and one that does not
+    /// fit, or a node that lacks the ticket, asks for the record, which the centre no longer holds back), the record
+    /// itself to a unit that only
+    /// assists (its copy follows the record, `distribute`).
+    func finishRecovery(now: Timestamp) throws {
+        guard try context.db.meta(Self.awaitingRecoverKey) == nil, try openRecalls().isEmpty,
+              let since = try context.db.meta(Self.recoverSinceKey) else { return }
+        try context.db.removeMeta(Self.recoverSinceKey)
+        let start = ChinaTime.startOfDay(LocalDate(iso: since) ?? ChinaTime.date(of: now))
+        let ids = try context.db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY received, id",
+                                       [.int(start.millis)]).compactMap { $0.string(0) }
+        var sent = 0
+        for id in ids {
+            guard let ticket = try repository.load(id) else { continue }
+            // A dispatch goes as an event too, not as the ticket (`ticket.assign` would replace a copy that went on
+            // since): a node that never got the ticket (the lost centre's outbox held it, and the record took it back
+            // from an assisting unit's copy) finds it unknown and asks for the record.
+            let decisions = ticket.events.filter { $0.node == context.nodeId && $0.at >= start && $0.type != .received }
+            var involved = Set(ticket.assisting)
+            for node in [ticket.lead, ticket.holder] { if let node { involved.insert(node) } }
+            involved.remove(context.nodeId)
+            for node in involved.sorted() {
+                do {
+                    if assistsOnly(node, ticket) {
+                        try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: node),
+                                                                        reason: "the centre's record after its recovery")),
+                                 to: node, now: now)
+                        sent += 1
+                        continue
+                    }
+                    for first in stride(from: 0, to: decisions.count, by: EventsBody.maxEvents) {
+                        let part = decisions[first..<min(decisions.count, first + EventsBody.maxEvents)]
+                        try send(.ticketEvents, body: try encode(EventsBody(events: part.map { Privacy.event($0, of: ticket, for: node) })),
+                                 to: node, now: now)
+                        sent += 1
+                    }
+                } catch let error as ServiceError {
+                    context.log.warn("recovered-not-sent", ["ticket": id, "to": node, "rule": "\(error)"])
+                }
+            }
+        }
+        logAfterCommit("recovery-done", ["since": since, "tickets": "\(ids.count)", "messages": "\(sent)"])
+    }
+
     /// At the centre: a copy sent in answer to an open recall.
     func takeCopy(_ body: CopyBody, message m: DataMessage, now: Timestamp) throws {
         let key = Self.recallKey(m.origin)
@@ -104,6 +154,7 @@ extension TicketService {
         if body.done == true {
             try context.db.removeMeta(key)
             logAfterCommit("recall-done", ["node": m.origin, "tickets": "\(body.count ?? 0)"])
+            try finishRecovery(now: now)
             return
         }
         guard let copy = body.ticket else { throw ServiceError.refused("a ticket.copy holds a ticket, or says it is the last (done)") }
