@@ -32,8 +32,7 @@ enum CityCommands {
             throw ServiceError.usage("resync needs --since YYYY-MM-DD, the day of the backup that was restored, e.g. --since 2026-03-05")
         }
         let scope = node.kind == .county ? topology.subtree(of: id) : [id]
-        let ids = try env.context.db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY id",
-                                           [.int(ChinaTime.startOfDay(day).millis)]).compactMap { $0.string(0) }
+        let ids = try env.service.repository.changed(since: day)
         // A county station relays its units' events: what it was relaying when its disk failed never reached the
         // centre, and the units' copies hold steps the record does not. Their copies are reset to the record too,
         // so the steps show as still to do there (and a step already on its way is judged by the centre as usual).
@@ -46,8 +45,7 @@ enum CityCommands {
         for ticketId in ids {
             guard let ticket = try env.service.repository.load(ticketId), ticket.concerns(any: scope) else { continue }
             for dest in [id] + units.filter({ ticket.concerns(any: [$0]) }) {
-                let body = SyncBody(ticket: Privacy.view(of: ticket, for: dest), reason: reason)
-                try env.service.send(.ticketSync, body: try env.service.encode(body), to: dest, now: env.now)
+                try env.service.sendRecord(ticket, to: dest, reason: reason, now: env.now)
             }
             sent.append(ticketId)
         }

@@ -336,6 +336,13 @@ struct TicketRepository {
         }
     }
 
+    /// The tickets whose last change is on or after the start of `day` (China time), oldest first: what a
+    /// restored node's resync, a recall's answer and the end of a recovery go through.
+    func changed(since day: LocalDate) throws -> [String] {
+        try db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY received, id",
+                     [.int(ChinaTime.startOfDay(day).millis)]).compactMap { $0.string(0) }
+    }
+
     /// Finished tickets last changed before `cutoff` whose personal fields are still here.
     /// Counties and units only (the city has no `tickets_erasable`, migration 18). The condition is the index's, word
     /// for word; named, because without statistics SQLite would rather walk `tickets_status` through every finished

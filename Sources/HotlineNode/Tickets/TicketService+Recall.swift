@@ -80,8 +80,7 @@ extension TicketService {
         guard let day = LocalDate(iso: body.since) else {
             throw ServiceError.refused("ticket.recall since \(body.since) is not a day (YYYY-MM-DD)")
         }
-        let ids = try context.db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY received, id",
-                                       [.int(ChinaTime.startOfDay(day).millis)]).compactMap { $0.string(0) }
+        let ids = try repository.changed(since: day)
         var sent = 0
         for id in ids {
             guard let ticket = try repository.load(id) else { continue }
@@ -109,9 +108,9 @@ extension TicketService {
         guard try context.db.meta(Self.awaitingRecoverKey) == nil, try openRecalls().isEmpty,
               let since = try context.db.meta(Self.recoverSinceKey) else { return }
         try context.db.removeMeta(Self.recoverSinceKey)
-        let start = ChinaTime.startOfDay(LocalDate(iso: since) ?? ChinaTime.date(of: now))
-        let ids = try context.db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY received, id",
-                                       [.int(start.millis)]).compactMap { $0.string(0) }
+        let day = LocalDate(iso: since) ?? ChinaTime.date(of: now)
+        let start = ChinaTime.startOfDay(day)
+        let ids = try repository.changed(since: day)
         var sent = 0
         for id in ids {
             guard let ticket = try repository.load(id) else { continue }
@@ -125,24 +124,19 @@ extension TicketService {
             for node in involved.sorted() {
                 do {
                     if assistsOnly(node, ticket) {
-                        try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: node),
-                                                                        reason: "the centre's record after its recovery")),
-                                 to: node, now: now)
-                        sent += 1
+                        try sendRecord(ticket, to: node, reason: "the centre's record after its recovery", now: now)
+                    } else if !decisions.isEmpty {
+                        try sendEvents(decisions, of: ticket, to: node, now: now)
+                    } else {
                         continue
                     }
-                    for first in stride(from: 0, to: decisions.count, by: EventsBody.maxEvents) {
-                        let part = decisions[first..<min(decisions.count, first + EventsBody.maxEvents)]
-                        try send(.ticketEvents, body: try encode(EventsBody(events: part.map { Privacy.event($0, of: ticket, for: node) })),
-                                 to: node, now: now)
-                        sent += 1
-                    }
+                    sent += 1
                 } catch let error as ServiceError {
                     context.log.warn("recovered-not-sent", ["ticket": id, "to": node, "rule": "\(error)"])
                 }
             }
         }
-        logAfterCommit("recovery-done", ["since": since, "tickets": "\(ids.count)", "messages": "\(sent)"])
+        logAfterCommit("recovery-done", ["since": since, "tickets": "\(ids.count)", "nodes-told": "\(sent)"])
     }
 
     /// At the centre: a copy sent in answer to an open recall.
