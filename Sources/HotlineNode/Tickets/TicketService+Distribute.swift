@@ -58,7 +58,7 @@ extension TicketService {
     }
 
     /// The nodes that must know an event that happened here, and how it reaches each: the ticket itself
-    /// (`ticket.assign`, with the role) or the event (`ticket.event`).
+    /// (`ticket.assign`, with the role), the event (`ticket.event`), or the centre's record (`ticket.sync`).
     private func targets(of event: TicketEvent, ticket: Ticket, previous: Ticket?) -> [(dest: String, kind: AppMessageKind, role: String)] {
         var targets: [(dest: String, kind: AppMessageKind, role: String)] = []
         switch context.role {
@@ -76,8 +76,8 @@ extension TicketService {
                 involved.remove(context.nodeId)
                 for node in involved.sorted() {
                     // An assisting unit's copy does not follow the lead's steps (its own report goes to the lead, the
-                    // lead's steps to the centre): the centre's decision would not fit it, and each one was refused
-                    // there and healed by a sync. It gets the record itself.
+                    // lead's steps to the centre): the centre's decision would not fit it, would be refused there and
+                    // healed only by its request for the record. It gets the record itself.
                     targets.append((node, assistsOnly(node, ticket) ? .ticketSync : .ticketEvent, ""))
                 }
             }

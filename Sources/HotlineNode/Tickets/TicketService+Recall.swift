@@ -102,8 +102,7 @@ extension TicketService {
     /// copy). So every ticket changed since the day goes, as the record now stands, to each node working on it:
     /// the centre's own events since the day as `ticket.events` (a node skips those it holds, and one that does not
     /// fit, or a node that lacks the ticket, asks for the record, which the centre no longer holds back), the record
-    /// itself to a unit that only
-    /// assists (its copy follows the record, `distribute`).
+    /// itself to a unit that only assists (its copy follows the record, `distribute`).
     func finishRecovery(now: Timestamp) throws {
         guard try context.db.meta(Self.awaitingRecoverKey) == nil, try openRecalls().isEmpty,
               let since = try context.db.meta(Self.recoverSinceKey) else { return }
