@@ -99,6 +99,35 @@ import HotlineWire
         #expect(!city.log.contains { $0.contains("event=notice") })
     }
 
+    @Test func aStationRelayingToTheUnitComplainedAboutKeepsItsOwnView() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let county = try NodeFixture(id: "k", role: .county)
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let subject = try NodeFixture(id: "d1", role: .unit)
+        let c = NodeContextAndService(city), k = NodeContextAndService(county)
+        let s = NodeContextAndService(unit), d = NodeContextAndService(subject)
+        // The station leads; the unit complained about assists and sees neither the text nor the caller (§8.2).
+        let ticket = try city.intake(subject: "d1").id
+        try links.perform(c, .dispatch(lead: "k", assisting: ["d1"], tier: nil), on: ticket)
+        try links.pump(c, link: "k", to: k, peer: "c")
+        try links.pump(k, link: "d1", to: d, peer: "k")
+        #expect(try subject.ticket(ticket).text != "夜间施工噪音", "the view of the unit complained about")
+        #expect(try county.ticket(ticket).text == "夜间施工噪音", "the station keeps its own view")
+        try links.perform(k, .forward(to: "s1"), on: ticket)
+        try links.pump(k, link: "s1", to: s, peer: "k")
+        try links.perform(s, .sign, on: ticket)
+        try links.perform(s, .reply(result: "已责令停止夜间施工", callerContacted: true), on: ticket)
+        try links.pump(s, link: "k", to: k, peer: "s1")
+        try links.pump(k, link: "c", to: c, peer: "k")
+        // The review reaches d1 as the record, through the station.
+        try links.perform(c, .passReview, on: ticket)
+        #expect(try links.pump(c, link: "k", to: k, peer: "c").contains("ticket.sync"))
+        let copy = try county.ticket(ticket)
+        #expect(copy.status == .reviewed)
+        #expect(copy.text == "夜间施工噪音" && copy.caller.name == "张三")
+        #expect(Set(copy.events.map(\.id)) == Set(try city.ticket(ticket).events.map(\.id)))
+    }
+
     @Test func anEventThatDoesNotFitStopsTheRestAndAsksForTheCentresCopy() throws {
         let (city, _, unit, ticket) = try reviewed()
         // The centre's callback and closure, as they would reach a unit whose copy lost the review.

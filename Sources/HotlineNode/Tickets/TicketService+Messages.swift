@@ -213,11 +213,11 @@ extension TicketService {
             case .ticketAssign:
                 let assign = try assignment(m)
                 try checkSender(kind, m, ticket: assign.body.ticket)
-                try repository.replace(assign.body.ticket, documents: assign.documents)
+                try keepRelayed(assign.body.ticket, documents: assign.documents)
             case .ticketSync:
                 let body = try decode(SyncBody.self, m)
                 try checkSender(kind, m, ticket: body.ticket)
-                try repository.replace(body.ticket)
+                try keepRelayed(body.ticket)
             case .ticketEvent:
                 let body = try decode(EventBody.self, m)
                 try checkSender(kind, m, event: body.event)
@@ -230,6 +230,23 @@ extension TicketService {
                 return
             }
         }
+    }
+
+    /// A ticket relayed whole to one of this station's units (an assignment, or the centre's record) is that unit's
+    /// view of it: an assisting unit or the one complained about sees less than the station. A copy the station holds
+    /// whose events the relayed ticket all has takes the ones it lacks (`Lifecycle.merge`, as `recover` does) and keeps
+    /// its own view. A ticket the station does not hold, a copy with events the relayed one lacks (the record resets
+    /// it: an event the station observed on its way up and the centre refused), or one that cannot take the events,
+    /// is replaced by the relayed ticket.
+    private func keepRelayed(_ relayed: Ticket, documents: TicketDocuments? = nil) throws {
+        guard let held = try repository.load(relayed.id),
+              Set(held.events.map(\.id)).isSubset(of: relayed.events.map(\.id)) else {
+            return try repository.replace(relayed, documents: documents)
+        }
+        if held.receivedAt != relayed.receivedAt { throw TicketRepository.numberReused(relayed, receivedHere: held.receivedAt.millis) }
+        let merge = Lifecycle.merge(copy: relayed, into: held)
+        guard merge.stoppedAt == nil, let merged = merge.ticket else { return try repository.replace(relayed, documents: documents) }
+        if !merge.added.isEmpty { try repository.save(merged, newEvents: merge.added) }
     }
 
     /// One event of a relayed message, applied to this station's copy; false when it does not fit the copy (or
