@@ -10,25 +10,43 @@ import HotlineWire
 @Suite struct DecisionEventsTests {
     let links = RecoverTests()
 
+    /// The centre, county station k and its units s1 and d1, each as a fixture and as the service the tests drive.
+    struct Nodes {
+        let city: NodeFixture, county: NodeFixture, s1: NodeFixture, d1: NodeFixture
+        var c: NodeContextAndService { NodeContextAndService(city) }
+        var k: NodeContextAndService { NodeContextAndService(county) }
+        var s: NodeContextAndService { NodeContextAndService(s1) }
+        var d: NodeContextAndService { NodeContextAndService(d1) }
+
+        init() throws {
+            city = try NodeFixture(id: "c", role: .city)
+            county = try NodeFixture(id: "k", role: .county)
+            s1 = try NodeFixture(id: "s1", role: .unit)
+            d1 = try NodeFixture(id: "d1", role: .unit)
+        }
+    }
+
+    /// s1 signs for the ticket and answers the caller; both steps reach the centre through k.
+    func answer(_ n: Nodes, _ ticket: String, _ result: String) throws {
+        try links.perform(n.s, .sign, on: ticket)
+        try links.perform(n.s, .reply(result: result, callerContacted: true), on: ticket)
+        try links.pump(n.s, link: "k", to: n.k, peer: "s1")
+        try links.pump(n.k, link: "c", to: n.c, peer: "k")
+    }
+
     /// A ticket of s1 (under county station k) answered by s1 and passed in review by the centre; every message
     /// delivered.
     func reviewed() throws -> (c: NodeFixture, k: NodeFixture, s1: NodeFixture, ticket: String) {
-        let city = try NodeFixture(id: "c", role: .city)
-        let county = try NodeFixture(id: "k", role: .county)
-        let unit = try NodeFixture(id: "s1", role: .unit)
-        let c = NodeContextAndService(city), k = NodeContextAndService(county), s = NodeContextAndService(unit)
-        let ticket = try city.intake().id
-        try links.perform(c, .dispatch(lead: "s1", assisting: [], tier: nil), on: ticket)
-        try links.pump(c, link: "k", to: k, peer: "c")
-        try links.pump(k, link: "s1", to: s, peer: "k")
-        try links.perform(s, .sign, on: ticket)
-        try links.perform(s, .reply(result: "已协调施工方停止夜间作业", callerContacted: true), on: ticket)
-        try links.pump(s, link: "k", to: k, peer: "s1")
-        try links.pump(k, link: "c", to: c, peer: "k")
-        try links.perform(c, .passReview, on: ticket)
-        #expect(try links.pump(c, link: "k", to: k, peer: "c") == ["ticket.event"], "one decision, one event")
-        try links.pump(k, link: "s1", to: s, peer: "k")
-        return (city, county, unit, ticket)
+        let n = try Nodes()
+        let ticket = try n.city.intake().id
+        try links.perform(n.c, .dispatch(lead: "s1", assisting: [], tier: nil), on: ticket)
+        try links.pump(n.c, link: "k", to: n.k, peer: "c")
+        try links.pump(n.k, link: "s1", to: n.s, peer: "k")
+        try answer(n, ticket, "已协调施工方停止夜间作业")
+        try links.perform(n.c, .passReview, on: ticket)
+        #expect(try links.pump(n.c, link: "k", to: n.k, peer: "c") == ["ticket.event"], "one decision, one event")
+        try links.pump(n.k, link: "s1", to: n.s, peer: "k")
+        return (n.city, n.county, n.s1, ticket)
     }
 
     func message(_ kind: AppMessageKind, _ body: some Encodable, origin: String, dest: String) throws -> DataMessage {
@@ -55,12 +73,9 @@ import HotlineWire
     }
 
     @Test func anAssistingUnitGetsTheCentresRecordWithEachDecisionAndRefusesNothing() throws {
-        let city = try NodeFixture(id: "c", role: .city)
-        let county = try NodeFixture(id: "k", role: .county)
-        let lead = try NodeFixture(id: "s1", role: .unit)
-        let assist = try NodeFixture(id: "d1", role: .unit)
-        let c = NodeContextAndService(city), k = NodeContextAndService(county)
-        let s = NodeContextAndService(lead), d = NodeContextAndService(assist)
+        let n = try Nodes()
+        let (city, lead, assist) = (n.city, n.s1, n.d1)
+        let (c, k, s, d) = (n.c, n.k, n.s, n.d)
         let ticket = try city.intake().id
         try links.perform(c, .dispatch(lead: "s1", assisting: ["d1"], tier: nil), on: ticket)
         try links.pump(c, link: "k", to: k, peer: "c")
@@ -72,10 +87,7 @@ import HotlineWire
         try links.pump(k, link: "c", to: c, peer: "k")
         try links.pump(c, link: "k", to: k, peer: "c")
         try links.pump(k, link: "s1", to: s, peer: "k")
-        try links.perform(s, .sign, on: ticket)
-        try links.perform(s, .reply(result: "已恢复供水并告知来电人", callerContacted: true), on: ticket)
-        try links.pump(s, link: "k", to: k, peer: "s1")
-        try links.pump(k, link: "c", to: c, peer: "k")
+        try answer(n, ticket, "已恢复供水并告知来电人")
 
         // The review: the lead gets the event; the assisting unit, whose copy never saw the lead's sign-for and reply,
         // gets the record (before, the event was refused there, and a request for the record healed it).
@@ -100,12 +112,9 @@ import HotlineWire
     }
 
     @Test func aStationRelayingToTheUnitComplainedAboutKeepsItsOwnView() throws {
-        let city = try NodeFixture(id: "c", role: .city)
-        let county = try NodeFixture(id: "k", role: .county)
-        let unit = try NodeFixture(id: "s1", role: .unit)
-        let subject = try NodeFixture(id: "d1", role: .unit)
-        let c = NodeContextAndService(city), k = NodeContextAndService(county)
-        let s = NodeContextAndService(unit), d = NodeContextAndService(subject)
+        let n = try Nodes()
+        let (city, county, subject) = (n.city, n.county, n.d1)
+        let (c, k, s, d) = (n.c, n.k, n.s, n.d)
         // The station leads; the unit complained about assists and sees neither the text nor the caller (§8.2).
         let ticket = try city.intake(subject: "d1").id
         try links.perform(c, .dispatch(lead: "k", assisting: ["d1"], tier: nil), on: ticket)
@@ -115,10 +124,7 @@ import HotlineWire
         #expect(try county.ticket(ticket).text == "夜间施工噪音", "the station keeps its own view")
         try links.perform(k, .forward(to: "s1"), on: ticket)
         try links.pump(k, link: "s1", to: s, peer: "k")
-        try links.perform(s, .sign, on: ticket)
-        try links.perform(s, .reply(result: "已责令停止夜间施工", callerContacted: true), on: ticket)
-        try links.pump(s, link: "k", to: k, peer: "s1")
-        try links.pump(k, link: "c", to: c, peer: "k")
+        try answer(n, ticket, "已责令停止夜间施工")
         // The review reaches d1 as the record, through the station.
         try links.perform(c, .passReview, on: ticket)
         #expect(try links.pump(c, link: "k", to: k, peer: "c").contains("ticket.sync"))
