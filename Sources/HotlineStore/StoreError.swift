@@ -19,6 +19,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     public var isReadOnly: Bool { primary == SQLITE_READONLY }
     public var isCorrupt: Bool { primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB }
     public var isBusy: Bool { primary == SQLITE_BUSY || primary == SQLITE_LOCKED }
+    /// SQLite itself failed (the disk, the file, a lock), as opposed to a value read back or a key.
+    public var isSQLite: Bool { primary != nil }
 
     private var primary: Int32? {
         if case .sqlite(let code, _, _, _) = self { return code & 0xff }

@@ -24,7 +24,7 @@ struct ScaleScenario {
         }
         let fill = Clock.now() - t0
         let size = (try? FileManager.default.attributesOfItem(atPath: net.dataDir("b-city").appendingPathComponent("node.db").path)[.size] as? Int) ?? 0
-        try net.start("b-city")
+        let city = try net.start("b-city")
 
         func timed(_ repeats: Int, _ argv: (Int) -> [String]) throws -> [Double] {
             try (0..<repeats).map { i in
@@ -59,6 +59,16 @@ struct ScaleScenario {
         let (backup, duringBackup) = try polling(net) { try timed(1) { _ in ["backup", "--out", copy.path] } }
         let copySize = (try? FileManager.default.attributesOfItem(atPath: copy.appendingPathComponent("node.db").path)[.size] as? Int) ?? 0
         try? FileManager.default.removeItem(at: copy)
+        // A county station restored from a backup of the month's first day: the centre sends it the record of every
+        // ticket of its county changed since (`resync`), a slice per round of the work loop, until `resync-done`.
+        let (resync, duringResync) = try polling(net) { () throws -> (seconds: Double, tickets: String) in
+            let t = Clock.now()
+            try net.ok("b-city", ["resync", "--node", "b-east", "--since", from.iso])
+            guard let done = city.waitFor(event: "resync-done", timeout: 900) else {
+                throw BenchError.failed("the resync of b-east did not finish within 900 s")
+            }
+            return (done.at - t, done.fields["tickets"] ?? "?")
+        }
         let records = "\(count) tickets (\(size / 1_048_576) MB, stored in \(Report.format(fill)) s)"
         return [
             Figure(scenario: "scale", name: "show one ticket", value: Stats.median(show), unit: "ms",
@@ -77,6 +87,10 @@ struct ScaleScenario {
                    how: "one run: VACUUM INTO beside the work loop and quick_check of the \(copySize / 1_048_576) MB copy; "
                        + "`status` meanwhile: \(duringBackup.count) answers, median \(Report.format(Stats.median(duringBackup))) ms, "
                        + "slowest \(Report.format(duringBackup.max() ?? 0)) ms"),
+            Figure(scenario: "scale", name: "resync of a county station restored from a backup of \(from.iso)", value: resync.seconds,
+                   unit: "s", how: "\(resync.tickets) tickets of its county changed since, sent a slice per round of the work loop; "
+                       + "`status` meanwhile: \(duringResync.count) answers, median \(Report.format(Stats.median(duringResync))) ms, "
+                       + "slowest \(Report.format(duringResync.max() ?? 0)) ms"),
         ]
     }
 

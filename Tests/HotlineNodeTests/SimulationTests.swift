@@ -304,11 +304,13 @@ final class Simulation {
         try? nodes[node]?.daemon?.service.repository.load(id)
     }
 
+    /// Messages still queued anywhere, plus one for each `Sweep` still under way (its messages are yet to be queued).
     func pending() -> Int {
         var total = 0
         for node in nodes.values {
             guard let d = node.daemon else { return -1 }
             for peer in d.links.keys { total += d.pendingCount(peer) ?? 1 }
+            total += (try? d.service.sweeps().count) ?? 1
         }
         return total
     }

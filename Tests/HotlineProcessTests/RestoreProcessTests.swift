@@ -71,9 +71,13 @@ struct RestoreProcessTests {
 
         // The centre sends back what changed since the backup's day.
         let resync = try net.ok("t-city", "resync", "--node", "u-street", "--since", "2026-03-02")
-        #expect(Set(resync["tickets"] as? [String] ?? []) == [first, second])
+        #expect(resync["node"] as? String == "u-street" && resync["started"] as? Bool == true, "\(resync)")
         try net.waitStatus("u-street", second, "dispatched")
         try net.waitStatus("u-street", first, "signed")
+        // The sweep that sent them is over, and says how many tickets it sent.
+        let cityLog = try String(contentsOf: net.harness.dir.appendingPathComponent("t-city.log"), encoding: .utf8)
+        #expect(cityLog.contains("event=resync-done node=u-street since=2026-03-02 tickets=2"), "\(cityLog.suffix(2_000))")
+        #expect((try net.ok("t-city", "status")["sweeps"] as? [Any])?.isEmpty == true)
 
         // Work goes on both ways: the unit's new messages are numbered after what the county holds (reused numbers
         // would be dropped there as duplicates), and the county's reach it.

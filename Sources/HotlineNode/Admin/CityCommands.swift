@@ -31,29 +31,15 @@ enum CityCommands {
         guard let s = args.value("--since"), let day = LocalDate(iso: s) else {
             throw ServiceError.usage("resync needs --since YYYY-MM-DD, the day of the backup that was restored, e.g. --since 2026-03-05")
         }
-        let scope = node.kind == .county ? topology.subtree(of: id) : [id]
-        let ids = try env.service.repository.changed(since: day)
-        // A county station relays its units' events: what it was relaying when its disk failed never reached the
-        // centre, and the units' copies hold steps the record does not. Their copies are reset to the record too,
-        // so the steps show as still to do there (and a step already on its way is judged by the centre as usual).
-        let units = scope.subtracting([id]).sorted()
-        // A forward made before now that reaches the centre later is not in this snapshot: it is sent on when it
+        // A forward made before now that reaches the centre later is not in what is sent: it is sent on when it
         // arrives (`resyncMissedForward`).
-        for node in [id] + units { try env.context.db.setMeta(TicketService.resyncedKey(node), String(env.now.millis)) }
-        var sent: [String] = []
-        let reason = "resync after \(id) was restored from a backup of \(day.iso)"
-        for ticketId in ids {
-            guard let ticket = try env.service.repository.load(ticketId), ticket.concerns(any: scope) else { continue }
-            for dest in [id] + units.filter({ ticket.concerns(any: [$0]) }) {
-                try env.service.sendRecord(ticket, to: dest, reason: reason, now: env.now)
-            }
-            sent.append(ticketId)
-        }
+        for node in env.service.resyncScope(id) { try env.context.db.setMeta(TicketService.resyncedKey(node), String(env.now.millis)) }
+        try env.service.startSweep(Sweep(job: .resync, node: id, since: day.iso, until: 0))
         try env.service.repository.audit(at: env.now, user: env.user, command: "resync", ticket: nil,
-                                         fields: "node:\(id) since:\(day.iso) tickets:\(sent.count)")
-        env.service.logAfterCommit("resync-queued", ["node": id, "since": day.iso, "tickets": "\(sent.count)", "user": env.user])
-        return .success(text: "\(sent.count) ticket(s) changed since \(day.iso) queued for \(id) (\(node.name)); each replaces its copy there",
-                        json: ["node": id, "since": day.iso, "tickets": sent])
+                                         fields: "node:\(id) since:\(day.iso)")
+        env.service.logAfterCommit("resync-started", ["node": id, "since": day.iso, "user": env.user])
+        return .success(text: "resync of \(id) (\(node.name)) started: every ticket changed since \(day.iso) that concerns it goes to it, a slice at a time beside the centre's other work, each replacing its copy there; `status` shows how far it is, and the log line resync-done says how many were sent",
+                        json: ["node": id, "since": day.iso, "started": true])
     }
 
     /// 追回记录 — after the centre itself was restored from a backup, it asks its county stations and units for their

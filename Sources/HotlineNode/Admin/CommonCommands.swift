@@ -171,6 +171,10 @@ enum CommonCommands {
             if !recovery.waitingFor.isEmpty {
                 lines.append("  recover: waiting for the copies of \(recovery.waitingFor.joined(separator: ", "))")
             }
+            let sweeps = try env.service.sweeps()
+            for w in sweeps {
+                lines.append("  \(w.job.rawValue) \(w.job == .recall ? "for" : "of") \(w.node) since \(w.since) under way: \(w.visited) ticket(s) changed since looked at, \(w.sent) sent, \(w.progress)% of the record")
+            }
             let rounds = env.service.rounds ?? RoundWatch.Summary(slowMilliseconds: c.config.slowRoundMilliseconds)
             if rounds.slow > 0 {
                 lines.append("  \(rounds.slow) of \(rounds.rounds) work-loop rounds took \(rounds.slowMilliseconds) ms or more (slowest \(RoundWatch.ms(rounds.slowestMilliseconds)) ms, last \(rounds.lastSlow.map { ChinaTime.localText($0) } ?? "")); see the slow-round lines of the log")
@@ -180,6 +184,8 @@ enum CommonCommands {
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "",
                 "recovery": ["awaitingRecover": recovery.awaiting ?? "", "waitingFor": recovery.waitingFor] as [String: Any],
+                "sweeps": sweeps.map { ["job": $0.job.rawValue, "node": $0.node, "since": $0.since, "visited": $0.visited,
+                                        "sent": $0.sent, "progress": $0.progress] as [String: Any] },
                 "rounds": ["count": rounds.rounds, "slow": rounds.slow, "slowMs": rounds.slowMilliseconds,
                            "slowestMs": (rounds.slowestMilliseconds * 10).rounded() / 10,
                            "lastSlow": rounds.lastSlow?.iso8601 ?? ""] as [String: Any],

@@ -125,6 +125,7 @@ public final class NodeDaemon: @unchecked Sendable {
         var acksApplied: [String: UInt64] = [:]
         let started = roundClock(), cpuStarted = RoundWatch.threadCPUMilliseconds()
         var workDone = started, committed: Double?
+        var sweeping = false
         do {
             try context.db.transaction {
                 for input in batch {
@@ -138,6 +139,7 @@ public final class NodeDaemon: @unchecked Sendable {
                     }
                 }
                 try service.runTimers(now: now.at)
+                sweeping = try service.continueSweeps(now: now.at)
                 for driver in links.values { try tick(driver, now: now) }
                 expireUnidentified(now: now)
                 if deferredAcks.due(now: now.mono, roundWrites: context.db.totalChanges > changesBefore) {
@@ -174,7 +176,8 @@ public final class NodeDaemon: @unchecked Sendable {
         for r in replies { r.reply(r.response) }
         if let committed { watch(batch, work: workDone - started, commit: committed - workDone,
                                  after: roundClock() - committed, cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, now: now) }
-        return 0.2
+        // A sweep under way goes on at once; inputs that arrived meanwhile share the next round with its next slice.
+        return sweeping && committed != nil ? 0 : 0.2
     }
 
     /// Times the round that committed (a failed one is reported by `StorageHealth`); see `RoundWatch`.

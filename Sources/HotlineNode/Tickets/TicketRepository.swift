@@ -338,9 +338,17 @@ struct TicketRepository {
 
     /// The tickets whose last change is on or after the start of `day` (China time), oldest first: what a
     /// restored node's resync, a recall's answer and the end of a recovery go through.
-    func changed(since day: LocalDate) throws -> [String] {
-        try db.query("SELECT id FROM tickets WHERE updated >= ? ORDER BY received, id",
-                     [.int(ChinaTime.startOfDay(day).millis)]).compactMap { $0.string(0) }
+    /// A slice of a `Sweep`: tickets changed since the start of `day` whose row is in (after, upTo], in row order,
+    /// at most `limit`. Bounded by rows, not only by matches: before a recent day most rows do not match.
+    func changed(since day: LocalDate, after: Int64, upTo: Int64, limit: Int) throws -> [(rowid: Int64, id: String)] {
+        try db.query("SELECT rowid, id FROM tickets WHERE rowid > ? AND rowid <= ? AND updated >= ? ORDER BY rowid LIMIT ?",
+                     [.int(after), .int(upTo), .int(ChinaTime.startOfDay(day).millis), .int(Int64(limit))])
+            .compactMap { row in row.int(0).flatMap { r in row.string(1).map { (r, $0) } } }
+    }
+
+    /// The highest ticket row (0 when there is none): where a `Sweep` stops.
+    func lastRow() throws -> Int64 {
+        try db.query("SELECT max(rowid) FROM tickets").first?.int(0) ?? 0
     }
 
     /// Finished tickets last changed before `cutoff` whose personal fields are still here.

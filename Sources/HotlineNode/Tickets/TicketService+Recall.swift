@@ -75,67 +75,100 @@ extension TicketService {
         return (try context.db.meta(Self.awaitingRecoverKey), try openRecalls())
     }
 
-    /// At a county station or unit: every ticket changed since the day, as this node holds it, to the centre.
+    /// At a county station or unit: every ticket changed since the day, as this node holds it, to the centre — a
+    /// slice a round (`Sweep`), then a last copy saying it is done (`recallDone`).
     func answerRecall(_ body: RecallBody, message m: DataMessage, now: Timestamp) throws {
-        guard let day = LocalDate(iso: body.since) else {
+        guard LocalDate(iso: body.since) != nil else {
             throw ServiceError.refused("ticket.recall since \(body.since) is not a day (YYYY-MM-DD)")
         }
-        let ids = try repository.changed(since: day)
-        var sent = 0
-        for id in ids {
-            guard let ticket = try repository.load(id) else { continue }
-            do {
-                try send(.ticketCopy, body: try encode(CopyBody(recall: m.id, ticket: ticket)), to: m.origin, now: now)
-                sent += 1
-            } catch let error as ServiceError {
-                // Too large for a frame: the others still go; the centre is told which one stayed behind.
-                context.log.warn("copy-not-sent", ["ticket": id, "rule": "\(error)"])
-            }
+        try startSweep(Sweep(job: .recall, node: m.origin, since: body.since, recall: m.id, until: 0))
+    }
+
+    /// A recall's sweep: this node's copy of `ticket` to the centre; 1 if it went.
+    func copyOne(_ ticket: Ticket, recall: String, to centre: String, now: Timestamp) throws -> Int {
+        do {
+            try send(.ticketCopy, body: try encode(CopyBody(recall: recall, ticket: ticket)), to: centre, now: now)
+            return 1
+        } catch let error as ServiceError {
+            // Too large for a frame: the others still go; the centre is told which one stayed behind.
+            context.log.warn("copy-not-sent", ["ticket": ticket.id, "rule": "\(error)"])
+            return 0
         }
-        try send(.ticketCopy, body: try encode(CopyBody(recall: m.id, done: true, count: sent)), to: m.origin, now: now)
-        logAfterCommit("recall-answered", ["since": day.iso, "tickets": "\(sent)", "to": m.origin])
+    }
+
+    func recallDone(_ s: Sweep, now: Timestamp) throws {
+        try send(.ticketCopy, body: try encode(CopyBody(recall: s.recall ?? "", done: true, count: s.sent)), to: s.node, now: now)
+        logAfterCommit("recall-answered", ["since": s.since, "tickets": "\(s.sent)", "to": s.node])
     }
 
     /// At the centre, once the last node asked has answered (or been given up on, `recover --close`): the
     /// record took back from each node's copy what the lost centre had decided, and another node working on the
     /// ticket may never have received it (the lost centre's outbox held it; an assisting unit never sees the lead's
-    /// copy). So every ticket changed since the day goes, as the record now stands, to each node working on it:
-    /// the centre's own events since the day as `ticket.events` (a node skips those it holds, and one that does not
-    /// fit, or a node that lacks the ticket, asks for the record, which the centre no longer holds back), the record
-    /// itself to a unit that only assists (its copy follows the record, `distribute`).
+    /// copy). So every ticket changed since the day goes, as the record now stands, to each node working on it
+    /// (`recoverOne`, a slice a round; `recovery-done` in the log at the end).
     func finishRecovery(now: Timestamp) throws {
         guard try context.db.meta(Self.awaitingRecoverKey) == nil, try openRecalls().isEmpty,
               let since = try context.db.meta(Self.recoverSinceKey) else { return }
         try context.db.removeMeta(Self.recoverSinceKey)
-        let day = LocalDate(iso: since) ?? ChinaTime.date(of: now)
-        let start = ChinaTime.startOfDay(day)
-        let ids = try repository.changed(since: day)
-        var sent = 0
-        for id in ids {
-            guard let ticket = try repository.load(id) else { continue }
-            // A dispatch goes as an event too, not as the ticket (`ticket.assign` would replace a copy that went on
-            // since): a node that never got the ticket (the lost centre's outbox held it, and the record took it back
-            // from an assisting unit's copy) finds it unknown and asks for the record.
-            let decisions = ticket.events.filter { $0.node == context.nodeId && $0.at >= start && $0.type != .received }
-            var involved = Set(ticket.assisting)
-            for node in [ticket.lead, ticket.holder] { if let node { involved.insert(node) } }
-            involved.remove(context.nodeId)
-            for node in involved.sorted() {
-                do {
-                    if assistsOnly(node, ticket) {
-                        try sendRecord(ticket, to: node, reason: "the centre's record after its recovery", now: now)
-                    } else if !decisions.isEmpty {
-                        try sendEvents(decisions, of: ticket, to: node, now: now)
-                    } else {
-                        continue
-                    }
-                    sent += 1
-                } catch let error as ServiceError {
-                    context.log.warn("recovered-not-sent", ["ticket": id, "to": node, "rule": "\(error)"])
+        try startSweep(Sweep(job: .recovery, node: context.nodeId, since: since, until: 0))
+    }
+
+    /// The recovery's sweep: the centre's own events since the day as `ticket.events` to each node working on the
+    /// ticket (a node skips those it holds, and one that does not fit, or a node that lacks the ticket, asks for the
+    /// record, which the centre no longer holds back), the record itself to a unit that only assists (its copy
+    /// follows the record, `distribute`). Returns how many nodes were told.
+    func recoverOne(_ ticket: Ticket, since: String, now: Timestamp) throws -> Int {
+        let start = ChinaTime.startOfDay(LocalDate(iso: since) ?? ChinaTime.date(of: now))
+        // A dispatch goes as an event too, not as the ticket (`ticket.assign` would replace a copy that went on
+        // since): a node that never got the ticket (the lost centre's outbox held it, and the record took it back
+        // from an assisting unit's copy) finds it unknown and asks for the record.
+        let decisions = ticket.events.filter { $0.node == context.nodeId && $0.at >= start && $0.type != .received }
+        var involved = Set(ticket.assisting)
+        for node in [ticket.lead, ticket.holder] { if let node { involved.insert(node) } }
+        involved.remove(context.nodeId)
+        var told = 0
+        for node in involved.sorted() {
+            do {
+                if assistsOnly(node, ticket) {
+                    try sendRecord(ticket, to: node, reason: "the centre's record after its recovery", now: now)
+                } else if !decisions.isEmpty {
+                    try sendEvents(decisions, of: ticket, to: node, now: now)
+                } else {
+                    continue
                 }
+                told += 1
+            } catch let error as ServiceError {
+                context.log.warn("recovered-not-sent", ["ticket": ticket.id, "to": node, "rule": "\(error)"])
             }
         }
-        logAfterCommit("recovery-done", ["since": since, "tickets": "\(ids.count)", "nodes-told": "\(sent)"])
+        return told
+    }
+
+    /// `resync`'s sweep: the centre's copy of `ticket` to the restored node and to each unit below it (a county
+    /// station) that the ticket concerns; 1 if it concerns them.
+    func resyncOne(_ ticket: Ticket, to id: String, since: String, now: Timestamp) throws -> Int {
+        let scope = resyncScope(id)
+        guard ticket.concerns(any: scope) else { return 0 }
+        let reason = "resync after \(id) was restored from a backup of \(since)"
+        for dest in [id] + scope.subtracting([id]).sorted() where ticket.concerns(any: [dest]) {
+            try sendRecord(ticket, to: dest, reason: reason, now: now)
+        }
+        return 1
+    }
+
+    /// The restored node and, for a county station, the units below it: a station relays its units' events, so
+    /// what it was relaying when its disk failed never reached the centre, and the units' copies hold steps the
+    /// record does not. Their copies are reset to the record too, so the steps show as still to do there (and a
+    /// step already on its way is judged by the centre as usual).
+    func resyncScope(_ id: String) -> Set<String> {
+        context.topology.node(id)?.kind == .county ? context.topology.subtree(of: id) : [id]
+    }
+
+    /// A forward made before the resync ended that reaches the centre after it is sent on when it arrives
+    /// (`resyncMissedForward`): its margin counts from the end of the sweep as well as from its start.
+    func resyncDone(_ s: Sweep, now: Timestamp) throws {
+        for node in resyncScope(s.node) { try context.db.setMeta(Self.resyncedKey(node), String(now.millis)) }
+        logAfterCommit("resync-done", ["node": s.node, "since": s.since, "tickets": "\(s.sent)"])
     }
 
     /// At the centre: a copy sent in answer to an open recall.

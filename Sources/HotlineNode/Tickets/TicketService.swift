@@ -24,6 +24,8 @@ final class TicketService {
     private var commands: [String: CommandHandler] = [:]
     /// Assignment bodies already decoded by the connection threads (nil outside a running daemon).
     var predecoded: PredecodedBodies?
+    /// False once a round found no `Sweep` under way, until one starts: the loop does not look for them every round.
+    var sweepsMayRun = true
 
     init(context: NodeContext) {
         self.context = context
