@@ -62,6 +62,18 @@ import HotlineWire
         #expect(try city.context.db.meta(TicketService.resyncedKey("w")) != nil, "a forward learnt of later is still followed by a copy")
     }
 
+    @Test func aCountyStationsResyncSendsTheRecordToTheStationAndToTheUnitBelowItThatATicketConcerns() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        // Led by the water company, with a street office of the county assisting: the station only relays it.
+        try city.perform(.dispatch(lead: "w", assisting: ["s1"], tier: nil), on: t.id)
+        try resync(city, "k")
+        while try round(city) {}
+        let syncs = try queued(city, on: "k", kind: "ticket.sync")
+        #expect(Set(syncs.map(\.dest)) == ["k", "s1"], "\(syncs.map(\.dest))")
+        #expect(try queued(city, on: "w", kind: "ticket.sync").isEmpty, "w was not restored")
+    }
+
     @Test func aSweepCutShortByARestartGoesOnWhereItWasAndSendsEachTicketOnce() throws {
         let city = try cityWith(300)
         try resync(city, "w")

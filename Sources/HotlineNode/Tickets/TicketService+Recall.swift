@@ -150,7 +150,8 @@ extension TicketService {
         let scope = resyncScope(id)
         guard ticket.concerns(any: scope) else { return 0 }
         let reason = "resync after \(id) was restored from a backup of \(since)"
-        for dest in [id] + scope.subtracting([id]).sorted() where ticket.concerns(any: [dest]) {
+        // The station itself always (it relays every ticket of its units), each unit below it only for its own.
+        for dest in [id] + scope.subtracting([id]).sorted().filter({ ticket.concerns(any: [$0]) }) {
             try sendRecord(ticket, to: dest, reason: reason, now: now)
         }
         return 1
