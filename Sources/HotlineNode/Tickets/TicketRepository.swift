@@ -201,19 +201,10 @@ struct TicketRepository {
     }
 
     /// Tickets, newest first, without their events (`show` loads those).
-    func list(status: String?, holder: String?, overdueAt: Timestamp?, limit: Int) throws -> [Ticket] {
-        var sql = "SELECT id, doc FROM tickets WHERE 1=1"
-        var args: [SQLValue] = []
-        if let status { sql += " AND status = ?"; args.append(.text(status)) }
-        if let holder { sql += " AND holder = ?"; args.append(.text(holder)) }
-        if let overdueAt {
-            // The candidates only (open and past the deadline, or with a late verdict); the exact rule below.
-            let open = [TicketStatus.received, .waitingMaterial, .dispatched, .signed, .suspended, .returned]
-                .map { "'\($0.rawValue)'" }.joined(separator: ",")
-            sql += " AND ((deadline < ? AND status IN (\(open))) OR overdue = 1)"
-            args.append(.int(overdueAt.millis))
-        }
-        sql += " ORDER BY received DESC, id DESC LIMIT ?"
+    /// Tickets newest first, by status, holder or overdue (`overdueAt`), or unfinished only; `limit` 0 for all.
+    func list(status: String?, holder: String?, overdueAt: Timestamp?, unfinished: Bool = false, limit: Int) throws -> [Ticket] {
+        var (sql, args) = Self.listFilter(status: status, holder: holder, overdueAt: overdueAt, unfinished: unfinished)
+        sql = "SELECT id, doc FROM tickets" + sql + " ORDER BY received DESC, id DESC LIMIT ?"
         args.append(.int(limit > 0 ? Int64(limit) : -1))
         var out: [Ticket] = []
         try db.forEach(sql, args) { row in
@@ -222,6 +213,31 @@ struct TicketRepository {
         }
         if let now = overdueAt { out = out.filter { TicketPresenter.isOverdue($0, now: now) } }
         return out
+    }
+
+    /// How many tickets `list` would read with these filters (for overdue, the candidates), without reading them.
+    func count(status: String?, holder: String?, overdueAt: Timestamp?) throws -> Int {
+        let (sql, args) = Self.listFilter(status: status, holder: holder, overdueAt: overdueAt, unfinished: false)
+        return Int(try db.query("SELECT count(*) FROM tickets" + sql, args).first?.int(0) ?? 0)
+    }
+
+    private static func listFilter(status: String?, holder: String?, overdueAt: Timestamp?, unfinished: Bool) -> (String, [SQLValue]) {
+        var sql = " WHERE 1=1"
+        var args: [SQLValue] = []
+        if let status { sql += " AND status = ?"; args.append(.text(status)) }
+        if let holder { sql += " AND holder = ?"; args.append(.text(holder)) }
+        if let overdueAt {
+            // The candidates only (open and past the deadline, or with a late verdict); the exact rule in `list`.
+            let open = [TicketStatus.received, .waitingMaterial, .dispatched, .signed, .suspended, .returned]
+                .map { "'\($0.rawValue)'" }.joined(separator: ",")
+            sql += " AND ((deadline < ? AND status IN (\(open))) OR overdue = 1)"
+            args.append(.int(overdueAt.millis))
+        }
+        if unfinished {
+            // A list of the statuses, not NOT IN: the status index then reads the open tickets only.
+            sql += " AND status IN (\(TicketStatus.allCases.filter { !$0.isFinished }.map { "'\($0.rawValue)'" }.joined(separator: ",")))"
+        }
+        return (sql, args)
     }
 
     func addNotice(at: Timestamp, from origin: String, ticket: String?, text: String) throws {
