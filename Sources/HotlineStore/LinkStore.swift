@@ -154,20 +154,24 @@ public struct LinkStore: @unchecked Sendable {
     }
 
     /// Re-encrypts every queued body under the sealer's current key (key rotation). Returns the rows rewritten.
-    public func resealAll() throws(StoreError) -> Int {
-        guard let sealer else { return 0 }
-        var n = 0
-        for r in try db.query("SELECT link, seq, body FROM outbox") {
+    /// Re-encrypts up to `limit` queued messages after the row (`link`, `seq`), in key order, under the sealer's
+    /// current key: a slice of `rotate-key`'s sweep. Returns how many, and the last row done (nil: none was left).
+    public func reseal(after link: String, _ seq: Int64, limit: Int) throws(StoreError) -> (count: Int, last: (link: String, seq: Int64)?) {
+        let rows = try db.query("SELECT link, seq, body FROM outbox WHERE (link, seq) > (?, ?) ORDER BY link, seq LIMIT ?",
+                                [.text(link), .int(seq), .int(Int64(limit))])
+        var last: (link: String, seq: Int64)?
+        for r in rows {
             guard let link = r.string(0), let s = r.int(1), let body = r.blob(2) else { continue }
+            last = (link, s)
+            guard let sealer else { continue }
             let label = Self.label(link, UInt64(s))
             let fresh: [UInt8]
             do { fresh = try sealer.seal(try sealer.open(body, label: label), label: label) } catch {
                 throw .sealing("outbox row \(link)/\(s): \(error)")
             }
             try db.run("UPDATE outbox SET body = ? WHERE link = ? AND seq = ?", [.blob(fresh), .text(link), .int(s)])
-            n += 1
         }
-        return n
+        return (rows.count, last)
     }
 
     /// The neighbour has durably stored everything up to `upTo`: those rows are done.

@@ -35,8 +35,9 @@ enum CommonCommands {
         }
     }
 
-    /// Replaces the key sealing personal data at rest and re-encrypts everything under it, in one transaction;
-    /// the old key leaves the key file only after the commit, so a crash at any point loses nothing.
+    /// Replaces the key sealing personal data at rest and re-encrypts everything under it, a slice per round of the
+    /// work loop (`Sweep.Job.reseal`); the old key leaves the key file only after the last slice's commit, so a
+    /// crash at any point loses nothing, and a node that stops goes on where it was.
     static func rotateKey(_ tool: String) -> CommandHandler {
         CommandHandler(spec: CommandSpec(
             name: "rotate-key", summary: "new data key; re-encrypt personal data at rest · 轮换数据密钥",
@@ -46,18 +47,10 @@ enum CommonCommands {
             let ring = env.context.keyring
             try ring.addKey()
             try ring.save()
-            let documents = try env.service.repository.resealAll()
-            let queued = try env.context.links.resealAll()
-            env.service.afterCommit.append { [log = env.context.log] in
-                ring.dropOldKeys()
-                do { try ring.save() } catch {
-                    log.error("key-file-not-rewritten", ["error": "\(error)", "effect": "the old key stays in the file until the next rotate-key"])
-                }
-                log.info("data-key-rotated", ["key": ring.current, "documents": "\(documents)", "queued": "\(queued)"])
-            }
+            try env.service.startSweep(Sweep(job: .reseal, node: env.context.nodeId, since: ChinaTime.date(of: env.now).iso, until: 0))
             try env.service.repository.audit(at: env.now, user: env.user, command: "rotate-key", ticket: nil, fields: "key:\(ring.current)")
-            return .success(text: "data key \(ring.current): \(documents) document(s) and \(queued) queued message(s) re-encrypted",
-                            json: ["key": ring.current, "documents": documents, "queued": queued])
+            return .success(text: "data key \(ring.current): personal data at rest is being re-encrypted under it, a slice at a time beside the node's other work; the older keys leave the key file once all is (data-key-rotated in the log; `status` shows how far)",
+                            json: ["key": ring.current, "started": true])
         }
     }
 
@@ -188,7 +181,7 @@ enum CommonCommands {
             }
             let sweeps = try env.service.sweeps()
             for w in sweeps {
-                lines.append("  \(w.job.rawValue) \(w.job == .recall ? "for" : "of") \(w.node) since \(w.since) under way: \(w.visited) ticket(s) changed since looked at, \(w.sent) sent, \(w.progress)% of the record")
+                lines.append("  " + w.summary)
             }
             let rounds = env.service.rounds ?? RoundWatch.Summary(slowMilliseconds: c.config.slowRoundMilliseconds)
             if rounds.slow > 0 {

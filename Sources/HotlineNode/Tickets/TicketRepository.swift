@@ -384,23 +384,26 @@ struct TicketRepository {
         try db.run("UPDATE tickets SET erased = 1 WHERE id = ?", [.text(ticket.id)])
     }
 
-    /// Re-encrypts every document under the sealer's current key (and seals plaintext left from before
-    /// encryption). Returns the number of documents rewritten.
-    func resealAll() throws -> Int {
-        var n = 0
-        for row in try db.query("SELECT id, doc FROM tickets") {
-            guard let id = row.string(0), let doc = row.blob(1) else { continue }
-            let fresh = try seal(try unseal(doc, label: "ticket:\(id)"), label: "ticket:\(id)")
-            try db.run("UPDATE tickets SET doc = ? WHERE id = ?", [.blob(fresh), .text(id)])
-            n += 1
-        }
-        for row in try db.query("SELECT ticket, n, doc FROM events") {
-            guard let ticket = row.string(0), let k = row.int(1), let doc = row.blob(2) else { continue }
-            let fresh = try seal(try unseal(doc, label: "event:\(ticket)"), label: "event:\(ticket)")
-            try db.run("UPDATE events SET doc = ? WHERE ticket = ? AND n = ?", [.blob(fresh), .text(ticket), .int(k)])
+    /// Re-encrypts a ticket's document and its events' under the sealer's current key (and seals plaintext left
+    /// from before encryption); `rotate-key`'s sweep. Returns the number of documents rewritten.
+    func reseal(ticket id: String) throws -> Int {
+        guard let doc = try db.query("SELECT doc FROM tickets WHERE id = ?", [.text(id)]).first?.blob(0) else { return 0 }
+        try db.run("UPDATE tickets SET doc = ? WHERE id = ?", [.blob(try seal(try unseal(doc, label: "ticket:\(id)"), label: "ticket:\(id)")), .text(id)])
+        var n = 1
+        for row in try db.query("SELECT n, doc FROM events WHERE ticket = ?", [.text(id)]) {
+            guard let k = row.int(0), let doc = row.blob(1) else { continue }
+            let fresh = try seal(try unseal(doc, label: "event:\(id)"), label: "event:\(id)")
+            try db.run("UPDATE events SET doc = ? WHERE ticket = ? AND n = ?", [.blob(fresh), .text(id), .int(k)])
             n += 1
         }
         return n
+    }
+
+    /// Ticket rows in (after, upTo], in row order, at most `limit`, whatever they hold: a slice of `rotate-key`'s sweep.
+    func rows(after: Int64, upTo: Int64, limit: Int) throws -> [(rowid: Int64, id: String)] {
+        try db.query("SELECT rowid, id FROM tickets WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+                     [.int(after), .int(upTo), .int(Int64(limit))])
+            .compactMap { row in row.int(0).flatMap { r in row.string(1).map { (r, $0) } } }
     }
 
     func decodeTicket(_ doc: [UInt8], id: String) throws -> Ticket {
