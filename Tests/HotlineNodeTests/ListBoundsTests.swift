@@ -10,7 +10,7 @@ struct ListBoundsTests {
     /// a command that decodes any of them fails.
     func cityWithFinishedRows(_ count: Int) throws -> NodeFixture {
         let city = try NodeFixture(id: "c", role: .city)
-        try city.intake()
+        _ = try city.intake()
         try city.context.db.run("""
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
             INSERT INTO tickets(id, status, holder, topic, area, received, updated, doc)

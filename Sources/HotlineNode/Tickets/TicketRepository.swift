@@ -200,8 +200,8 @@ struct TicketRepository {
         cache.put(ticket, written: true)
     }
 
-    /// Tickets, newest first, without their events (`show` loads those).
-    /// Tickets newest first, by status, holder or overdue (`overdueAt`), or unfinished only; `limit` 0 for all.
+    /// Tickets newest first, without their events (`show` loads those): by status, holder or overdue
+    /// (`overdueAt`), or unfinished only; `limit` 0 for all.
     func list(status: String?, holder: String?, overdueAt: Timestamp?, unfinished: Bool = false, limit: Int) throws -> [Ticket] {
         var (sql, args) = Self.listFilter(status: status, holder: holder, overdueAt: overdueAt, unfinished: unfinished)
         sql = "SELECT id, doc FROM tickets" + sql + " ORDER BY received DESC, id DESC LIMIT ?"
@@ -352,13 +352,15 @@ struct TicketRepository {
         }
     }
 
-    /// The tickets whose last change is on or after the start of `day` (China time), oldest first: what a
-    /// restored node's resync, a recall's answer and the end of a recovery go through.
-    /// A slice of a `Sweep`: tickets changed since the start of `day` whose row is in (after, upTo], in row order,
-    /// at most `limit`. Bounded by rows, not only by matches: before a recent day most rows do not match.
-    func changed(since day: LocalDate, after: Int64, upTo: Int64, limit: Int) throws -> [(rowid: Int64, id: String)] {
-        try db.query("SELECT rowid, id FROM tickets WHERE rowid > ? AND rowid <= ? AND updated >= ? ORDER BY rowid LIMIT ?",
-                     [.int(after), .int(upTo), .int(ChinaTime.startOfDay(day).millis), .int(Int64(limit))])
+    /// A slice of a `Sweep`: ticket rows in (after, upTo], in row order, at most `limit`; with `changedSince`, only
+    /// tickets whose last change is on or after the start of that day (China time). Bounded by rows, not only by
+    /// matches: before a recent day most rows do not match.
+    func rows(after: Int64, upTo: Int64, changedSince day: LocalDate?, limit: Int) throws -> [(rowid: Int64, id: String)] {
+        var args: [SQLValue] = [.int(after), .int(upTo)]
+        if let day { args.append(.int(ChinaTime.startOfDay(day).millis)) }
+        args.append(.int(Int64(limit)))
+        return try db.query("SELECT rowid, id FROM tickets WHERE rowid > ? AND rowid <= ?" + (day == nil ? "" : " AND updated >= ?")
+                            + " ORDER BY rowid LIMIT ?", args)
             .compactMap { row in row.int(0).flatMap { r in row.string(1).map { (r, $0) } } }
     }
 
@@ -397,13 +399,6 @@ struct TicketRepository {
             n += 1
         }
         return n
-    }
-
-    /// Ticket rows in (after, upTo], in row order, at most `limit`, whatever they hold: a slice of `rotate-key`'s sweep.
-    func rows(after: Int64, upTo: Int64, limit: Int) throws -> [(rowid: Int64, id: String)] {
-        try db.query("SELECT rowid, id FROM tickets WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
-                     [.int(after), .int(upTo), .int(Int64(limit))])
-            .compactMap { row in row.int(0).flatMap { r in row.string(1).map { (r, $0) } } }
     }
 
     func decodeTicket(_ doc: [UInt8], id: String) throws -> Ticket {
