@@ -77,7 +77,7 @@ enum CommonCommands {
             usage: "list [--status S] [--overdue] [--node N] [--limit N] [--json]",
             options: [.value("--status", "a status word, e.g. dispatched"), .flag("--overdue", "only overdue tickets"),
                       .value("--node", "only tickets held by this node"),
-                      .value("--limit", "the newest N (default: all, up to \(listMost))"),
+                      .value("--limit", "the newest N (default: all; an answer holds at most \(listMost))"),
                       .flag("--json", "print JSON")],
             examples: ["\(tool) list --data DIR --status signed", "\(tool) list --data DIR --overdue --json",
                        "\(tool) list --data DIR --limit 100"],
@@ -88,13 +88,11 @@ enum CommonCommands {
             }
             let status = args.value("--status"), holder = args.value("--node"), overdueAt = args.flag("--overdue") ? env.now : nil
             let limit = try args.int("--limit") ?? 0
-            guard limit <= listMost else {
-                throw ServiceError.usage("--limit \(limit) is more than list answers at once (\(listMost)); a month's tickets are in `report --month YYYY-MM --format csv`")
-            }
-            if limit <= 0 {
+            // A limit within the bound needs no count; no limit, or a larger one ("all" in a script), counts first.
+            if limit <= 0 || limit > listMost {
                 let matching = try env.service.repository.count(status: status, holder: holder, overdueAt: overdueAt)
                 guard matching <= listMost else {
-                    throw ServiceError.refused("\(matching) tickets match; list answers at most \(listMost) at once (it holds the node's work loop while it reads them): narrow it with --status, --node or --overdue, take the newest with --limit N, or use `report --month YYYY-MM --format csv` for a month's tickets")
+                    throw ServiceError.refused("\(matching) tickets match; list answers at most \(listMost) at once (it holds the node's work loop while it reads them): narrow it with --status, --node or --overdue, take the newest with --limit N (up to \(listMost)), or use `report --month YYYY-MM --format csv` for a month's tickets")
                 }
             }
             let tickets = try env.service.repository.list(status: status, holder: holder, overdueAt: overdueAt, limit: limit)
