@@ -175,6 +175,22 @@ import HotlineWire
         #expect(!city.log.contains { $0.contains("event=data-key-rotated") })
     }
 
+    @Test func aSmallRecordIsDoneInTheRoundThatStartedItBeforeTheOperatorIsAnswered() throws {
+        let city = try cityWith(3)
+        let daemon = try NodeDaemon(context: city.context)
+        let old = city.context.keyring.current
+        let keysWhenAnswered = NodeFixture.Sink()
+        _ = daemon.drain([.admin(AdminRequest(argv: ["rotate-key"], user: "operator", uid: 1000), reply: { [keyring = city.context.keyring] _ in
+            keysWhenAnswered.append("\(keyring.keyCount)")
+        })])
+        #expect(keysWhenAnswered.all == ["1"], "the old key was gone by the time the command answered")
+        #expect(city.context.keyring.current != old)
+        #expect(try daemon.service.sweeps().isEmpty)
+        _ = daemon.drain([.admin(AdminRequest(argv: ["resync", "--node", "w", "--since", "2026-03-02"], user: "operator", uid: 1000), reply: { _ in })])
+        #expect(try queued(city, on: "w", kind: "ticket.sync").count == 3, "sent in the command's own round")
+        #expect(city.log.contains { $0.contains("event=resync-done node=w since=2026-03-02 tickets=3") })
+    }
+
     @Test func aNodeWithNoSweepDoesNotLookForOneEveryRound() throws {
         let city = try NodeFixture(id: "c", role: .city)
         #expect(try round(city) == false)

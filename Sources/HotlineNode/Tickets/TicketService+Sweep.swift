@@ -89,7 +89,7 @@ extension TicketService {
         }
     }
 
-    /// One slice of each sweep under way; called in every round's transaction. Returns whether a sweep is still under
+    /// A round's share of each sweep under way; called in every round's transaction. Returns whether a sweep is still under
     /// way, so the loop comes back at once instead of sleeping till its next tick.
     func continueSweeps(now: Timestamp) throws -> Bool {
         guard sweepsMayRun else { return false }
@@ -99,12 +99,21 @@ extension TicketService {
             return false
         }
         for var s in running {
-            let done: Bool
-            if s.job == .reseal, s.after >= s.until {
-                done = try resealQueued(&s)
-            } else {
-                try ticketSlice(&s, now: now)
-                done = s.job != .reseal && s.after >= s.until
+            // A round's share: slices until it is used up or the sweep is done, so a small record is done in the
+            // round that started it, as it was before sweeps.
+            var rows = Sweep.rowsPerRound, tickets = Sweep.ticketsPerRound, queued = Sweep.queuedPerRound
+            var done = false
+            while !done {
+                if s.job == .reseal, s.after >= s.until {
+                    guard queued > 0 else { break }
+                    done = try resealQueued(&s, limit: queued)
+                    queued = 0
+                } else {
+                    guard rows > 0, tickets > 0 else { break }
+                    let used = try ticketSlice(&s, rows: rows, tickets: tickets, now: now)
+                    (rows, tickets) = (rows - used.rows, tickets - used.tickets)
+                    done = s.job != .reseal && s.after >= s.until
+                }
             }
             if done {
                 try context.db.removeMeta(s.key)
@@ -116,25 +125,27 @@ extension TicketService {
         return true
     }
 
-    private func ticketSlice(_ s: inout Sweep, now: Timestamp) throws {
-        let upTo = min(s.after + Sweep.rowsPerRound, s.until)
+    /// Up to `tickets` tickets among the next `rows` rows; returns how many rows it went past and tickets it visited.
+    private func ticketSlice(_ s: inout Sweep, rows: Int64, tickets: Int, now: Timestamp) throws -> (rows: Int64, tickets: Int) {
+        let start = s.after, upTo = min(s.after + rows, s.until)
         // rotate-key re-encrypts every ticket; the others look at those changed since the day.
         let day = s.job == .reseal ? nil : LocalDate(iso: s.since) ?? ChinaTime.date(of: now)
-        let rows = try repository.rows(after: s.after, upTo: upTo, changedSince: day, limit: Sweep.ticketsPerRound)
-        for row in rows {
+        let found = try repository.rows(after: s.after, upTo: upTo, changedSince: day, limit: tickets)
+        for row in found {
             if let sent = try visit(row.id, for: s, now: now) { s.sent += sent } else { s.skipped = (s.skipped ?? 0) + 1 }
             s.visited += 1
         }
-        s.after = rows.count == Sweep.ticketsPerRound ? rows[rows.count - 1].rowid : upTo
+        s.after = found.count == tickets ? found[found.count - 1].rowid : upTo
+        return (s.after - start, found.count)
     }
 
     /// rotate-key's second part, once every ticket is done: the messages queued for the neighbours. Returns whether
     /// none is left.
-    private func resealQueued(_ s: inout Sweep) throws -> Bool {
+    private func resealQueued(_ s: inout Sweep, limit: Int) throws -> Bool {
         do {
-            let slice = try context.links.reseal(after: s.link ?? "", s.seq ?? -1, limit: Sweep.queuedPerRound)
+            let slice = try context.links.reseal(after: s.link ?? "", s.seq ?? -1, limit: limit)
             s.queued = (s.queued ?? 0) + slice.count
-            guard slice.count == Sweep.queuedPerRound, let last = slice.last else { return true }
+            guard slice.count == limit, let last = slice.last else { return true }
             (s.link, s.seq) = (last.link, last.seq)
             return false
         } catch {
