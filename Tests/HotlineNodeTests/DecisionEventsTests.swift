@@ -134,6 +134,29 @@ import HotlineWire
         #expect(Set(copy.events.map(\.id)) == Set(try city.ticket(ticket).events.map(\.id)))
     }
 
+    @Test func aStationRelayingATicketItHasNoPartInToTheUnitComplainedAboutGetsItsOwnView() throws {
+        let n = try Nodes()
+        // The centre dispatches straight to d1, the unit complained about: the station only relays it.
+        let ticket = try n.city.intake(subject: "d1").id
+        try links.perform(n.c, .dispatch(lead: "d1", assisting: [], tier: nil), on: ticket)
+        #expect(try links.pump(n.c, link: "k", to: n.k, peer: "c") == ["ticket.assign", "ticket.sync"])
+        try links.pump(n.k, link: "d1", to: n.d, peer: "k")
+        #expect(try n.d1.ticket(ticket).text != "夜间施工噪音" && n.d1.ticket(ticket).caller.name == nil, "the view of the unit complained about")
+        let copy = try n.county.ticket(ticket)
+        #expect(copy.text == "夜间施工噪音" && copy.caller.name == "张三", "the station's own view")
+        #expect(copy.status == .dispatched && copy.holder == "d1")
+        #expect(n.county.log.contains { $0.contains("level=info") && $0.contains("event=ticket-synced") })
+        #expect(!n.county.log.contains { $0.contains("level=warn") })
+        // The unit's steps go on as before; the station's copy follows them.
+        try links.perform(n.d, .sign, on: ticket)
+        try links.pump(n.d, link: "k", to: n.k, peer: "d1")
+        #expect(try n.county.ticket(ticket).status == .signed && n.county.ticket(ticket).text == "夜间施工噪音")
+        // A ticket of d1 that is not about d1 sends the station nothing more than the relayed assignment.
+        let other = try n.city.intake("JN-20260302-000002").id
+        try links.perform(n.c, .dispatch(lead: "d1", assisting: [], tier: nil), on: other)
+        #expect(try links.pump(n.c, link: "k", to: n.k, peer: "c") == ["ticket.assign"])
+    }
+
     @Test func anEventThatDoesNotFitStopsTheRestAndAsksForTheCentresCopy() throws {
         let (city, _, unit, ticket) = try reviewed()
         // The centre's callback and closure, as they would reach a unit whose copy lost the review.

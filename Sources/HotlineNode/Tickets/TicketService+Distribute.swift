@@ -35,6 +35,7 @@ extension TicketService {
                 case .ticketAssign:
                     let view = Privacy.view(of: ticket, for: dest)
                     try send(.ticketAssign, body: try encode(AssignBody(ticket: view, role: role)), to: dest, now: now)
+                    try sendRelayingStationItsView(ticket, relayedTo: dest, now: now)
                 default:
                     let view = Privacy.event(event, of: ticket, for: dest)
                     try send(.ticketEvent, body: try encode(EventBody(event: view)), to: dest, now: now)
@@ -55,6 +56,17 @@ extension TicketService {
     /// The centre's record of a ticket, as `dest` may see it, to replace its copy (`ticket.sync`).
     func sendRecord(_ ticket: Ticket, to dest: String, reason: String, now: Timestamp) throws {
         try send(.ticketSync, body: try encode(SyncBody(ticket: Privacy.view(of: ticket, for: dest), reason: reason)), to: dest, now: now)
+        try sendRelayingStationItsView(ticket, relayedTo: dest, now: now)
+    }
+
+    /// A county station keeps what it relays to one of its units as its copy of a ticket it has no part in (it
+    /// answers for its county's tickets, `keepRelayed`). For the unit complained about that is a view without the
+    /// caller and the complaint (§8.2), which the station itself may see: it gets the centre's record beside it,
+    /// as it may see it. Not for a ticket the station has a part in: its own copy goes on by its own steps.
+    func sendRelayingStationItsView(_ ticket: Ticket, relayedTo dest: String, now: Timestamp) throws {
+        guard context.role == .city, ticket.subject == dest, let station = context.topology.parent(of: dest),
+              station.kind == .county, !ticket.concerns(any: [station.id]) else { return }
+        try sendRecord(ticket, to: station.id, reason: "the station's own view of a ticket it relays to \(dest), the unit complained about", now: now)
     }
 
     /// The nodes that must know an event that happened here, and how it reaches each: the ticket itself

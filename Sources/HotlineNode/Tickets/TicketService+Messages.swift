@@ -164,9 +164,14 @@ extension TicketService {
             let body = try decode(SyncBody.self, m)
             try checkSender(kind, m, ticket: body.ticket)
             try repository.replace(body.ticket)
-            // For a unit that only assists, the centre's record is how its decisions arrive: not a divergence.
+            // For a unit that only assists, the centre's record is how its decisions arrive, and a county station
+            // gets its own view of a ticket it only relays (`sendRelayingStationItsView`): not a divergence.
             let fields = [("ticket", body.ticket.id), ("reason", body.reason)]
-            if assistsOnly(context.nodeId, body.ticket) { context.log.info("ticket-synced", fields) } else { context.log.warn("ticket-synced", fields) }
+            if assistsOnly(context.nodeId, body.ticket) || !body.ticket.concerns(any: [context.nodeId]) {
+                context.log.info("ticket-synced", fields)
+            } else {
+                context.log.warn("ticket-synced", fields)
+            }
         case .notice:
             let body = try decode(NoticeBody.self, m)
             context.log.warn("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text])
