@@ -39,6 +39,8 @@ struct ScaleScenario {
         let show = try timed(201) { ["show", picks[$0]] }
         let overdueCount = ((try net.ok("b-city", ["list", "--overdue"])) as? [Any])?.count ?? 0
         let overdue = try timed(11) { _ in ["list", "--overdue"] }
+        // What waits for the centre: the open tickets only, however many are finished.
+        let inbox = try timed(11) { _ in ["inbox"] }
         let today = ChinaTime.date(of: Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)))
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)!.adding(days: -1)
         let from = LocalDate(year: monthStart.year, month: monthStart.month, day: 1)!
@@ -76,6 +78,8 @@ struct ScaleScenario {
                    goal: .init(kind: .atMost, bound: 2, text: "< 2 ms")),
             Figure(scenario: "scale", name: "list --overdue (\(overdueCount) tickets)", value: Stats.median(overdue), unit: "ms",
                    how: "median of 11"),
+            Figure(scenario: "scale", name: "inbox (the open tickets waiting for the centre)", value: Stats.median(inbox), unit: "ms",
+                   how: "median of 11, on the work loop"),
             Figure(scenario: "scale", name: "figures --by unit for \(from.iso.prefix(7))", value: Stats.median(figures) / 1000, unit: "s",
                    how: "median of \(figures.count)", goal: .init(kind: .atMost, bound: 2, text: "< 2 s")),
             Figure(scenario: "scale", name: "early-warning scan (alerts --kind topic-spike)", value: Stats.median(scan), unit: "ms",
