@@ -34,7 +34,7 @@ enum CityCommands {
         // A forward made before now that reaches the centre later is not in what is sent: it is sent on when it
         // arrives (`resyncMissedForward`).
         for node in env.service.resyncScope(id) { try env.context.db.setMeta(TicketService.resyncedKey(node), String(env.now.millis)) }
-        try env.service.startSweep(Sweep(job: .resync, node: id, since: day.iso, until: 0))
+        try env.service.startSweep(Sweep(job: .resync, node: id, since: day.iso))
         try env.service.repository.audit(at: env.now, user: env.user, command: "resync", ticket: nil,
                                          fields: "node:\(id) since:\(day.iso)")
         env.service.logAfterCommit("resync-started", ["node": id, "since": day.iso, "user": env.user])

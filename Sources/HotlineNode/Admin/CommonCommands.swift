@@ -47,7 +47,7 @@ enum CommonCommands {
             let ring = env.context.keyring
             try ring.addKey()
             try ring.save()
-            try env.service.startSweep(Sweep(job: .reseal, node: env.context.nodeId, since: ChinaTime.date(of: env.now).iso, until: 0))
+            try env.service.startSweep(Sweep(job: .reseal, node: env.context.nodeId, since: ChinaTime.date(of: env.now).iso))
             try env.service.repository.audit(at: env.now, user: env.user, command: "rotate-key", ticket: nil, fields: "key:\(ring.current)")
             return .success(text: "data key \(ring.current): personal data at rest is being re-encrypted under it, a slice at a time beside the node's other work; the older keys leave the key file once all is (data-key-rotated in the log; `status` shows how far)",
                             json: ["key": ring.current, "started": true])

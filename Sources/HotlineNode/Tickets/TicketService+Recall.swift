@@ -81,7 +81,7 @@ extension TicketService {
         guard LocalDate(iso: body.since) != nil else {
             throw ServiceError.refused("ticket.recall since \(body.since) is not a day (YYYY-MM-DD)")
         }
-        try startSweep(Sweep(job: .recall, node: m.origin, since: body.since, recall: m.id, until: 0))
+        try startSweep(Sweep(job: .recall, node: m.origin, since: body.since, recall: m.id))
     }
 
     /// A recall's sweep: this node's copy of `ticket` to the centre; 1 if it went.
@@ -110,7 +110,7 @@ extension TicketService {
         guard try context.db.meta(Self.awaitingRecoverKey) == nil, try openRecalls().isEmpty,
               let since = try context.db.meta(Self.recoverSinceKey) else { return }
         try context.db.removeMeta(Self.recoverSinceKey)
-        try startSweep(Sweep(job: .recovery, node: context.nodeId, since: since, until: 0))
+        try startSweep(Sweep(job: .recovery, node: context.nodeId, since: since))
     }
 
     /// The recovery's sweep: the centre's own events since the day as `ticket.events` to each node working on the

@@ -1,7 +1,6 @@
 import Foundation
 import HotlineCore
 import HotlineStore
-import HotlineWire
 
 /// Work over every ticket, or every ticket changed since a day — the centre's `resync` of a restored node, a node's
 /// answer to the restored centre's `ticket.recall`, the centre's finish of its own recovery, `rotate-key` — done a
@@ -33,8 +32,8 @@ struct Sweep: Codable {
     var recall: String?
     /// Tickets are visited in the order of their rows; those up to `after` are done.
     var after: Int64 = 0
-    /// The last row when the sweep began: a ticket taken in later travels the usual way.
-    var until: Int64
+    /// The last row when the sweep began (set by `startSweep`): a ticket taken in later travels the usual way.
+    var until: Int64 = 0
     /// Tickets changed since the day, visited so far.
     var visited = 0
     /// Tickets sent (resync, recall), nodes told (recovery) or documents re-encrypted (reseal) so far.
@@ -61,8 +60,7 @@ struct Sweep: Codable {
     /// How far through the record, in percent (rows, not tickets: most rows before a recent day do not match).
     var progress: Int { until > 0 ? Int(min(after, until) * 100 / until) : 100 }
 
-    var key: String { Self.key(job, node) }
-    static func key(_ job: Job, _ node: String) -> String { "sweep.\(job.rawValue).\(node)" }
+    var key: String { "sweep.\(job.rawValue).\(node)" }
 
     /// Rows looked at in one round, and tickets loaded and sent: about 25 ms of the loop (a resync sent 37,679
     /// tickets in 7.6 s on the bench's scale database).
@@ -78,8 +76,12 @@ extension TicketService {
     func startSweep(_ sweep: Sweep) throws {
         var s = sweep
         s.until = try repository.lastRow()
-        try context.db.setMeta(s.key, String(decoding: try JSONEncoder().encode(s), as: UTF8.self))
+        try store(s)
         sweepsMayRun = true
+    }
+
+    private func store(_ s: Sweep) throws {
+        try context.db.setMeta(s.key, String(decoding: try JSONEncoder().encode(s), as: UTF8.self))
     }
 
     /// The sweeps under way, for `status` and for the loop.
@@ -119,7 +121,7 @@ extension TicketService {
                 try context.db.removeMeta(s.key)
                 try finish(s, now: now)
             } else {
-                try context.db.setMeta(s.key, String(decoding: try JSONEncoder().encode(s), as: UTF8.self))
+                try store(s)
             }
         }
         return true
