@@ -68,6 +68,20 @@ struct KnowledgeStoreTests {
         #expect(try unit.service.knowledge.entry("noise")?.status == .approved)
     }
 
+    /// `kb export` as the client runs it: page after page through the daemon's snapshot path, into `folder`.
+    func export(_ city: NodeFixture, to folder: URL) throws -> KnowledgeExport.Summary {
+        let snapshot = SnapshotCommands(context: city.context)
+        return try KnowledgeExport.run(folder: folder.path) { argv in
+            let answer = try #require(snapshot.answer(AdminRequest(argv: argv, user: "op", uid: 1000)), "kb export is answered beside the loop")
+            return try #require(AdminResponse.decode(answer.encode()))
+        }
+    }
+
+    func files(under folder: URL) -> Set<String> {
+        let all = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        return Set(all.filter { !$0.hasSuffix("entries") || $0.contains("/") })
+    }
+
     @Test func bd28_publicExportIsAStaticSearchableSiteOfApprovedPublicEntriesOnly() throws {
         let city = try NodeFixture(id: "c", role: .city)
         var internalOnly = entry("staff", title: "内部工作流程", body: "仅供话务员参考")
@@ -79,14 +93,60 @@ struct KnowledgeStoreTests {
             try city.service.knowledge.store(internalOnly)
             try city.service.knowledge.store(pending)
         }
-        let response = try city.context.db.transaction {
-            city.service.execute(AdminRequest(argv: ["kb", "export", "--public", "site"], user: "op", uid: 1000), now: city.now, links: { [] })
-        }
-        #expect(response.exitCode == 0, "\(response.text)")
-        let files = try #require(response.files)
-        #expect(Set(files.keys) == ["index.html", "entries/pub.html"])
-        let index = try #require(files["index.html"])
+        let site = city.dir.appendingPathComponent("site")
+        let summary = try export(city, to: site)
+        #expect(summary.entries == 1 && summary.pages == 1)
+        #expect(files(under: site) == ["index.html", "entries/pub.html", KnowledgeExport.marker])
+        let index = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("计划停水通知查询") && index.contains("<script>") && !index.contains("src=") && !index.contains("内部工作流程"))
-        #expect(files["entries/pub.html"]?.contains("&lt;b&gt;注意&lt;/b&gt;") == true, "entry text is escaped")
+        let page = try String(contentsOf: site.appendingPathComponent("entries/pub.html"), encoding: .utf8)
+        #expect(page.contains("&lt;b&gt;注意&lt;/b&gt;"), "entry text is escaped")
+    }
+
+    /// A knowledge base of tens of thousands of entries made one answer of 189 MB, over the 64 MB an admin answer may
+    /// be, built on the work loop: the export now goes a page at a time, and the new site replaces the old whole.
+    @Test func bd28_exportGoesPageByPageAndReplacesTheEarlierSiteWhole() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let count = KnowledgeCommands.exportPageEntries * 2 + 100
+        try city.context.db.transaction {
+            for i in 0..<count {
+                try city.service.knowledge.store(entry(String(format: "e%05d", i), title: "条目\(i)", body: "正文\(i)",
+                                                       topic: i % 2 == 0 ? "供水" : "供暖"))
+            }
+        }
+        let site = city.dir.appendingPathComponent("site")
+        let first = try export(city, to: site)
+        #expect(first.entries == count && first.pages == 3)
+        #expect(files(under: site).filter { $0.hasPrefix("entries/") }.count == count)
+        let index = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("共 \(count) 条") && index.components(separatedBy: "\"f\":\"entries/").count - 1 == count)
+
+        // An entry no longer public must leave the public site: the second export replaces the folder whole.
+        var withdrawn = entry("e00007", title: "条目7", body: "正文7", topic: "供暖", version: 2)
+        withdrawn.isPublic = false
+        try city.context.db.transaction { try city.service.knowledge.store(withdrawn) }
+        let second = try export(city, to: site)
+        #expect(second.entries == count - 1)
+        #expect(!FileManager.default.fileExists(atPath: site.appendingPathComponent("entries/e00007.html").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: city.dir.path).filter { $0.hasPrefix(".site") }.isEmpty,
+                "no partial or old folder is left beside the site")
+    }
+
+    /// The folder is replaced whole, so a folder that is not an earlier export's is refused and left as it was.
+    @Test func bd28_exportRefusesAFolderItDidNotWrite() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        try city.context.db.transaction { try city.service.knowledge.store(entry("pub", title: "计划停水通知查询", body: "正文")) }
+        let home = city.dir.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: home.appendingPathComponent("notes.txt"))
+        #expect(throws: KnowledgeExport.Refused.self) { try export(city, to: home) }
+        #expect(files(under: home) == ["notes.txt"])
+        let file = city.dir.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        #expect(throws: KnowledgeExport.Refused.self) { try export(city, to: file) }
+        // An empty folder is taken.
+        let empty = city.dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        #expect(try export(city, to: empty).entries == 1)
     }
 }

@@ -4,8 +4,8 @@ import HotlineCore
 import HotlineStore
 @testable import HotlineNode
 
-/// `report` and `figures` are answered on the admin thread from a read-only snapshot, not on the work loop: the
-/// same answers, nothing written, and no wait for whatever the loop's connection is doing.
+/// `report`, `figures`, `kb list` and `kb export` are answered on the admin thread from a read-only snapshot,
+/// not on the work loop: the same answers, nothing written, and no wait for whatever the loop's connection is doing.
 struct SnapshotCommandsTests {
     func request(_ argv: String...) -> AdminRequest { AdminRequest(argv: argv, user: "operator", uid: 1000) }
 
@@ -27,7 +27,7 @@ struct SnapshotCommandsTests {
         _ = try FigureColumnsTests().varied(city)
         let snapshot = SnapshotCommands(context: city.context)
         // `backup` also runs beside the loop (it reads the whole database); it is tested across processes.
-        #expect(snapshot.names == ["backup", "figures", "report"])
+        #expect(Set(snapshot.specs.values.filter(\.readsOnly).map(\.name)) == ["backup", "figures", "report"])
         for r in [request("figures", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "unit", "--json"),
                   request("report", "--month", "2026-03", "--format", "json"),
                   request("report", "--month", "2026-03", "--public")] {
@@ -40,10 +40,29 @@ struct SnapshotCommandsTests {
         #expect(json.contains("JN-20260302-000004"))
     }
 
+    @Test func kbListIsAnsweredBesideTheLoopAsTheLoopWould() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        try city.context.db.transaction {
+            for id in ["a", "b"] {
+                var e = KnowledgeEntry(id: id, title: "停水通知\(id)", body: "正文", topic: "供水", areas: [], owner: "w")
+                e.status = .approved
+                try city.service.knowledge.store(e)
+            }
+        }
+        let snapshot = SnapshotCommands(context: city.context)
+        for r in [request("kb", "list", "--json"), request("kb", "list", "--status", "approved")] {
+            let answer = try #require(snapshot.answer(r))
+            let loop = try viaLoop(city, r)
+            #expect(answer.exitCode == 0 && same(answer, loop), "\(r.argv)")
+        }
+        #expect(try #require(snapshot.answer(request("kb", "list"))).text.contains("停水通知b"))
+    }
+
     @Test func otherCommandsStayOnTheLoop() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let snapshot = SnapshotCommands(context: city.context)
-        for argv in [["list"], ["show", "JN-20260302-000001"], ["alerts"], ["status"], ["intake"], []] {
+        for argv in [["list"], ["show", "JN-20260302-000001"], ["alerts"], ["status"], ["intake"], [], ["kb", "search", "停水"],
+                     ["kb", "approve", "x"], ["kb"], ["kb", "--nonsense", "list"]] {
             #expect(snapshot.answer(AdminRequest(argv: argv, user: "operator", uid: 1000)) == nil, "\(argv)")
         }
     }

@@ -63,6 +63,19 @@ struct KnowledgeProcessTests {
         // An entry that is not approved cannot be answered from.
         let refused = try net.run("t-city", "answer", try net.intake(), "--kb", "no-such-entry")
         #expect(refused.status != 0 && refused.stderr.contains("not an approved knowledge-base entry"))
+
+        // The public self-service site, written by the operator's command (BD §28).
+        let site = net.harness.dir.appendingPathComponent("kb-site")
+        try net.ok("t-city", "kb", "export", "--public", site.path)
+        let index = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("解放路街道生活垃圾清运时间") && index.contains("共 1 条"))
+        #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent("entries/jfl-garbage-collection.html").path))
+        let mine = net.harness.dir.appendingPathComponent("operator-notes")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: mine.appendingPathComponent("todo.txt"))
+        let notOurs = try net.run("t-city", "kb", "export", "--public", mine.path)
+        #expect(notOurs.status == 1 && notOurs.stderr.contains("did not write"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mine.path) == ["todo.txt"])
     }
 
     @Test func asd21_errorReportNotCorrectedWithin24HoursSupervisesTheOwner() throws {

@@ -404,6 +404,8 @@ CLOSED=$(city list --status closed --json --limit 100000 | python3 -c 'import js
 city report --month 2026-03 --out "$DIR/bulletin-2026-03.html" >/dev/null
 city report --month 2026-03 --format csv --out "$DIR/bulletin-2026-03.csv" >/dev/null
 city report --month 2026-03 --public --out "$DIR/open-data-2026-03.html" >/dev/null
+# (A folder an earlier export wrote is replaced whole; one from before that release lacks its mark: start afresh.)
+rm -rf "$DIR/kb-site"
 city kb export --public "$DIR/kb-site" >/dev/null
 # The evening backup of the centre (备份), taken while it runs: what `restore` puts back after a lost disk.
 rm -rf "$DIR/backups" && mkdir -p "$DIR/backups"

@@ -35,7 +35,7 @@ struct AdminResponse: Sendable {
     /// files where an operator names them; the operator's own process does, with the operator's rights.
     var content: String?
     /// Several documents for the client to write under the folder the operator named (relative path → text):
-    /// the public knowledge-base site.
+    /// a page of the public knowledge-base site (`KnowledgeExport`).
     var files: [String: String]?
 
     init(exitCode: Int32, text: String, json: Any?) {

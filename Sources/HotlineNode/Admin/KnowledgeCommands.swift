@@ -27,10 +27,13 @@ enum KnowledgeCommands {
                       .value("--status", "list only this status"), .value("--owner", "list only this unit's entries"),
                       .value("--text", "what is wrong (report-error)")]
                 + (role == .city ? [.value("--reason", "why a version is rejected"),
-                                    .value("--public", "folder to write the public self-service site to (export)")] : [])
+                                    .value("--public", "folder to write the public self-service site to (export): a new or empty "
+                                           + "folder, or one an earlier export wrote, which is replaced whole"),
+                                    .value("--after", "the row an export page starts after (set by the client)")] : [])
                 + [.value("--content-base64", "the submitted file, as the client sends it (set by the client)"),
                    .flag("--json", "print JSON")],
-            examples: examples
+            examples: examples,
+            readOnlySubcommands: ["list", "export"]
         )) { args, env in
             guard let sub = args.positional(0) else {
                 throw ServiceError.usage("kb needs a subcommand: search, show, list, report-error, submit" + (role == .city ? ", approve, reject, export, supervisions" : ""))
@@ -175,15 +178,29 @@ enum KnowledgeCommands {
         return .success(text: "error reported in \(id); the owner must correct it in time", json: ["report": report.id, "entry": id])
     }
 
+    /// Entries of one `kb export` answer: a page's files and index records go base64 in JSON, so the answer stays
+    /// well under the 64 MB an admin answer may be whatever the size of the knowledge base.
+    static let exportPageEntries = 500
+    static let exportPageBytes = 8 << 20
+
+    /// One page of the public site: the pages of the public entries after row `--after` (set by the client, which
+    /// asks page after page and writes the site; see `KnowledgeExport`) and their records for the index.
     static func export(_ args: ParsedArguments, _ env: CommandEnvironment) throws -> AdminResponse {
         guard args.value("--public") != nil else { throw ServiceError.usage("kb export needs --public DIR: where to write the site") }
-        let entries = try env.service.knowledge.publicEntries()
+        let after = try args.int("--after") ?? 0
+        let page = try env.service.knowledge.publicPage(after: Int64(after), maxEntries: exportPageEntries, maxBytes: exportPageBytes)
         let topology = env.context.topology
-        let site = KnowledgeSite.render(entries, cityName: topology.cityName ?? topology.city?.name ?? "",
-                                        owners: { topology.node($0)?.name ?? $0 }, generatedAt: env.now)
-        var response = AdminResponse.success(text: "\(entries.count) public entries, \(site.count) files",
-                                             json: ["entries": entries.count, "files": site.count])
-        response.files = site
+        let cityName = topology.cityName ?? topology.city?.name ?? ""
+        var files: [String: String] = [:]
+        for e in page.entries {
+            files[KnowledgeSite.file(e)] = KnowledgeSite.page(e, cityName: cityName, owner: topology.node(e.owner)?.name ?? e.owner)
+        }
+        var json: [String: Any] = ["entries": page.entries.count, "city": cityName, "generatedAt": Int(env.now.millis),
+                                   "index": page.entries.map(KnowledgeSite.record)]
+        if let next = page.next { json["next"] = Int(next) }
+        var response = AdminResponse.success(text: "\(page.entries.count) public entries after row \(after)"
+                                             + (page.next.map { ", more after row \($0)" } ?? ""), json: json)
+        response.files = files
         return response
     }
 

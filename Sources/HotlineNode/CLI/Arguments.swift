@@ -26,6 +26,14 @@ struct CommandSpec: Sendable {
     /// Writes nothing and has no effect outside the database: when the round it ran in fails to commit (a full disk),
     /// it is answered again on its own instead of failing with the round — `status` is how operators see the failure.
     var writesNothing: Bool = false
+    /// Subcommands that only read, answered like `readsOnly` commands (`kb list`, `kb export` of a large knowledge
+    /// base); the command's other subcommands run on the work loop.
+    var readOnlySubcommands: Set<String> = []
+
+    /// Whether this invocation is answered from a snapshot beside the work loop.
+    func readsOnly(_ args: ParsedArguments) -> Bool {
+        readsOnly || args.positional(0).map(readOnlySubcommands.contains) == true
+    }
 
     func help(tool: String) -> String {
         let body = usage.hasPrefix(name) ? usage : "\(name) \(usage)"

@@ -72,20 +72,25 @@ public enum HotlineTool {
             if let i = forward.firstIndex(of: "--data") { forward.removeSubrange(i...min(i + 1, forward.count - 1)) }
             forward.removeAll { $0.hasPrefix("--data=") }
             let socket = URL(fileURLWithPath: data).appendingPathComponent("admin.sock").path
+            // A command on the work loop answers within the daemon's 120 s; a read-only one (a bulletin of a
+            // large city) runs beside the loop for as long as it reads.
+            let timeout: Int64 = spec.readsOnly(args) ? 3_600_000 : 130_000
+            func ask(_ argv: [String]) throws -> KnowledgeExport.Answer {
+                let bytes = try UnixSocketClient.request(path: socket, bytes: AdminRequest.encode(argv: argv), timeoutMilliseconds: timeout)
+                guard let decoded = AdminResponse.decode(bytes) else { throw KnowledgeExport.Refused("the daemon's answer was unreadable") }
+                return decoded
+            }
+            if name == "kb", args.positional(0) == "export", role == .city, let folder = args.value("--public") {
+                exportSite(folder: folder, json: args.flag("--json"), ask: ask)
+            }
             let response: [UInt8]
             do {
-                // A command on the work loop answers within the daemon's 120 s; a read-only one (a bulletin of a
-                // large city) runs beside the loop for as long as it reads.
-                let readsOnly = commands.first { $0.name == name }?.readsOnly ?? false
                 response = try UnixSocketClient.request(path: socket, bytes: AdminRequest.encode(argv: [name] + forward),
-                                                        timeoutMilliseconds: readsOnly ? 3_600_000 : 130_000)
+                                                        timeoutMilliseconds: timeout)
             } catch {
                 fail("\(error)", code: 1)
             }
             guard let decoded = AdminResponse.decode(response) else { fail("the daemon's answer was unreadable", code: 1) }
-            if decoded.exit == 0, !decoded.files.isEmpty {
-                writeFiles(decoded.files, under: args.value("--public") ?? args.value("--out") ?? ".", summary: decoded.text)
-            }
             if decoded.exit == 0, let content = decoded.content {
                 deliver(content, to: args.value("--out"), summary: decoded.text, json: args.flag("--json") ? decoded.json : nil)
             }
@@ -145,20 +150,21 @@ public enum HotlineTool {
         exit(0)
     }
 
-    /// Writes each document under `folder` (created if missing), each file whole or not at all.
-    static func writeFiles(_ files: [String: String], under folder: String, summary: String) -> Never {
-        let base = URL(fileURLWithPath: folder)
-        for (path, content) in files.sorted(by: { $0.key < $1.key }) {
-            guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else { fail("refusing to write \(path) outside \(folder)", code: 1) }
-            let url = base.appendingPathComponent(path)
-            do {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(content.utf8).write(to: url, options: .atomic)
-            } catch {
-                fail("cannot write \(url.path): \(error.localizedDescription); check that the folder is writable", code: 1)
-            }
+    /// `kb export --public DIR`: the site a page at a time, written by this process (see `KnowledgeExport`).
+    static func exportSite(folder: String, json: Bool, ask: ([String]) throws -> KnowledgeExport.Answer) -> Never {
+        let summary: KnowledgeExport.Summary
+        do { summary = try KnowledgeExport.run(folder: folder, ask: ask) } catch {
+            fail("hotline-city kb export: \(error)", code: 1)
         }
-        print("\(summary)\nwrote \(files.count) files to \(base.path) (open \(base.appendingPathComponent("index.html").path))")
+        let index = URL(fileURLWithPath: summary.path).appendingPathComponent("index.html").path
+        if json {
+            let object: [String: Any] = ["path": summary.path, "entries": summary.entries, "files": summary.entries + 1]
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
+                print(String(decoding: data, as: UTF8.self))
+            }
+        } else {
+            print("\(summary.entries) public entries, \(summary.entries + 1) files written to \(summary.path) (open \(index))")
+        }
         exit(0)
     }
 

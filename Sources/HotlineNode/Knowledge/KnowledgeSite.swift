@@ -4,30 +4,36 @@ import HotlineCore
 /// The public self-service knowledge base (BD §28) as a static site: `index.html` with a search box (a small
 /// inline script over an inline index, nothing fetched from elsewhere, works from a file or any web server) and
 /// one page per entry under `entries/`. Only approved public entries; they hold no personal data.
+///
+/// The site is made in pages (`kb export` answers a page of entries at a time, see `KnowledgeExport`): each entry's
+/// page and its `record` for the index come from the daemon, `index` is written last from all the records.
 enum KnowledgeSite {
-    static func render(_ entries: [KnowledgeEntry], cityName: String, owners: (String) -> String, generatedAt: Timestamp) -> [String: String] {
-        var files: [String: String] = [:]
-        var index: [[String: String]] = []
-        for e in entries {
-            let file = "entries/\(e.id).html"
-            files[file] = page(e, cityName: cityName, owner: owners(e.owner))
-            index.append(["id": e.id, "t": e.title, "p": e.topic, "a": e.isCityWide ? "全市" : e.areas.joined(separator: "、"),
-                          "s": String(e.body.replacingOccurrences(of: "\n", with: " ").prefix(120)),
-                          "x": ([e.title, e.body, e.topic] + e.areas + e.scripts).joined(separator: " "), "f": file])
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
+    static func file(_ e: KnowledgeEntry) -> String { "entries/\(e.id).html" }
+
+    /// What the index's search reads of one entry: id, title, topic, area, a 120-character summary, the searched
+    /// text and the entry's page.
+    static func record(_ e: KnowledgeEntry) -> [String: String] {
+        ["id": e.id, "t": e.title, "p": e.topic, "a": e.isCityWide ? "全市" : e.areas.joined(separator: "、"),
+         "s": String(e.body.replacingOccurrences(of: "\n", with: " ").prefix(120)),
+         "x": ([e.title, e.body, e.topic] + e.areas + e.scripts).joined(separator: " "), "f": file(e)]
+    }
+
+    /// `index.html` over the records of every public entry (by topic, then id).
+    static func index(_ unsorted: [[String: String]], cityName: String, generatedAt: Timestamp) -> String {
+        let records = unsorted.sorted { ($0["p"] ?? "", $0["id"] ?? "") < ($1["p"] ?? "", $1["id"] ?? "") }
+        let data = (try? JSONSerialization.data(withJSONObject: records, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
         // Inside <script>, "</" must not appear literally.
         let json = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
-        let topics = Array(Set(entries.map(\.topic))).sorted()
-        files["index.html"] = """
+        let topics = Array(Set(records.compactMap { $0["p"] })).sorted()
+        return """
         <!doctype html>
         <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(esc(cityName))12345热线知识库 · 自助查询</title><style>\(css)</style></head>
-        <body><header><h1>\(esc(cityName))12345热线知识库</h1><p>自助查询 · 共 \(entries.count) 条 · 更新于 \(ChinaTime.localText(generatedAt))</p></header>
+        <body><header><h1>\(esc(cityName))12345热线知识库</h1><p>自助查询 · 共 \(records.count) 条 · 更新于 \(ChinaTime.localText(generatedAt))</p></header>
         <main><input id="q" type="search" placeholder="输入关键词，如：停水、居住证、供暖" autofocus>
         <select id="topic"><option value="">全部类别</option>\(topics.map { "<option>\(esc($0))</option>" }.joined())</select>
         <p id="count"></p><ol id="results"></ol>
-        <noscript><ul>\(entries.map { "<li><a href=\"entries/\(esc($0.id)).html\">\(esc($0.title))</a></li>" }.joined())</ul></noscript>
+        <noscript><ul>\(records.map { "<li><a href=\"\(esc($0["f"] ?? ""))\">\(esc($0["t"] ?? ""))</a></li>" }.joined())</ul></noscript>
         </main>
         <script>
         const ENTRIES = \(json);
@@ -48,7 +54,6 @@ enum KnowledgeSite {
         </script></body></html>
 
         """
-        return files
     }
 
     static func page(_ e: KnowledgeEntry, cityName: String, owner: String) -> String {

@@ -127,13 +127,34 @@ struct KnowledgeStore {
         try db.query("SELECT doc FROM kb_entries WHERE status = 'approved' AND review_by < ?", [.text(day.iso)]).map(decode)
     }
 
-    /// Approved public entries, for the self-service export.
-    func publicEntries() throws -> [KnowledgeEntry] {
-        try db.query("SELECT doc FROM kb_entries WHERE status = 'approved' ORDER BY topic, id").map(decode).filter(\.isPublic)
+    /// The approved public entries stored after row `after`, in row order, until `maxEntries` of them or
+    /// `maxBytes` of their documents: one page of `kb export`. `next` is the row to go on after, nil at the end.
+    func publicPage(after: Int64, maxEntries: Int, maxBytes: Int) throws -> (entries: [KnowledgeEntry], next: Int64?) {
+        var entries: [KnowledgeEntry] = []
+        var bytes = 0
+        var cursor = after
+        while true {
+            // `+status`: walk the rows in order from the cursor. By the status index SQLite read and sorted every
+            // approved entry for each 16 (21 s of the node's CPU to export 50,000 entries).
+            let rows = try db.query("SELECT n, doc FROM kb_entries WHERE +status = 'approved' AND n > ? ORDER BY n LIMIT 16",
+                                    [.int(cursor)])
+            for row in rows {
+                cursor = row.int(0) ?? cursor
+                let entry = try decode(row, column: 1)
+                if entry.isPublic {
+                    entries.append(entry)
+                    bytes += row.string(1)?.utf8.count ?? 0
+                }
+                if entries.count >= maxEntries || bytes >= maxBytes { return (entries, cursor) }
+            }
+            if rows.count < 16 { return (entries, nil) }
+        }
     }
 
-    private func decode(_ row: Row) throws -> KnowledgeEntry {
-        guard let doc = row.string(0) else { throw StoreError.badValue("knowledge entry without a document") }
+    private func decode(_ row: Row) throws -> KnowledgeEntry { try decode(row, column: 0) }
+
+    private func decode(_ row: Row, column: Int) throws -> KnowledgeEntry {
+        guard let doc = row.string(column) else { throw StoreError.badValue("knowledge entry without a document") }
         return try JSONStreamDecoder.decode(KnowledgeEntry.self, from: Array(doc.utf8))
     }
 
