@@ -4,7 +4,7 @@ import HotlineCore
 import HotlineStore
 @testable import HotlineNode
 
-/// `report`, `figures`, `kb list` and `kb export` are answered on the admin thread from a read-only snapshot,
+/// `report`, `figures`, `audit`, `kb list` and `kb export` are answered on the admin thread from a read-only snapshot,
 /// not on the work loop: the same answers, nothing written, and no wait for whatever the loop's connection is doing.
 struct SnapshotCommandsTests {
     func request(_ argv: String...) -> AdminRequest { AdminRequest(argv: argv, user: "operator", uid: 1000) }
@@ -22,15 +22,17 @@ struct SnapshotCommandsTests {
             && (a.json == nil) == (b.json == nil)
     }
 
-    @Test func reportAndFiguresFromTheSnapshotAreTheLoopsAnswers() throws {
+    @Test func reportFiguresAndAuditFromTheSnapshotAreTheLoopsAnswers() throws {
         let city = try NodeFixture(id: "c", role: .city)
-        _ = try FigureColumnsTests().varied(city)
+        let tickets = try FigureColumnsTests().varied(city)
+        // Reading a ticket's personal data leaves a record for `audit` to list.
+        #expect(try viaLoop(city, request("show", tickets[0].id)).exitCode == 0)
         let snapshot = SnapshotCommands(context: city.context)
         // `backup` also runs beside the loop (it reads the whole database); it is tested across processes.
-        #expect(Set(snapshot.specs.values.filter(\.readsOnly).map(\.name)) == ["backup", "figures", "report"])
+        #expect(Set(snapshot.specs.values.filter(\.readsOnly).map(\.name)) == ["audit", "backup", "figures", "report"])
         for r in [request("figures", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "unit", "--json"),
                   request("report", "--month", "2026-03", "--format", "json"),
-                  request("report", "--month", "2026-03", "--public")] {
+                  request("report", "--month", "2026-03", "--public"), request("audit", "--ticket", tickets[0].id, "--json")] {
             let answer = try #require(snapshot.answer(r))
             #expect(answer.exitCode == 0, "\(answer.text)")
             #expect(same(answer, try viaLoop(city, r)), "\(r.argv)")
@@ -38,6 +40,9 @@ struct SnapshotCommandsTests {
         // The report is not empty: the four tickets are in it.
         let json = try #require(snapshot.answer(request("report", "--month", "2026-03", "--format", "json"))?.content)
         #expect(json.contains("JN-20260302-000004"))
+        // Nor is the audit: the one `show` above.
+        let audit = try #require(snapshot.answer(request("audit", "--ticket", tickets[0].id, "--json"))?.json)
+        #expect((try JSONSerialization.jsonObject(with: Data(audit)) as? [Any])?.count == 1)
     }
 
     @Test func kbListIsAnsweredBesideTheLoopAsTheLoopWould() throws {

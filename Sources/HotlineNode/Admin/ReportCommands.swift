@@ -104,13 +104,20 @@ enum ReportCommands {
                 ticketText.append("      \(t.id)  \(Bulletin.statusName(t.status))  \(holder)  \(t.topic)  \(t.area)")
             }
             lines.append("\(ChinaTime.localText(entry.raised))  [\(a.kind.chinese)] \(a.message)  (\(a.basis))")
-            lines += ticketText
+            // A spike of a busy topic stands for hundreds of tickets: a screen shows the first, --json has them all.
+            lines += ticketText.prefix(alertTicketLines)
+            if ticketText.count > alertTicketLines {
+                lines.append("      … \(ticketText.count - alertTicketLines) more (alerts --json lists every ticket)")
+            }
             json.append(["raised": entry.raised.iso8601, "kind": a.kind.rawValue, "subject": a.subject, "message": a.message,
                          "basis": a.basis, "key": a.key, "tickets": tickets])
         }
         let header = "预警 since \(ChinaTime.localText(since)): \(entries.count)"
         return .success(text: ([header] + lines).joined(separator: "\n"), json: json)
     }
+
+    /// Tickets named under each warning in the text answer.
+    static let alertTicketLines = 20
 
     // MARK: - Building
 
