@@ -129,4 +129,58 @@ struct ReportTests {
         _ = try run(city, "alerts")
         #expect(city.service.afterCommit.isEmpty)
     }
+    /// A running city reads and computes the minute's early warnings beside its work loop (`AlertScanner`; a round of
+    /// a fifth to half a second each minute on a year of a city); the loop only stores what comes back — once, by
+    /// key — and logs it after the commit.
+    @Test func theMinuteScanComputesBesideTheLoopWhichStoresWhatComesBackOnce() throws {
+        let city = try city()
+        try city.context.clock.set(city.now.adding(millis: 3_600_000))
+        for i in 4...5 {
+            _ = try city.perform(.receive(TicketIntake(
+                id: "JN-20260302-00000\(i)", channel: "phone", kind: "complain", topic: "噪声扰民",
+                area: Area(district: "历下区", street: "解放路街道"), text: "夜间施工噪音",
+                caller: CallerInfo(phone: "1380000000\(i)"))), on: nil)
+        }
+        let daemon = try NodeDaemon(context: city.context)
+        let delivered = Delivered()
+        daemon.service.alertScanner = AlertScanner(context: city.context) { result, at in delivered.put(result, at) }
+        _ = daemon.drain([])
+        #expect(daemon.service.alertScanInFlight)
+        #expect(try AlertLog(db: city.context.db).list(since: Timestamp(millis: 0), kind: nil).isEmpty,
+                "the loop's round computed and stored nothing itself")
+        let (result, at) = try #require(delivered.wait(seconds: 60), "the scanner delivers")
+        _ = daemon.drain([.alertScan(result, at: at)])
+        #expect(!daemon.service.alertScanInFlight)
+        let stored = try AlertLog(db: city.context.db).list(since: Timestamp(millis: 0), kind: .cluster)
+        #expect(stored.count == 1 && stored.first?.raised == at && stored.first?.alert.tickets.count == 5)
+        let logged = { city.log.filter { $0.contains("event=alert") && $0.contains("kind=cluster") }.count }
+        #expect(logged() == 1)
+        // The same warnings again (the `alerts` command found them meanwhile, or a scan overlapped): stored once.
+        _ = daemon.drain([.alertScan(result, at: at)])
+        #expect(logged() == 1)
+        #expect(try AlertLog(db: city.context.db).list(since: Timestamp(millis: 0), kind: .cluster).count == 1)
+        // A scan that failed is logged; the next minute's tries again.
+        daemon.service.alertScanInFlight = true
+        _ = daemon.drain([.alertScan(.failure(AlertScanner.Failure(description: "disk I/O error")), at: at)])
+        #expect(!daemon.service.alertScanInFlight)
+        #expect(city.log.contains { $0.contains("event=alert-scan-failed") && $0.contains("disk I/O error") })
+    }
+
+    final class Delivered: @unchecked Sendable {
+        // `condition` guards `value`.
+        private let condition = NSCondition()
+        private var value: (Result<[Alert], AlertScanner.Failure>, Timestamp)?
+
+        func put(_ result: Result<[Alert], AlertScanner.Failure>, _ at: Timestamp) {
+            condition.withLock { value = (result, at); condition.broadcast() }
+        }
+
+        func wait(seconds: Double) -> (Result<[Alert], AlertScanner.Failure>, Timestamp)? {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            return condition.withLock {
+                while value == nil, condition.wait(until: deadline) {}
+                return value
+            }
+        }
+    }
 }

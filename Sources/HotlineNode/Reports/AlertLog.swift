@@ -12,12 +12,17 @@ struct AlertLog {
         var raised: Timestamp
     }
 
-    /// Computes what is due at `now` and stores the alerts not raised before; returns those, for the log.
-    func scan(repository: TicketRepository, profile: PolicyProfile, now: Timestamp) throws -> [Alert] {
+    /// What is due at `now`, from the tickets' plain columns; reads only (`AlertScanner` runs it on a snapshot).
+    func compute(repository: TicketRepository, profile: PolicyProfile, now: Timestamp) throws -> [Alert] {
         let days = max(profile.reportingRules.baselineDays.value + 1, profile.supervision.repeatWindowDays.value)
         let tickets = try repository.alertTickets(since: now.adding(millis: -Int64(days) * 86_400_000))
+        return Alerts.compute(tickets, now: now, profile: profile)
+    }
+
+    /// Stores the alerts not raised before, raised at `now`; returns those, for the log.
+    func store(_ alerts: [Alert], at now: Timestamp) throws -> [Alert] {
         var raised: [Alert] = []
-        for alert in Alerts.compute(tickets, now: now, profile: profile) {
+        for alert in alerts {
             try db.run("""
                 INSERT INTO alerts(key, kind, raised, subject, tickets, message, basis) VALUES(?,?,?,?,?,?,?)
                 ON CONFLICT(key) DO NOTHING

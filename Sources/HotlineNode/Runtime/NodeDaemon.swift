@@ -9,7 +9,8 @@ import HotlineWire
 /// Threads: one per connection (HotlineNet), one accept thread per listener, one dial thread (children), the
 /// admin socket's threads, and the work loop, which alone writes the database and touches the link sessions and
 /// tickets. Read-only commands that may read a lot (`report`, `figures`) run on their admin thread over a read-only
-/// connection of their own (`SnapshotCommands`).
+/// connection of their own (`SnapshotCommands`); the city's minute scan for early warnings reads and computes on a
+/// thread and connection of its own (`AlertScanner`).
 public final class NodeDaemon: @unchecked Sendable {
     // Everything below is owned by the work loop thread, except `loop`, `log` and the immutable configuration.
     let context: NodeContext
@@ -84,6 +85,9 @@ public final class NodeDaemon: @unchecked Sendable {
             dialer = d
             d.start()
         }
+        if context.role == .city {
+            service.alertScanner = AlertScanner(context: context) { result, at in post(.alertScan(result, at: at)) }
+        }
         let snapshot = SnapshotCommands(context: context)
         let server = UnixSocketServer(path: context.adminSocketPath, mode: 0o660, group: context.config.adminGroup) {
             [loop] request, peer in
@@ -134,6 +138,7 @@ public final class NodeDaemon: @unchecked Sendable {
                     case .received(let c, let bytes, _): try received(c, bytes, now: now)
                     case .closed(let c, let reason): closed(c, reason: reason)
                     case .reloadTLS: reload()
+                    case .alertScan(let result, let at): try service.alertsComputed(result, at: at)
                     case .admin(let request, let reply):
                         replies.append((reply, service.execute(request, now: now.at, links: linkStatus), request))
                     }

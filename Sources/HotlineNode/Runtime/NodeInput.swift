@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineNet
 
 /// Everything that can wake a node's work loop. Posted from connection threads, the admin socket, the dial loop
@@ -11,6 +12,8 @@ enum NodeInput: @unchecked Sendable {
     case closed(LinkTransport, String?)
     case admin(AdminRequest, reply: @Sendable (AdminResponse) -> Void)
     case reloadTLS
+    /// The early warnings `AlertScanner` computed beside the loop, to store.
+    case alertScan(Result<[Alert], AlertScanner.Failure>, at: Timestamp)
 }
 
 /// Forwards a connection's callbacks to the work loop (they arrive on the connection's own thread).

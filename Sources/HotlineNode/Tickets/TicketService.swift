@@ -26,6 +26,11 @@ final class TicketService {
     var predecoded: PredecodedBodies?
     /// False once a round found no `Sweep` under way, until one starts: the loop does not look for them every round.
     var sweepsMayRun = true
+    /// Computes the minute's early warnings beside the loop (`AlertScanner`, set by a running city); nil: the loop
+    /// computes them itself (tests, the simulation).
+    var alertScanner: AlertScanner?
+    /// A scan handed to `alertScanner` whose warnings have not come back yet.
+    var alertScanInFlight = false
 
     init(context: NodeContext) {
         self.context = context
@@ -221,12 +226,37 @@ extension TicketService {
     static let alertTicketsLogged = 20
 
     /// The city looks for early warnings once a minute of its clock (and at once when the manual clock jumps);
-    /// each new one is logged after the round commits, so a logged warning is always a stored one.
+    /// each new one is logged after the round commits, so a logged warning is always a stored one. In a running city
+    /// the minute's scan reads and computes beside the loop (`AlertScanner`: a fifth to half a second on a year of
+    /// a city, every minute, that held every link and operator) and the loop stores what comes back
+    /// (`alertsComputed`); `force` (the `alerts` command, which lists what it finds) computes here and now.
     func scanAlerts(now: Timestamp, force: Bool = false) throws {
         if !force, let last = lastAlertScan, now.millis - last.millis < 60_000, now >= last { return }
         lastAlertScan = now
         try scanKnowledge(now: now)
-        let raised = try AlertLog(db: context.db).scan(repository: repository, profile: context.profile, now: now)
+        if !force, let scanner = alertScanner {
+            // One at a time: a scan slower than a minute is not queued behind itself.
+            guard !alertScanInFlight else { return }
+            alertScanInFlight = true
+            scanner.scan(at: now)
+            return
+        }
+        try raise(AlertLog(db: context.db).compute(repository: repository, profile: context.profile, now: now), at: now)
+    }
+
+    /// The warnings `alertScanner` computed at `now` (or why it could not): stored, and logged after the commit.
+    func alertsComputed(_ result: Result<[Alert], AlertScanner.Failure>, at now: Timestamp) throws {
+        alertScanInFlight = false
+        switch result {
+        case .success(let alerts): try raise(alerts, at: now)
+        case .failure(let failure):
+            context.log.warn("alert-scan-failed", ["error": failure.description, "effect": "the next minute's scan tries again"])
+        }
+    }
+
+    /// Stores the warnings not raised before (each once, by key) and logs those after the commit.
+    private func raise(_ alerts: [Alert], at now: Timestamp) throws {
+        let raised = try AlertLog(db: context.db).store(alerts, at: now)
         guard !raised.isEmpty else { return }
         let log = context.log
         afterCommit.append {
