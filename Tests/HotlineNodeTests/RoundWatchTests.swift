@@ -48,6 +48,20 @@ struct RoundWatchTests {
         #expect(RoundWatch.Cause.allCases.allSatisfy { !$0.advice.isEmpty })
     }
 
+    /// A round slow with nothing in it (the early-warning scan, a resync's slice) said "see how many messages and
+    /// commands it carried": none. Its own periodic work is named, with the time it took.
+    @Test func aRoundSlowWithItsOwnPeriodicWorkSaysSo() throws {
+        var watch = RoundWatch(slowMilliseconds: 50)
+        let quiet = watch.record(.init(work: 200, commit: 2, after: 1, cpu: 200, timers: 190), at: Timestamp(millis: 0))
+        let own = try #require(quiet)
+        #expect(own.contains { $0 == ("timers_ms", "190.0") } && own.contains { $0 == ("advice", RoundWatch.timersAdvice) })
+        var busy = RoundWatch.Round(work: 200, commit: 2, after: 1, cpu: 200, timers: 10)
+        busy.messages = 900
+        let loud = watch.record(busy, at: Timestamp(millis: 0))
+        let arrived = try #require(loud)
+        #expect(arrived.contains { $0 == ("advice", RoundWatch.Cause.work.advice) })
+    }
+
     /// The daemon times its rounds with `roundClock`; a fake clock makes one round slow and the next not.
     @Test func theDaemonLogsASlowRoundAndStatusCountsIt() throws {
         let city = try NodeFixture(id: "c", role: .city, extra: ["--slow-round-ms", "5"])
@@ -58,19 +72,20 @@ struct RoundWatchTests {
         func status(_ name: String) -> NodeInput {
             .admin(AdminRequest(argv: ["status", "--json"], user: "operator", uid: 1000), reply: { answers.add(name, $0) })
         }
-        _ = daemon.drain([status("first"), status("second")])          // four readings 3 ms apart: 9 ms
+        // Six readings 3 ms apart: the start, the timers' start and end, the work's end, the commit, the end: 15 ms.
+        _ = daemon.drain([status("first"), status("second")])
         let slow = city.log.filter { $0.contains("event=slow-round") }
         #expect(slow.count == 1)
         let line = try #require(slow.first)
-        #expect(line.contains("ms=9.0") && line.contains("work_ms=3.0") && line.contains("commit_ms=3.0"))
+        #expect(line.contains(" ms=15.0") && line.contains("work_ms=9.0") && line.contains("timers_ms=3.0") && line.contains("commit_ms=3.0"))
         #expect(line.contains("commands=2") && line.contains("messages=0") && line.contains("cause="))
-        clock.step = 1
-        _ = daemon.drain([status("third")])                              // 3 ms: counted, not logged
+        clock.step = 0.5
+        _ = daemon.drain([status("third")])                              // 2.5 ms: counted, not logged
         #expect(city.log.filter { $0.contains("event=slow-round") }.count == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(answers.get("third")?.json ?? [])) as? [String: Any])
         let rounds = try #require(json["rounds"] as? [String: Any])
         #expect(rounds["count"] as? Int == 1 && rounds["slow"] as? Int == 1 && rounds["slowMs"] as? Int == 5)
-        #expect(rounds["slowestMs"] as? Double == 9 && (rounds["lastSlow"] as? String ?? "").hasPrefix("2026-03-02"))
+        #expect(rounds["slowestMs"] as? Double == 15 && (rounds["lastSlow"] as? String ?? "").hasPrefix("2026-03-02"))
     }
 
     @Test func theThresholdMustBeAtLeastOneMillisecond() {

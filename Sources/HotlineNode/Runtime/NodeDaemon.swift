@@ -128,7 +128,7 @@ public final class NodeDaemon: @unchecked Sendable {
         let changesBefore = context.db.totalChanges
         var acksApplied: [String: UInt64] = [:]
         let started = roundClock(), cpuStarted = RoundWatch.threadCPUMilliseconds()
-        var workDone = started, committed: Double?
+        var workDone = started, committed: Double?, timers = 0.0
         var sweeping = false
         do {
             try context.db.transaction {
@@ -143,8 +143,10 @@ public final class NodeDaemon: @unchecked Sendable {
                         replies.append((reply, service.execute(request, now: now.at, links: linkStatus), request))
                     }
                 }
+                let timersStarted = roundClock()
                 try service.runTimers(now: now.at)
                 sweeping = try service.continueSweeps(now: now.at)
+                timers = roundClock() - timersStarted
                 for driver in links.values { try tick(driver, now: now) }
                 expireUnidentified(now: now)
                 if deferredAcks.due(now: now.mono, roundWrites: context.db.totalChanges > changesBefore) {
@@ -179,15 +181,16 @@ public final class NodeDaemon: @unchecked Sendable {
         for driver in links.values { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()
         for r in replies { r.reply(r.response) }
-        if let committed { watch(batch, work: workDone - started, commit: committed - workDone,
-                                 after: roundClock() - committed, cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, now: now) }
+        if let committed { watch(batch, work: workDone - started, commit: committed - workDone, after: roundClock() - committed,
+                                 cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, timers: timers, now: now) }
         // A sweep under way goes on at once; inputs that arrived meanwhile share the next round with its next slice.
         return sweeping && committed != nil ? 0 : 0.2
     }
 
     /// Times the round that committed (a failed one is reported by `StorageHealth`); see `RoundWatch`.
-    private func watch(_ batch: [NodeInput], work: Double, commit: Double, after: Double, cpu: Double, now: RoundTime) {
-        var round = RoundWatch.Round(work: work, commit: commit, after: after, cpu: cpu)
+    private func watch(_ batch: [NodeInput], work: Double, commit: Double, after: Double, cpu: Double, timers: Double,
+                       now: RoundTime) {
+        var round = RoundWatch.Round(work: work, commit: commit, after: after, cpu: cpu, timers: timers)
         if round.total >= Double(roundWatch.slowMilliseconds) {
             for input in batch {
                 switch input {

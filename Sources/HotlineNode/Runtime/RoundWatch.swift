@@ -13,6 +13,8 @@ struct RoundWatch: Sendable {
         var commit: Double
         var after: Double
         var cpu: Double
+        /// Of `work`: the node's own periodic work (timers and sweeps), not what arrived.
+        var timers = 0.0
         var messages = 0
         var commands = 0
         var other = 0
@@ -45,10 +47,14 @@ struct RoundWatch: Sendable {
         summary.lastSlow = at
         let cause = Self.cause(r)
         return [("ms", Self.ms(r.total)), ("work_ms", Self.ms(r.work)), ("commit_ms", Self.ms(r.commit)),
-                ("after_ms", Self.ms(r.after)), ("cpu_ms", Self.ms(r.cpu)), ("messages", "\(r.messages)"),
-                ("commands", "\(r.commands)"), ("other", "\(r.other)"), ("cause", cause.rawValue),
-                ("advice", cause.advice)]
+                ("after_ms", Self.ms(r.after)), ("cpu_ms", Self.ms(r.cpu)), ("timers_ms", Self.ms(r.timers)),
+                ("messages", "\(r.messages)"), ("commands", "\(r.commands)"), ("other", "\(r.other)"), ("cause", cause.rawValue),
+                ("advice", cause == .work && r.timers >= r.work / 2 ? Self.timersAdvice : cause.advice)]
     }
+
+    /// For a round whose work was mostly the node's own: nothing that arrived made it slow.
+    static let timersAdvice = "the node's own periodic work took most of the round (timers_ms: knowledge-base checks, "
+        + "retention erasure; or a resync or rotate-key going a slice at a time): see the log lines around it"
 
     enum Cause: String, CaseIterable {
         /// Most of the round was the commit: the disk confirming the write (fsync).
