@@ -149,4 +149,29 @@ struct KnowledgeStoreTests {
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         #expect(try export(city, to: empty).entries == 1)
     }
+    /// The city looks every minute; what it supervised once (RULES.md §8: a stale entry, an error left uncorrected)
+    /// is not read again — the SQL builds the same keys as `KnowledgeSupervision`.
+    @Test func asd21_aSupervisedStaleEntryOrUncorrectedReportIsNotReadAgainEachMinute() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        var stale = entry("stale", title: "旧的办事指南", body: "正文")
+        stale.reviewBy = LocalDate(iso: "2026-01-31")
+        let report = KnowledgeReport(id: "r1", entry: "stale", text: "电话已变更", at: city.now.adding(millis: -3 * 86_400_000), by: "k")
+        try city.context.db.transaction {
+            try city.service.knowledge.store(stale)
+            try city.service.knowledge.addReport(report)
+        }
+        let today = ChinaTime.date(of: city.now), before = city.now.adding(millis: -86_400_000)
+        #expect(try city.service.knowledge.unsupervisedStale(before: today).map(\.id) == ["stale"])
+        #expect(try city.service.knowledge.unsupervisedOpenReports(before: before).map(\.id) == ["r1"])
+        try city.context.db.transaction { try city.service.scanKnowledge(now: city.now) }
+        #expect(try city.service.knowledge.supervisions().map(\.0.key).sorted()
+                == [KnowledgeSupervision.staleKey("stale", 1), KnowledgeSupervision.uncorrectedErrorKey("r1")].sorted())
+        #expect(try city.service.knowledge.unsupervisedStale(before: today).isEmpty)
+        #expect(try city.service.knowledge.unsupervisedOpenReports(before: before).isEmpty)
+        // A new version past its review-by date is a new reason.
+        var second = stale
+        second.version = 2
+        try city.context.db.transaction { try city.service.knowledge.store(second) }
+        #expect(try city.service.knowledge.unsupervisedStale(before: today).map(\.version) == [2])
+    }
 }

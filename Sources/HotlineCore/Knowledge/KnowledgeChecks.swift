@@ -54,6 +54,11 @@ public struct KnowledgeSupervision: Sendable, Codable, Equatable {
         self.owner = owner
         self.reason = reason
     }
+
+    /// The key of an approved version past its review-by date: `stale|ID|VERSION`.
+    public static func staleKey(_ entry: String, _ version: Int) -> String { "stale|\(entry)|\(version)" }
+    /// The key of an error report not corrected in time: `uncorrected-error|REPORT`.
+    public static func uncorrectedErrorKey(_ report: String) -> String { "uncorrected-error|\(report)" }
 }
 
 public enum KnowledgeChecks {
@@ -70,7 +75,7 @@ public enum KnowledgeChecks {
         if rules.staleEntries.value {
             for e in entries where e.status == .approved {
                 guard let reviewBy = e.reviewBy, reviewBy < today else { continue }
-                out.append(KnowledgeSupervision(kind: .stale, key: "stale|\(e.id)|\(e.version)", entry: e.id, owner: e.owner,
+                out.append(KnowledgeSupervision(kind: .stale, key: KnowledgeSupervision.staleKey(e.id, e.version), entry: e.id, owner: e.owner,
                                                 reason: "\(profile.cite(rules.staleEntries.article)): 「\(e.title)」已过复核期 \(reviewBy.iso)，未更新"))
             }
         }
@@ -87,7 +92,7 @@ public enum KnowledgeChecks {
         for r in reports where r.correctedAt == nil && now.millis - r.at.millis > window {
             let owner = entries.first { $0.id == r.entry }?.owner ?? ""
             out.append(KnowledgeSupervision(
-                kind: .uncorrectedError, key: "uncorrected-error|\(r.id)", entry: r.entry, owner: owner,
+                kind: .uncorrectedError, key: KnowledgeSupervision.uncorrectedErrorKey(r.id), entry: r.entry, owner: owner,
                 reason: "\(profile.cite(rules.errorCorrectionHours.article)): \(ChinaTime.localText(r.at))报告的差错\(rules.errorCorrectionHours.value)小时内未更正：\(r.text)"))
         }
         return out

@@ -132,12 +132,12 @@ extension TicketService {
     }
 
     /// At the city, once a minute of its clock: entries past review-by and error reports not corrected in time
-    /// supervise the owner (each once).
+    /// supervise the owner (each once: those supervised already are not read again).
     func scanKnowledge(now: Timestamp) throws {
         let rules = context.profile.knowledge ?? .networkDefault
         let window = Int64(rules.errorCorrectionHours.value) * 3_600_000
-        let stale = try knowledge.stale(before: ChinaTime.date(of: now))
-        let open = try knowledge.openReports(before: now.adding(millis: -window))
+        let stale = try knowledge.unsupervisedStale(before: ChinaTime.date(of: now))
+        let open = try knowledge.unsupervisedOpenReports(before: now.adding(millis: -window))
         guard !stale.isEmpty || !open.isEmpty else { return }
         var entries = stale
         for r in open where !entries.contains(where: { $0.id == r.entry }) { entries += try knowledge.versions(r.entry) }
