@@ -84,7 +84,7 @@ struct ScaleScenario {
             Figure(scenario: "scale", name: "figures --by unit for \(from.iso.prefix(7))", value: Stats.median(figures) / 1000, unit: "s",
                    how: "median of \(figures.count)", goal: .init(kind: .atMost, bound: 2, text: "< 2 s")),
             Figure(scenario: "scale", name: "early-warning scan (alerts --kind topic-spike)", value: Stats.median(scan), unit: "ms",
-                   how: "median of \(scan.count); the scan the city's work loop runs each minute, plus a short list"),
+                   how: "median of \(scan.count); the scan at once on the work loop, plus a short list (the minute's own scan runs beside the loop)"),
             Figure(scenario: "scale", name: "monthly bulletin for \(from.iso.prefix(7)) (report --format csv)", value: bulletin[0] / 1000,
                    unit: "s", how: "one run, off the work loop; `status` meanwhile: \(during.count) answers, "
                        + "median \(Report.format(Stats.median(during))) ms, slowest \(Report.format(during.max() ?? 0)) ms"),
