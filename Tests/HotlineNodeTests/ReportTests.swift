@@ -105,7 +105,8 @@ struct ReportTests {
         #expect((json.first?["tickets"] as? [[String: Any]])?.count == 45)
     }
 
-    @Test func clusterOfCallersIsRaisedOnceLoggedAfterCommitAndListedWithItsTickets() throws {
+    /// `city()` an hour later, with two more callers about the noise on the same street: five, a cluster.
+    func clusterCity() throws -> NodeFixture {
         let city = try city()
         try city.context.clock.set(city.now.adding(millis: 3_600_000))
         for i in 4...5 {
@@ -114,6 +115,11 @@ struct ReportTests {
                 area: Area(district: "历下区", street: "解放路街道"), text: "夜间施工噪音",
                 caller: CallerInfo(phone: "1380000000\(i)"))), on: nil)
         }
+        return city
+    }
+
+    @Test func clusterOfCallersIsRaisedOnceLoggedAfterCommitAndListedWithItsTickets() throws {
+        let city = try clusterCity()
         let listed = try run(city, "alerts")
         #expect(listed.exitCode == 0)
         #expect(listed.text.contains("[集中反映]") && listed.text.contains("5位诉求人"), "\(listed.text)")
@@ -129,18 +135,12 @@ struct ReportTests {
         _ = try run(city, "alerts")
         #expect(city.service.afterCommit.isEmpty)
     }
+
     /// A running city reads and computes the minute's early warnings beside its work loop (`AlertScanner`; a round of
     /// a fifth to half a second each minute on a year of a city); the loop only stores what comes back — once, by
     /// key — and logs it after the commit.
     @Test func theMinuteScanComputesBesideTheLoopWhichStoresWhatComesBackOnce() throws {
-        let city = try city()
-        try city.context.clock.set(city.now.adding(millis: 3_600_000))
-        for i in 4...5 {
-            _ = try city.perform(.receive(TicketIntake(
-                id: "JN-20260302-00000\(i)", channel: "phone", kind: "complain", topic: "噪声扰民",
-                area: Area(district: "历下区", street: "解放路街道"), text: "夜间施工噪音",
-                caller: CallerInfo(phone: "1380000000\(i)"))), on: nil)
-        }
+        let city = try clusterCity()
         let daemon = try NodeDaemon(context: city.context)
         let delivered = Delivered()
         daemon.service.alertScanner = AlertScanner(context: city.context) { result, at in delivered.put(result, at) }
