@@ -122,7 +122,6 @@ struct KnowledgeStore {
         return try db.query(sql, args).map { row in Hit(entry: try decode(row), score: -(row.double(1) ?? 0)) }
     }
 
-    /// Approved entries whose review-by date is before `day`.
     /// Approved entries past their review-by date not yet supervised for it. The city looks every minute: 5,000
     /// stale entries were a round of 64–87 ms each minute, read and decoded to find their supervision raised
     /// already. The key is the one `KnowledgeSupervision.staleKey` makes (`KnowledgeStoreTests` checks they agree).
@@ -171,7 +170,6 @@ struct KnowledgeStore {
                    [.text(r.id), .text(r.entry), .text(r.text), .int(r.at.millis), .text(r.by)])
     }
 
-    /// Reports still open that were made before `before`.
     /// Error reports made before `before`, still open and not yet supervised (`KnowledgeSupervision.uncorrectedErrorKey`).
     func unsupervisedOpenReports(before: Timestamp) throws -> [KnowledgeReport] {
         try db.query("""
