@@ -54,9 +54,18 @@ final class Scenarios {
             }
         }
         attempt("catchup", chosen) {
-            let c = try transport.catchUp()
+            // One drain is five seconds of a machine whose speed swings by tens of percent: the median of three
+            // (each on a network of its own), with every run's time in the table.
+            var runs: [(seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int, cpuMicros: Double,
+                        bytesPerMessage: Double)] = []
+            for run in 1...(settings.quick ? 1 : 3) {
+                runs.append(try transport.catchUp(run: run))
+                try? FileManager.default.removeItem(at: settings.dir.appendingPathComponent("catchup-\(run)"))
+            }
+            let c = runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
             list.append(Figure(scenario: "catchup", name: "\(c.backlog) messages drain after the unit returns", value: c.seconds,
-                               unit: "s", how: "from the unit's start to an empty outbox at the county",
+                               unit: "s", how: "from the unit's start to an empty outbox at the county; median of \(runs.count) "
+                                   + "(\(runs.map { Report.format($0.seconds) }.joined(separator: " / ")) s)",
                                goal: .init(kind: .atMost, bound: 5, text: "< 5 s")))
             list.append(Figure(scenario: "catchup", name: "drain rate", value: Double(c.backlog) / c.seconds, unit: "msg/s",
                                how: "county outbox → unit, each batch committed at both"))

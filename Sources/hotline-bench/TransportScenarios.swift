@@ -79,10 +79,10 @@ struct TransportScenarios {
     /// Scenario 4: a backlog of `backlog` messages held by a real county station (b-east) for a unit that is
     /// offline (b-east-1); the unit starts and the time until the county's outbox is empty is measured, with the
     /// resident memory of both during the drain.
-    func catchUp() throws -> (seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int,
-                              cpuMicros: Double, bytesPerMessage: Double) {
+    func catchUp(run: Int = 1) throws -> (seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int,
+                                          cpuMicros: Double, bytesPerMessage: Double) {
         let backlog = settings.quick ? 2_000 : 100_000
-        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("catchup"), tls: settings.tls)
+        let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("catchup-\(run)"), tls: settings.tls)
         defer { net.stopAll() }
         try net.initialize("b-east")
         try net.initialize("b-east-1")
