@@ -56,8 +56,7 @@ final class Scenarios {
         attempt("catchup", chosen) {
             // One drain is five seconds of a machine whose speed swings by tens of percent: the median of three
             // (each on a network of its own), with every run's time in the table.
-            var runs: [(seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int, cpuMicros: Double,
-                        bytesPerMessage: Double)] = []
+            var runs: [TransportScenarios.CatchUp] = []
             for run in 1...(settings.quick ? 1 : 3) {
                 runs.append(try transport.catchUp(run: run))
                 try? FileManager.default.removeItem(at: settings.dir.appendingPathComponent("catchup-\(run)"))
@@ -70,7 +69,9 @@ final class Scenarios {
             list.append(Figure(scenario: "catchup", name: "drain rate", value: Double(c.backlog) / c.seconds, unit: "msg/s",
                                how: "county outbox → unit, each batch committed at both"))
             list.append(Figure(scenario: "catchup", name: "county + unit CPU per drained message", value: c.cpuMicros, unit: "µs",
-                               how: "user + system time of both during the drain; written to disk \(Report.format(c.bytesPerMessage / 1024)) KB a message"))
+                               how: "user + system time of both during the drain (county \(Report.format(c.countyMicros)) / unit "
+                                   + "\(Report.format(c.unitMicros)) µs); written to disk \(Report.format(c.bytesPerMessage / 1024)) KB a message "
+                                   + "(county \(Report.format(c.countyBytes / 1024)) / unit \(Report.format(c.unitBytes / 1024)))"))
             list.append(Figure(scenario: "catchup", name: "peak memory during the drain: county / unit",
                                value: Double(c.countyPeak) / mb, unit: "MB / \(Report.format(Double(c.unitPeak) / mb)) MB",
                                how: "VmRSS sampled every 20 ms"))

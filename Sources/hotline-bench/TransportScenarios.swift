@@ -79,8 +79,20 @@ struct TransportScenarios {
     /// Scenario 4: a backlog of `backlog` messages held by a real county station (b-east) for a unit that is
     /// offline (b-east-1); the unit starts and the time until the county's outbox is empty is measured, with the
     /// resident memory of both during the drain.
-    func catchUp(run: Int = 1) throws -> (seconds: Double, fillRate: Double, countyPeak: Int, unitPeak: Int, backlog: Int,
-                                          cpuMicros: Double, bytesPerMessage: Double) {
+    struct CatchUp {
+        var seconds: Double
+        var fillRate: Double
+        var countyPeak: Int
+        var unitPeak: Int
+        var backlog: Int
+        /// Of the drain, a message: CPU time in µs and bytes written to disk, county and unit.
+        var countyMicros: Double, unitMicros: Double
+        var countyBytes: Double, unitBytes: Double
+        var cpuMicros: Double { countyMicros + unitMicros }
+        var bytesPerMessage: Double { countyBytes + unitBytes }
+    }
+
+    func catchUp(run: Int = 1) throws -> CatchUp {
         let backlog = settings.quick ? 2_000 : 100_000
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("catchup-\(run)"), tls: settings.tls)
         defer { net.stopAll() }
@@ -115,15 +127,17 @@ struct TransportScenarios {
             usleep(20_000)
         }
         let seconds = Clock.now() - start
-        let cpu = county.cpuSeconds() - countyCPU + unit.cpuSeconds()
-        let written = county.bytesWritten() - countyWritten + unit.bytesWritten()
+        let n = Double(backlog)
+        let countyMicros = (county.cpuSeconds() - countyCPU) / n * 1e6, unitMicros = unit.cpuSeconds() / n * 1e6
+        let countyBytes = Double(county.bytesWritten() - countyWritten) / n, unitBytes = Double(unit.bytesWritten()) / n
         // The unit's lifetime is the drain, so its own peak counts; the county's peak may date from the filling.
         unitPeak = max(unitPeak, unit.memory().peak)
         let last = try Payload.ticketIDs(count: 1, lead: "b-east-1", area: area, topic: "供水", first: backlog)[0]
         guard (try net.ok("b-east-1", ["show", last]) as? [String: Any])?["status"] as? String == "dispatched" else {
             throw BenchError.failed("the last ticket of the backlog is not at b-east-1")
         }
-        return (seconds, fillRate, countyPeak, unitPeak, backlog, cpu / Double(backlog) * 1e6, Double(written) / Double(backlog))
+        return CatchUp(seconds: seconds, fillRate: fillRate, countyPeak: countyPeak, unitPeak: unitPeak, backlog: backlog,
+                       countyMicros: countyMicros, unitMicros: unitMicros, countyBytes: countyBytes, unitBytes: unitBytes)
     }
 }
 
