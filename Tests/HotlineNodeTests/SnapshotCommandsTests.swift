@@ -4,7 +4,7 @@ import HotlineCore
 import HotlineStore
 @testable import HotlineNode
 
-/// `report`, `figures`, `audit`, `kb list` and `kb export` are answered on the admin thread from a read-only snapshot,
+/// `report`, `figures`, `audit` and the knowledge base's reads are answered on the admin thread from a read-only snapshot,
 /// not on the work loop: the same answers, nothing written, and no wait for whatever the loop's connection is doing.
 struct SnapshotCommandsTests {
     func request(_ argv: String...) -> AdminRequest { AdminRequest(argv: argv, user: "operator", uid: 1000) }
@@ -45,7 +45,7 @@ struct SnapshotCommandsTests {
         #expect((try JSONSerialization.jsonObject(with: Data(audit)) as? [Any])?.count == 1)
     }
 
-    @Test func kbListIsAnsweredBesideTheLoopAsTheLoopWould() throws {
+    @Test func kbReadsAreAnsweredBesideTheLoopAsTheLoopWould() throws {
         let city = try NodeFixture(id: "c", role: .city)
         try city.context.db.transaction {
             for id in ["a", "b"] {
@@ -55,19 +55,28 @@ struct SnapshotCommandsTests {
             }
         }
         let snapshot = SnapshotCommands(context: city.context)
-        for r in [request("kb", "list", "--json"), request("kb", "list", "--status", "approved")] {
+        for r in [request("kb", "list", "--json"), request("kb", "list", "--status", "approved"), request("kb", "show", "b"),
+                  request("kb", "supervisions", "--json")] {
             let answer = try #require(snapshot.answer(r))
             let loop = try viaLoop(city, r)
             #expect(answer.exitCode == 0 && same(answer, loop), "\(r.argv)")
         }
         #expect(try #require(snapshot.answer(request("kb", "list"))).text.contains("停水通知b"))
+        // A search's text says how long it took; its JSON is the loop's.
+        let search = request("kb", "search", "停水", "--json")
+        let found = try #require(snapshot.answer(search)), loop = try viaLoop(city, search)
+        var foundText = found, loopText = loop
+        foundText.text = ""
+        loopText.text = ""
+        #expect(found.exitCode == 0 && same(foundText, loopText) && found.text.contains("2 entries"))
     }
 
     @Test func otherCommandsStayOnTheLoop() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let snapshot = SnapshotCommands(context: city.context)
-        for argv in [["list"], ["show", "JN-20260302-000001"], ["alerts"], ["status"], ["intake"], [], ["kb", "search", "停水"],
-                     ["kb", "approve", "x"], ["kb"], ["kb", "--nonsense", "list"]] {
+        for argv in [["list"], ["show", "JN-20260302-000001"], ["alerts"], ["status"], ["intake"], [], ["kb", "approve", "x"],
+                     ["kb", "reject", "x", "--reason", "r"], ["kb", "report-error", "x", "--text", "t"], ["kb"],
+                     ["kb", "--nonsense", "list"]] {
             #expect(snapshot.answer(AdminRequest(argv: argv, user: "operator", uid: 1000)) == nil, "\(argv)")
         }
     }

@@ -33,7 +33,9 @@ enum KnowledgeCommands {
                 + [.value("--content-base64", "the submitted file, as the client sends it (set by the client)"),
                    .flag("--json", "print JSON")],
             examples: examples,
-            readOnlySubcommands: ["list", "export"]
+            // Every subcommand that only reads: a search of a large knowledge base is tens of milliseconds, a list or
+            // an export's page more.
+            readOnlySubcommands: ["search", "show", "list", "export", "supervisions"]
         )) { args, env in
             guard let sub = args.positional(0) else {
                 throw ServiceError.usage("kb needs a subcommand: search, show, list, report-error, submit" + (role == .city ? ", approve, reject, export, supervisions" : ""))

@@ -1,7 +1,7 @@
 import HotlineCore
 
 /// Answers the operator commands that only read (`CommandSpec.readsOnly`: `report`, `figures`, `backup`; and
-/// `readOnlySubcommands`: `kb list`, `kb export`) on the admin socket's own thread, from a snapshot on a second,
+/// `readOnlySubcommands`: the knowledge base's reads) on the admin socket's own thread, from a snapshot on a second,
 /// read-only connection. A month's bulletin of a large city reads for tens of seconds; on the work loop that held
 /// every link and every other operator as long.
 final class SnapshotCommands: Sendable {

@@ -26,8 +26,8 @@ struct CommandSpec: Sendable {
     /// Writes nothing and has no effect outside the database: when the round it ran in fails to commit (a full disk),
     /// it is answered again on its own instead of failing with the round — `status` is how operators see the failure.
     var writesNothing: Bool = false
-    /// Subcommands that only read, answered like `readsOnly` commands (`kb list`, `kb export` of a large knowledge
-    /// base); the command's other subcommands run on the work loop.
+    /// Subcommands that only read, answered like `readsOnly` commands (`kb search`, `kb list`, `kb export` …); the
+    /// command's other subcommands run on the work loop.
     var readOnlySubcommands: Set<String> = []
 
     /// Whether this invocation is answered from a snapshot beside the work loop.
