@@ -124,6 +124,7 @@ struct FlowScenarios: Sendable {
         sleep(2)
         let idle = processes.mapValues { $0.memory().rss }
         let idleOwn = processes.mapValues { $0.memory().anon }
+        let sharedRuntime = processes.values.contains { $0.swiftRuntimeShared }
 
         let count = settings.quick ? 200 : 10_000
         let driver = LifecycleDriver(net: net, count: count, inFlight: settings.quick ? 100 : 800)
@@ -162,7 +163,8 @@ struct FlowScenarios: Sendable {
             let (idleNode, idleMB) = worst(idle, member)
             let (peakNode, peakMB) = worst(peak, member)
             figures.append(Figure(scenario: "memory", name: "\(role) idle (largest: \(idleNode))", value: idleMB, unit: "MB",
-                                  how: "VmRSS 2 s after start; its own (RssAnon) \(Report.format(Double(idleOwn[idleNode] ?? 0) / mb)) MB, the rest mapped code (the executable and its libraries)",
+                                  how: "VmRSS 2 s after start; its own (RssAnon) \(Report.format(Double(idleOwn[idleNode] ?? 0) / mb)) MB, the rest mapped code (the executable and its libraries)"
+                                      + (sharedRuntime ? "; NOT as installed: these nodes map the Swift runtime's shared libraries (build with swift build -c release --static-swift-stdlib)" : ""),
                                   goal: .init(kind: .atMost, bound: 30, text: "< 30 MB")))
             figures.append(Figure(scenario: "memory", name: "\(role) under the lifecycle load (largest: \(peakNode))", value: peakMB,
                                   unit: "MB", how: "VmHWM after \(count) tickets", goal: .init(kind: .atMost, bound: 100, text: "< 100 MB")))

@@ -68,6 +68,18 @@ final class NodeProcess: @unchecked Sendable {
         return (field("VmRSS"), field("VmHWM"), field("RssAnon"))
     }
 
+    /// Whether the Swift runtime is mapped from its shared libraries (a build without `--static-swift-stdlib`, as
+    /// `swift build -c release` and the demo make): their resident pages then count in the node's memory, some 6 MB
+    /// more than a server's build.
+    var swiftRuntimeShared: Bool {
+        // Read to the end: Foundation's file reading stops after the first 4 KB of a /proc file, which reports no size.
+        guard let file = fopen("/proc/\(pid)/maps", "r") else { return false }
+        defer { fclose(file) }
+        var text: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65_536)
+        while case let n = fread(&buffer, 1, buffer.count, file), n > 0 { text += buffer[0..<n] }
+        return String(decoding: text, as: UTF8.self).contains("libswiftCore.so")
+    }
+
     /// CPU time the process has used so far (user + system, every thread), in seconds: /proc/PID/stat fields 14
     /// and 15, in clock ticks. What a ticket costs the nodes: it moves much less than a rate or a latency with
     /// what else the machine is doing, though not nothing (6.9 to 9.0 ms a whole ticket for one build, one day).
