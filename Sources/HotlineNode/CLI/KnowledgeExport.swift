@@ -72,8 +72,8 @@ enum KnowledgeExport {
             after = next
         }
         let at = Timestamp(millis: Int64(generatedAt ?? 0))
-        try Data(KnowledgeSite.index(Array(records.values), cityName: city, generatedAt: at).utf8)
-            .write(to: partial.appendingPathComponent("index.html"))
+        try KnowledgeSite.writeIndex(Array(records.values), cityName: city, generatedAt: at,
+                                     to: partial.appendingPathComponent("index.html"))
         let about: [String: Any] = ["entries": records.count, "generatedAt": at.iso8601, "version": HotlineVersion.string]
         try JSONSerialization.data(withJSONObject: about, options: [.prettyPrinted, .sortedKeys])
             .write(to: partial.appendingPathComponent(marker))

@@ -18,14 +18,21 @@ enum KnowledgeSite {
          "x": ([e.title, e.body, e.topic] + e.areas + e.scripts).joined(separator: " "), "f": file(e)]
     }
 
-    /// `index.html` over the records of every public entry (by topic, then id).
-    static func index(_ unsorted: [[String: String]], cityName: String, generatedAt: Timestamp) -> String {
+    /// Writes `index.html` over the records of every public entry (by topic, then id), a record at a time: on
+    /// 50,000 entries the index is 60 MB, and made as one string it was several copies of that in memory at once.
+    static func writeIndex(_ unsorted: [[String: String]], cityName: String, generatedAt: Timestamp, to url: URL) throws {
         let records = unsorted.sorted { ($0["p"] ?? "", $0["id"] ?? "") < ($1["p"] ?? "", $1["id"] ?? "") }
-        let data = (try? JSONSerialization.data(withJSONObject: records, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
-        // Inside <script>, "</" must not appear literally.
-        let json = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
         let topics = Array(Set(records.compactMap { $0["p"] })).sorted()
-        return """
+        guard FileManager.default.createFile(atPath: url.path, contents: nil), let out = FileHandle(forWritingAtPath: url.path) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        defer { try? out.close() }
+        var buffer: [UInt8] = []
+        func put(_ text: String) throws {
+            buffer += text.utf8
+            if buffer.count >= 1 << 20 { try out.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        try put("""
         <!doctype html>
         <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(esc(cityName))12345热线知识库 · 自助查询</title><style>\(css)</style></head>
@@ -33,10 +40,22 @@ enum KnowledgeSite {
         <main><input id="q" type="search" placeholder="输入关键词，如：停水、居住证、供暖" autofocus>
         <select id="topic"><option value="">全部类别</option>\(topics.map { "<option>\(esc($0))</option>" }.joined())</select>
         <p id="count"></p><ol id="results"></ol>
-        <noscript><ul>\(records.map { "<li><a href=\"\(esc($0["f"] ?? ""))\">\(esc($0["t"] ?? ""))</a></li>" }.joined())</ul></noscript>
+        <noscript><ul>
+        """)
+        for r in records { try put("<li><a href=\"\(esc(r["f"] ?? ""))\">\(esc(r["t"] ?? ""))</a></li>") }
+        try put("""
+        </ul></noscript>
         </main>
         <script>
-        const ENTRIES = \(json);
+        const ENTRIES = [
+        """)
+        for (i, r) in records.enumerated() {
+            let json = try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes])
+            // Inside <script>, "</" must not appear literally.
+            try put((i == 0 ? "" : ",") + String(decoding: json, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/"))
+        }
+        try put("""
+        ];
         const q = document.getElementById('q'), topic = document.getElementById('topic');
         const results = document.getElementById('results'), count = document.getElementById('count');
         function esc(s) { return s.replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c])); }
@@ -53,7 +72,8 @@ enum KnowledgeSite {
         q.addEventListener('input', show); topic.addEventListener('change', show); show();
         </script></body></html>
 
-        """
+        """)
+        try out.write(contentsOf: buffer)
     }
 
     static func page(_ e: KnowledgeEntry, cityName: String, owner: String) -> String {
