@@ -166,11 +166,19 @@ struct BodyPredecoderTests {
         let ready = try #require(store.take(try dataBody(message)))
         store.retire(ready.documents)
         #expect(store.retiredCount == 2, "the frame's bytes and the documents wait for a connection thread")
+        // Documents are handed over a batch at a time: until a batch is full they stay with the loop.
         store.put(frame: p[1].frame, p[1].message, body: p[1].body, now: 0)
-        #expect(store.retiredCount == 0)
+        #expect(store.retiredCount == 1)
+        for _ in 1..<PredecodedBodies.retireBatch { store.retire(ready.documents) }
+        store.retire(other: [ready.documents])
+        #expect(store.retiredCount == PredecodedBodies.retireBatch + 1)
+        store.put(frame: p[0].frame, p[0].message, body: p[0].body, now: 0)
+        #expect(store.retiredCount == 0, "a put on a connection thread freed the batch and the cache's generation")
         // Bounded when no connection puts anything for a while.
-        for _ in 0..<(PredecodedBodies.retiredLimit + 5) { store.retire(ready.documents) }
-        #expect(store.retiredCount <= PredecodedBodies.retiredLimit)
+        for _ in 0..<(PredecodedBodies.retiredLimit + 5 * PredecodedBodies.retireBatch) { store.retire(ready.documents) }
+        for _ in 0..<(PredecodedBodies.retiredGenerationsLimit + 3) { store.retire(other: [ready.documents]) }
+        #expect(store.retiredCount <= PredecodedBodies.retiredLimit + PredecodedBodies.retireBatch
+                                       + PredecodedBodies.retiredGenerationsLimit)
     }
 
     @Test func theLoopUsesAPredecodedBodyAndStoresTheSameTicket() throws {

@@ -107,4 +107,23 @@ struct TicketCacheTests {
         cache.clear()
         #expect(cache.count == 0)
     }
+
+    /// A unit's cache hands each generation it drops to its connections' threads to free (`PredecodedBodies`):
+    /// every ticket it drops goes there once, and none it still holds.
+    @Test func aDroppedGenerationGoesToTheRetireHookWhole() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let cache = TicketCache(generation: 2)
+        var dropped: [String] = []
+        cache.retire = { generation in
+            dropped += ((generation as? [String: Any])?.keys).map(Array.init) ?? ["not a generation: \(type(of: generation))"]
+        }
+        var tickets: [Ticket] = []
+        for i in 1...7 { tickets.append(try city.intake(String(format: "JN-20260302-%06d", i))) }
+        for t in tickets { cache.put(t) }
+        // Generations: [1 2] [3 4] [5 6] [7…]: the first two were dropped when the third and fourth began.
+        #expect(dropped.sorted() == tickets[0..<4].map(\.id).sorted())
+        #expect(cache.count == 3, "5, 6 and 7 still held")
+        for t in tickets[..<4] { #expect(cache.get(t.id) == nil) }
+        #expect(cache.get(tickets[6].id) == tickets[6])
+    }
 }

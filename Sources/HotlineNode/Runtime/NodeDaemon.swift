@@ -46,6 +46,8 @@ public final class NodeDaemon: @unchecked Sendable {
         roundWatch = RoundWatch(slowMilliseconds: context.config.slowRoundMilliseconds)
         bodies = PredecodedBodies(keyring: context.keyring)
         service.predecoded = bodies
+        // Counties and units cache tickets their connections decoded (assignments); the city decodes its own.
+        if context.role != .city { service.repository.cache.retire = { [bodies] in bodies.retire(other: $0) } }
         try service.repository.fillOverdueColumn()
         if let filled = try service.repository.fillFigureColumns() {
             log.info("figure-columns-filled", ["tickets": "\(filled.tickets)", "events": "\(filled.events)",

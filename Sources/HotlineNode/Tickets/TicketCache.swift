@@ -15,6 +15,10 @@ final class TicketCache {
     private var young: [String: Entry] = [:]
     private var old: [String: Entry] = [:]
     let generation: Int
+    /// Takes the generation dropped when a new one begins, to free it elsewhere: most tickets here were decoded on a
+    /// connection thread (`PredecodedBodies`), and freeing another thread's memory takes that thread's malloc arena
+    /// lock (`PredecodedBodies.retire(other:)`). Nil: freed here.
+    var retire: ((Any) -> Void)?
 
     init(generation: Int) { self.generation = max(1, generation) }
 
@@ -54,8 +58,10 @@ final class TicketCache {
     private func insert(_ e: Entry) {
         young[e.ticket.id] = e
         if young.count >= generation {
+            let dropped = old
             old = young
             young = [:]
+            if !dropped.isEmpty { retire?(dropped) }
         }
     }
 }
