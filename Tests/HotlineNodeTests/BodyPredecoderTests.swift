@@ -170,15 +170,20 @@ struct BodyPredecoderTests {
         store.put(frame: p[1].frame, p[1].message, body: p[1].body, now: 0)
         #expect(store.retiredCount == 1)
         for _ in 1..<PredecodedBodies.retireBatch { store.retire(ready.documents) }
-        store.retire(other: [ready.documents])
+        store.retire(other: [ready.documents], weight: 1)
         #expect(store.retiredCount == PredecodedBodies.retireBatch + 1)
         store.put(frame: p[0].frame, p[0].message, body: p[0].body, now: 0)
-        #expect(store.retiredCount == 0, "a put on a connection thread freed the batch and the cache's generation")
+        #expect(store.retiredCount == 0, "a put on a connection thread freed the batch and the other value")
         // Bounded when no connection puts anything for a while.
         for _ in 0..<(PredecodedBodies.retiredLimit + 5 * PredecodedBodies.retireBatch) { store.retire(ready.documents) }
-        for _ in 0..<(PredecodedBodies.retiredGenerationsLimit + 3) { store.retire(other: [ready.documents]) }
-        #expect(store.retiredCount <= PredecodedBodies.retiredLimit + PredecodedBodies.retireBatch
-                                       + PredecodedBodies.retiredGenerationsLimit)
+        let other = PredecodedBodies.retiredOtherBudget / 4
+        for _ in 0..<9 { store.retire(other: [ready.documents], weight: other) }
+        #expect(store.retiredCount <= PredecodedBodies.retiredLimit + PredecodedBodies.retireBatch + 4)
+        // And when none comes for a second, the loop frees what waits (not what it has yet to hand over).
+        store.freeRetiredIfIdle(now: PredecodedBodies.idleAfter - 1)
+        #expect(store.retiredCount > PredecodedBodies.retireBatch)
+        store.freeRetiredIfIdle(now: PredecodedBodies.idleAfter)
+        #expect(store.retiredCount < PredecodedBodies.retireBatch)
     }
 
     @Test func theLoopUsesAPredecodedBodyAndStoresTheSameTicket() throws {

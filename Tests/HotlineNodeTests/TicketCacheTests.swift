@@ -114,8 +114,10 @@ struct TicketCacheTests {
         let city = try NodeFixture(id: "c", role: .city)
         let cache = TicketCache(generation: 2)
         var dropped: [String] = []
-        cache.retire = { generation in
-            dropped += ((generation as? [String: Any])?.keys).map(Array.init) ?? ["not a generation: \(type(of: generation))"]
+        cache.retire = { generation, count in
+            let ids = ((generation as? [String: Any])?.keys).map(Array.init) ?? ["not a generation: \(type(of: generation))"]
+            #expect(ids.count == count)
+            dropped += ids
         }
         var tickets: [Ticket] = []
         for i in 1...7 { tickets.append(try city.intake(String(format: "JN-20260302-%06d", i))) }

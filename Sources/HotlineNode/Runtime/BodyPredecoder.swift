@@ -56,12 +56,17 @@ final class PredecodedBodies: @unchecked Sendable {
     /// in a durable hop (a scheduler trace) and freeing was an eighth of its time.
     private var retired: [[UInt8]] = []
     private var retiredDocuments: [TicketDocuments] = []
-    /// Tickets the loop's cache let go of (`TicketCache.retire`), a generation at a time: decoded on a connection
-    /// thread, so freeing them on the loop took that thread's arena lock for every string and array (in a catch-up,
-    /// 3,000 waits a second, three quarters of all the loop's sleeps).
+    /// Other values the loop let go of that a connection thread allocated: the generations of tickets its cache
+    /// drops (`TicketCache.retire`) and the messages it applied. Freeing them on the loop took the connection
+    /// thread's arena lock for every string and array (in a catch-up, 3,000 waits a second, most of all the loop's
+    /// sleeps). At most `retiredOtherBudget` of their items (tickets, messages) wait here.
     private var retiredOther: [Any] = []
+    private var retiredOtherWeight = 0
+    static let retiredOtherBudget = 2048
+    /// When a connection last put a frame (its `now`): with none for `idleAfter` ms, the loop frees what waits.
+    private var lastPut: Int64 = 0
+    static let idleAfter: Int64 = 1000
     static let retiredLimit = 512
-    static let retiredGenerationsLimit = 2
     /// Documents the loop has stored, handed to the shared list `retireBatch` at a time (under `loopLock`).
     private var retiring: [TicketDocuments] = []
     static let retireBatch = 64
@@ -108,7 +113,8 @@ final class PredecodedBodies: @unchecked Sendable {
             for e in entries {
                 frames.put(e.key, e.value, weight: e.weight, now: now, capacity: capacity, byteBudget: byteBudget)
             }
-            defer { retired = []; retiredDocuments = []; retiredOther = [] }
+            lastPut = max(lastPut, now)
+            defer { retired = []; retiredDocuments = []; retiredOther = []; retiredOtherWeight = 0 }
             return (retired, retiredDocuments, retiredOther)
         }
         _ = done
@@ -133,17 +139,30 @@ final class PredecodedBodies: @unchecked Sendable {
         _ = overflow   // freed here, after the lock
     }
 
-    /// Anything else the loop lets go of that a connection thread allocated (a generation of the ticket cache):
-    /// freed by the next `put`. If no frame comes for a while, at most `retiredGenerationsLimit` wait here (more:
-    /// they are freed where they are, outside the lock).
-    func retire(other: Any) {
+    /// Anything else the loop lets go of that a connection thread allocated (`weight`: how many tickets or messages
+    /// it holds): freed by the next `put`. Past `retiredOtherBudget`, what waits is freed here, outside the lock.
+    func retire(other: Any, weight: Int) {
         let overflow: [Any] = lock.withLock {
-            defer { retiredOther.append(other) }
-            guard retiredOther.count >= Self.retiredGenerationsLimit else { return [] }
-            defer { retiredOther = [] }
+            defer {
+                retiredOther.append(other)
+                retiredOtherWeight += weight
+            }
+            guard retiredOtherWeight + weight > Self.retiredOtherBudget else { return [] }
+            defer { retiredOther = []; retiredOtherWeight = 0 }
             return retiredOther
         }
         _ = overflow   // freed here, after the lock
+    }
+
+    /// Called by the loop each round: when no connection has put a frame for `idleAfter` ms, what waits for one is
+    /// freed here (outside the lock), instead of staying in memory until the next assignment arrives.
+    func freeRetiredIfIdle(now: Int64) {
+        let idle: ([[UInt8]], [TicketDocuments], [Any])? = lock.withLock {
+            guard now - lastPut >= Self.idleAfter, !(retired.isEmpty && retiredDocuments.isEmpty && retiredOther.isEmpty) else { return nil }
+            defer { retired = []; retiredDocuments = []; retiredOther = []; retiredOtherWeight = 0 }
+            return (retired, retiredDocuments, retiredOther)
+        }
+        _ = idle
     }
 
     var retiredCount: Int {

@@ -156,6 +156,11 @@ extension NodeDaemon {
                                     on: driver, now: now)
                     }
                 }
+                // Assignments were decoded on the connection thread (`BodyPredecoder`): freed there. (Other messages
+                // the loop parsed itself: freeing them there would turn the wait around.)
+                if retireDecoded, messages.contains(where: { $0.kind == AppMessageKind.ticketAssign.rawValue }) {
+                    bodies.retire(other: messages, weight: messages.count)
+                }
                 if let last = messages.last {
                     try context.links.recordReceived(link: driver.peer, upTo: last.seq)
                     driver.deliveredUpTo = last.seq

@@ -29,6 +29,8 @@ public final class NodeDaemon: @unchecked Sendable {
     private let storageHealth = StorageHealth()
     /// Assignment bodies the connection threads decoded ahead of the loop (`BodyPredecoder`).
     let bodies: PredecodedBodies
+    /// Hand what the connection threads decoded back to them to free (`PredecodedBodies.retire`): at counties and units.
+    let retireDecoded: Bool
     private let finished = DispatchSemaphore(value: 0)
     /// Milliseconds for link timers: the machine's monotonic clock; the simulation's own time in the simulation.
     var monotonic: () -> Int64 = { Net.monotonicMilliseconds() }
@@ -46,8 +48,10 @@ public final class NodeDaemon: @unchecked Sendable {
         roundWatch = RoundWatch(slowMilliseconds: context.config.slowRoundMilliseconds)
         bodies = PredecodedBodies(keyring: context.keyring)
         service.predecoded = bodies
-        // Counties and units cache tickets their connections decoded (assignments); the city decodes its own.
-        if context.role != .city { service.repository.cache.retire = { [bodies] in bodies.retire(other: $0) } }
+        // Counties and units cache tickets and apply messages their connections decoded (assignments); the city
+        // decodes its own.
+        retireDecoded = context.role != .city
+        if retireDecoded { service.repository.cache.retire = { [bodies] in bodies.retire(other: $0, weight: $1) } }
         try service.repository.fillOverdueColumn()
         if let filled = try service.repository.fillFigureColumns() {
             log.info("figure-columns-filled", ["tickets": "\(filled.tickets)", "events": "\(filled.events)",
@@ -146,6 +150,7 @@ public final class NodeDaemon: @unchecked Sendable {
                     }
                 }
                 let timersStarted = roundClock()
+                if retireDecoded { bodies.freeRetiredIfIdle(now: now.mono) }
                 try service.runTimers(now: now.at)
                 sweeping = try service.continueSweeps(now: now.at)
                 timers = roundClock() - timersStarted

@@ -17,8 +17,8 @@ final class TicketCache {
     let generation: Int
     /// Takes the generation dropped when a new one begins, to free it elsewhere: most tickets here were decoded on a
     /// connection thread (`PredecodedBodies`), and freeing another thread's memory takes that thread's malloc arena
-    /// lock (`PredecodedBodies.retire(other:)`). Nil: freed here.
-    var retire: ((Any) -> Void)?
+    /// lock (`PredecodedBodies.retire(other:weight:)`); with the generation, how many tickets it holds. Nil: freed here.
+    var retire: ((Any, Int) -> Void)?
 
     init(generation: Int) { self.generation = max(1, generation) }
 
@@ -61,7 +61,7 @@ final class TicketCache {
             let dropped = old
             old = young
             young = [:]
-            if !dropped.isEmpty { retire?(dropped) }
+            if !dropped.isEmpty { retire?(dropped, dropped.count) }
         }
     }
 }
