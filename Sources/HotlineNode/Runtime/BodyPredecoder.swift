@@ -2,11 +2,19 @@ import Foundation
 import HotlineWire
 
 /// An assignment decoded on a connection thread: its body and, written there too, the ticket's stored documents.
-struct PreparedAssign {
+/// A class, not a struct: it passes from the shelf to the bodies set aside to the service, and each copy of a
+/// struct retained every field of the ticket, its events and its documents (a quarter of the unit loop's retains
+/// in a catch-up, perf). Immutable, so sharing it across threads is safe.
+final class PreparedAssign: @unchecked Sendable {
     let body: AssignBody
     /// The ticket's documents, cut from its frame (`TicketDocuments(slicing:_:eventCount:)`) or written
     /// (`TicketDocuments(body.ticket)`); nil when neither could be (the loop then writes them itself).
     let documents: TicketDocuments?
+
+    init(body: AssignBody, documents: TicketDocuments?) {
+        self.body = body
+        self.documents = documents
+    }
 }
 
 /// Ticket bodies (and the frames they came in) decoded on a connection's own thread, ahead of the work loop.
@@ -121,8 +129,8 @@ final class PredecodedBodies: @unchecked Sendable {
     }
 
     /// Documents the loop has stored: freed on a connection thread (see `retired`), handed over a batch at a time.
-    func retire(_ documents: TicketDocuments?) {
-        guard let documents else { return }
+    func retire(_ documents: consuming TicketDocuments?) {
+        guard let documents = consume documents else { return }
         let batch: [TicketDocuments]? = loopLock.withLock {
             retiring.append(documents)
             guard retiring.count >= Self.retireBatch else { return nil }
@@ -194,8 +202,11 @@ final class PredecodedBodies: @unchecked Sendable {
     func take(_ body: [UInt8]) -> PreparedAssign? {
         loopLock.withLock {
             let key = Self.address(body)
-            guard let kept = setAside[key], kept.bytes.count == body.count else { return nil }
-            setAside[key] = nil
+            guard let kept = setAside.removeValue(forKey: key) else { return nil }
+            guard kept.bytes.count == body.count else {
+                setAside[key] = kept
+                return nil
+            }
             return kept.body
         }
     }
