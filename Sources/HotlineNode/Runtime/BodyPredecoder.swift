@@ -59,22 +59,17 @@ final class PredecodedBodies: @unchecked Sendable {
 
     /// Seals the documents ahead (`TicketDocuments.prepare`); nil: the loop seals them.
     let keyring: DataKeyring?
-    /// What the loop is done with, made on a connection thread: freed by the next `put` there. Freeing memory
-    /// another thread allocated takes that thread's malloc arena lock; the loop waited on it ~1,700 times a second
-    /// in a durable hop (a scheduler trace) and freeing was an eighth of its time.
-    private var retired: [[UInt8]] = []
-    private var retiredDocuments: [TicketDocuments] = []
-    /// Other values the loop let go of that a connection thread allocated: the generations of tickets its cache
-    /// drops (`TicketCache.retire`) and the messages it applied. Freeing them on the loop took the connection
-    /// thread's arena lock for every string and array (in a catch-up, 3,000 waits a second, most of all the loop's
-    /// sleeps). At most `retiredOtherBudget` of their items (tickets, messages) wait here.
-    private var retiredOther: [Any] = []
-    private var retiredOtherWeight = 0
-    static let retiredOtherBudget = 2048
+    /// What the loop is done with, made on a connection thread: freed by the next `put` there (under `lock`).
+    /// Freeing memory another thread allocated takes that thread's malloc arena lock; the loop waited on it ~1,700
+    /// times a second in a durable hop (a scheduler trace) and freeing was an eighth of its time.
+    private var retired = Retired()
     /// When a connection last put a frame (its `now`): with none for `idleAfter` ms, the loop frees what waits.
     private var lastPut: Int64 = 0
     static let idleAfter: Int64 = 1000
+    /// At most this many frames, and this many documents, wait in `retired` (more: freed where they are).
     static let retiredLimit = 512
+    /// At most this many items (tickets, messages) of other values wait there.
+    static let retiredOtherBudget = 2048
     /// Documents the loop has stored, handed to the shared list `retireBatch` at a time (under `loopLock`).
     private var retiring: [TicketDocuments] = []
     static let retireBatch = 64
@@ -122,8 +117,7 @@ final class PredecodedBodies: @unchecked Sendable {
                 frames.put(e.key, e.value, weight: e.weight, now: now, capacity: capacity, byteBudget: byteBudget)
             }
             lastPut = max(lastPut, now)
-            defer { retired = []; retiredDocuments = []; retiredOther = []; retiredOtherWeight = 0 }
-            return (retired, retiredDocuments, retiredOther)
+            return retired.takeAll()
         }
         _ = done
     }
@@ -139,10 +133,10 @@ final class PredecodedBodies: @unchecked Sendable {
         }
         guard let batch else { return }
         let overflow: [TicketDocuments] = lock.withLock {
-            defer { retiredDocuments.append(contentsOf: batch) }
-            guard retiredDocuments.count >= Self.retiredLimit else { return [] }
-            defer { retiredDocuments = [] }
-            return retiredDocuments
+            defer { retired.documents.append(contentsOf: batch) }
+            guard retired.documents.count >= Self.retiredLimit else { return [] }
+            defer { retired.documents = [] }
+            return retired.documents
         }
         _ = overflow   // freed here, after the lock
     }
@@ -152,12 +146,12 @@ final class PredecodedBodies: @unchecked Sendable {
     func retire(other: Any, weight: Int) {
         let overflow: [Any] = lock.withLock {
             defer {
-                retiredOther.append(other)
-                retiredOtherWeight += weight
+                retired.other.append(other)
+                retired.otherWeight += weight
             }
-            guard retiredOtherWeight + weight > Self.retiredOtherBudget else { return [] }
-            defer { retiredOther = []; retiredOtherWeight = 0 }
-            return retiredOther
+            guard retired.otherWeight + weight > Self.retiredOtherBudget else { return [] }
+            defer { retired.other = []; retired.otherWeight = 0 }
+            return retired.other
         }
         _ = overflow   // freed here, after the lock
     }
@@ -165,17 +159,14 @@ final class PredecodedBodies: @unchecked Sendable {
     /// Called by the loop each round: when no connection has put a frame for `idleAfter` ms, what waits for one is
     /// freed here (outside the lock), instead of staying in memory until the next assignment arrives.
     func freeRetiredIfIdle(now: Int64) {
-        let idle: ([[UInt8]], [TicketDocuments], [Any])? = lock.withLock {
-            guard now - lastPut >= Self.idleAfter, !(retired.isEmpty && retiredDocuments.isEmpty && retiredOther.isEmpty) else { return nil }
-            defer { retired = []; retiredDocuments = []; retiredOther = []; retiredOtherWeight = 0 }
-            return (retired, retiredDocuments, retiredOther)
+        let idle: Retired? = lock.withLock {
+            guard now - lastPut >= Self.idleAfter, retired.count > 0 else { return nil }
+            return retired.takeAll()
         }
         _ = idle
     }
 
-    var retiredCount: Int {
-        lock.withLock { retired.count + retiredDocuments.count + retiredOther.count } + loopLock.withLock { retiring.count }
-    }
+    var retiredCount: Int { lock.withLock { retired.count } + loopLock.withLock { retiring.count } }
 
     /// The message parsed from exactly these frame bytes, if a connection left one; it is removed, and its body
     /// set aside for `take`.
@@ -183,8 +174,8 @@ final class PredecodedBodies: @unchecked Sendable {
         let key = BodyBytes(frame)
         let found: (WireMessage, PreparedAssign)? = lock.withLock {
             guard let (bytes, hit) = frames.take(key) else { return nil }
-            if retired.count >= Self.retiredLimit { retired.removeAll() }
-            retired.append(bytes)
+            if retired.frames.count >= Self.retiredLimit { retired.frames.removeAll() }
+            retired.frames.append(bytes)
             return hit
         }
         guard let (message, body) = found else { return nil }
@@ -213,6 +204,23 @@ final class PredecodedBodies: @unchecked Sendable {
 
     private static func address(_ bytes: [UInt8]) -> UInt {
         bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+    }
+
+    /// What waits in `retired`: frame bytes the session took, documents the loop stored, and other values the loop
+    /// let go of — the generations of tickets its cache drops (`TicketCache.retire`) and the messages it applied:
+    /// freeing those on the loop took the connection thread's arena lock for every string and array (in a catch-up,
+    /// 3,000 waits a second, most of all the loop's sleeps). `otherWeight`: how many tickets or messages they hold.
+    private struct Retired {
+        var frames: [[UInt8]] = []
+        var documents: [TicketDocuments] = []
+        var other: [Any] = []
+        var otherWeight = 0
+        var count: Int { frames.count + documents.count + other.count }
+        /// Everything, leaving this empty: the caller frees it after the lock.
+        mutating func takeAll() -> Retired {
+            defer { self = Retired() }
+            return self
+        }
     }
 
     /// Values keyed by the exact bytes they were decoded from, bounded in count and bytes (`weight`: the key's
