@@ -9,7 +9,10 @@ import HotlineWire
 /// link sessions, ticket service and SQLite files — on a simulated clock and a simulated network (delays, bytes
 /// split anyhow, connection resets, partitions) with crashes, some of them between the work of a round and its
 /// commit (a power loss: nothing of that round is durable, and nothing it would have sent may escape). Everything
-/// random comes from one seed; `HOTLINE_SIM_SEEDS=N` and `HOTLINE_SIM_SEED=S` choose the seeds.
+/// random comes from one seed; `HOTLINE_SIM_SEEDS=N` and `HOTLINE_SIM_SEED=S` choose the seeds. Swift seeds its
+/// hashing per process, and the order the nodes walk their dictionaries in decides the order of their messages: a
+/// run repeats exactly only under `SWIFT_DETERMINISTIC_HASHING=1` (two runs of seed 11 without it differed in 364
+/// log lines, with it in none but wall-clock stamps and random ids).
 final class Simulation {
     /// SplitMix64: small, deterministic from a seed (also the generator of other tests' random inputs).
     struct Rng: RandomNumberGenerator {
@@ -489,6 +492,13 @@ struct SimulationTests {
 
     /// The seeds and tickets a run uses: `HOTLINE_SIM_SEED` (one), else `HOTLINE_SIM_SEEDS` (1…N, default `seeds`);
     /// `HOTLINE_SIM_TICKETS` (default 4).
+    /// How to run one seed again, exactly: a failure found with random hashing may need a few runs to show again.
+    static func replay(_ variables: String, filter: String) -> String {
+        let fixed = ProcessInfo.processInfo.environment["SWIFT_DETERMINISTIC_HASHING"] != nil
+        return "replay: SWIFT_DETERMINISTIC_HASHING=1 \(variables) swift test --filter \(filter)"
+            + (fixed ? "" : " (this run hashed at random, so the replay may take a few runs to fail the same way)")
+    }
+
     static func plan(seeds defaultCount: Int) -> (seeds: [UInt64], tickets: Int) {
         let env = ProcessInfo.processInfo.environment
         let count = env["HOTLINE_SIM_TICKETS"].flatMap(Int.init) ?? 4
@@ -507,7 +517,7 @@ struct SimulationTests {
             let (problems, sim) = try Self.run(seed: seed, count: count,
                                                restore: Restore(node: node, backupAt: backupAt, restoreAt: backupAt + lost))
             restored[node, default: 0] += 1
-            #expect(problems.isEmpty, "seed \(seed), \(node) backed up at \(backupAt) ms, restored \(lost) ms later (replay: HOTLINE_SIM_SEED=\(seed) swift test --filter aNodeRestored): \(problems)\nhistory: \(sim.history.suffix(40))")
+            #expect(problems.isEmpty, "seed \(seed), \(node) backed up at \(backupAt) ms, restored \(lost) ms later (\(Self.replay("HOTLINE_SIM_SEED=\(seed)", filter: "aNodeRestored"))): \(problems)\nhistory: \(sim.history.suffix(40))")
             if !problems.isEmpty { break }
         }
     }
@@ -521,7 +531,7 @@ struct SimulationTests {
             totals.beforeCommit += sim.faults.crashesBeforeCommit
             totals.resets += sim.faults.resets
             totals.partitions += sim.faults.partitions
-            #expect(problems.isEmpty, "seed \(seed) (replay: HOTLINE_SIM_SEED=\(seed) HOTLINE_SIM_TICKETS=\(count)): \(problems)\nhistory: \(sim.history.suffix(40))")
+            #expect(problems.isEmpty, "seed \(seed) (\(Self.replay("HOTLINE_SIM_SEED=\(seed) HOTLINE_SIM_TICKETS=\(count)", filter: "networkKeepsEveryTicketExactlyOnce"))): \(problems)\nhistory: \(sim.history.suffix(40))")
             if !problems.isEmpty { break }
         }
         print("simulation: \(seeds.count) seeds × \(count) tickets; \(totals.crashes) crashes, \(totals.beforeCommit) crashes before a commit, \(totals.resets) resets, \(totals.partitions) partitions")
