@@ -17,7 +17,7 @@ extension NodeDaemon {
     }
 
     func received(_ c: LinkTransport, _ bytes: [UInt8], now: RoundTime) throws {
-        if let driver = links.values.first(where: { $0.owns(c) }) {
+        if let driver = linkOrder.first(where: { $0.owns(c) }) {
             try perform(driver.run(clock: now.at) { $0.receive(bytes: bytes, now: now.mono) }, on: driver, now: now)
             return
         }
@@ -57,7 +57,7 @@ extension NodeDaemon {
 
     func closed(_ c: LinkTransport, reason: String?) {
         unidentified[ObjectIdentifier(c)] = nil
-        for driver in links.values where driver.owns(c) {
+        for driver in linkOrder where driver.owns(c) {
             driver.detach(reason: reason)
             log.warn("link-down", ["peer": driver.peer, "reason": reason ?? "closed"])
         }

@@ -17,6 +17,10 @@ public final class NodeDaemon: @unchecked Sendable {
     let log: Log
     private let loop = WorkLoop<NodeInput>(name: "hotline-loop")
     var links: [String: LinkDriver] = [:]
+    /// The same drivers in the topology's order of neighbours: rounds walk them in this order, not the dictionary's
+    /// (Swift seeds its hashing per process, so a dictionary's order differs from run to run, and with it the order
+    /// of a round's frames: the deterministic simulation replays a seed only if nothing depends on it).
+    private(set) var linkOrder: [LinkDriver] = []
     /// Acknowledged outbox rows not deleted yet (see `DeferredAcks`).
     var deferredAcks = DeferredAcks()
     /// Accepted connections whose peer has not yet said hello: bytes are held until the hello names the link.
@@ -61,7 +65,11 @@ public final class NodeDaemon: @unchecked Sendable {
             log.info("alert-columns-filled", ["tickets": "\(filled)",
                                               "detail": "after an upgrade or a new caller-tag key: the early warnings read these columns"])
         }
-        for peer in context.neighbours { links[peer] = LinkDriver(peer: peer) }
+        for peer in context.neighbours where links[peer] == nil {
+            let driver = LinkDriver(peer: peer)
+            links[peer] = driver
+            linkOrder.append(driver)
+        }
     }
 
     /// Starts listening, dialling and serving operators; returns once everything is up.
@@ -154,7 +162,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 try service.runTimers(now: now.at)
                 sweeping = try service.continueSweeps(now: now.at)
                 timers = roundClock() - timersStarted
-                for driver in links.values { try tick(driver, now: now) }
+                for driver in linkOrder { try tick(driver, now: now) }
                 expireUnidentified(now: now)
                 if deferredAcks.due(now: now.mono, roundWrites: context.db.totalChanges > changesBefore) {
                     acksApplied = deferredAcks.upTo
@@ -176,7 +184,7 @@ public final class NodeDaemon: @unchecked Sendable {
             storageHealth.failed(error, log: log)
             service.storageFailure = "\(error)"
             service.afterCommit.removeAll()
-            for driver in links.values where driver.deliveredUpTo != nil { driver.detach(reason: "storage failure") }
+            for driver in linkOrder where driver.deliveredUpTo != nil { driver.detach(reason: "storage failure") }
             replies = replies.map { r in
                 (r.reply, answerAgain(r.request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), r.request)
             }
@@ -185,7 +193,7 @@ public final class NodeDaemon: @unchecked Sendable {
         for case .received(_, let bytes, let backlog?) in batch { backlog.done(bytes.count) }
         log.batched { for action in service.afterCommit { action() } }
         service.afterCommit.removeAll()
-        for driver in links.values { acknowledgeAndSend(driver, now: now) }
+        for driver in linkOrder { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()
         for r in replies { r.reply(r.response) }
         if let committed { watch(batch, work: workDone - started, commit: committed - workDone, after: roundClock() - committed,
@@ -219,7 +227,7 @@ public final class NodeDaemon: @unchecked Sendable {
     }
 
     private func shutdownLinks() {
-        for driver in links.values {
+        for driver in linkOrder {
             _ = driver.run(clock: context.clock.now) { $0.close() }
             driver.detach(reason: "shutdown")
         }
