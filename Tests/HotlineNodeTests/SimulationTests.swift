@@ -503,6 +503,18 @@ struct SimulationTests {
         "replay: \(variables) swift test --filter \(filter) (if it does not repeat: SWIFT_DETERMINISTIC_HASHING=1)"
     }
 
+    /// A digest of what happened in a run (its faults, when, and when it ended: FNV-1a over the text), printed with
+    /// the totals. Two processes running the same seeds must print the same one: CI checks (`.ci/run`).
+    struct RunDigest {
+        private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+        mutating func add(_ sim: Simulation) {
+            for byte in (sim.history.joined(separator: "\n") + "\nend \(sim.now)\n").utf8 {
+                value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        var text: String { "run digest " + String(value, radix: 16) }
+    }
+
     static func plan(seeds defaultCount: Int) -> (seeds: [UInt64], tickets: Int) {
         let env = ProcessInfo.processInfo.environment
         let count = env["HOTLINE_SIM_TICKETS"].flatMap(Int.init) ?? 4
@@ -513,7 +525,8 @@ struct SimulationTests {
     @Test func aNodeRestoredFromABackupMidTrafficStillKeepsEveryTicketExactlyOnce() throws {
         let (seeds, count) = Self.plan(seeds: 40)
         var restored: [String: Int] = [:]
-        defer { print("restore simulation: \(seeds.count) seeds × \(count) tickets; disks lost: \(restored.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))") }
+        var digest = RunDigest()
+        defer { print("restore simulation: \(seeds.count) seeds × \(count) tickets; disks lost: \(restored.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")); \(digest.text)") }
         for seed in seeds {
             var pick = Simulation.Rng(state: seed ^ 0x5E57_0BED)
             let node = ["k", "s1", "s2", "w", "c"][pick.int(0...4)]
@@ -521,6 +534,7 @@ struct SimulationTests {
             let (problems, sim) = try Self.run(seed: seed, count: count,
                                                restore: Restore(node: node, backupAt: backupAt, restoreAt: backupAt + lost))
             restored[node, default: 0] += 1
+            digest.add(sim)
             #expect(problems.isEmpty, "seed \(seed), \(node) backed up at \(backupAt) ms, restored \(lost) ms later (\(Self.replay("HOTLINE_SIM_SEED=\(seed)", filter: "aNodeRestored"))): \(problems)\nhistory: \(sim.history.suffix(40))")
             if !problems.isEmpty { break }
         }
@@ -529,8 +543,10 @@ struct SimulationTests {
     @Test func networkKeepsEveryTicketExactlyOnceUnderSeededFaults() throws {
         let (seeds, count) = Self.plan(seeds: 200)
         var totals = (crashes: 0, beforeCommit: 0, resets: 0, partitions: 0)
+        var digest = RunDigest()
         for seed in seeds {
             let (problems, sim) = try Self.run(seed: seed, count: count)
+            digest.add(sim)
             totals.crashes += sim.faults.crashes
             totals.beforeCommit += sim.faults.crashesBeforeCommit
             totals.resets += sim.faults.resets
@@ -538,6 +554,6 @@ struct SimulationTests {
             #expect(problems.isEmpty, "seed \(seed) (\(Self.replay("HOTLINE_SIM_SEED=\(seed) HOTLINE_SIM_TICKETS=\(count)", filter: "networkKeepsEveryTicketExactlyOnce"))): \(problems)\nhistory: \(sim.history.suffix(40))")
             if !problems.isEmpty { break }
         }
-        print("simulation: \(seeds.count) seeds × \(count) tickets; \(totals.crashes) crashes, \(totals.beforeCommit) crashes before a commit, \(totals.resets) resets, \(totals.partitions) partitions")
+        print("simulation: \(seeds.count) seeds × \(count) tickets; \(totals.crashes) crashes, \(totals.beforeCommit) crashes before a commit, \(totals.resets) resets, \(totals.partitions) partitions; \(digest.text)")
     }
 }
