@@ -145,10 +145,11 @@ struct KnowledgeStore {
                                     [.int(cursor)])
             for row in rows {
                 cursor = row.int(0) ?? cursor
-                let entry = try decode(row, column: 1)
+                guard let doc = row.string(1) else { throw StoreError.badValue("knowledge entry without a document") }
+                let entry = try decode(doc)
                 if entry.isPublic {
                     entries.append(entry)
-                    bytes += row.string(1)?.utf8.count ?? 0
+                    bytes += doc.utf8.count
                 }
                 if entries.count >= maxEntries || bytes >= maxBytes { return (entries, cursor) }
             }
@@ -156,11 +157,13 @@ struct KnowledgeStore {
         }
     }
 
-    private func decode(_ row: Row) throws -> KnowledgeEntry { try decode(row, column: 0) }
+    private func decode(_ row: Row) throws -> KnowledgeEntry {
+        guard let doc = row.string(0) else { throw StoreError.badValue("knowledge entry without a document") }
+        return try decode(doc)
+    }
 
-    private func decode(_ row: Row, column: Int) throws -> KnowledgeEntry {
-        guard let doc = row.string(column) else { throw StoreError.badValue("knowledge entry without a document") }
-        return try JSONStreamDecoder.decode(KnowledgeEntry.self, from: Array(doc.utf8))
+    private func decode(_ doc: String) throws -> KnowledgeEntry {
+        try JSONStreamDecoder.decode(KnowledgeEntry.self, from: Array(doc.utf8))
     }
 
     // MARK: - Error reports and supervisions
