@@ -19,9 +19,11 @@ struct FlowScenarios: Sendable {
         let city = try net.start("b-city")
         let unit = try net.start("b-direct")
         guard city.waitFor(event: "link-up", timeout: 30) != nil else { throw BenchError.failed("b-direct did not connect") }
-        let rates = settings.quick ? [200] : [250, 500, 1_000]
+        // The goal's rate runs three times on tickets of its own and reports the median p99: one run's p99 is its 50
+        // slowest tickets, and on a shared machine a single stall of a few milliseconds decides it.
+        let runs: [(rate: Int, times: Int)] = settings.quick ? [(200, 1)] : [(250, 1), (500, 1), (1_000, 3)]
         let seconds = settings.quick ? 1.0 : 5.0
-        let total = rates.reduce(0) { $0 + Int(Double($1) * seconds) }
+        let total = runs.reduce(0) { $0 + Int(Double($1.rate) * seconds) * $1.times }
         Bench.progress("latency: taking in \(total) tickets first")
         let ids = try Pool.map(0..<total, workers: 8) { _ in try intake(net, area: "东城区/第1街道", topic: "供水") }
         let signed = Box<[String: Double]>([:])
@@ -36,9 +38,16 @@ struct FlowScenarios: Sendable {
         unit.onLine { line in
             if line.event == "slow-round" { slow.with { $0["unit", default: [:]][line.fields["cause"] ?? "?", default: 0] += 1 } }
         }
-        var figures: [Figure] = []
+        /// One run at `rate`: each ticket's latency in ms, the nodes' CPU a ticket, and the slow rounds' text and counts.
+        struct Run {
+            var ms: [Double]
+            var cpuMs: Double
+            var slowText: String
+            var extra: [String: Double]
+            var p99: Double { Stats.percentile(ms, 99) }
+        }
         var offset = 0
-        for rate in rates {
+        func run(rate: Int) throws -> Run {
             let n = Int(Double(rate) * seconds)
             let slice = Array(ids[offset..<(offset + n)])
             offset += n
@@ -61,27 +70,40 @@ struct FlowScenarios: Sendable {
             }
             let cpuMs = (city.cpuSeconds() + unit.cpuSeconds() - cpuBefore) / Double(n) * 1000
             let roundCounts = try zip(["b-city", "b-direct"], roundsBefore).map { try rounds(net, $0.0) - $0.1 }
-            let slowText = slow.with { s in
-                zip(["city", "unit"], roundCounts).map { node, total in
+            return slow.with { s in
+                let text = zip(["city", "unit"], roundCounts).map { node, total in
                     let causes = s[node] ?? [:]
                     let parts = causes.keys.sorted().map { "\($0) \(causes[$0]!)" }.joined(separator: ", ")
                     return "\(node) \(causes.values.reduce(0, +)) of \(total)\(parts.isEmpty ? "" : " (\(parts))")"
                 }.joined(separator: ", ")
-            }
-            let ms = signed.with { s in slice.indices.map { (s[slice[$0]]! - scheduled[$0]) * 1000 } }
-            var f = Figure(scenario: "latency", name: "dispatch → auto sign-for applied at \(rate)/s, p99",
-                           value: Stats.percentile(ms, 99), unit: "ms",
-                           how: "p50 \(Report.format(Stats.percentile(ms, 50))), p90 \(Report.format(Stats.percentile(ms, 90))), "
-                               + "p99.9 \(Report.format(Stats.percentile(ms, 99.9))), max \(Report.format(ms.max() ?? 0)) ms; \(n) tickets over \(Int(seconds)) s; "
-                               + "city + unit CPU \(Report.format(cpuMs)) ms a ticket; rounds ≥ 5 ms: \(slowText)")
-            f.extra = ["p50": Stats.percentile(ms, 50), "p90": Stats.percentile(ms, 90), "p99": Stats.percentile(ms, 99),
-                       "p99.9": Stats.percentile(ms, 99.9), "max": ms.max() ?? 0, "rate": Double(rate), "tickets": Double(n), "cpu_ms_per_ticket": cpuMs]
-            slow.with { s in
+                var extra: [String: Double] = [:]
                 for (node, total) in zip(["city", "unit"], roundCounts) {
-                    f.extra["\(node)_rounds"] = Double(total)
-                    for cause in ["disk", "waiting", "work"] { f.extra["\(node)_slow_rounds_\(cause)"] = Double(s[node]?[cause] ?? 0) }
+                    extra["\(node)_rounds"] = Double(total)
+                    for cause in ["disk", "waiting", "work"] { extra["\(node)_slow_rounds_\(cause)"] = Double(s[node]?[cause] ?? 0) }
                 }
+                let ms = signed.with { t in slice.indices.map { (t[slice[$0]]! - scheduled[$0]) * 1000 } }
+                return Run(ms: ms, cpuMs: cpuMs, slowText: text, extra: extra)
             }
+        }
+        var figures: [Figure] = []
+        for (rate, times) in runs {
+            var done: [Run] = []
+            for _ in 0..<times { done.append(try run(rate: rate)) }
+            // The run whose p99 is the median stands for the rate; the others' p99 are given beside it.
+            let ordered = done.sorted { $0.p99 < $1.p99 }
+            let r = ordered[ordered.count / 2]
+            let n = r.ms.count
+            let runsText = times == 1 ? "" : "median of \(times) runs, p99 \(done.map { Report.format($0.p99) }.joined(separator: " / ")) ms; of that run: "
+            var f = Figure(scenario: "latency", name: "dispatch → auto sign-for applied at \(rate)/s, p99",
+                           value: r.p99, unit: "ms",
+                           how: runsText + "p50 \(Report.format(Stats.percentile(r.ms, 50))), p90 \(Report.format(Stats.percentile(r.ms, 90))), "
+                               + "p99.9 \(Report.format(Stats.percentile(r.ms, 99.9))), max \(Report.format(r.ms.max() ?? 0)) ms; \(n) tickets over \(Int(seconds)) s; "
+                               + "city + unit CPU \(Report.format(r.cpuMs)) ms a ticket; rounds ≥ 5 ms: \(r.slowText)")
+            f.extra = ["p50": Stats.percentile(r.ms, 50), "p90": Stats.percentile(r.ms, 90), "p99": r.p99,
+                       "p99.9": Stats.percentile(r.ms, 99.9), "max": r.ms.max() ?? 0, "rate": Double(rate), "tickets": Double(n),
+                       "cpu_ms_per_ticket": r.cpuMs, "runs": Double(times)]
+            for (k, v) in r.extra { f.extra[k] = v }
+            for (i, d) in done.enumerated() where times > 1 { f.extra["p99_run\(i + 1)"] = d.p99 }
             if rate == 1_000 { f.goal = .init(kind: .atMost, bound: 5, text: "p99 < 5 ms at 1000/s") }
             figures.append(f)
         }
