@@ -47,9 +47,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "hotline-conn-\(id)"
-        thread.start()
+        NamedThread.start("conn-\(id)") { [self] in run() }
     }
 
     /// Names from the peer's verified certificate; nil on plaintext links and before the handshake.

@@ -88,9 +88,7 @@ public final class TCPListener: @unchecked Sendable {
             wake = signal
             port = SocketAddress.localPort(of: fd)
         }
-        let thread = Thread { [self] in acceptLoop(fd: fd, wake: signal) }
-        thread.name = "hotline-accept-\(port)"
-        thread.start()
+        NamedThread.start("accept-\(port)") { [self] in acceptLoop(fd: fd, wake: signal) }
     }
 
     /// Swaps the TLS context for connections accepted from now on; open connections keep theirs.

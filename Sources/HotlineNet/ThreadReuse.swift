@@ -35,9 +35,7 @@ public final class ThreadReuse: @unchecked Sendable {
         if spawn { threads += 1 } else { condition.signal() }
         condition.unlock()
         if spawn {
-            let thread = Thread { [self] in work() }
-            thread.name = name
-            thread.start()
+            NamedThread.start(name) { [self] in work() }
         }
     }
 

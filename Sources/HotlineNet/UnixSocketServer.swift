@@ -22,7 +22,7 @@ public final class UnixSocketServer: @unchecked Sendable {
     private let lock = NSLock()
     private var wake: WakeSignal?
     private var stopped = false
-    private let clients = ThreadReuse(name: "hotline-admin-client")
+    private let clients = ThreadReuse(name: "admin-client")
 
     public init(path: String, mode: mode_t = 0o660, group: String? = nil, maxRequestBytes: Int = 1 << 20,
                 clientTimeoutMilliseconds: Int64 = 10_000, log: @escaping @Sendable (String) -> Void = { _ in },
@@ -59,9 +59,7 @@ public final class UnixSocketServer: @unchecked Sendable {
             throw error
         }
         lock.withLock { wake = signal }
-        let thread = Thread { [self] in acceptLoop(fd: fd, wake: signal) }
-        thread.name = "hotline-admin"
-        thread.start()
+        NamedThread.start("admin-accept") { [self] in acceptLoop(fd: fd, wake: signal) }
     }
 
     /// Stops accepting and removes the socket file; clients being served finish. Idempotent.

@@ -92,6 +92,29 @@ final class NodeProcess: @unchecked Sendable {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// CPU time of each kind of thread so far, in seconds: `/proc/PID/task/*/stat`, by the names the node gives its
+    /// threads (`NamedThread`: `work-loop`, `conn-17`, `admin-client`…), numbered ones under their kind (`conn`).
+    /// A thread that has ended is in `cpuSeconds()` but no longer here.
+    func cpuSecondsByThread() -> [String: Double] {
+        let tasks = "/proc/\(pid)/task"
+        guard let ids = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return [:] }
+        let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var byKind: [String: Double] = [:]
+        for id in ids {
+            guard let text = try? String(contentsOfFile: "\(tasks)/\(id)/stat", encoding: .utf8),
+                  let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { continue }
+            let name = text[text.index(after: open)..<close]
+            // `conn-17` → `conn`; a name without a number stays whole.
+            let kind = name.lastIndex(of: "-").map { dash in
+                name[name.index(after: dash)...].allSatisfy(\.isNumber) ? String(name[..<dash]) : String(name)
+            } ?? String(name)
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            byKind[kind, default: 0] += (user + system) / tick
+        }
+        return byKind
+    }
+
     /// Bytes the process has caused to be written to storage so far (/proc/PID/io `write_bytes`): its write-ahead
     /// log, checkpoints and files; what a ticket costs the disk.
     func bytesWritten() -> Int {

@@ -15,7 +15,7 @@ public final class NodeDaemon: @unchecked Sendable {
     // Everything below is owned by the work loop thread, except `loop`, `log` and the immutable configuration.
     let context: NodeContext
     let log: Log
-    private let loop = WorkLoop<NodeInput>(name: "hotline-loop")
+    private let loop = WorkLoop<NodeInput>(name: "work-loop")
     var links: [String: LinkDriver] = [:]
     /// The same drivers in the topology's order of neighbours: rounds walk them in this order, not the dictionary's
     /// (Swift seeds its hashing per process, so a dictionary's order differs from run to run, and with it the order

@@ -29,9 +29,7 @@ final class ParentDialer: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "hotline-dial"
-        thread.start()
+        NamedThread.start("dial-parent") { [self] in run() }
     }
 
     func stop() {

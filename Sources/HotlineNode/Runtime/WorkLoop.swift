@@ -1,4 +1,5 @@
 import Foundation
+import HotlineNet
 
 /// The single thread that owns a node's database and protocol state.
 ///
@@ -19,7 +20,7 @@ final class WorkLoop<Input: Sendable>: @unchecked Sendable {
     /// Starts the loop. `drain` receives every input posted since the last round (possibly none, on a timer tick)
     /// and returns how long the loop may sleep before the next tick, in seconds.
     func start(drain: @escaping @Sendable ([Input]) -> TimeInterval, finish: @escaping @Sendable () -> Void) {
-        let thread = Thread { [self] in
+        thread = NamedThread.start(name, stackSize: 4 << 20) { [self] in
             var sleep: TimeInterval = 0
             while true {
                 condition.lock()
@@ -35,10 +36,6 @@ final class WorkLoop<Input: Sendable>: @unchecked Sendable {
             }
             finish()
         }
-        thread.name = name
-        thread.stackSize = 4 << 20
-        self.thread = thread
-        thread.start()
     }
 
     func post(_ input: Input) {
