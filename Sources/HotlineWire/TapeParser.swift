@@ -227,11 +227,15 @@ struct TapeParser {
         let raw = UnsafeRawPointer(b.baseAddress!)
         while i < b.count {
             // Eight bytes at a step while none is a quote, a backslash, a control character or non-ASCII (the
-            // usual run of a name, an id or a time); the step that finds one goes on byte by byte.
+            // usual run of a name, an id or a time); the step that finds one moves to it at once.
             while i + 8 <= b.count {
-                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                guard Self.plain(w) else { break }
-                i += 8
+                let found = Self.special(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                if found == 0 {
+                    i += 8
+                    continue
+                }
+                i += found.trailingZeroBitCount >> 3
+                break
             }
             guard i < b.count else { break }
             let c = b[i]
@@ -246,6 +250,11 @@ struct TapeParser {
                 throw fail("a control character in a string")
             } else if c < 0x80 {
                 i += 1
+            } else if c >= 0xE1, c != 0xED, c <= 0xEF, i + 2 < b.count, b[i + 1] & 0xC0 == 0x80, b[i + 2] & 0xC0 == 0x80 {
+                // A three-byte character whose second byte may be any continuation byte (not E0, whose shortest
+                // form starts at A0, nor ED, which would encode a surrogate): Chinese text, the bulk of a ticket's
+                // non-ASCII bytes, checked here rather than through `utf8Sequence`.
+                i += 3
             } else {
                 try utf8Sequence()
             }
@@ -253,14 +262,15 @@ struct TapeParser {
         throw fail("unterminated string")
     }
 
-    /// Whether none of the eight bytes in `w` is '"', '\\', below 0x20 or above 0x7F (the classic "has a zero
-    /// byte" test: a byte's borrow may mark the bytes after it too, never one before, so no such byte is missed).
-    @inline(__always) static func plain(_ w: UInt64) -> Bool {
+    /// The high bit of each of the eight bytes in `w` (the first in memory lowest) that is '"', '\\', below 0x20 or
+    /// above 0x7F; the lowest set bit is exact (the classic "has a zero byte" test: a byte's borrow may mark the
+    /// bytes after it too, never one before), so the first such byte is found and none is missed.
+    @inline(__always) static func special(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
         let control = (w &- ones &* 0x20) & ~w
         let special = control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-        return (special | w) & highs == 0
+        return (special | w) & highs
     }
 
     /// One escape at `i` (its backslash).

@@ -101,6 +101,19 @@ struct JSONStreamDecoderTests {
         }
         agree(Float.self, "1e39")
         agree(Int8.self, "-128")
+        // Integers written with an exponent or a fraction are read digit for digit, past what a Double holds
+        // exactly (2^53), as JSONDecoder reads them (found by the json fuzz target).
+        for json in ["179566666666478409e0000", "17956666666647840.9e1", "9007199254740993.0", "-9007199254740993e0",
+                     "1.50e1", "100e-2", "0.05e2", "0.05", "1e-400", "0e5", "-0.0", "9223372036854775807.0",
+                     "9223372036854775808.0", "-9223372036854775808e0", "92233720368547758070e-1", "1e18", "1e19",
+                     "0.000000000000000000001e21", "1E+2", "12e-1"] {
+            agree(Int.self, json)
+            agree(Int64.self, json)
+            agree(UInt64.self, json)
+        }
+        agree(UInt8.self, "2.55e2")
+        agree(UInt8.self, "2.56e2")
+        agree(Int8.self, "-1.28e2")
     }
 
     @Test func missingWrongAndNullValuesAreTheSameErrors() {
@@ -188,6 +201,32 @@ struct JSONStreamDecoderTests {
                 #expect((try? JSONStreamDecoder.decode(String.self, from: [0x22] + head)) == nil, "unterminated")
             }
         }
+    }
+
+    /// Three-byte characters (Chinese text) are checked on a path of their own: every lead byte with the second
+    /// bytes at the edges of what it allows, at every position of an eight-byte step, reads as JSONDecoder reads
+    /// it, and what is not UTF-8 (an overlong form, a surrogate, a missing continuation byte) is refused.
+    @Test func threeByteCharactersAreCheckedAtEveryPosition() throws {
+        var sequences: [[UInt8]] = []
+        for lead in UInt8(0xE0)...0xEF {
+            for second: UInt8 in [0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0] {
+                for third: UInt8 in [0x41, 0x80, 0xBF, 0xC0] { sequences.append([lead, second, third]) }
+            }
+        }
+        sequences.append([0xE4, 0xB8])   // cut at the string's end
+        for bytes in sequences {
+            let valid = String(validating: bytes, as: UTF8.self)
+            for p in 0..<9 {
+                let head = Array(repeating: UInt8(ascii: "a"), count: p)
+                let json = [0x22] + head + bytes + Array("中z".utf8) + [0x22]
+                let ours = try? JSONStreamDecoder.decode(String.self, from: json)
+                let theirs = try? JSONDecoder().decode(String.self, from: Data(json))
+                #expect(ours == theirs, "\(bytes.map { String($0, radix: 16) }) after \(p) bytes")
+                #expect((ours != nil) == (valid != nil), "\(bytes.map { String($0, radix: 16) }) after \(p) bytes")
+            }
+        }
+        let text = String(repeating: "夜间施工噪音扰民，影响附近居民休息。Noise at night 😀 ", count: 20)
+        agree(String.self, try String(decoding: JSONEncoder().encode(text), as: UTF8.self))
     }
 
     @Test func aRepeatedMemberKeepsItsFirstValueAsInJSONDecoder() throws {
