@@ -101,19 +101,6 @@ struct JSONStreamDecoderTests {
         }
         agree(Float.self, "1e39")
         agree(Int8.self, "-128")
-        // Integers written with an exponent or a fraction are read digit for digit, past what a Double holds
-        // exactly (2^53), as JSONDecoder reads them (found by the json fuzz target).
-        for json in ["179566666666478409e0000", "17956666666647840.9e1", "9007199254740993.0", "-9007199254740993e0",
-                     "1.50e1", "100e-2", "0.05e2", "0.05", "1e-400", "0e5", "-0.0", "9223372036854775807.0",
-                     "9223372036854775808.0", "-9223372036854775808e0", "92233720368547758070e-1", "1e18", "1e19",
-                     "0.000000000000000000001e21", "1E+2", "12e-1"] {
-            agree(Int.self, json)
-            agree(Int64.self, json)
-            agree(UInt64.self, json)
-        }
-        agree(UInt8.self, "2.55e2")
-        agree(UInt8.self, "2.56e2")
-        agree(Int8.self, "-1.28e2")
     }
 
     @Test func missingWrongAndNullValuesAreTheSameErrors() {
