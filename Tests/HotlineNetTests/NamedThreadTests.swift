@@ -10,38 +10,29 @@ struct NamedThreadTests {
         (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?.trimmingCharacters(in: .newlines)
     }
 
-    @Test func aStartedThreadCarriesItsNameInTheKernel() {
+    /// The kernel's name of the thread that `start` runs its job on.
+    static func nameSeen(_ start: (@escaping @Sendable () -> Void) -> Void) -> String? {
         let seen = Seen()
         let done = DispatchSemaphore(value: 0)
-        NamedThread.start("work-loop") {
-            seen.value = Self.kernelName()
+        start {
+            seen.value = kernelName()
             done.signal()
         }
         #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(seen.value == "work-loop")
+        return seen.value
+    }
+
+    @Test func aStartedThreadCarriesItsNameInTheKernel() {
+        #expect(Self.nameSeen { NamedThread.start("work-loop", $0) } == "work-loop")
     }
 
     @Test func aLongNameIsCutToTheKernels15Bytes() {
-        let seen = Seen()
-        let done = DispatchSemaphore(value: 0)
-        NamedThread.start("admin-client-with-a-long-name") {
-            seen.value = Self.kernelName()
-            done.signal()
-        }
-        #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(seen.value == "admin-client-wi")
+        #expect(Self.nameSeen { NamedThread.start("admin-client-with-a-long-name", $0) } == "admin-client-wi")
     }
 
     @Test func theAdminSocketsPoolNamesItsThreads() {
         let pool = ThreadReuse(name: "admin-client", keepIdle: 1)
-        let seen = Seen()
-        let done = DispatchSemaphore(value: 0)
-        pool.run {
-            seen.value = Self.kernelName()
-            done.signal()
-        }
-        #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(seen.value == "admin-client")
+        #expect(Self.nameSeen { pool.run($0) } == "admin-client")
     }
 }
 
