@@ -84,12 +84,16 @@ final class NodeProcess: @unchecked Sendable {
     /// and 15, in clock ticks. What a ticket costs the nodes: it moves much less than a rate or a latency with
     /// what else the machine is doing, though not nothing (6.9 to 9.0 ms a whole ticket for one build, one day).
     func cpuSeconds() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return 0 }
+        (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap { Self.parse(stat: $0)?.seconds } ?? 0
+    }
+
+    /// The name and the user + system seconds in the text of a `stat` file (a process's or a thread's).
+    private static func parse(stat text: String) -> (name: Substring, seconds: Double)? {
+        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { return nil }
         // After "pid (comm) ": field 3 (state) is the first; utime and stime are fields 14 and 15.
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (text[text.index(after: open)..<close], (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))))
     }
 
     /// CPU time of each kind of thread so far, in seconds: `/proc/PID/task/*/stat`, by the names the node gives its
@@ -98,19 +102,15 @@ final class NodeProcess: @unchecked Sendable {
     func cpuSecondsByThread() -> [String: Double] {
         let tasks = "/proc/\(pid)/task"
         guard let ids = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return [:] }
-        let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
         var byKind: [String: Double] = [:]
         for id in ids {
             guard let text = try? String(contentsOfFile: "\(tasks)/\(id)/stat", encoding: .utf8),
-                  let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { continue }
-            let name = text[text.index(after: open)..<close]
+                  let (name, seconds) = Self.parse(stat: text) else { continue }
             // `conn-17` → `conn`; a name without a number stays whole.
             let kind = name.lastIndex(of: "-").map { dash in
                 name[name.index(after: dash)...].allSatisfy(\.isNumber) ? String(name[..<dash]) : String(name)
             } ?? String(name)
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-            byKind[kind, default: 0] += (user + system) / tick
+            byKind[kind, default: 0] += seconds
         }
         return byKind
     }
