@@ -353,13 +353,13 @@ struct TicketRepository {
     }
 
     /// Finished tickets last changed before `cutoff` whose personal fields are still here.
-    /// Counties and units only (the city has no `tickets_erasable`, migration 18). The condition is the index's, word
-    /// for word; named, because without statistics SQLite would rather walk `tickets_status` through every finished
-    /// ticket, erased ones included.
+    /// Counties and units only (the city has no `tickets_erasable`, migrations 18 and 20). The condition is the
+    /// index's, word for word; named, because without statistics SQLite would rather walk `tickets_status` through
+    /// every finished ticket, erased ones included.
     func erasable(before cutoff: Timestamp, limit: Int) throws -> [String] {
         try db.query("""
             SELECT id FROM tickets INDEXED BY tickets_erasable
-            WHERE erased = 0 AND updated < ? AND status IN (\(NodeSchema.finishedStatuses)) LIMIT ?
+            WHERE erased = 0 AND updated < ? AND \(NodeSchema.finishedCondition) LIMIT ?
             """, [.int(cutoff.millis), .int(Int64(limit))]).compactMap { $0.string(0) }
     }
 
