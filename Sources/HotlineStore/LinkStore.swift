@@ -92,12 +92,14 @@ public struct LinkStore: @unchecked Sendable {
         // One transaction (joining the caller's, if any): a seq is never assigned without its row.
         do {
             return try db.transaction { () throws -> UInt64 in
-                // The next seq and the counter's update in one statement (RETURNING, SQLite 3.35).
-                guard let next = try db.query("""
-                    INSERT INTO link_state(link, last_assigned) VALUES(?, 1)
-                    ON CONFLICT(link) DO UPDATE SET last_assigned = last_assigned + 1 RETURNING last_assigned
-                    """, [.text(link)]).first?.int(0) else { throw StoreError.badValue("link_state returned no seq for \(link)") }
-                let seq = UInt64(next)
+                // The counter read, then written, not one statement with RETURNING: SQLite keeps a RETURNING
+                // statement's rows in a temporary B-tree that it builds and drops each time. Queueing a message
+                // took 21,200 instructions with it, 16,000 without (callgrind, a county in the lifecycle).
+                let seq = try lastAssigned(link: link) + 1
+                try db.run("""
+                    INSERT INTO link_state(link, last_assigned) VALUES(?, ?)
+                    ON CONFLICT(link) DO UPDATE SET last_assigned = excluded.last_assigned
+                    """, [.text(link), SQLValue(seq)])
                 var stored = m.body
                 if let sealer {
                     do { stored = try sealer.seal(m.body, label: Self.label(link, seq)) } catch {

@@ -26,6 +26,23 @@ func corruptRow(_ body: () throws -> Void) -> (link: String, seq: UInt64)? {
         }
     }
 
+    /// Queueing, receiving and acknowledging run on every message a node sends or gets: none of their statements
+    /// builds a temporary B-tree each time it runs (as `INSERT … RETURNING` did for each seq).
+    @Test func queueingAndAcknowledgingBuildNoTemporaryTables() throws {
+        try withStore { db, _ throws in
+            let links = LinkStore(db: db)
+            try links.recordReceived(link: "city", upTo: 3)
+            for n in 1...3 { try links.enqueue(link: "city", message: message(n)) }
+            _ = try links.pending(link: "city", after: 0, limit: 10)
+            try links.acknowledge(link: "city", upTo: 2)
+            _ = try links.pendingCount(link: "city")
+            #expect(try db.statementsBuildingTemporaryTables() == [])
+            // The check itself sees such a statement.
+            try db.run("SELECT 1 WHERE 2 IN (1, 2, 3)")
+            #expect(try db.statementsBuildingTemporaryTables() == ["SELECT 1 WHERE 2 IN (1, 2, 3)"])
+        }
+    }
+
     /// `pendingCount` relies on the queue being one run of consecutive seqs; it must equal a real count through
     /// any mix of appends, acknowledgements (including ones past the end) and other links.
     @Test func pendingCountEqualsTheRowsQueuedThroughAppendsAndAcknowledgements() throws {
