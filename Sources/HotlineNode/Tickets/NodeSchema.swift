@@ -12,9 +12,9 @@ enum NodeSchema {
 
     /// The same statuses as migration 20's index condition and the erasure query write them: comparisons joined by
     /// OR, which SQLite evaluates in place. `status IN (…)` of more than two values it evaluates by building a
-    /// temporary B-tree of the list, each time a statement writes a ticket's row: 4.5 % of a unit's work loop in a
-    /// durable hop (callgrind, `sqlite3BtreeCreateTable` once a message). Frozen with migration 20, as
-    /// `finishedStatuses` is with 18.
+    /// temporary B-tree of the list, each time a statement writes a ticket's row: 14 % of a unit's work loop's
+    /// instructions in a durable hop (callgrind; `sqlite3BtreeCreateTable` once a message). Frozen with migration
+    /// 20, as `finishedStatuses` is with 18.
     static let finishedCondition = "(" + finishedStatuses.split(separator: ",").map { "status = \($0)" }.joined(separator: " OR ") + ")"
 
     /// The early warnings (`tickets_alert_scan`) and the figures and reports (`events_at`) run at the city only
