@@ -20,7 +20,9 @@ public struct DatabaseOptions: Sendable {
 /// A statement's text as the key of the statement cache: hashed by its length and three 16-byte samples (its start,
 /// middle and end), compared whole. Hashing the whole text (SipHash over a few hundred bytes) on every statement run
 /// was 1.4 % of a unit's instructions in a durable hop (callgrind, `hotline-bench --scenario hop --quick`, 10,337
-/// lookups of ~1,700 instructions); texts that share all three samples and the length only share a bucket.
+/// lookups of ~1,700 instructions); texts that share all three samples and the length only share a bucket. The
+/// samples are folded into one word by multiplications before the `Hasher` sees them: fed the 56 bytes, SipHash took
+/// 634 instructions a key, now 156, and a unit's work loop in a durable hop 1.5 % fewer (callgrind, the same run).
 struct SQLText: Hashable {
     let sql: String
 
@@ -30,16 +32,29 @@ struct SQLText: Hashable {
 
     func hash(into hasher: inout Hasher) {
         var text = sql
-        text.withUTF8 { b in
-            hasher.combine(b.count)
-            let n = Swift.min(16, b.count)
-            func sample(_ start: Int) {
-                hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[start..<(start + n)])))
-            }
-            sample(0)
-            sample((b.count - n) / 2)
-            sample(b.count - n)
+        hasher.combine(text.withUTF8 { Self.fold($0) })
+    }
+
+    /// The length and the three samples in one word.
+    static func fold(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        func mix(_ h: UInt64, _ w: UInt64) -> UInt64 {
+            let m = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+            return m ^ (m >> 29)
         }
+        var h = UInt64(b.count)
+        guard b.count >= 16 else {
+            for byte in b { h = mix(h, UInt64(byte)) }
+            return h
+        }
+        let raw = UnsafeRawBufferPointer(b)
+        func sample(_ start: Int) {
+            h = mix(h, raw.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+            h = mix(h, raw.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+        }
+        sample(0)
+        sample((b.count - 16) / 2)
+        sample(b.count - 16)
+        return h
     }
 }
 

@@ -375,6 +375,28 @@ func outcome(_ body: () throws -> Void) -> Thrown {
         }
     }
 
+    /// The cache's key folds exactly the length and the three samples into its word: a byte changed inside a sample
+    /// changes the word, one changed between the samples does not (texts of 80 bytes: samples at 0, 32 and 64), and
+    /// texts shorter than a sample are folded whole.
+    @Test func theCacheKeyFoldsTheLengthAndTheThreeSamples() {
+        let text = Array(String(repeating: "SELECT x FROM t; ", count: 5).utf8.prefix(80))
+        func fold(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBufferPointer { SQLText.fold($0) } }
+        let base = fold(text)
+        for at in 0..<80 {
+            var other = text
+            other[at] ^= 0x01
+            let inSample = at < 16 || (32..<48).contains(at) || at >= 64
+            #expect((fold(other) != base) == inSample, "byte \(at)")
+        }
+        #expect(fold(Array(text.dropLast())) != base)
+        let short = Array("SELECT 1".utf8)
+        for at in short.indices {
+            var other = short
+            other[at] ^= 0x01
+            #expect(fold(other) != fold(short), "short text, byte \(at)")
+        }
+    }
+
     @Test func optionalAndUnsignedInitializersMapToTheRightKind() {
         #expect(SQLValue(nil as String?) == .null)
         #expect(SQLValue("x" as String?) == .text("x"))
