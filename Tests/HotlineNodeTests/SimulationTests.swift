@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import HotlineCore
+import HotlineStore
 import HotlineNet
 import HotlineWire
 @testable import HotlineNode
@@ -97,6 +98,10 @@ final class Simulation {
     var history: [String] = []
     var faults = (crashes: 0, crashesBeforeCommit: 0, resets: 0, partitions: 0)
     var faultsOn = true
+    /// A test's check run after each message a node applies (`TicketService.afterApply`), in every incarnation.
+    var afterApply: [String: (DataMessage) throws -> Void] = [:] {
+        didSet { for (id, node) in nodes { node.daemon?.service.afterApply = afterApply[id] } }
+    }
     let base: URL
 
     init(seed: UInt64) throws {
@@ -144,6 +149,7 @@ final class Simulation {
             node.crashing = true
             throw SimCrash()
         }
+        daemon.service.afterApply = afterApply[id]
         node.daemon = daemon
         node.incarnation += 1
         node.crashing = false
@@ -339,8 +345,10 @@ struct SimulationTests {
     /// With `restore`, the node's disk is lost at `restoreAt` and its database put back from a backup taken at
     /// `backupAt` (or as soon after as the node is up), then the centre resyncs it (the centre itself: it recovers
     /// from the county stations and units while its operators go on working): the invariants must still hold.
-    static func run(seed: UInt64, count: Int, restore: Restore? = nil) throws -> (problems: [String], sim: Simulation) {
+    static func run(seed: UInt64, count: Int, restore: Restore? = nil,
+                    prepare: (Simulation) -> Void = { _ in }) throws -> (problems: [String], sim: Simulation) {
         let sim = try Simulation(seed: seed)
+        prepare(sim)
         var plans: [Plan] = (0..<count).map { i in
             let viaCounty = i % 2 == 0
             let unit = viaCounty ? (i % 4 == 0 ? "s1" : "s2") : "w"
@@ -538,6 +546,41 @@ struct SimulationTests {
             #expect(problems.isEmpty, "seed \(seed), \(node) backed up at \(backupAt) ms, restored \(lost) ms later (\(Self.replay("HOTLINE_SIM_SEED=\(seed)", filter: "aNodeRestored"))): \(problems)\nhistory: \(sim.history.suffix(40))")
             if !problems.isEmpty { break }
         }
+    }
+
+    /// The storage failing while a node applies a message (a full disk) in the middle of what its link delivered
+    /// in a round: the round fails, and the link starts again from what is stored, so the peer sends that message
+    /// and those after it again. (Before, the link went on after them and they were lost.)
+    @Test func aStorageFailureWhileApplyingADeliveredMessageLosesNoTicket() throws {
+        try failFirstAssignment(StoreError.badValue("the disk is full (test)"), test: "aStorageFailureWhileApplying")
+    }
+
+    /// Throws `error` once at each node, after it stored its first assignment; checks that every such assignment
+    /// came again and the invariants hold.
+    func failFirstAssignment(_ error: Error, test: String) throws {
+        let (seeds, count) = Self.plan(seeds: 20)
+        var failed = 0
+        for seed in seeds {
+            var fired: [String: String] = [:], seenAgain: Set<String> = []
+            let (problems, sim) = try Self.run(seed: seed, count: count) { sim in
+                for node in ["k", "s1", "s2", "w"] {
+                    sim.afterApply[node] = { m in
+                        guard m.kind == AppMessageKind.ticketAssign.rawValue else { return }
+                        guard let first = fired[node] else {
+                            fired[node] = m.id
+                            throw error
+                        }
+                        if first == m.id { seenAgain.insert(node) }
+                    }
+                }
+            }
+            failed += fired.count
+            #expect(problems.isEmpty, "seed \(seed) (\(Self.replay("HOTLINE_SIM_SEED=\(seed) HOTLINE_SIM_TICKETS=\(count)", filter: test))): \(problems)\nhistory: \(sim.history.suffix(40))")
+            #expect(fired.count >= 3, "seed \(seed): k and the units took assignments: \(fired)")
+            #expect(seenAgain == Set(fired.keys), "seed \(seed): each assignment whose round failed came again: \(fired), \(seenAgain)")
+            if !problems.isEmpty { break }
+        }
+        print("\(test): \(seeds.count) seeds × \(count) tickets; \(failed) rounds failed on an assignment")
     }
 
     @Test func networkKeepsEveryTicketExactlyOnceUnderSeededFaults() throws {

@@ -21,6 +21,10 @@ final class LinkDriver {
     private(set) var establishedAt: Int64?
     private(set) var lastError: String?
     private var held: [[UInt8]] = []
+    /// Since the last `flush` the session has moved on by what only the round's commit makes true: it delivered
+    /// messages (and now expects the ones after them) or offered queued rows it read (which the rollback may have
+    /// removed). When the round fails, the connection is dropped, and the link starts again from what is stored.
+    var needsCommit = false
 
     init(peer: String) { self.peer = peer }
 
@@ -55,6 +59,7 @@ final class LinkDriver {
 
     /// Writes the held frames. A connection whose buffer is over its cap is closed: the peer resends after reconnect.
     func flush() {
+        needsCommit = false
         guard let c = connection else {
             held.removeAll()
             return
@@ -73,6 +78,7 @@ final class LinkDriver {
         session = nil
         establishedAt = nil
         deliveredUpTo = nil
+        needsCommit = false
         held.removeAll()
         if let reason { lastError = reason }
     }

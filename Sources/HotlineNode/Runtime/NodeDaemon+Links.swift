@@ -149,6 +149,7 @@ extension NodeDaemon {
                                      "peer_received": "\(peer.lastReceived)"])
                 if let clock = peer.clock { followParentClock(clock, from: driver.peer) }
             case .deliver(let messages):
+                driver.needsCommit = true
                 for message in messages {
                     if let rule = try service.handleIncoming(message, from: driver.peer, now: now.at) {
                         let text = "message \(message.id) (\(message.kind) from \(message.origin)) refused: \(rule)"
@@ -175,6 +176,7 @@ extension NodeDaemon {
                 deferredAcks.add(link: driver.peer, upTo: upTo, now: now.mono)
             case .wantOutbound(let after, let limit):
                 let rows = try context.links.pending(link: driver.peer, after: after, limit: limit)
+                if !rows.isEmpty { driver.needsCommit = true }
                 let messages = rows.map {
                     DataMessage(id: $0.message.id, seq: $0.seq, origin: $0.message.origin, dest: $0.message.dest,
                                 kind: $0.message.kind, body: $0.message.body, at: $0.message.at)

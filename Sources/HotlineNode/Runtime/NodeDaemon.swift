@@ -179,12 +179,12 @@ public final class NodeDaemon: @unchecked Sendable {
                 service.storageFailure = nil
             }
         } catch {
-            // Nothing of this round is durable: drop the connections that delivered data (their peers resend),
-            // tell the operators, and try again on the next round.
+            // Nothing of this round is durable: drop the connections whose sessions moved on in it
+            // (`LinkDriver.needsCommit`: their peers resend), tell the operators, and try again on the next round.
             storageHealth.failed(error, log: log)
             service.storageFailure = "\(error)"
             service.afterCommit.removeAll()
-            for driver in linkOrder where driver.deliveredUpTo != nil { driver.detach(reason: "storage failure") }
+            for driver in linkOrder where driver.needsCommit { driver.detach(reason: "storage failure") }
             replies = replies.map { r in
                 (r.reply, answerAgain(r.request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), r.request)
             }

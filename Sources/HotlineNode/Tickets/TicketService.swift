@@ -31,6 +31,8 @@ final class TicketService {
     var alertScanner: AlertScanner?
     /// A scan handed to `alertScanner` whose warnings have not come back yet.
     var alertScanInFlight = false
+    /// Tests only: runs after a message for this node was applied, before its changes are kept; may refuse it.
+    var afterApply: ((DataMessage) throws -> Void)?
 
     init(context: NodeContext) {
         self.context = context
@@ -155,7 +157,10 @@ final class TicketService {
             return nil
         }
         do {
-            try savepoint("msg") { try apply(m, now: now) }
+            try savepoint("msg") {
+                try apply(m, now: now)
+                try afterApply?(m)
+            }
         } catch let error as StoreError {
             throw error
         } catch {
