@@ -144,6 +144,8 @@ public final class NodeDaemon: @unchecked Sendable {
         let started = roundClock(), cpuStarted = RoundWatch.threadCPUMilliseconds()
         var workDone = started, committed: Double?, timers = 0.0
         var sweeping = false
+        /// The commands (and the alert scan's result) of a round taken back, run again in a round of their own.
+        var again: [NodeInput] = []
         do {
             try context.db.transaction {
                 for input in batch {
@@ -178,6 +180,16 @@ public final class NodeDaemon: @unchecked Sendable {
                 storageHealth.succeeded(log: log)
                 service.storageFailure = nil
             }
+        } catch let back as RoundTakenBack {
+            // Not the disk: a message refused after part of it was written. Nothing of the round is stored; the
+            // links whose sessions moved on in it are dropped (their peers send again) and its operator commands
+            // run again below, in a round of their own.
+            log.warn("round-taken-back", ["peer": back.peer, "origin": back.origin, "kind": back.kind, "id": back.message,
+                                          "rule": back.rule, "effect": "the round was rolled back; \(back.peer) sends its messages again and the next \(service.savepointMessagesAfterTakeBack) are applied one savepoint each"])
+            service.afterCommit.removeAll()
+            for driver in linkOrder where driver.needsCommit { driver.detach(reason: "round taken back") }
+            again = batch.filter { if case .admin = $0 { true } else if case .alertScan = $0 { true } else { false } }
+            replies.removeAll()
         } catch {
             // Nothing of this round is durable: drop the connections whose sessions moved on in it
             // (`LinkDriver.needsCommit`: their peers resend), tell the operators, and try again on the next round.
@@ -198,6 +210,8 @@ public final class NodeDaemon: @unchecked Sendable {
         for r in replies { r.reply(r.response) }
         if let committed { watch(batch, work: workDone - started, commit: committed - workDone, after: roundClock() - committed,
                                  cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, timers: timers, now: now) }
+        // It holds no link input, so it cannot be taken back again.
+        if !again.isEmpty { return drain(again) }
         // A sweep under way goes on at once; inputs that arrived meanwhile share the next round with its next slice.
         return sweeping && committed != nil ? 0 : 0.2
     }

@@ -200,11 +200,13 @@ extension TicketService {
 
     /// A message passing through this node (a county station relaying between the city and its units): the
     /// station keeps its copy of the tickets of its county current.
-    func observe(_ m: DataMessage, now: Timestamp) throws {
+    func observe(_ m: DataMessage, from peer: String, now: Timestamp) throws {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
         do {
-            try observeUnchecked(kind, m, now: now)
+            try observeUnchecked(kind, m, from: peer, now: now)
         } catch let error as StoreError {
+            throw error
+        } catch let error as RoundTakenBack {
             throw error
         } catch {
             // The destination judges the message; the relay only declines to update its own copy.
@@ -212,8 +214,8 @@ extension TicketService {
         }
     }
 
-    private func observeUnchecked(_ kind: AppMessageKind, _ m: DataMessage, now: Timestamp) throws {
-        try savepoint("observe") {
+    private func observeUnchecked(_ kind: AppMessageKind, _ m: DataMessage, from peer: String, now: Timestamp) throws {
+        try atomically("observe", m, from: peer) {
             switch kind {
             case .ticketAssign:
                 let assign = try assignment(m)

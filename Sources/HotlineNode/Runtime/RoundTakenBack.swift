@@ -1,0 +1,18 @@
+/// A message from a neighbour was refused after part of it had been written, outside a savepoint
+/// (`TicketService.atomically`): only rolling back the whole round takes that part back. The work loop does so,
+/// drops the links that delivered in the round (their peers send again, and the message is then applied or refused
+/// in a savepoint of its own), and runs the round's operator commands again in a round of their own. Not a storage
+/// failure: nothing is wrong with the disk.
+struct RoundTakenBack: Error, CustomStringConvertible {
+    /// The neighbour the message came from.
+    let peer: String
+    let message: String
+    let kind: String
+    let origin: String
+    /// Why it was refused.
+    let rule: String
+
+    var description: String {
+        "message \(message) (\(kind) from \(origin), via \(peer)) was refused after part of it was written: \(rule)"
+    }
+}
