@@ -12,7 +12,8 @@ struct LogLineTests {
         let lines = Lines()
         let log = Log(node: "jn-water", sink: { lines.all.append($0) })
         log.info("ticket-assigned", ["ticket": "JN-20260302-000001", "name": "供水 集团", "note": "a\"b=c\\d",
-                                     "multi": "一\r\n二\t三", "empty": "", "plain": "历下区"])
+                                     "multi": "一\r\n二\t三", "empty": "", "plain": "历下区",
+                                     "last": "解放路街道JN-20260302-000001 ", "first": "=解放路街道JN-20260302-000001"])
         let line = try #require(lines.all.first)
         #expect(line.hasSuffix("\n") && line.dropLast().contains("\n") == false, "one line")
         let ts = try #require(line.split(separator: " ").first)
@@ -22,6 +23,8 @@ struct LogLineTests {
         #expect(line.contains(#" note="a\"b=c\\d" "#))
         #expect(line.contains(#" multi="一\r\n二\t三" "#))
         #expect(line.contains(#" empty="" plain=历下区"#))
+        #expect(line.contains(#" last="解放路街道JN-20260302-000001 " first="=解放路街道JN-20260302-000001""#),
+                "a long value is checked to its last byte and from its first")
     }
 
     @Test func theTimeStampIsNowInChinaStandardTime() throws {

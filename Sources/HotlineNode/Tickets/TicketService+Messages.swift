@@ -70,8 +70,8 @@ extension TicketService {
         }
         switch kind {
         case .ticketAssign, .ticketSync:
-            let ancestors = topology.ancestry(of: m.dest)
-            guard origin.kind == .city || (origin.kind == .county && ancestors.contains(origin.id) && origin.id != m.dest) else {
+            guard origin.kind == .city
+                    || (origin.kind == .county && origin.id != m.dest && topology.ancestry(of: m.dest).contains(origin.id)) else {
                 throw ServiceError.refused("only the city or the receiver's county station assigns tickets; \(m.origin) (\(origin.kind.rawValue)) may not send \(kind.rawValue) to \(m.dest)")
             }
         case .ticketEvent:
