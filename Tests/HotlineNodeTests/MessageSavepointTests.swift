@@ -88,6 +88,27 @@ struct MessageSavepointTests {
         #expect(try notices(unit) == 2)
     }
 
+    /// A county station keeps a copy of what it relays (`observe`): a refusal after the copy was written takes the
+    /// round back, the relaying included; when the message comes again (in a savepoint), the copy is declined and
+    /// the message still goes on to the unit.
+    @Test func aRelayedAssignmentRefusedAfterTheCopyWasWrittenTakesTheRoundBackThenGoesOnWithoutTheCopy() throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let county = try NodeFixture(id: "k", role: .county)
+        county.service.afterApply = { _ in throw ServiceError.refused("refused after the copy was written (test)") }
+        let body = AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead")
+        func relayed() throws -> Int { try county.context.links.pending(link: "s1", after: 0, limit: 10).count }
+        #expect(throws: RoundTakenBack.self) {
+            try county.deliver(.ticketAssign, body: body, origin: "c", from: "c", dest: "s1")
+        }
+        #expect(try county.service.repository.load(ticket.id) == nil && relayed() == 0, "nothing of the round is kept")
+        #expect(county.service.savepointMessages["c"] == county.service.savepointMessagesAfterTakeBack)
+
+        try county.deliver(.ticketAssign, body: body, origin: "c", from: "c", dest: "s1")
+        #expect(try county.service.repository.load(ticket.id) == nil, "the copy is declined")
+        #expect(try relayed() == 1, "the assignment goes on to the unit")
+        #expect(county.log.contains { $0.contains("event=relay-copy-not-updated") })
+    }
+
     @Test func aStorageErrorInsideAMessageStillFailsTheRound() throws {
         let unit = try NodeFixture(id: "s1", role: .unit)
         #expect(throws: StoreError.self) {

@@ -236,6 +236,7 @@ extension TicketService {
             case .notice, .kbSubmit, .kbEntry, .kbReport, .ticketRecall, .ticketCopy:
                 return
             }
+            try afterApply?(m)
         }
     }
 

@@ -33,7 +33,8 @@ final class TicketService {
     var alertScanInFlight = false
     /// Neighbours whose next messages are each applied in a savepoint, and how many more (`atomically`).
     var savepointMessages: [String: Int] = [:]
-    /// Tests only: runs after a message for this node was applied, before its changes are kept; may refuse it.
+    /// Tests only: runs after a message for this node was applied, or one passing through observed, before its
+    /// changes are kept; may refuse it.
     var afterApply: ((DataMessage) throws -> Void)?
 
     init(context: NodeContext) {
