@@ -6,7 +6,7 @@ import HotlineStore
 import HotlineWire
 @testable import HotlineNode
 
-/// A message from a neighbour is applied all or nothing (issue 3), without a savepoint of its own unless one is
+/// A message from a neighbour is applied all or nothing (issue 4), without a savepoint of its own unless one is
 /// needed (`TicketService.atomically`): a refusal before anything was written has nothing to take back; one after a
 /// write takes the whole round back and puts the peer's next messages in savepoints.
 struct MessageSavepointTests {
