@@ -61,18 +61,12 @@ final class TicketService {
         do { arguments = try ArgumentParser.parse(Array(request.argv.dropFirst()), spec: handler.spec) } catch {
             return .failure("\(error)\nsee: hotline-\(context.role.rawValue) \(name) --help", exitCode: 2)
         }
-        let savepoint = "cmd", logged = afterCommit.count
         do {
-            try context.db.execute(sql: "SAVEPOINT \(savepoint)")
             let env = CommandEnvironment(service: self, now: now, user: request.user, linkStatus: links)
-            let output = try handler.run(arguments, env)
-            try context.db.execute(sql: "RELEASE \(savepoint)")
+            let output = try savepoint("cmd") { try handler.run(arguments, env) }
             context.log.info("command", ["cmd": name, "user": request.user])
             return output
         } catch {
-            try? context.db.execute(sql: "ROLLBACK TO \(savepoint)")
-            try? context.db.execute(sql: "RELEASE \(savepoint)")
-            afterCommit.removeSubrange(logged...)
             context.log.warn("command-refused", ["cmd": name, "user": request.user, "error": "\(error)"])
             return .failure("\(error)")
         }
@@ -200,12 +194,13 @@ final class TicketService {
 
     /// Runs `body` in a savepoint: all of it or, when it throws, none of it (the error is rethrown). Log lines
     /// it left for after the commit go with it.
-    func savepoint(_ name: String, _ body: () throws -> Void) throws {
+    func savepoint<T>(_ name: String, _ body: () throws -> T) throws -> T {
         let logged = afterCommit.count
         try context.db.execute(sql: "SAVEPOINT \(name)")
         do {
-            try body()
+            let result = try body()
             try context.db.execute(sql: "RELEASE \(name)")
+            return result
         } catch {
             try? context.db.execute(sql: "ROLLBACK TO \(name)")
             try? context.db.execute(sql: "RELEASE \(name)")
