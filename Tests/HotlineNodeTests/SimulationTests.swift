@@ -301,10 +301,10 @@ final class Simulation {
 
     var pendingAdmin: [String: [NodeInput]] = [:]
 
-    /// Queues an operator command for the node's next round; `done` gets the answer (nil if the node is down).
     /// Commands given and not answered yet: every command gets exactly one answer, whatever happens to its round.
     var unanswered = 0
 
+    /// Queues an operator command for the node's next round; `done` gets the answer (nil if the node is down).
     func command(_ node: String, _ argv: [String], done: @escaping (AdminResponse?) -> Void) {
         guard nodes[node]?.daemon != nil else { return done(nil) }
         unanswered += 1
