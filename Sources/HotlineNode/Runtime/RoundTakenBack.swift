@@ -1,3 +1,5 @@
+import HotlineStore
+
 /// A message from a neighbour was refused after part of it had been written, outside a savepoint
 /// (`TicketService.atomically`): only rolling back the whole round takes that part back. The work loop does so,
 /// drops the links that delivered in the round (their peers send again, and the message is then applied or refused
@@ -16,3 +18,10 @@ struct RoundTakenBack: Error, CustomStringConvertible {
         "message \(message) (\(kind) from \(origin), via \(peer)) was refused after part of it was written: \(rule)"
     }
 }
+
+/// An error that a message's handling passes up to the work loop instead of refusing the message: the round cannot
+/// be kept. Storage errors (the loop reports a storage failure) and `RoundTakenBack`. Every place that turns other
+/// errors into a refusal lets these through.
+protocol FailsTheRound: Error {}
+extension StoreError: FailsTheRound {}
+extension RoundTakenBack: FailsTheRound {}

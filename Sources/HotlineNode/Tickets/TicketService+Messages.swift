@@ -204,9 +204,7 @@ extension TicketService {
         guard let kind = AppMessageKind(rawValue: m.kind) else { return }
         do {
             try observeUnchecked(kind, m, from: peer, now: now)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as RoundTakenBack {
+        } catch let error as any FailsTheRound {
             throw error
         } catch {
             // The destination judges the message; the relay only declines to update its own copy.

@@ -159,9 +159,7 @@ final class TicketService {
                 try apply(m, now: now)
                 try afterApply?(m)
             }
-        } catch let error as StoreError {
-            throw error
-        } catch let error as RoundTakenBack {
+        } catch let error as any FailsTheRound {
             throw error
         } catch {
             // Refused or unreadable: nothing of it is stored; the origin is told why (durably, as a notice), and
@@ -227,9 +225,7 @@ final class TicketService {
         let changes = context.db.totalChanges, logged = afterCommit.count
         do {
             try body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as RoundTakenBack {
+        } catch let error as any FailsTheRound {
             throw error
         } catch {
             guard context.db.totalChanges == changes else {
