@@ -152,6 +152,34 @@ final class BenchNetwork: @unchecked Sendable {
         return links.first { $0["peer"] as? String == peer }?["pending"] as? Int ?? -1
     }
 
+    /// A node's work-loop time so far, in milliseconds (from `status`): where a scenario's time went at that node.
+    struct LoopLoad {
+        var work = 0.0, commit = 0.0, after = 0.0, cpu = 0.0
+        var busy: Double { work + commit + after }
+
+        static func - (a: LoopLoad, b: LoopLoad) -> LoopLoad {
+            LoopLoad(work: a.work - b.work, commit: a.commit - b.commit, after: a.after - b.after, cpu: a.cpu - b.cpu)
+        }
+
+        /// The shares of `seconds` of wall-clock time, for a figure's description: "busy 92 % (work 47 / commit 42 /
+        /// after 3), CPU 61 %".
+        func shares(of seconds: Double) -> String {
+            func p(_ v: Double) -> String { "\(Int((v / 10 / seconds).rounded()))" }
+            return "busy \(p(busy)) % (work \(p(work)) / commit \(p(commit)) / after \(p(after))), CPU \(p(cpu)) %"
+        }
+    }
+
+    func loopLoad(_ id: String) throws -> LoopLoad {
+        let rounds = (try ok(id, ["status"]) as? [String: Any])?["rounds"] as? [String: Any] ?? [:]
+        func ms(_ key: String) throws -> Double {
+            guard let v = rounds[key] as? Double ?? (rounds[key] as? Int).map(Double.init) else {
+                throw BenchError.failed("\(id): status has no rounds.\(key)")
+            }
+            return v
+        }
+        return LoopLoad(work: try ms("workMs"), commit: try ms("commitMs"), after: try ms("afterMs"), cpu: try ms("cpuMs"))
+    }
+
     // MARK: - Helpers
 
     /// The directory of this executable, where `swift build` also puts the three node tools.

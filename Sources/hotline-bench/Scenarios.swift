@@ -20,7 +20,8 @@ final class Scenarios {
             let hop = try transport.hop()
             hopRate = Stats.median(hop.rates)
             var figure = Figure(scenario: "hop", name: "one durable hop (\(hop.bytes) B ticket.assign)", value: hopRate!,
-                                unit: "msg/s", how: runs + "; the unit's CPU \(Report.format(hop.cpuMicros)) µs a message")
+                                unit: "msg/s", how: runs + "; the unit's CPU \(Report.format(hop.cpuMicros)) µs a message; "
+                                    + "its work loop \(hop.loop)")
             figure.extra["unit_cpu_us_per_msg"] = hop.cpuMicros
             list.append(figure)
         }
@@ -64,7 +65,8 @@ final class Scenarios {
             let c = runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
             list.append(Figure(scenario: "catchup", name: "\(c.backlog) messages drain after the unit returns", value: c.seconds,
                                unit: "s", how: "from the unit's start to an empty outbox at the county; median of \(runs.count) "
-                                   + "(\(runs.map { Report.format($0.seconds) }.joined(separator: " / ")) s)",
+                                   + "(\(runs.map { Report.format($0.seconds) }.joined(separator: " / ")) s); the unit's work loop "
+                                   + c.unitLoop,
                                goal: .init(kind: .atMost, bound: 5, text: "< 5 s")))
             list.append(Figure(scenario: "catchup", name: "drain rate", value: Double(c.backlog) / c.seconds, unit: "msg/s",
                                how: "county outbox → unit, each batch committed at both"))

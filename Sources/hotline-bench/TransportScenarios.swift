@@ -24,13 +24,17 @@ struct TransportScenarios {
     }
 
     /// Sends `runs` batches of `count` messages and returns each batch's rate (messages acknowledged per second).
-    func measure(_ link: BenchLink, lead: String, area: Area, first: Int) throws -> [Double] {
+    /// With `load`, also the receiving node's work-loop time over the runs and the runs' seconds (the pauses between
+    /// runs, while the next batch is made, hold only the loop's idle rounds).
+    func measure(_ link: BenchLink, lead: String, area: Area, first: Int,
+                 load: (() throws -> BenchNetwork.LoopLoad)? = nil) throws -> (rates: [Double], load: (BenchNetwork.LoopLoad, seconds: Double)?) {
         guard link.waitEstablished(timeout: 30) else { throw BenchError.failed("the receiver did not connect within 30 s") }
         // A short warm-up, so a run does not pay for the first page-ins and the first WAL growth.
         let warm = min(500, count)
         link.enqueue(try Payload.assignments(count: warm, lead: lead, area: area, topic: "供水", first: first))
         guard link.waitAcknowledged(UInt64(warm), timeout: 60) else { throw BenchError.failed("warm-up not acknowledged") }
         var rates: [Double] = []
+        let loadBefore = try load?()
         for run in 0..<runs {
             let batch = try Payload.assignments(count: count, lead: lead, area: area, topic: "供水",
                                                 first: first + warm + run * count)
@@ -42,13 +46,14 @@ struct TransportScenarios {
             }
             rates.append(Double(count) / (Clock.now() - t0))
         }
-        return rates
+        guard let load, let loadBefore else { return (rates, nil) }
+        return (rates, (try load() - loadBefore, rates.reduce(0) { $0 + Double(count) / $1 }))
     }
 
     /// Scenario 1: bench (city) → real `hotline-unit` (b-direct), each batch committed before its ack. Also the
     /// unit's CPU time (user + system) per message over the whole scenario, warm-up included: steadier than the
     /// rate on a shared machine, and what a change to the node's work per message moves.
-    func hop() throws -> (rates: [Double], bytes: Int, cpuMicros: Double) {
+    func hop() throws -> (rates: [Double], bytes: Int, cpuMicros: Double, loop: String) {
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("hop"), tls: settings.tls)
         defer { net.stopAll() }
         try net.initialize("b-direct")
@@ -56,10 +61,10 @@ struct TransportScenarios {
         defer { listener.stop(); link.close() }
         let unit = try net.start("b-direct")
         let cpu = unit.cpuSeconds()
-        let rates = try measure(link, lead: "b-direct", area: Self.water, first: 1)
+        let (rates, load) = try measure(link, lead: "b-direct", area: Self.water, first: 1) { try net.loopLoad("b-direct") }
         let cpuMicros = (unit.cpuSeconds() - cpu) / Double(link.acknowledged) * 1e6
         let bytes = try Payload.assignments(count: 1, lead: "b-direct", area: Self.water, topic: "供水")[0].body.count
-        return (rates, bytes, cpuMicros)
+        return (rates, bytes, cpuMicros, load.map { $0.0.shares(of: $0.seconds) } ?? "")
     }
 
     /// The limit: the same frames to the bench's own receiver in a second process (`--receiver`), which frames,
@@ -73,7 +78,7 @@ struct TransportScenarios {
         receiver.arguments = ["--receiver", "127.0.0.1:\(net.cityPort)"] + (net.tlsDir("b-direct").map { ["--tls-dir", $0] } ?? [])
         try receiver.run()
         defer { receiver.terminate(); receiver.waitUntilExit() }
-        return try measure(link, lead: "b-direct", area: Self.water, first: 1)
+        return try measure(link, lead: "b-direct", area: Self.water, first: 1).rates
     }
 
     /// Scenario 4: a backlog of `backlog` messages held by a real county station (b-east) for a unit that is
@@ -85,6 +90,8 @@ struct TransportScenarios {
         var countyPeak: Int
         var unitPeak: Int
         var backlog: Int
+        /// The unit's work loop over the drain (its whole life): "busy 92 % (work 47 / commit 42 / after 3), CPU 61 %".
+        var unitLoop: String
         /// Of the drain, a message: CPU time in µs and bytes written to disk, county and unit.
         var countyMicros: Double, unitMicros: Double
         var countyBytes: Double, unitBytes: Double
@@ -127,6 +134,7 @@ struct TransportScenarios {
             usleep(20_000)
         }
         let seconds = Clock.now() - start
+        let unitLoop = try net.loopLoad("b-east-1").shares(of: seconds)
         let n = Double(backlog)
         let countyMicros = (county.cpuSeconds() - countyCPU) / n * 1e6, unitMicros = unit.cpuSeconds() / n * 1e6
         let countyBytes = Double(county.bytesWritten() - countyWritten) / n, unitBytes = Double(unit.bytesWritten()) / n
@@ -137,7 +145,7 @@ struct TransportScenarios {
             throw BenchError.failed("the last ticket of the backlog is not at b-east-1")
         }
         return CatchUp(seconds: seconds, fillRate: fillRate, countyPeak: countyPeak, unitPeak: unitPeak, backlog: backlog,
-                       countyMicros: countyMicros, unitMicros: unitMicros, countyBytes: countyBytes, unitBytes: unitBytes)
+                       unitLoop: unitLoop, countyMicros: countyMicros, unitMicros: unitMicros, countyBytes: countyBytes, unitBytes: unitBytes)
     }
 }
 

@@ -12,7 +12,39 @@ struct RoundWatchTests {
         var watch = RoundWatch(slowMilliseconds: 50)
         let reported = watch.record(.init(work: 20, commit: 20, after: 9.9, cpu: 40), at: at)
         #expect(reported == nil)
-        #expect(watch.summary == RoundWatch.Summary(rounds: 1, slow: 0, slowestMilliseconds: 0, lastSlow: nil, slowMilliseconds: 50))
+        #expect(watch.summary == RoundWatch.Summary(rounds: 1, slow: 0, slowestMilliseconds: 0, lastSlow: nil, slowMilliseconds: 50,
+                                                    total: .init(rounds: 1, work: 20, commit: 20, after: 9.9, cpu: 40)))
+    }
+
+    /// Every committed round's parts are summed, slow or not; the last whole minute of the loop's clock is kept as
+    /// shares of it: busy near the whole minute is a loop at its limit.
+    @Test func theLastMinuteIsWhereTheLoopsTimeWent() throws {
+        var watch = RoundWatch(slowMilliseconds: 1000)
+        // A saturated minute: a round of 20 ms every 20 ms (5 of work, 14 of commit, 1 after; the thread ran 9).
+        var round = RoundWatch.Round(work: 5, commit: 14, after: 1, cpu: 9)
+        for k in 1...2_999 {
+            round.ended = Double(k) * 20       // the first round began at 0
+            _ = watch.record(round, at: at)
+        }
+        #expect(watch.summary.lastMinute == nil)   // 59,980 ms of the loop's clock so far
+        round.ended = 60_000
+        _ = watch.record(round, at: at)
+        let minute = try #require(watch.summary.lastMinute)
+        #expect(minute.span == 60_000 && minute.load.rounds == 3_000)
+        #expect(abs(minute.share(minute.load.busy) - 1) < 1e-9 && abs(minute.share(minute.load.commit) - 0.7) < 1e-9)
+        #expect(abs(minute.share(minute.load.work) - 0.25) < 1e-9 && abs(minute.share(minute.load.cpu) - 0.45) < 1e-9)
+        // The next minute: a round of 10 ms every 20 ms (6 of work, 3 of commit, 1 after; 8 of CPU).
+        round = RoundWatch.Round(work: 6, commit: 3, after: 1, cpu: 8)
+        for k in 1...3_000 {
+            round.ended = 60_000 + Double(k) * 20
+            _ = watch.record(round, at: at)
+        }
+        let next = try #require(watch.summary.lastMinute)
+        #expect(next.span == 60_000 && next.load.rounds == 3_000)
+        #expect(abs(next.share(next.load.busy) - 0.5) < 1e-9 && abs(next.share(next.load.work) - 0.3) < 1e-9)
+        #expect(abs(next.share(next.load.commit) - 0.15) < 1e-9 && abs(next.share(next.load.after) - 0.05) < 1e-9)
+        #expect(abs(next.share(next.load.cpu) - 0.4) < 1e-9)
+        #expect(watch.summary.total.rounds == 6_000 && abs(watch.summary.total.busy - (3_000 * 20 + 3_000 * 10)) < 1e-6)
     }
 
     @Test func aRoundAtTheThresholdIsReportedWithItsParts() throws {
@@ -86,6 +118,29 @@ struct RoundWatchTests {
         let rounds = try #require(json["rounds"] as? [String: Any])
         #expect(rounds["count"] as? Int == 1 && rounds["slow"] as? Int == 1 && rounds["slowMs"] as? Int == 5)
         #expect(rounds["slowestMs"] as? Double == 15 && (rounds["lastSlow"] as? String ?? "").hasPrefix("2026-03-02"))
+        // The parts of the rounds so far (one): what `hotline-bench` reads before and after a run.
+        #expect(rounds["workMs"] as? Double == 9 && rounds["commitMs"] as? Double == 3 && rounds["afterMs"] as? Double == 3)
+        #expect((rounds["cpuMs"] as? Double ?? -1) >= 0)
+        // Not a minute of the loop's clock yet: no shares to show.
+        #expect((rounds["lastMinute"] as? [String: Any])?.isEmpty == true)
+    }
+
+    /// `status` shows where the loop's time went over its last whole minute, in words an operator reads.
+    @Test func statusShowsTheLastMinuteOfTheLoop() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let daemon = try NodeDaemon(context: city.context)
+        // Six readings 10 s apart a round: 30 s of work, 10 of commit, 10 after it; the next round starts 10 s later.
+        // The second round ends 110 s after the first began: the minute closes with it.
+        let clock = FakeClock(step: 10_000)
+        daemon.roundClock = { clock.next() }
+        let answers = FailedRoundTests.Answers()
+        for name in ["first", "second", "third"] {
+            _ = daemon.drain([.admin(AdminRequest(argv: ["status"], user: "operator", uid: 1000), reply: { answers.add(name, $0) })])
+        }
+        #expect(!(try #require(answers.get("second"))).text.contains("work loop"))
+        let text = try #require(answers.get("third")).text
+        #expect(text.contains("work loop, last minute: busy 91 % (taking in and deciding 55 %, committing 18 %, sending and answering 18 %), its CPU "), "\(text)")
+        #expect(text.contains(", 2 rounds"), "\(text)")
     }
 
     @Test func theThresholdMustBeAtLeastOneMillisecond() {

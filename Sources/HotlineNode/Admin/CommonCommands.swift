@@ -185,6 +185,12 @@ enum CommonCommands {
                 lines.append("  " + w.summary)
             }
             let rounds = env.service.rounds ?? RoundWatch.Summary(slowMilliseconds: c.config.slowRoundMilliseconds)
+            if let m = rounds.lastMinute {
+                func pct(_ v: Double) -> String { "\(Int((100 * m.share(v)).rounded())) %" }
+                lines.append("  work loop, last minute: busy \(pct(m.load.busy)) (taking in and deciding \(pct(m.load.work)), "
+                             + "committing \(pct(m.load.commit)), sending and answering \(pct(m.load.after))), its CPU \(pct(m.load.cpu)), "
+                             + "\(m.load.rounds) round\(m.load.rounds == 1 ? "" : "s")")
+            }
             if rounds.slow > 0 {
                 lines.append("  \(rounds.slow) of \(rounds.rounds) work-loop rounds took \(rounds.slowMilliseconds) ms or more (slowest \(RoundWatch.ms(rounds.slowestMilliseconds)) ms, last \(rounds.lastSlow.map { ChinaTime.localText($0) } ?? "")); see the slow-round lines of the log")
             }
@@ -198,10 +204,24 @@ enum CommonCommands {
                                         "progress": $0.progress] as [String: Any] },
                 "rounds": ["count": rounds.rounds, "slow": rounds.slow, "slowMs": rounds.slowMilliseconds,
                            "slowestMs": (rounds.slowestMilliseconds * 10).rounded() / 10,
-                           "lastSlow": rounds.lastSlow?.iso8601 ?? ""] as [String: Any],
+                           "lastSlow": rounds.lastSlow?.iso8601 ?? "",
+                           "workMs": Self.tenths(rounds.total.work), "commitMs": Self.tenths(rounds.total.commit),
+                           "afterMs": Self.tenths(rounds.total.after), "cpuMs": Self.tenths(rounds.total.cpu),
+                           "lastMinute": rounds.lastMinute.map { m -> [String: Any] in
+                               ["spanMs": Self.tenths(m.span), "rounds": m.load.rounds,
+                                "busy": Self.thousandths(m.share(m.load.busy)), "work": Self.thousandths(m.share(m.load.work)),
+                                "commit": Self.thousandths(m.share(m.load.commit)), "after": Self.thousandths(m.share(m.load.after)),
+                                "cpu": Self.thousandths(m.share(m.load.cpu))]
+                           } ?? [:]] as [String: Any],
             ])
         }
     }
+}
+
+extension CommonCommands {
+    /// Milliseconds to a tenth and shares to a thousandth in `status --json`: what a person or a tool compares.
+    static func tenths(_ v: Double) -> Double { (v * 10).rounded() / 10 }
+    static func thousandths(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
 }
 
 /// The command tables of the three executables.

@@ -208,8 +208,11 @@ public final class NodeDaemon: @unchecked Sendable {
         for driver in linkOrder { acknowledgeAndSend(driver, now: now) }
         service.outboxTouched.removeAll()
         for r in replies { r.reply(r.response) }
-        if let committed { watch(batch, work: workDone - started, commit: committed - workDone, after: roundClock() - committed,
-                                 cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, timers: timers, now: now) }
+        if let committed {
+            let finished = roundClock()
+            watch(batch, work: workDone - started, commit: committed - workDone, after: finished - committed, ended: finished,
+                  cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, timers: timers, now: now)
+        }
         // It holds no link input, so it cannot be taken back again.
         if !again.isEmpty { return drain(again) }
         // A sweep under way goes on at once; inputs that arrived meanwhile share the next round with its next slice.
@@ -217,9 +220,10 @@ public final class NodeDaemon: @unchecked Sendable {
     }
 
     /// Times the round that committed (a failed one is reported by `StorageHealth`); see `RoundWatch`.
-    private func watch(_ batch: [NodeInput], work: Double, commit: Double, after: Double, cpu: Double, timers: Double,
-                       now: RoundTime) {
+    private func watch(_ batch: [NodeInput], work: Double, commit: Double, after: Double, ended: Double, cpu: Double,
+                       timers: Double, now: RoundTime) {
         var round = RoundWatch.Round(work: work, commit: commit, after: after, cpu: cpu, timers: timers)
+        round.ended = ended
         if round.total >= Double(roundWatch.slowMilliseconds) {
             for input in batch {
                 switch input {

@@ -18,7 +18,43 @@ struct RoundWatch: Sendable {
         var messages = 0
         var commands = 0
         var other = 0
+        /// The loop's clock (milliseconds) when the round ended: where the minute of `Summary.lastMinute` ends.
+        var ended = 0.0
         var total: Double { work + commit + after }
+    }
+
+    /// Where the work loop's time went over many rounds, in milliseconds: taking in and deciding (`work`), the
+    /// commit, sending and answering after it (`after`), and the loop thread's CPU time. Summed over every round that
+    /// committed; `status` shows the last whole minute's shares (`Window`), and `hotline-bench` the shares of a run.
+    struct Load: Sendable, Equatable {
+        var rounds = 0
+        var work = 0.0
+        var commit = 0.0
+        var after = 0.0
+        var cpu = 0.0
+        var busy: Double { work + commit + after }
+
+        mutating func add(_ r: Round) {
+            rounds += 1
+            work += r.work
+            commit += r.commit
+            after += r.after
+            cpu += r.cpu
+        }
+
+        static func - (a: Load, b: Load) -> Load {
+            Load(rounds: a.rounds - b.rounds, work: a.work - b.work, commit: a.commit - b.commit, after: a.after - b.after,
+                 cpu: a.cpu - b.cpu)
+        }
+    }
+
+    /// The load of `span` milliseconds of the loop's clock. The loop is at its limit when `busy` nears `span`
+    /// (what arrives waits for the round before it); `commit` a large share of it: the disk; `cpu` well below
+    /// `busy`: the thread waited (for a CPU, or for the disk within the commit).
+    struct Window: Sendable, Equatable {
+        var load: Load
+        var span: Double
+        func share(_ v: Double) -> Double { span > 0 ? v / span : 0 }
     }
 
     /// What `status` shows.
@@ -28,10 +64,19 @@ struct RoundWatch: Sendable {
         var slowestMilliseconds = 0.0
         var lastSlow: Timestamp?
         var slowMilliseconds = 0
+        /// Every committed round since the node started.
+        var total = Load()
+        /// The last whole minute (or a little more: it closes with the first round that ends after it).
+        var lastMinute: Window?
     }
+
+    /// Length of `Summary.lastMinute`, in milliseconds of the loop's clock.
+    static let window = 60_000.0
 
     let slowMilliseconds: Int
     private(set) var summary: Summary
+    /// The total when the current minute began, and the loop's clock then.
+    private var mark: (load: Load, at: Double)?
 
     init(slowMilliseconds: Int) {
         self.slowMilliseconds = slowMilliseconds
@@ -41,6 +86,12 @@ struct RoundWatch: Sendable {
     /// Counts the round; for a slow one, returns the fields of its log line.
     mutating func record(_ r: Round, at: Timestamp) -> [(String, String)]? {
         summary.rounds += 1
+        if mark == nil { mark = (summary.total, r.ended - r.total) }
+        summary.total.add(r)
+        if let m = mark, r.ended - m.at >= Self.window {
+            summary.lastMinute = Window(load: summary.total - m.load, span: r.ended - m.at)
+            mark = (summary.total, r.ended)
+        }
         guard r.total >= Double(slowMilliseconds) else { return nil }
         summary.slow += 1
         summary.slowestMilliseconds = max(summary.slowestMilliseconds, r.total)
