@@ -47,16 +47,17 @@ public struct JSONObjectReader {
     }
 
     /// This object's coding path (worked out from the tape: only errors need it).
-    private var codingPath: [any CodingKey] { base.codingPath + base.node.path(to: object.i) }
+    var codingPath: [any CodingKey] { base.codingPath + base.node.path(to: object.i) }
 
-    private func path(_ name: StaticString) -> [any CodingKey] { codingPath + [MemberKey(name.description)] }
+    func path(_ name: StaticString) -> [any CodingKey] { codingPath + [MemberKey(name.description)] }
 
     private func node(_ name: StaticString) throws -> JSONValue {
-        guard let v = object.member(name) else {
-            throw DecodingError.keyNotFound(MemberKey(name.description), .init(codingPath: codingPath,
-                                                                               debugDescription: "No value associated with key \(name)."))
-        }
+        guard let v = object.member(name) else { throw missing(name) }
         return v
+    }
+
+    func missing(_ name: StaticString) -> DecodingError {
+        .keyNotFound(MemberKey(name.description), .init(codingPath: codingPath, debugDescription: "No value associated with key \(name)."))
     }
 
     /// The member's value, or nil when it is missing or null (what `decodeIfPresent` treats as absent).
@@ -101,7 +102,7 @@ public struct JSONObjectReader {
         try present(name).map { try strings(name, $0) }
     }
 
-    private func strings(_ name: StaticString, _ array: JSONValue) throws -> [String] {
+    func strings(_ name: StaticString, _ array: JSONValue) throws -> [String] {
         guard array.kind == .array else { throw Unwrap.mismatch([Any].self, array, path(name)) }
         var out: [String] = []
         out.reserveCapacity(array.count)
@@ -121,7 +122,7 @@ public struct JSONObjectReader {
         try present(name).map { try reader(name, $0) }
     }
 
-    private func reader(_ name: StaticString, _ value: JSONValue) throws -> JSONObjectReader {
+    func reader(_ name: StaticString, _ value: JSONValue) throws -> JSONObjectReader {
         guard value.kind == .object else { throw Unwrap.mismatch([String: Any].self, value, path(name)) }
         return JSONObjectReader(object: value, base: base)
     }
@@ -133,7 +134,7 @@ public struct JSONObjectReader {
         try present(name).map { try elements(name, $0) }
     }
 
-    private func elements(_ name: StaticString, _ array: JSONValue) throws -> [JSONObjectReader] {
+    func elements(_ name: StaticString, _ array: JSONValue) throws -> [JSONObjectReader] {
         guard array.kind == .array else { throw Unwrap.mismatch([Any].self, array, path(name)) }
         var out: [JSONObjectReader] = []
         out.reserveCapacity(array.count)
@@ -158,7 +159,11 @@ public struct JSONObjectReader {
     /// Any other value, through its `init(from:)` (missing or null: nil).
     public func decodeIfPresent<T: Decodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
         guard let v = present(name) else { return nil }
-        return try Unwrap.value(T.self, v, parent: TreeDecoder(object, path: codingPath, byHand: base.byHand), key: MemberKey(name.description))
+        return try decode(T.self, name, v)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ name: StaticString, _ v: JSONValue) throws -> T {
+        try Unwrap.value(T.self, v, parent: TreeDecoder(object, path: codingPath, byHand: base.byHand), key: MemberKey(name.description))
     }
 }
 

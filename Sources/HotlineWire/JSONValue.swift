@@ -58,6 +58,16 @@ struct JSONValue {
         return JSONTape.unescape(b, from: s, to: t).withUnsafeBufferPointer(body)
     }
 
+    /// A member name's UTF-8 bytes (escapes decoded) handed to `body` (this value is the name's entry).
+    func withUTF8Name<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let s = Int(e[i].start) + 1, t = Int(e[i].end) - 1
+        if e[i].flags & TapeEntry.escaped == 0 { return body(UnsafeBufferPointer(start: b + s, count: t - s)) }
+        return JSONTape.unescape(b, from: s, to: t).withUnsafeBufferPointer(body)
+    }
+
+    /// The seed of the tape's name fingerprints, kept at the head of its slots.
+    var seed: UInt64 { UInt64(UInt32(bitPattern: t[0])) | UInt64(UInt32(bitPattern: t[1])) << 32 }
+
     /// The text of the string or name at entry `j`.
     private func text(_ j: Int) -> String {
         let s = Int(e[j].start) + 1, t = Int(e[j].end) - 1
@@ -68,7 +78,7 @@ struct JSONValue {
     }
 
     /// Whether the string at `j` (unescaped) has exactly these bytes.
-    private func textEquals(_ j: Int, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    func textEquals(_ j: Int, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
         let s = Int(e[j].start) + 1, t = Int(e[j].end) - 1
         if e[j].flags & TapeEntry.escaped == 0 {
             return t - s == name.count && (name.count == 0 || memcmp(b + s, name.baseAddress!, name.count) == 0)
@@ -106,7 +116,6 @@ struct JSONValue {
         let table = e[i].aux
         let bits = table & 0xFF
         guard bits != 0 else { return nil }
-        let seed = UInt64(UInt32(bitPattern: t[0])) | UInt64(UInt32(bitPattern: t[1])) << 32
         let print = JSONTape.fingerprint(bytes: name, seed: seed)
         let mask = Int((1 as UInt64) << bits) - 1
         let slots = t + Int(table >> 8)
