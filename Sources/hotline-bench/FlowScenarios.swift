@@ -153,6 +153,7 @@ struct FlowScenarios: Sendable {
         for (id, p) in processes { p.onLine { driver.observe(node: id, $0) } }
         let cpuBefore = processes.mapValues { $0.cpuSeconds() }
         let roundsBefore = try processes.keys.reduce(into: [String: Int]()) { $0[$1] = try rounds(net, $1) }
+        let loadBefore = try processes.keys.reduce(into: [String: BenchNetwork.LoopLoad]()) { $0[$1] = try net.loopLoad($1) }
         let threadsBefore = processes.mapValues { $0.cpuSecondsByThread() }
         let writtenBefore = processes.values.reduce(0) { $0 + $1.bytesWritten() }
         let seconds = try driver.run(intake: { try intake(net, area: $0, topic: "噪声扰民") })
@@ -163,6 +164,7 @@ struct FlowScenarios: Sendable {
         }
         let written = processes.values.reduce(0) { $0 + $1.bytesWritten() } - writtenBefore
         let roundsRun = try processes.keys.reduce(into: [String: Int]()) { $0[$1] = try rounds(net, $1) - (roundsBefore[$1] ?? 0) }
+        let load = try processes.keys.reduce(into: [String: BenchNetwork.LoopLoad]()) { $0[$1] = try net.loopLoad($1) - loadBefore[$1]! }
         let peak = processes.mapValues { $0.memory().peak }
         let closed = try net.ok("b-city", ["show", driver.sampleTicket]) as? [String: Any]
         guard closed?["status"] as? String == "closed" else {
@@ -174,9 +176,17 @@ struct FlowScenarios: Sendable {
             let m = values.filter { role($0.key) }.max { $0.value < $1.value }!
             return (m.key, Double(m.value) / mb)
         }
+        // The work loops over the run: the centre's, and the busiest county's and unit's (which stage bounds it).
+        func busiest(_ member: (String) -> Bool) -> String {
+            let (id, l) = load.filter { member($0.key) }.max { $0.value.busy < $1.value.busy }!
+            return "\(id) \(l.shares(of: seconds))"
+        }
+        let loopShares = "work loops: \(busiest { $0 == "b-city" }); \(busiest { BenchNetwork.counties[$0] != nil }); "
+            + busiest { BenchNetwork.units.contains($0) }
         var figures = [Figure(scenario: "lifecycle", name: "whole tickets, city + 2 counties + 6 units", value: Double(count) / seconds,
                               unit: "tickets/s", how: "\(count) tickets, 7 operator commands each, up to \(driver.inFlight) in flight, "
-                                  + "\(LifecycleDriver.operators.city) / \(LifecycleDriver.operators.county) / \(LifecycleDriver.operators.unit) operators at the city / a county / a unit",
+                                  + "\(LifecycleDriver.operators.city) / \(LifecycleDriver.operators.county) / \(LifecycleDriver.operators.unit) operators at the city / a county / a unit; "
+                                  + loopShares,
                               goal: .init(kind: .atLeast, bound: 2_000, text: "≥ 2000 tickets/s"))]
         let roles: [(String, (String) -> Bool)] = [("city", { $0 == "b-city" }), ("county", { BenchNetwork.counties[$0] != nil }),
                                                    ("unit", { BenchNetwork.units.contains($0) })]
