@@ -87,6 +87,18 @@ extension JSONObjectReader {
         if let failed { throw failed.error }
     }
 
+    /// The member with this name (`keyNotFound` when there is none), to be read as a `Member`.
+    public func member(_ name: StaticString) throws -> Member {
+        guard let v = object.member(name) else { throw missing(name) }
+        return Member(value: v, name: name, reader: self)
+    }
+
+    /// The member with this name, nil when it is missing or null (what `decodeIfPresent` treats as absent).
+    public func presentMember(_ name: StaticString) -> Member? {
+        guard let v = object.member(name), !v.isNull else { return nil }
+        return Member(value: v, name: name, reader: self)
+    }
+
     /// One member's value, read by the same rules and with the same errors as the reader's named methods.
     public struct Member {
         let value: JSONValue
