@@ -154,11 +154,13 @@ final class BenchNetwork: @unchecked Sendable {
 
     /// A node's work-loop time so far, in milliseconds (from `status`): where a scenario's time went at that node.
     struct LoopLoad {
+        var rounds = 0
         var work = 0.0, commit = 0.0, after = 0.0, cpu = 0.0
         var busy: Double { work + commit + after }
 
         static func - (a: LoopLoad, b: LoopLoad) -> LoopLoad {
-            LoopLoad(work: a.work - b.work, commit: a.commit - b.commit, after: a.after - b.after, cpu: a.cpu - b.cpu)
+            LoopLoad(rounds: a.rounds - b.rounds, work: a.work - b.work, commit: a.commit - b.commit, after: a.after - b.after,
+                     cpu: a.cpu - b.cpu)
         }
 
         /// The shares of `seconds` of wall-clock time, for a figure's description: "busy 92 % (work 47 / commit 42 /
@@ -177,7 +179,8 @@ final class BenchNetwork: @unchecked Sendable {
             }
             return v
         }
-        return LoopLoad(work: try ms("workMs"), commit: try ms("commitMs"), after: try ms("afterMs"), cpu: try ms("cpuMs"))
+        return LoopLoad(rounds: Int(try ms("count")), work: try ms("workMs"), commit: try ms("commitMs"), after: try ms("afterMs"),
+                        cpu: try ms("cpuMs"))
     }
 
     // MARK: - Helpers

@@ -56,7 +56,7 @@ struct FlowScenarios: Sendable {
             // Open loop: each dispatch is due at its scheduled instant whether or not earlier ones are done, and
             // latency counts from that instant, so time spent queueing anywhere is included.
             let cpuBefore = city.cpuSeconds() + unit.cpuSeconds()
-            let roundsBefore = try ["b-city", "b-direct"].map { try rounds(net, $0) }
+            let roundsBefore = try ["b-city", "b-direct"].map { try net.loopLoad($0).rounds }
             slow.with { $0 = [:] }
             _ = try Pool.map(0..<n, workers: 32) { i in
                 let wait = scheduled[i] - Clock.now()
@@ -69,7 +69,7 @@ struct FlowScenarios: Sendable {
                 usleep(50_000)
             }
             let cpuMs = (city.cpuSeconds() + unit.cpuSeconds() - cpuBefore) / Double(n) * 1000
-            let roundCounts = try zip(["b-city", "b-direct"], roundsBefore).map { try rounds(net, $0.0) - $0.1 }
+            let roundCounts = try zip(["b-city", "b-direct"], roundsBefore).map { try net.loopLoad($0.0).rounds - $0.1 }
             return slow.with { s in
                 let text = zip(["city", "unit"], roundCounts).map { node, total in
                     let causes = s[node] ?? [:]
@@ -110,11 +110,6 @@ struct FlowScenarios: Sendable {
         return figures
     }
 
-    /// The node's work-loop rounds so far (`status`).
-    func rounds(_ net: BenchNetwork, _ id: String) throws -> Int {
-        ((try net.ok(id, ["status"]) as? [String: Any])?["rounds"] as? [String: Any])?["count"] as? Int ?? 0
-    }
-
     @discardableResult
     func intake(_ net: BenchNetwork, area: String, topic: String) throws -> String {
         struct Answer: Decodable { var id: String }
@@ -152,7 +147,6 @@ struct FlowScenarios: Sendable {
         let driver = LifecycleDriver(net: net, count: count, inFlight: settings.quick ? 100 : 800)
         for (id, p) in processes { p.onLine { driver.observe(node: id, $0) } }
         let cpuBefore = processes.mapValues { $0.cpuSeconds() }
-        let roundsBefore = try processes.keys.reduce(into: [String: Int]()) { $0[$1] = try rounds(net, $1) }
         let loadBefore = try processes.keys.reduce(into: [String: BenchNetwork.LoopLoad]()) { $0[$1] = try net.loopLoad($1) }
         let threadsBefore = processes.mapValues { $0.cpuSecondsByThread() }
         let writtenBefore = processes.values.reduce(0) { $0 + $1.bytesWritten() }
@@ -163,7 +157,7 @@ struct FlowScenarios: Sendable {
             after.merging(before) { $0 - $1 }
         }
         let written = processes.values.reduce(0) { $0 + $1.bytesWritten() } - writtenBefore
-        let roundsRun = try processes.keys.reduce(into: [String: Int]()) { $0[$1] = try rounds(net, $1) - (roundsBefore[$1] ?? 0) }
+        // The loops over the run: their rounds, and where their time went.
         let load = try processes.keys.reduce(into: [String: BenchNetwork.LoopLoad]()) { $0[$1] = try net.loopLoad($1) - loadBefore[$1]! }
         let peak = processes.mapValues { $0.memory().peak }
         let closed = try net.ok("b-city", ["show", driver.sampleTicket]) as? [String: Any]
@@ -209,7 +203,7 @@ struct FlowScenarios: Sendable {
             .joined(separator: ", ")
         var nodeCPU = Figure(scenario: "lifecycle", name: "node CPU per whole ticket", value: total / Double(count) * 1000, unit: "ms", how: "")
         let loops = roles.map { role, member -> String in
-            let n = roundsRun.filter { member($0.key) }.values.reduce(0, +)
+            let n = load.filter { member($0.key) }.values.reduce(0) { $0 + $1.rounds }
             let loop = threadSeconds(["work-loop"], member)
             nodeCPU.extra["\(role)_rounds_per_ticket"] = Double(n) / Double(count)
             nodeCPU.extra["\(role)_loop_us_per_round"] = n > 0 ? loop / Double(n) * 1e6 : 0
