@@ -169,6 +169,12 @@ final class BenchNetwork: @unchecked Sendable {
             func p(_ v: Double) -> String { "\(Int((v / 10 / seconds).rounded()))" }
             return "busy \(p(busy)) % (work \(p(work)) / commit \(p(commit)) / after \(p(after))), CPU \(p(cpu)) %"
         }
+
+        /// The same shares (0…1) for `--json`, named `<prefix>_loop_busy`, `_work`, `_commit`, `_after`, `_cpu`.
+        func extra(_ prefix: String, of seconds: Double) -> [String: Double] {
+            let parts = ["busy": busy, "work": work, "commit": commit, "after": after, "cpu": cpu]
+            return Dictionary(uniqueKeysWithValues: parts.map { ("\(prefix)_loop_\($0.key)", $0.value / 1000 / seconds) })
+        }
     }
 
     func loopLoad(_ id: String) throws -> LoopLoad {

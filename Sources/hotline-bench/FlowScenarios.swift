@@ -171,17 +171,20 @@ struct FlowScenarios: Sendable {
             return (m.key, Double(m.value) / mb)
         }
         // The work loops over the run: the centre's, and the busiest county's and unit's (which stage bounds it).
-        func busiest(_ member: (String) -> Bool) -> String {
+        var loopExtra: [String: Double] = [:]
+        func busiest(_ role: String, _ member: (String) -> Bool) -> String {
             let (id, l) = load.filter { member($0.key) }.max { $0.value.busy < $1.value.busy }!
+            loopExtra.merge(l.extra(role, of: seconds)) { $1 }
             return "\(id) \(l.shares(of: seconds))"
         }
-        let loopShares = "work loops: \(busiest { $0 == "b-city" }); \(busiest { BenchNetwork.counties[$0] != nil }); "
-            + busiest { BenchNetwork.units.contains($0) }
+        let loopShares = "work loops: \(busiest("city") { $0 == "b-city" }); \(busiest("county") { BenchNetwork.counties[$0] != nil }); "
+            + busiest("unit") { BenchNetwork.units.contains($0) }
         var figures = [Figure(scenario: "lifecycle", name: "whole tickets, city + 2 counties + 6 units", value: Double(count) / seconds,
                               unit: "tickets/s", how: "\(count) tickets, 7 operator commands each, up to \(driver.inFlight) in flight, "
                                   + "\(LifecycleDriver.operators.city) / \(LifecycleDriver.operators.county) / \(LifecycleDriver.operators.unit) operators at the city / a county / a unit; "
                                   + loopShares,
                               goal: .init(kind: .atLeast, bound: 2_000, text: "≥ 2000 tickets/s"))]
+        figures[0].extra = loopExtra
         let roles: [(String, (String) -> Bool)] = [("city", { $0 == "b-city" }), ("county", { BenchNetwork.counties[$0] != nil }),
                                                    ("unit", { BenchNetwork.units.contains($0) })]
         let perTicket = roles.map { role, member in

@@ -53,7 +53,7 @@ struct TransportScenarios {
     /// Scenario 1: bench (city) → real `hotline-unit` (b-direct), each batch committed before its ack. Also the
     /// unit's CPU time (user + system) per message over the whole scenario, warm-up included: steadier than the
     /// rate on a shared machine, and what a change to the node's work per message moves.
-    func hop() throws -> (rates: [Double], bytes: Int, cpuMicros: Double, loop: String) {
+    func hop() throws -> (rates: [Double], bytes: Int, cpuMicros: Double, loop: (BenchNetwork.LoopLoad, seconds: Double)?) {
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("hop"), tls: settings.tls)
         defer { net.stopAll() }
         try net.initialize("b-direct")
@@ -64,7 +64,7 @@ struct TransportScenarios {
         let (rates, load) = try measure(link, lead: "b-direct", area: Self.water, first: 1) { try net.loopLoad("b-direct") }
         let cpuMicros = (unit.cpuSeconds() - cpu) / Double(link.acknowledged) * 1e6
         let bytes = try Payload.assignments(count: 1, lead: "b-direct", area: Self.water, topic: "供水")[0].body.count
-        return (rates, bytes, cpuMicros, load.map { $0.0.shares(of: $0.seconds) } ?? "")
+        return (rates, bytes, cpuMicros, load)
     }
 
     /// The limit: the same frames to the bench's own receiver in a second process (`--receiver`), which frames,
@@ -91,7 +91,7 @@ struct TransportScenarios {
         var unitPeak: Int
         var backlog: Int
         /// The unit's work loop over the drain (its whole life): "busy 92 % (work 47 / commit 42 / after 3), CPU 61 %".
-        var unitLoop: String
+        var unitLoop: BenchNetwork.LoopLoad
         /// Of the drain, a message: CPU time in µs and bytes written to disk, county and unit.
         var countyMicros: Double, unitMicros: Double
         var countyBytes: Double, unitBytes: Double
@@ -134,7 +134,7 @@ struct TransportScenarios {
             usleep(20_000)
         }
         let seconds = Clock.now() - start
-        let unitLoop = try net.loopLoad("b-east-1").shares(of: seconds)
+        let unitLoop = try net.loopLoad("b-east-1")
         let n = Double(backlog)
         let countyMicros = (county.cpuSeconds() - countyCPU) / n * 1e6, unitMicros = unit.cpuSeconds() / n * 1e6
         let countyBytes = Double(county.bytesWritten() - countyWritten) / n, unitBytes = Double(unit.bytesWritten()) / n
