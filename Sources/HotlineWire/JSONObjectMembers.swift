@@ -10,13 +10,11 @@ public final class MemberNames: Sendable {
     private let prints: [UInt32]
     private let slots: [Int32]
     private let mask: Int
-    private let seed: UInt64
 
     public init(_ names: [StaticString]) {
         precondition(names.count <= 64, "readMembers keeps the names seen in 64 bits")
         self.names = names
-        seed = JSONTape.seed
-        prints = names.map { [seed] in Self.print($0, seed: seed) }
+        prints = names.map { Self.print($0, seed: JSONTape.seed) }
         var size = 4
         while size < 2 * names.count { size <<= 1 }
         mask = size - 1
@@ -33,15 +31,10 @@ public final class MemberNames: Sendable {
         JSONTape.fingerprint(bytes: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), seed: seed)
     }
 
-    /// Which of the names the name at entry `k` of `object`'s tape is, if any.
+    /// Which of the names the name at entry `k` of `object`'s tape is, if any. The tape's fingerprint of the name is
+    /// compared with the names': every tape is made by `TapeParser`, with `JSONTape.seed`, as these are.
     func index(ofNameAt k: Int, in object: JSONValue) -> Int? {
-        let print: UInt32
-        if object.seed == seed {
-            print = UInt32(truncatingIfNeeded: object.e[k].aux)
-        } else {
-            // Not a tape this process's parser made with its seed (none is): the name's own fingerprint.
-            print = object.value(at: k).withUTF8Name { JSONTape.fingerprint(bytes: $0, seed: seed) }
-        }
+        let print = UInt32(truncatingIfNeeded: object.e[k].aux)
         var h = Int(print) & mask
         while true {
             let i = Int(slots[h])

@@ -58,13 +58,6 @@ struct JSONValue {
         return JSONTape.unescape(b, from: s, to: t).withUnsafeBufferPointer(body)
     }
 
-    /// A member name's UTF-8 bytes (escapes decoded) handed to `body` (this value is the name's entry).
-    func withUTF8Name<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let s = Int(e[i].start) + 1, t = Int(e[i].end) - 1
-        if e[i].flags & TapeEntry.escaped == 0 { return body(UnsafeBufferPointer(start: b + s, count: t - s)) }
-        return JSONTape.unescape(b, from: s, to: t).withUnsafeBufferPointer(body)
-    }
-
     /// The seed of the tape's name fingerprints, kept at the head of its slots.
     var seed: UInt64 { UInt64(UInt32(bitPattern: t[0])) | UInt64(UInt32(bitPattern: t[1])) << 32 }
 
