@@ -168,57 +168,62 @@ public struct JSONObjectReader {
 }
 
 /// One JSON object being written by a `JSONObjectEncodable` type, member by member; an optional member that is nil
-/// is left out, as `encodeIfPresent` leaves it out.
+/// is left out, as `encodeIfPresent` leaves it out. Names are literals (`StaticString`): their bytes are copied
+/// as they are, without making or scanning a `String`.
 public struct JSONObjectWriter {
     let out: StreamOutput
     let level: StreamLevel
 
-    public func string(_ name: String, _ v: String) {
+    public func string(_ name: StaticString, _ v: String) {
         out.key(name, in: level)
         out.string(v)
     }
 
-    public func string(_ name: String, _ v: String?) { if let v { string(name, v) } }
+    public func string(_ name: StaticString, _ v: String?) { if let v { string(name, v) } }
 
-    /// A string member whose text `write` appends, as UTF-8 that needs no escaping in JSON (no `"`, `\` or
-    /// control characters: a timestamp's digits and punctuation), without making a `String` of it first.
-    public func unescapedString(_ name: String, _ write: (inout [UInt8]) -> Void) {
+    /// A string member whose text `write` writes at the pointer it is given (at most `maxCount` bytes; it returns
+    /// how many), as UTF-8 that needs no escaping in JSON (no `"`, `\` or control characters: a timestamp's digits
+    /// and punctuation), without making a `String` of it first.
+    public func unescapedString(_ name: StaticString, maxCount: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
         out.key(name, in: level)
-        out.bytes.append(UInt8(ascii: "\""))
-        write(&out.bytes)
-        out.bytes.append(UInt8(ascii: "\""))
+        out.reserve(maxCount + 2)
+        out.base[out.count] = UInt8(ascii: "\"")
+        let n = write(out.base + out.count + 1)
+        precondition(n >= 0 && n <= maxCount, "unescapedString: \(n) bytes written, at most \(maxCount) allowed")
+        out.base[out.count + 1 + n] = UInt8(ascii: "\"")
+        out.advance(n + 2)
     }
 
-    public func int(_ name: String, _ v: Int) {
+    public func int(_ name: StaticString, _ v: Int) {
         out.key(name, in: level)
-        out.number(String(v))
+        out.int(v)
     }
 
-    public func int(_ name: String, _ v: Int?) { if let v { int(name, v) } }
+    public func int(_ name: StaticString, _ v: Int?) { if let v { int(name, v) } }
 
-    public func bool(_ name: String, _ v: Bool) {
+    public func bool(_ name: StaticString, _ v: Bool) {
         out.key(name, in: level)
-        out.bytes.append(contentsOf: v ? "true".utf8 : "false".utf8)
+        out.ascii(v ? "true" : "false")
     }
 
-    public func bool(_ name: String, _ v: Bool?) { if let v { bool(name, v) } }
+    public func bool(_ name: StaticString, _ v: Bool?) { if let v { bool(name, v) } }
 
-    public func strings(_ name: String, _ v: [String]) {
+    public func strings(_ name: StaticString, _ v: [String]) {
         out.key(name, in: level)
-        out.bytes.append(UInt8(ascii: "["))
+        out.byte(UInt8(ascii: "["))
         for (i, s) in v.enumerated() {
-            if i > 0 { out.bytes.append(UInt8(ascii: ",")) }
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
             out.string(s)
         }
-        out.bytes.append(UInt8(ascii: "]"))
+        out.byte(UInt8(ascii: "]"))
     }
 
-    public func strings(_ name: String, _ v: [String]?) { if let v { strings(name, v) } }
+    public func strings(_ name: StaticString, _ v: [String]?) { if let v { strings(name, v) } }
 
     /// Opens the member's object: the caller writes its members through the writer returned and then `end`s it.
-    public func nested(_ name: String) -> JSONObjectWriter {
+    public func nested(_ name: StaticString) -> JSONObjectWriter {
         out.key(name, in: level)
-        out.bytes.append(UInt8(ascii: "{"))
+        out.byte(UInt8(ascii: "{"))
         return JSONObjectWriter(out: out, level: StreamLevel(closer: UInt8(ascii: "}")))
     }
 
@@ -226,24 +231,24 @@ public struct JSONObjectWriter {
     public func end() { level.close(out) }
 
     /// An array of `count` objects, each written by `element` (given its index and the object's writer).
-    public func objects(_ name: String, count: Int, _ element: (Int, JSONObjectWriter) throws -> Void) rethrows {
+    public func objects(_ name: StaticString, count: Int, _ element: (Int, JSONObjectWriter) throws -> Void) rethrows {
         out.key(name, in: level)
-        out.bytes.append(UInt8(ascii: "["))
+        out.byte(UInt8(ascii: "["))
         for i in 0..<count {
-            if i > 0 { out.bytes.append(UInt8(ascii: ",")) }
-            out.bytes.append(UInt8(ascii: "{"))
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.byte(UInt8(ascii: "{"))
             let w = JSONObjectWriter(out: out, level: StreamLevel(closer: UInt8(ascii: "}")))
             try element(i, w)
             w.end()
         }
-        out.bytes.append(UInt8(ascii: "]"))
+        out.byte(UInt8(ascii: "]"))
     }
 
     /// Any other value, through its `encode(to:)`.
-    public func encode<T: Encodable>(_ name: String, _ v: T) throws {
+    public func encode<T: Encodable>(_ name: StaticString, _ v: T) throws {
         out.key(name, in: level)
         try StreamEncoder(out: out, codingPath: []).write(v)
     }
 
-    public func encode<T: Encodable>(_ name: String, _ v: T?) throws { if let v { try encode(name, v) } }
+    public func encode<T: Encodable>(_ name: StaticString, _ v: T?) throws { if let v { try encode(name, v) } }
 }

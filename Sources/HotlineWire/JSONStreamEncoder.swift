@@ -27,14 +27,20 @@ public enum JSONStreamEncoder {
         let encoder = StreamEncoder(out: out, codingPath: [])
         try value.encode(to: encoder)
         encoder.level.close(out)
-        if out.bytes.isEmpty { out.bytes.append(contentsOf: "{}".utf8) }
+        if out.count == 0 { out.ascii("{}") }
         return out.bytes
     }
 }
 
-/// The bytes being written, shared by every encoder and container of one `encode`.
+/// The bytes being written, shared by every encoder and container of one `encode`: a buffer of its own, written
+/// through a pointer. Appending to an `[UInt8]` held by a class paid a uniqueness and a capacity check and a call
+/// for every byte and ~90 instructions for every copy, and each member name was scanned for escapes: writing
+/// JSON was 15 % of the lifecycle centre's instructions, ~300 a member name and ~320 a string (callgrind,
+/// hotline-bench lifecycle --quick).
 final class StreamOutput {
-    var bytes: [UInt8] = []
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
     let sortedKeys: Bool
     /// Whether a `JSONObjectEncodable` value writes itself (the normal case) or goes through `encode(to:)`.
     let byHand: Bool
@@ -42,44 +48,186 @@ final class StreamOutput {
     init(sortedKeys: Bool, byHand: Bool = true) {
         self.sortedKeys = sortedKeys
         self.byHand = byHand
-        bytes.reserveCapacity(1024)
+        capacity = 2048
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// What has been written, as an array of its own.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Room for `n` more bytes at `base + count`.
+    @inline(__always) func reserve(_ n: Int) {
+        if capacity - count < n { grow(n) }
+    }
+
+    private func grow(_ n: Int) {
+        var c = capacity * 2
+        while c - count < n { c *= 2 }
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        b.update(from: base, count: count)
+        base.deallocate()
+        base = b
+        capacity = c
+    }
+
+    /// Counts `n` bytes written at `base + count` (after `reserve`).
+    @inline(__always) func advance(_ n: Int) { count += n }
+
+    @inline(__always) func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    func raw(_ p: UnsafeRawBufferPointer) {
+        guard let from = p.baseAddress, p.count > 0 else { return }
+        reserve(p.count)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: from, byteCount: p.count)
+        count += p.count
     }
 
     /// A value that writes itself: its object, members in the order it writes them (sorted at the close when
     /// keys are sorted, as every other object).
     func object<T: JSONObjectEncodable>(_ value: T) throws {
-        bytes.append(UInt8(ascii: "{"))
+        byte(UInt8(ascii: "{"))
         let level = StreamLevel(closer: UInt8(ascii: "}"))
         try value.write(json: JSONObjectWriter(out: self, level: level))
         level.close(self)
     }
 
-    func string(_ s: String) { JSONWriter.appendString(s, to: &bytes) }
+    /// A literal's bytes as they are (`null`, `true`, `{}`).
+    func ascii(_ s: StaticString) { s.withUTF8Buffer { raw(UnsafeRawBufferPointer($0)) } }
+
+    func string(_ s: String) {
+        var s = s
+        s.withUTF8 { escaped($0) }
+    }
+
+    /// The bytes as a JSON string: quoted, with RFC 8259's escapes (`JSONWriter.appendString`'s).
+    func escaped(_ u: UnsafeBufferPointer<UInt8>) {
+        reserve(u.count * 6 + 2)
+        count = JSONWriter.writeString(u, to: base + count) - base
+    }
 
     /// A member's name and colon in `level`'s object (with sorted keys, noted for the sort at its close).
     func key(_ name: String, in level: StreamLevel) {
-        level.nextElement(self)
-        if sortedKeys {
-            var name = name
-            let prefix = name.withUTF8 { bytes in
-                var p: UInt64 = 0
-                for i in 0..<8 { p = p << 8 | UInt64(i < bytes.count ? bytes[i] : 0) }
-                return p
-            }
-            level.members.append((name, prefix, bytes.count))
-        }
-        string(name)
-        bytes.append(UInt8(ascii: ":"))
+        var name = name
+        name.withUTF8 { key($0, in: level) }
     }
 
-    func number(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    /// A literal name (what `JSONObjectWriter` is given): one that needs no escaping, as every member name in this
+    /// code base, is copied with its quotes and colon in one reservation, without the string writer (which made a
+    /// name ~280 instructions).
+    func key(_ name: StaticString, in level: StreamLevel) {
+        guard name.hasPointerRepresentation, name.utf8CodeUnitCount <= 16 else {
+            return name.withUTF8Buffer { key($0, in: level) }
+        }
+        let n = name.utf8CodeUnitCount, src = name.utf8Start
+        // 8 bytes or more: in two 8-byte words (overlapping when shorter than 16); fewer: byte by byte.
+        var first: UInt64 = 0, last: UInt64 = 0
+        if n >= 8 {
+            first = UnsafeRawPointer(src).loadUnaligned(as: UInt64.self)
+            last = UnsafeRawPointer(src + n - 8).loadUnaligned(as: UInt64.self)
+            if JSONWriter.anyNeedsEscape(first) || JSONWriter.anyNeedsEscape(last) {
+                return name.withUTF8Buffer { key($0, in: level) }
+            }
+        } else {
+            for i in 0..<n where src[i] < 0x20 || src[i] == UInt8(ascii: "\"") || src[i] == UInt8(ascii: "\\") {
+                return name.withUTF8Buffer { key($0, in: level) }
+            }
+        }
+        level.nextElement(self)
+        reserve(n + 3)
+        if sortedKeys { level.mark(MemberMark(UnsafeBufferPointer(start: src, count: n), start: count, written: n + 2)) }
+        let at = base + count
+        at[0] = UInt8(ascii: "\"")
+        if n >= 8 {
+            UnsafeMutableRawPointer(at + 1).storeBytes(of: first, as: UInt64.self)
+            UnsafeMutableRawPointer(at + 1 + n - 8).storeBytes(of: last, as: UInt64.self)
+        } else {
+            for i in 0..<n { at[1 + i] = src[i] }
+        }
+        at[n + 1] = UInt8(ascii: "\"")
+        at[n + 2] = UInt8(ascii: ":")
+        count += n + 3
+    }
+
+    private func key(_ name: UnsafeBufferPointer<UInt8>, in level: StreamLevel) {
+        level.nextElement(self)
+        let start = count
+        escaped(name)
+        if sortedKeys { level.mark(MemberMark(name, start: start, written: count - start)) }
+        byte(UInt8(ascii: ":"))
+    }
+
+    func int<T: BinaryInteger>(_ v: T) {
+        reserve(21)
+        if v < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
+        var x = UInt64(v.magnitude)
+        var digits = 1
+        var t = x
+        while t >= 10 { t /= 10; digits += 1 }
+        var at = count + digits
+        repeat {
+            at -= 1
+            base[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+        } while x != 0
+        count += digits
+    }
+
+    func number(_ text: String) {
+        var text = text
+        text.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
+    }
 
     func double(_ v: Double, _ path: [any CodingKey]) throws {
         guard v.isFinite else {
             throw EncodingError.invalidValue(v, .init(codingPath: path, debugDescription: "JSON has no \(v)"))
         }
         // Integral values as integers, as JSONEncoder writes them.
-        if v == v.rounded(), abs(v) < 1e15 { number(String(Int64(v))) } else { number("\(v)") }
+        if v == v.rounded(), abs(v) < 1e15 { int(Int64(v)) } else { number("\(v)") }
+    }
+}
+
+/// Where one member of an object being written with sorted keys starts, and how to find its name: the name's
+/// first 8 bytes as a big-endian number (compares as the bytes do) decide most comparisons; otherwise the name is
+/// read where it was written (right after `start`'s quote), or from `spelled` when escaping changed its bytes.
+struct MemberMark {
+    let prefix: UInt64
+    /// At its name's opening quote.
+    let start: Int
+    let nameCount: Int
+    /// The name's UTF-8 when it is not what was written (a name with a character JSON escapes).
+    let spelled: [UInt8]?
+
+    init(_ name: UnsafeBufferPointer<UInt8>, start: Int, written: Int) {
+        var p: UInt64 = 0
+        for i in 0..<8 { p = p << 8 | UInt64(i < name.count ? name[i] : 0) }
+        prefix = p
+        self.start = start
+        nameCount = name.count
+        spelled = written == name.count + 2 ? nil : Array(name)
+    }
+
+    /// The name's bytes, given the output it was written to.
+    func withName<R>(in base: UnsafeMutablePointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let spelled { return spelled.withUnsafeBufferPointer(body) }
+        return body(UnsafeBufferPointer(start: base + start + 1, count: nameCount))
+    }
+
+    /// UTF-8 byte order (which is code point order).
+    func precedes(_ other: MemberMark, in base: UnsafeMutablePointer<UInt8>) -> Bool {
+        if prefix != other.prefix { return prefix < other.prefix }
+        return withName(in: base) { x in
+            other.withName(in: base) { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c < 0 || (c == 0 && x.count < y.count)
+            }
+        }
     }
 }
 
@@ -88,35 +236,26 @@ extension StreamLevel {
     /// objects were sorted when they closed; sorting moves whole members, so their bytes stay as they are.
     fileprivate func sortMembers(_ out: StreamOutput) {
         let members = self.members   // a local copy: no exclusivity check per comparison
-        /// UTF-8 byte order (which is code point order): the prefixes decide unless they are equal.
-        func before(_ i: Int, _ j: Int) -> Bool {
-            if members[i].prefix != members[j].prefix { return members[i].prefix < members[j].prefix }
-            var a = members[i].key, b = members[j].key
-            return a.withUTF8 { x in
-                b.withUTF8 { y in
-                    let n = min(x.count, y.count)
-                    let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-                    return c < 0 || (c == 0 && x.count < y.count)
-                }
-            }
-        }
+        let base = out.base
         var sorted = true
-        for i in 1..<members.count where !before(i - 1, i) {
+        for i in 1..<members.count where !members[i - 1].precedes(members[i], in: base) {
             sorted = false
             break
         }
         guard !sorted else { return }
-        let end = out.bytes.count
+        let from = members[0].start, end = out.count
         // Member i runs to the comma before member i + 1; the last one to the end.
         let ranges = members.indices.map { i in members[i].start..<(i + 1 < members.count ? members[i + 1].start - 1 : end) }
-        let order = members.indices.sorted(by: before)
-        var region: [UInt8] = []
-        region.reserveCapacity(end - members[0].start)
+        let order = members.indices.sorted { members[$0].precedes(members[$1], in: base) }
+        let region = Array(UnsafeBufferPointer(start: base + from, count: end - from))
+        var at = from
         for (n, i) in order.enumerated() {
-            if n > 0 { region.append(UInt8(ascii: ",")) }
-            region.append(contentsOf: out.bytes[ranges[i]])
+            if n > 0 { base[at] = UInt8(ascii: ","); at += 1 }
+            region.withUnsafeBufferPointer { r in
+                (base + at).update(from: r.baseAddress! + (ranges[i].lowerBound - from), count: ranges[i].count)
+            }
+            at += ranges[i].count
         }
-        out.bytes.replaceSubrange(members[0].start..<end, with: region)
     }
 }
 
@@ -128,9 +267,14 @@ final class StreamLevel {
     var openChild: StreamLevel?
     /// For a `superEncoder` slot: where its value starts, so a value that wrote nothing still leaves `{}`.
     let slotStart: Int?
-    /// With sorted keys: each member's name, its first 8 bytes as a big-endian number (compares as the bytes do),
-    /// and where the member starts (at its name's opening quote).
-    var members: [(key: String, prefix: UInt64, start: Int)] = []
+    /// With sorted keys: where each member starts and how to compare its name.
+    private(set) var members: [MemberMark] = []
+
+    func mark(_ m: MemberMark) {
+        // Room for a ticket's members at once: growing 1, 2, 4, … was a sixth of writing a name.
+        if members.isEmpty { members.reserveCapacity(32) }
+        members.append(m)
+    }
 
     init(closer: UInt8?, slotStart: Int? = nil) {
         self.closer = closer
@@ -148,7 +292,7 @@ final class StreamLevel {
             child.close(out)
             openChild = nil
         }
-        if first { first = false } else { out.bytes.append(UInt8(ascii: ",")) }
+        if first { first = false } else { out.byte(UInt8(ascii: ",")) }
     }
 
     func close(_ out: StreamOutput) {
@@ -157,8 +301,8 @@ final class StreamLevel {
             openChild = nil
         }
         if members.count > 1 { sortMembers(out) }
-        if let closer { out.bytes.append(closer) }
-        if let slotStart, out.bytes.count == slotStart { out.bytes.append(contentsOf: "{}".utf8) }
+        if let closer { out.byte(closer) }
+        if let slotStart, out.count == slotStart { out.ascii("{}") }
     }
 }
 
@@ -176,7 +320,7 @@ final class StreamEncoder: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if level.closer != UInt8(ascii: "}") {
-            out.bytes.append(UInt8(ascii: "{"))
+            out.byte(UInt8(ascii: "{"))
             level = StreamLevel(closer: UInt8(ascii: "}"))
         }
         return KeyedEncodingContainer(KeyedStream<Key>(encoder: self, level: level))
@@ -184,7 +328,7 @@ final class StreamEncoder: Encoder {
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         if level.closer != UInt8(ascii: "]") {
-            out.bytes.append(UInt8(ascii: "["))
+            out.byte(UInt8(ascii: "["))
             level = StreamLevel(closer: UInt8(ascii: "]"))
         }
         return UnkeyedStream(encoder: self, level: level)
@@ -201,20 +345,20 @@ final class StreamEncoder: Encoder {
     /// after. An encoder and a level per nested value were a sixth of a document's allocations.
     func write<T: Encodable>(_ value: T) throws {
         if out.byHand, let v = value as? any JSONObjectEncodable { return try out.object(v) }
-        let start = out.bytes.count
+        let start = out.count
         let outer = level
         level = .none
         defer { level = outer }
         try value.encode(to: self)
         level.close(out)
-        if out.bytes.count == start { out.bytes.append(contentsOf: "{}".utf8) }
+        if out.count == start { out.ascii("{}") }
     }
 
     /// A container opened inside the current one without a value to encode into it: closed lazily.
     func nested(closer: UInt8, in parent: StreamLevel) -> StreamLevel {
         let level = StreamLevel(closer: closer)
         parent.openChild = level
-        out.bytes.append(closer == UInt8(ascii: "}") ? UInt8(ascii: "{") : UInt8(ascii: "["))
+        out.byte(closer == UInt8(ascii: "}") ? UInt8(ascii: "{") : UInt8(ascii: "["))
         return level
     }
 }
@@ -226,21 +370,21 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func key(_ key: Key) { encoder.out.key(key.stringValue, in: level) }
 
-    mutating func encodeNil(forKey k: Key) throws { key(k); encoder.out.number("null") }
-    mutating func encode(_ v: Bool, forKey k: Key) throws { key(k); encoder.out.number(v ? "true" : "false") }
+    mutating func encodeNil(forKey k: Key) throws { key(k); encoder.out.ascii("null") }
+    mutating func encode(_ v: Bool, forKey k: Key) throws { key(k); encoder.out.ascii(v ? "true" : "false") }
     mutating func encode(_ v: String, forKey k: Key) throws { key(k); encoder.out.string(v) }
     mutating func encode(_ v: Double, forKey k: Key) throws { key(k); try encoder.out.double(v, codingPath) }
     mutating func encode(_ v: Float, forKey k: Key) throws { key(k); try encoder.out.double(Double(v), codingPath) }
-    mutating func encode(_ v: Int, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int8, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int16, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int32, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int64, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt8, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt16, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt32, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt64, forKey k: Key) throws { key(k); encoder.out.number(String(v)) }
+    mutating func encode(_ v: Int, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: Int8, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: Int16, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: Int32, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: Int64, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: UInt, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: UInt8, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: UInt16, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: UInt32, forKey k: Key) throws { key(k); encoder.out.int(v) }
+    mutating func encode(_ v: UInt64, forKey k: Key) throws { key(k); encoder.out.int(v) }
     mutating func encode<T: Encodable>(_ v: T, forKey k: Key) throws {
         key(k)
         try encoder.write(v)
@@ -285,7 +429,7 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
         key(k)
         let child = StreamEncoder(out: encoder.out, codingPath: codingPath)
         // Whatever the caller writes through it is closed before this container's next key.
-        let slot = StreamLevel(closer: nil, slotStart: encoder.out.bytes.count)
+        let slot = StreamLevel(closer: nil, slotStart: encoder.out.count)
         level.openChild = slot
         child.level = slot
         return LazyEncoder(child: child, slot: slot)
@@ -335,12 +479,12 @@ struct UnkeyedStream: UnkeyedEncodingContainer {
         count += 1
     }
 
-    mutating func encodeNil() throws { element(); encoder.out.number("null") }
-    mutating func encode(_ v: Bool) throws { element(); encoder.out.number(v ? "true" : "false") }
+    mutating func encodeNil() throws { element(); encoder.out.ascii("null") }
+    mutating func encode(_ v: Bool) throws { element(); encoder.out.ascii(v ? "true" : "false") }
     mutating func encode(_ v: String) throws { element(); encoder.out.string(v) }
     mutating func encode(_ v: Double) throws { element(); try encoder.out.double(v, codingPath) }
-    mutating func encode(_ v: Int) throws { element(); encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int64) throws { element(); encoder.out.number(String(v)) }
+    mutating func encode(_ v: Int) throws { element(); encoder.out.int(v) }
+    mutating func encode(_ v: Int64) throws { element(); encoder.out.int(v) }
     mutating func encode<T: Encodable>(_ v: T) throws {
         element()
         try encoder.write(v)
@@ -363,7 +507,7 @@ struct UnkeyedStream: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder {
         element()
         let child = StreamEncoder(out: encoder.out, codingPath: codingPath)
-        let slot = StreamLevel(closer: nil, slotStart: encoder.out.bytes.count)
+        let slot = StreamLevel(closer: nil, slotStart: encoder.out.count)
         level.openChild = slot
         child.level = slot
         return LazyEncoder(child: child, slot: slot)
@@ -374,20 +518,20 @@ struct SingleStream: SingleValueEncodingContainer {
     let encoder: StreamEncoder
     var codingPath: [any CodingKey] { encoder.codingPath }
 
-    mutating func encodeNil() throws { encoder.out.number("null") }
-    mutating func encode(_ v: Bool) throws { encoder.out.number(v ? "true" : "false") }
+    mutating func encodeNil() throws { encoder.out.ascii("null") }
+    mutating func encode(_ v: Bool) throws { encoder.out.ascii(v ? "true" : "false") }
     mutating func encode(_ v: String) throws { encoder.out.string(v) }
     mutating func encode(_ v: Double) throws { try encoder.out.double(v, codingPath) }
     mutating func encode(_ v: Float) throws { try encoder.out.double(Double(v), codingPath) }
-    mutating func encode(_ v: Int) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int8) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int16) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int32) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: Int64) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt8) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt16) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt32) throws { encoder.out.number(String(v)) }
-    mutating func encode(_ v: UInt64) throws { encoder.out.number(String(v)) }
+    mutating func encode(_ v: Int) throws { encoder.out.int(v) }
+    mutating func encode(_ v: Int8) throws { encoder.out.int(v) }
+    mutating func encode(_ v: Int16) throws { encoder.out.int(v) }
+    mutating func encode(_ v: Int32) throws { encoder.out.int(v) }
+    mutating func encode(_ v: Int64) throws { encoder.out.int(v) }
+    mutating func encode(_ v: UInt) throws { encoder.out.int(v) }
+    mutating func encode(_ v: UInt8) throws { encoder.out.int(v) }
+    mutating func encode(_ v: UInt16) throws { encoder.out.int(v) }
+    mutating func encode(_ v: UInt32) throws { encoder.out.int(v) }
+    mutating func encode(_ v: UInt64) throws { encoder.out.int(v) }
     mutating func encode<T: Encodable>(_ v: T) throws { try v.encode(to: encoder) }
 }

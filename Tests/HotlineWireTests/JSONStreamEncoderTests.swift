@@ -67,6 +67,13 @@ struct JSONStreamEncoderTests {
         #expect(try JSONStreamEncoder.encode(names, sortedKeys: true) == [UInt8](sorted.encode(names)))
         #expect(String(decoding: try JSONStreamEncoder.encode(names, sortedKeys: true), as: UTF8.self)
                 == #"{"Ab":9,"B":5,"a":6,"a10":3,"a9":4,"aZ":1,"ab":2,"区":8,"街道":7}"#)
+        // Names alike in their first 8 bytes (compared past them), and names whose escaped bytes sort otherwise
+        // than their own bytes (they sort by their own: 0x01 < "!" < "\"", though "\u0001" > "\\\"").
+        let alike = ["receivedAtX": 1, "receivedBy": 2, "received": 3, "receivedAt": 4, "receive": 5, "receivedA": 6,
+                     "a\"b": 7, "a\u{1}": 8, "a!": 9, "a\\": 10, "receivedA\"x": 11, "receivedA\u{1}": 12, "receivedA!": 13]
+        #expect(try JSONStreamEncoder.encode(alike, sortedKeys: true) == [UInt8](sorted.encode(alike)))
+        #expect(String(decoding: try JSONStreamEncoder.encode(alike, sortedKeys: true), as: UTF8.self)
+                == #"{"a\u0001":8,"a!":9,"a\"b":7,"a\\":10,"receive":5,"received":3,"receivedA":6,"receivedA\u0001":12,"receivedA!":13,"receivedA\"x":11,"receivedAt":4,"receivedAtX":1,"receivedBy":2}"#)
         #expect(try JSONStreamEncoder.encode([Self.sample.inner, Self.sample.inner], sortedKeys: true)
                 == [UInt8](sorted.encode([Self.sample.inner, Self.sample.inner])))
     }
@@ -117,6 +124,52 @@ struct JSONStreamEncoderTests {
         #expect(String(decoding: ours, as: UTF8.self)
                 == #"{"a":1,"obj":{"x":"x"},"list":[1,{"y":true},"z"],"sup":{"x":2},"after":"end"}"#)
         #expect(try sameValue(ours, try JSONEncoder().encode(Manual())))
+    }
+
+    /// What RFC 8259 asks, a character at a time: the reference the 8-bytes-at-a-time writer is held to.
+    static func escapedByReference(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{8}": out += "\\b"
+            case "\u{C}": out += "\\f"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    @Test func everyCharacterIsEscapedAsRFC8259SaysWhereverItStandsInAWord() throws {
+        // Each ASCII character and a few others, at every offset of a 19-byte text (two 8-byte words and a tail),
+        // through the array writer and the stream encoder.
+        let others: [Unicode.Scalar] = ["é", "路", "😀", "\u{7F}", "\u{80}", "\u{FF}"]
+        for c in (0..<0x80).map({ Unicode.Scalar(UInt8($0)) }) + others {
+            for at in 0..<19 {
+                var text = String(repeating: "a", count: at)
+                text.unicodeScalars.append(c)
+                text += String(repeating: "b", count: 18 - at)
+                var out: [UInt8] = []
+                JSONWriter.appendString(text, to: &out)
+                #expect(String(decoding: out, as: UTF8.self) == Self.escapedByReference(text), "\(c.value) at \(at)")
+                #expect(String(decoding: try JSONStreamEncoder.encode(text), as: UTF8.self) == Self.escapedByReference(text))
+            }
+        }
+        // Texts full of escapes, and long ones.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let text = String(String.UnicodeScalarView((0..<Int.random(in: 0...300, using: &generator)).map { _ in
+                Unicode.Scalar(UInt8.random(in: 0...0x7F, using: &generator))
+            }))
+            var out: [UInt8] = []
+            JSONWriter.appendString(text, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == Self.escapedByReference(text))
+        }
     }
 
     @Test func writerEscapesOnlyWhatRFC8259Requires() {

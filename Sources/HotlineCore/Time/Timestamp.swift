@@ -19,10 +19,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Written byte by byte: every stored ticket and event carries several of these, and formatting them with
     /// `String(format:)` was an eighth of a node's work per message (profiled in hotline-bench's hop).
     public var iso8601: String {
-        var out = [UInt8]()
-        out.reserveCapacity(29)
-        appendISO8601(to: &out)
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: Self.iso8601MaxCount) { writeISO8601(to: $0.baseAddress!) }
     }
 
     /// Appends `iso8601`'s bytes to `out` without making a `String` (a stored event has a few timestamps, and
@@ -31,42 +28,52 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Never traps: an instant beyond ±142,000 years (`clamped`) is written as that bound rather than overflowing
     /// the sum below. A year outside 0000-9999 is written expanded (`+010000-01-30T…`), which the reader reads.
     public func appendISO8601(to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.iso8601MaxCount) { buffer in
+            let n = writeISO8601(to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+
+    /// The most bytes `writeISO8601` writes: `+YYYYYY-MM-DDTHH:MM:SS.mmm+08:00`.
+    public static let iso8601MaxCount = 32
+
+    /// Writes `iso8601`'s bytes at `p` (room for `iso8601MaxCount`) and returns how many: for a writer that has
+    /// its own buffer (a stored document's), no copy through an array.
+    public func writeISO8601(to p: UnsafeMutablePointer<UInt8>) -> Int {
         let local = Self.clamped(millis) + ChinaTime.utcOffsetMillis
         let dayNo = Int((local >= 0 ? local : local - 86_399_999) / 86_400_000)
         let d = LocalDate(dayNumber: dayNo)
         let rest = Int(local - Int64(dayNo) * 86_400_000)
         let ms = rest % 1000
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
-            var n = 0
-            /// The last `width` decimal digits of `value`, zero-padded.
-            func digits(_ value: Int, _ width: Int) {
-                var v = value
-                for k in stride(from: n + width - 1, through: n, by: -1) {
-                    buffer[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                    v /= 10
-                }
-                n += width
+        var n = 0
+        /// The last `width` decimal digits of `value`, zero-padded.
+        func digits(_ value: Int, _ width: Int) {
+            var v = value
+            for k in stride(from: n + width - 1, through: n, by: -1) {
+                p[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
             }
-            func put(_ c: Unicode.Scalar) {
-                buffer[n] = UInt8(ascii: c)
-                n += 1
-            }
-            if d.year < 0 || d.year > 9999 {
-                // ISO 8601's expanded year, six digits and a sign (`clamped` keeps it within ±142,000): what the
-                // general reader reads back, so no stored document holds a time it cannot read.
-                put(d.year < 0 ? "-" : "+"); digits(abs(d.year), 6)
-            } else {
-                digits(d.year, 4)
-            }
-            put("-"); digits(d.month, 2)
-            put("-"); digits(d.day, 2)
-            put("T"); digits(rest / 3_600_000, 2)
-            put(":"); digits((rest / 60_000) % 60, 2)
-            put(":"); digits((rest / 1000) % 60, 2)
-            if ms != 0 { put("."); digits(ms, 3) }
-            for c in "+08:00".utf8 { buffer[n] = c; n += 1 }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
+            n += width
         }
+        func put(_ c: Unicode.Scalar) {
+            p[n] = UInt8(ascii: c)
+            n += 1
+        }
+        if d.year < 0 || d.year > 9999 {
+            // ISO 8601's expanded year, six digits and a sign (`clamped` keeps it within ±142,000): what the
+            // general reader reads back, so no stored document holds a time it cannot read.
+            put(d.year < 0 ? "-" : "+"); digits(abs(d.year), 6)
+        } else {
+            digits(d.year, 4)
+        }
+        put("-"); digits(d.month, 2)
+        put("-"); digits(d.day, 2)
+        put("T"); digits(rest / 3_600_000, 2)
+        put(":"); digits((rest / 60_000) % 60, 2)
+        put(":"); digits((rest / 1000) % 60, 2)
+        if ms != 0 { put("."); digits(ms, 3) }
+        for c in "+08:00".utf8 { p[n] = c; n += 1 }
+        return n
     }
 
     /// The shape this type writes, `YYYY-MM-DDTHH:MM:SS[.mmm](±HH:MM|Z)`, read without building substrings;

@@ -68,23 +68,23 @@ extension JSONObjectReader.Member {
 }
 
 extension JSONObjectWriter {
-    func raw<E: RawRepresentable>(_ name: String, _ v: E) where E.RawValue == String { string(name, v.rawValue) }
-    func raw<E: RawRepresentable>(_ name: String, _ v: E?) where E.RawValue == String { if let v { string(name, v.rawValue) } }
+    func raw<E: RawRepresentable>(_ name: StaticString, _ v: E) where E.RawValue == String { string(name, v.rawValue) }
+    func raw<E: RawRepresentable>(_ name: StaticString, _ v: E?) where E.RawValue == String { if let v { string(name, v.rawValue) } }
 
-    func object<T: JSONObjectEncodable>(_ name: String, _ v: T) throws {
+    func object<T: JSONObjectEncodable>(_ name: StaticString, _ v: T) throws {
         let w = nested(name)
         try v.write(json: w)
         w.end()
     }
 
-    func object<T: JSONObjectEncodable>(_ name: String, _ v: T?) throws { if let v { try object(name, v) } }
+    func object<T: JSONObjectEncodable>(_ name: StaticString, _ v: T?) throws { if let v { try object(name, v) } }
 
-    func objects<T: JSONObjectEncodable>(_ name: String, _ v: [T]) throws {
+    func objects<T: JSONObjectEncodable>(_ name: StaticString, _ v: [T]) throws {
         try objects(name, count: v.count) { i, w in try v[i].write(json: w) }
     }
 
-    func objects<T: JSONObjectEncodable>(_ name: String, _ v: [T]?) throws { if let v { try objects(name, v) } }
+    func objects<T: JSONObjectEncodable>(_ name: StaticString, _ v: [T]?) throws { if let v { try objects(name, v) } }
 
-    func timestamp(_ name: String, _ t: Timestamp) { unescapedString(name) { t.appendISO8601(to: &$0) } }
-    func timestamp(_ name: String, _ t: Timestamp?) { if let t { timestamp(name, t) } }
+    func timestamp(_ name: StaticString, _ t: Timestamp) { unescapedString(name, maxCount: Timestamp.iso8601MaxCount) { t.writeISO8601(to: $0) } }
+    func timestamp(_ name: StaticString, _ t: Timestamp?) { if let t { timestamp(name, t) } }
 }
