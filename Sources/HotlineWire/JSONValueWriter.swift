@@ -41,6 +41,16 @@ public enum JSONValueWriter {
             guard v.isFinite else { return false }
             // Integral values as integers, as JSONSerialization writes them.
             if v == v.rounded(), abs(v) < 1e15 { out.append(contentsOf: String(Int64(v)).utf8) } else { out.append(contentsOf: "\(v)".utf8) }
+        } else if type == NSNull.self {
+            out.append(contentsOf: "null".utf8)
+        } else if type == [String].self {
+            let strings = value as! [String]
+            out.append(UInt8(ascii: "["))
+            for (i, s) in strings.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(s, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         } else if value is NSNull {
             out.append(contentsOf: "null".utf8)
         } else if let s = value as? String {
@@ -59,11 +69,12 @@ public enum JSONValueWriter {
 
     private static func appendObject(_ object: [String: Any], to out: inout [UInt8]) -> Bool {
         out.append(UInt8(ascii: "{"))
-        for (i, key) in object.keys.sorted().enumerated() {
+        // The members sorted once, with their values: looking each sorted name up again cost a hash of it.
+        for (i, member) in object.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(key, to: &out)
+            JSONWriter.appendString(member.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            guard append(object[key]!, to: &out) else { return false }
+            guard append(member.value, to: &out) else { return false }
         }
         out.append(UInt8(ascii: "}"))
         return true

@@ -27,4 +27,26 @@ struct AdminProtocolTests {
         let failure = try #require(AdminResponse.decode(AdminResponse.failure("no ticket X", exitCode: 3).encode()))
         #expect(failure.exit == 3 && failure.text == "no ticket X" && (failure.json as? [String: Any])?["error"] as? String == "no ticket X")
     }
+
+    /// A JSON value made on the admin thread from what the loop captured answers the same as one made at once.
+    @Test func aJSONValueBuiltLaterIsTheSameAnswer() throws {
+        @Sendable func value() -> [String: Any] {
+            ["id": "JN-20260302-000001", "assisting": ["s1", "d1"], "closed": NSNull(), "stars": 5]
+        }
+        let now = AdminResponse.success(text: "t", json: value())
+        let later = AdminResponse.success(text: "t", buildingJSON: value)
+        #expect(later.encode() == now.encode())
+        let decoded = try #require(AdminResponse.decode(later.encode()))
+        #expect((decoded.json as? [String: Any])?["assisting"] as? [String] == ["s1", "d1"])
+    }
+
+    /// The request frame: `{"argv": [strings]}` and nothing else is a request.
+    @Test func aRequestIsAnArgvOfStrings() {
+        #expect(AdminRequest.decode(AdminRequest.encode(argv: ["show", "JN-20260302-000001", "--json"]))
+                == ["show", "JN-20260302-000001", "--json"])
+        #expect(AdminRequest.decode(Array(#"{"argv": [], "extra": 1}"#.utf8)) == [])
+        for bad in [#"{"argv": ["a", 1]}"#, #"{"argv": "show"}"#, #"{"argv": null}"#, #"{}"#, #"["argv"]"#, "argv", ""] {
+            #expect(AdminRequest.decode(Array(bad.utf8)) == nil, "\(bad)")
+        }
+    }
 }

@@ -33,8 +33,9 @@ struct CommandEnvironment {
     func done(_ ticket: Ticket, _ events: [TicketEvent]) -> AdminResponse {
         let what = events.map(\.type.rawValue).joined(separator: ", ")
         let holder = TicketPresenter.nodeLabel(ticket.holder, context.topology)
+        let now = self.now
         return .success(text: "\(ticket.id): \(what) → \(ticket.status.rawValue) (\(holder))",
-                        json: TicketPresenter.summary(ticket, now: now))
+                        buildingJSON: { TicketPresenter.summary(ticket, now: now) })
     }
 }
 
