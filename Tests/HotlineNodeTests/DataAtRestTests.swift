@@ -56,7 +56,7 @@ struct DataAtRestTests {
         let (city, ticket) = try assigned(to: "s1")
         let oldKey = city.context.keyring.current
         let response = try city.context.db.transaction {
-            city.service.execute(AdminRequest(argv: ["rotate-key"], user: "tester", uid: 0), now: city.now, links: { [] })
+            try city.service.execute(AdminRequest(argv: ["rotate-key"], user: "tester", uid: 0), now: city.now, links: { [] })
         }
         #expect(response.exitCode == 0, "\(response.text)")
         for action in city.service.afterCommit { action() }

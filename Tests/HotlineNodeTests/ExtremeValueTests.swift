@@ -170,7 +170,7 @@ struct ExtremeValueTests {
         try unit.perform(.sign, on: ticket.id)
         for days in ["9223372036854775807", "2501", "0", "-3"] {
             let response = try unit.context.db.transaction {
-                unit.service.execute(AdminRequest(argv: ["extend", ticket.id, "--days", days, "--reason", "x"], user: "op", uid: 1000),
+                try unit.service.execute(AdminRequest(argv: ["extend", ticket.id, "--days", days, "--reason", "x"], user: "op", uid: 1000),
                                      now: unit.now, links: { [] })
             }
             #expect(response.exitCode != 0 && response.text.contains("from 1 to 2500"), "\(days): \(response.text)")
@@ -217,7 +217,7 @@ struct ExtremeValueTests {
                 for argv in [["kb", "list"], ["kb", "show", "noise"], ["kb", "approve", "noise"], ["kb", "search", "施工"],
                              ["kb", "export", "--public", "site"]] {
                     _ = try node.context.db.transaction {
-                        node.service.execute(AdminRequest(argv: argv, user: "op", uid: 1000), now: node.now, links: { [] })
+                        try node.service.execute(AdminRequest(argv: argv, user: "op", uid: 1000), now: node.now, links: { [] })
                     }
                 }
                 do { try node.context.db.transaction { try node.service.runTimers(now: node.now) } } catch {

@@ -21,7 +21,7 @@ struct ListBoundsTests {
 
     func run(_ city: NodeFixture, _ argv: String...) throws -> AdminResponse {
         try city.context.db.transaction {
-            city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: { [] })
+            try city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: { [] })
         }
     }
 

@@ -71,7 +71,7 @@ struct OddArgumentsTests {
                 for _ in 0..<25 {
                     let argv = Self.argv(for: handler.spec, &rng)
                     let response = try node.context.db.transaction {
-                        node.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: node.now, links: { [] })
+                        try node.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: node.now, links: { [] })
                     }
                     answered += 1
                     if response.exitCode == 0 { succeeded += 1 } else {

@@ -26,7 +26,7 @@ import HotlineWire
 
     func command(_ node: NodeContextAndService, _ argv: [String]) throws -> AdminResponse {
         let answer = try node.context.db.transaction {
-            node.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: node.context.clock.now, links: { [] })
+            try node.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: node.context.clock.now, links: { [] })
         }
         try sweep(node)
         return answer

@@ -26,7 +26,7 @@ struct ReportTests {
 
     func run(_ city: NodeFixture, _ argv: String...) throws -> AdminResponse {
         try city.context.db.transaction {
-            city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: { [] })
+            try city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: { [] })
         }
     }
 
@@ -70,7 +70,7 @@ struct ReportTests {
         for argv in [["report"], ["report", "--month", "2026-13"], ["report", "--month", "March"],
                      ["report", "--month", "2026-03", "--format", "pdf"]] {
             let r = try city.context.db.transaction {
-                city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: { [] })
+                try city.service.execute(AdminRequest(argv: argv, user: "operator", uid: 1000), now: city.now, links: { [] })
             }
             #expect(r.exitCode != 0 && r.content == nil)
             #expect(r.text.contains("--month") || r.text.contains("--format"), "\(r.text)")

@@ -10,7 +10,7 @@ struct SnapshotCommandsTests {
     func request(_ argv: String...) -> AdminRequest { AdminRequest(argv: argv, user: "operator", uid: 1000) }
 
     func viaLoop(_ city: NodeFixture, _ r: AdminRequest) throws -> AdminResponse {
-        try city.context.db.transaction { city.service.execute(r, now: city.now, links: { [] }) }
+        try city.context.db.transaction { try city.service.execute(r, now: city.now, links: { [] }) }
     }
 
     /// Responses compared by content (JSON objects as values: key order is not part of the answer).

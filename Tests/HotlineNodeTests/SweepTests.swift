@@ -36,7 +36,7 @@ import HotlineWire
 
     func resync(_ city: NodeFixture, _ node: String) throws {
         let answer = try city.context.db.transaction {
-            city.service.execute(AdminRequest(argv: ["resync", "--node", node, "--since", "2026-03-02"], user: "operator", uid: 1000),
+            try city.service.execute(AdminRequest(argv: ["resync", "--node", node, "--since", "2026-03-02"], user: "operator", uid: 1000),
                                  now: city.now, links: { [] })
         }
         #expect(answer.exitCode == 0, "\(answer.text)")
@@ -112,7 +112,7 @@ import HotlineWire
         try city.context.db.run("UPDATE tickets SET doc = x'00' WHERE id = 'JN-20260302-000002'")
         let restarted = TicketService(context: city.context)  // the cache held the good copy
         let answer = try city.context.db.transaction {
-            restarted.execute(AdminRequest(argv: ["resync", "--node", "w", "--since", "2026-03-02"], user: "operator", uid: 1000),
+            try restarted.execute(AdminRequest(argv: ["resync", "--node", "w", "--since", "2026-03-02"], user: "operator", uid: 1000),
                               now: city.now, links: { [] })
         }
         #expect(answer.exitCode == 0)
@@ -129,7 +129,7 @@ import HotlineWire
 
     func rotateKey(_ city: NodeFixture) throws {
         let answer = try city.context.db.transaction {
-            city.service.execute(AdminRequest(argv: ["rotate-key"], user: "operator", uid: 1000), now: city.now, links: { [] })
+            try city.service.execute(AdminRequest(argv: ["rotate-key"], user: "operator", uid: 1000), now: city.now, links: { [] })
         }
         #expect(answer.exitCode == 0, "\(answer.text)")
     }

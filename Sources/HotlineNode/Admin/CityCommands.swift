@@ -201,7 +201,8 @@ enum CityCommands {
         options: [.value("--to", "lead county or unit (default: routed by area and topic)"),
                   .repeated("--assist", "assisting unit"), .value("--tier", "urgency tier of the profile"),
                   .flag("--json", "print JSON")],
-        examples: ["hotline-city dispatch JN-20260302-000001 --data DIR", "hotline-city dispatch JN-20260302-000002 --data DIR --to jn-water --assist jn-lixia-jfl"]
+        examples: ["hotline-city dispatch JN-20260302-000001 --data DIR", "hotline-city dispatch JN-20260302-000002 --data DIR --to jn-water --assist jn-lixia-jfl"],
+        decidesBeforeWriting: true
     )) { args, env in
         let ticket = try env.ticketArgument(args)
         let topology = env.context.topology
@@ -360,7 +361,7 @@ enum CityCommands {
         let example = "\(tool) \(name) JN-20260302-000001 --data DIR" + (examples[name].map { " " + $0 } ?? "")
         return CommandHandler(spec: CommandSpec(name: name, summary: summary, usage: usage,
                                                 options: options + [.flag("--json", "print JSON")],
-                                                examples: [example])) { args, env in
+                                                examples: [example], decidesBeforeWriting: true)) { args, env in
             let ticket = try env.ticketArgument(args)
             let (updated, events) = try env.service.perform(try make(args, env), on: ticket, now: env.now)
             return env.done(updated, events)

@@ -85,7 +85,8 @@ enum HandlerCommands {
     static let forward = CommandHandler(spec: CommandSpec(
         name: "forward", summary: "re-dispatch inside the county · 县区二次派单", usage: "forward ID --to NODE",
         options: [.value("--to", "a unit of this county"), .flag("--json", "print JSON")],
-        examples: ["hotline-county forward JN-20260302-000001 --data DIR --to jn-lixia-jfl"]
+        examples: ["hotline-county forward JN-20260302-000001 --data DIR --to jn-lixia-jfl"],
+        decidesBeforeWriting: true
     )) { args, env in
         let ticket = try env.ticketArgument(args)
         let to = try env.required(args, "--to", example: "jn-lixia-jfl")

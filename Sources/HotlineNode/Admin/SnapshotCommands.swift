@@ -22,6 +22,9 @@ final class SnapshotCommands: Sendable {
         do { reader = try context.snapshotReader() } catch {
             return .failure("cannot open a read-only view of the database for \(name): \(error)")
         }
-        return TicketService(context: reader).execute(request, now: context.clock.now, links: { [] })
+        // Read-only commands never decide before writing (they write nothing), so nothing is taken back here.
+        do { return try TicketService(context: reader).execute(request, now: context.clock.now, links: { [] }) } catch {
+            return .failure("\(error)")
+        }
     }
 }

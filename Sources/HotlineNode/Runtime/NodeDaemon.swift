@@ -156,7 +156,7 @@ public final class NodeDaemon: @unchecked Sendable {
                     case .reloadTLS: reload()
                     case .alertScan(let result, let at): try service.alertsComputed(result, at: at)
                     case .admin(let request, let reply):
-                        replies.append((reply, service.execute(request, now: now.at, links: linkStatus), request))
+                        replies.append((reply, try service.execute(request, now: now.at, links: linkStatus), request))
                     }
                 }
                 let timersStarted = roundClock()
@@ -190,6 +190,15 @@ public final class NodeDaemon: @unchecked Sendable {
             for driver in linkOrder where driver.needsCommit { driver.detach(reason: "round taken back") }
             again = batch.filter { if case .admin = $0 { true } else if case .alertScan = $0 { true } else { false } }
             replies.removeAll()
+        } catch let back as CommandTakenBack {
+            // A command refused after it wrote without a savepoint: the same, and its commands run again each in a
+            // savepoint of its own (below), where this one is refused cleanly.
+            log.warn("round-taken-back", ["command": back.command, "user": back.user, "rule": back.rule,
+                                          "effect": "the round was rolled back; its links' peers send their messages again and its commands run again, each in a savepoint"])
+            service.afterCommit.removeAll()
+            for driver in linkOrder where driver.needsCommit { driver.detach(reason: "round taken back") }
+            again = batch.filter { if case .admin = $0 { true } else if case .alertScan = $0 { true } else { false } }
+            replies.removeAll()
         } catch {
             // Nothing of this round is durable: drop the connections whose sessions moved on in it
             // (`LinkDriver.needsCommit`: their peers resend), tell the operators, and try again on the next round.
@@ -213,8 +222,12 @@ public final class NodeDaemon: @unchecked Sendable {
             watch(batch, work: workDone - started, commit: committed - workDone, after: finished - committed, ended: finished,
                   cpu: RoundWatch.threadCPUMilliseconds() - cpuStarted, timers: timers, now: now)
         }
-        // It holds no link input, so it cannot be taken back again.
-        if !again.isEmpty { return drain(again) }
+        // It holds no link input and its commands run in savepoints, so it cannot be taken back again.
+        if !again.isEmpty {
+            service.commandSavepoints = true
+            defer { service.commandSavepoints = false }
+            return drain(again)
+        }
         // A sweep under way goes on at once; inputs that arrived meanwhile share the next round with its next slice.
         return sweeping && committed != nil ? 0 : 0.2
     }
@@ -241,7 +254,7 @@ public final class NodeDaemon: @unchecked Sendable {
     /// `status` still answers (with the storage failure) while data keeps arriving; nil for any other command.
     private func answerAgain(_ request: AdminRequest, now: RoundTime) -> AdminResponse? {
         guard service.writesNothing(request) else { return nil }
-        return try? context.db.transaction { service.execute(request, now: now.at, links: linkStatus) }
+        return try? context.db.transaction { try service.execute(request, now: now.at, links: linkStatus) }
     }
 
     private func shutdownLinks() {

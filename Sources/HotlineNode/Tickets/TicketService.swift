@@ -31,6 +31,9 @@ final class TicketService {
     var alertScanner: AlertScanner?
     /// A scan handed to `alertScanner` whose warnings have not come back yet.
     var alertScanInFlight = false
+    /// Whether every command runs in a savepoint of its own (`execute`): in the round that runs a taken-back
+    /// round's commands again.
+    var commandSavepoints = false
     /// Neighbours whose next messages are each applied in a savepoint, and how many more (`atomically`).
     var savepointMessages: [String: Int] = [:]
     /// Tests only: runs after a message for this node was applied, or one passing through observed, before its
@@ -51,8 +54,11 @@ final class TicketService {
 
     // MARK: - Operators
 
-    /// Runs one operator command in its own savepoint: a refused command changes nothing, the round goes on.
-    func execute(_ request: AdminRequest, now: Timestamp, links: @escaping () -> [LinkStatus]) -> AdminResponse {
+    /// Runs one operator command all or nothing: a refused command changes nothing, the round goes on. In a savepoint
+    /// of its own, unless it decides before it writes (`CommandSpec.decidesBeforeWriting`) and this round's commands
+    /// are not all in savepoints (`commandSavepoints`); such a command refused after it wrote throws
+    /// `CommandTakenBack`, the only error this throws: the caller must roll back the whole transaction.
+    func execute(_ request: AdminRequest, now: Timestamp, links: @escaping () -> [LinkStatus]) throws(CommandTakenBack) -> AdminResponse {
         guard let name = request.argv.first, let handler = commands[name] else {
             let known = commands.keys.sorted().joined(separator: ", ")
             return .failure("unknown command \(request.argv.first ?? "(none)"); this node knows: \(known)", exitCode: 2)
@@ -63,14 +69,37 @@ final class TicketService {
         }
         do {
             let env = CommandEnvironment(service: self, now: now, user: request.user, linkStatus: links)
-            let output = try savepoint("cmd") { try handler.run(arguments, env) }
+            let output = handler.spec.decidesBeforeWriting && !commandSavepoints
+                ? try withoutSavepoint(name, user: request.user) { try handler.run(arguments, env) }
+                : try savepoint("cmd") { try handler.run(arguments, env) }
             context.log.info("command", ["cmd": name, "user": request.user])
             return output
+        } catch let back as CommandTakenBack {
+            throw back
         } catch {
             context.log.warn("command-refused", ["cmd": name, "user": request.user, "error": "\(error)"])
             return .failure("\(error)")
         }
     }
+
+    /// Runs a command that decides before it writes without a savepoint: refused before any row changed
+    /// (`totalChanges`), it has nothing to take back and only its log lines go; refused after, it throws
+    /// `CommandTakenBack`.
+    private func withoutSavepoint<T>(_ command: String, user: String, _ body: () throws -> T) throws -> T {
+        let changes = context.db.totalChanges, logged = afterCommit.count
+        do {
+            return try body()
+        } catch {
+            guard context.db.totalChanges == changes else {
+                throw CommandTakenBack(command: command, user: user, rule: "\(error)")
+            }
+            afterCommit.removeSubrange(logged...)
+            throw error
+        }
+    }
+
+    /// Adds a command beside the node's own (`OperatorCommands`); what tests use to run a command of their making.
+    func add(_ handler: CommandHandler) { commands[handler.spec.name] = handler }
 
     /// Whether this request's command writes nothing (`CommandSpec.writesNothing`): safe to answer again.
     func writesNothing(_ request: AdminRequest) -> Bool {
