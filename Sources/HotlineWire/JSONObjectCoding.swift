@@ -208,6 +208,12 @@ public struct JSONObjectWriter {
 
     public func bool(_ name: StaticString, _ v: Bool?) { if let v { bool(name, v) } }
 
+    /// A member whose value is `null` (what an answer writes for a field it has no value for).
+    public func null(_ name: StaticString) {
+        out.key(name, in: level)
+        out.ascii("null")
+    }
+
     public func strings(_ name: StaticString, _ v: [String]) {
         out.key(name, in: level)
         out.byte(UInt8(ascii: "["))

@@ -16,6 +16,17 @@ public enum JSONStreamEncoder {
         try encode(value, sortedKeys: sortedKeys, byHand: true)
     }
 
+    /// One object whose members `body` writes (sorted by name at the close with `sortedKeys`, as `encode` sorts):
+    /// for a JSON document that is not a Swift value of its own, such as an operator's answer.
+    public static func object(sortedKeys: Bool = false, _ body: (JSONObjectWriter) throws -> Void) rethrows -> [UInt8] {
+        let out = StreamOutput(sortedKeys: sortedKeys)
+        out.byte(UInt8(ascii: "{"))
+        let level = StreamLevel(closer: UInt8(ascii: "}"))
+        try body(JSONObjectWriter(out: out, level: level))
+        level.close(out)
+        return out.bytes
+    }
+
     /// `byHand: false` ignores `JSONObjectEncodable` and writes every value through its `encode(to:)`: what the
     /// tests compare the hand-written writers with.
     static func encode<T: Encodable>(_ value: T, sortedKeys: Bool, byHand: Bool) throws -> [UInt8] {

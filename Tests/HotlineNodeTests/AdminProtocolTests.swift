@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HotlineWire
 @testable import HotlineNode
 
 /// The admin socket's response frame: what the operator's tool reads must be what the daemon answered.
@@ -34,7 +35,7 @@ struct AdminProtocolTests {
             ["id": "JN-20260302-000001", "assisting": ["s1", "d1"], "closed": NSNull(), "stars": 5]
         }
         let now = AdminResponse.success(text: "t", json: value())
-        let later = AdminResponse.success(text: "t", buildingJSON: value)
+        let later = AdminResponse.success(text: "t", buildingJSON: { JSONValueWriter.encode(value()) ?? [] })
         #expect(later.encode() == now.encode())
         let decoded = try #require(AdminResponse.decode(later.encode()))
         #expect((decoded.json as? [String: Any])?["assisting"] as? [String] == ["s1", "d1"])

@@ -50,10 +50,10 @@ struct AdminResponse: Sendable {
         AdminResponse(exitCode: 0, text: text, json: json)
     }
 
-    /// A success whose JSON value `build` makes on the admin connection's thread, from values it captured: for an
+    /// A success whose JSON `build` writes on the admin connection's thread, from values it captured: for an
     /// answer that is a pure function of a ticket (the loop made the summary of every ticket it changed, a
     /// twentieth of the lifecycle centre's loop).
-    static func success(text: String, buildingJSON build: @escaping @Sendable () -> Any) -> AdminResponse {
+    static func success(text: String, buildingJSON build: @escaping @Sendable () -> [UInt8]) -> AdminResponse {
         var response = AdminResponse(exitCode: 0, text: text, json: nil)
         response.value = AnswerValue(building: build)
         return response
@@ -129,18 +129,18 @@ enum AdminEndpoint {
 /// and the hand-over itself goes through `ResponseBox`'s lock. Hence the `@unchecked`.
 private final class AnswerValue: @unchecked Sendable {
     private let value: Any?
-    private let build: (@Sendable () -> Any)?
+    private let build: (@Sendable () -> [UInt8])?
     init(_ value: Any) {
         self.value = value
         build = nil
     }
-    init(building build: @escaping @Sendable () -> Any) {
+    init(building build: @escaping @Sendable () -> [UInt8]) {
         value = nil
         self.build = build
     }
     var bytes: [UInt8]? {
-        guard let v = value ?? build?() else { return nil }
-        return JSONValueWriter.encode(v)
+        if let build { return build() }
+        return value.flatMap(JSONValueWriter.encode)
     }
 }
 

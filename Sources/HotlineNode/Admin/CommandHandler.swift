@@ -35,7 +35,7 @@ struct CommandEnvironment {
         let holder = TicketPresenter.nodeLabel(ticket.holder, context.topology)
         let now = self.now
         return .success(text: "\(ticket.id): \(what) → \(ticket.status.rawValue) (\(holder))",
-                        buildingJSON: { TicketPresenter.summary(ticket, now: now) })
+                        buildingJSON: { TicketPresenter.summaryJSON(ticket, now: now) })
     }
 }
 
