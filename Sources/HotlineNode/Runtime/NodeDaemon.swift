@@ -186,18 +186,14 @@ public final class NodeDaemon: @unchecked Sendable {
             // run again below, in a round of their own.
             log.warn("round-taken-back", ["peer": back.peer, "origin": back.origin, "kind": back.kind, "id": back.message,
                                           "rule": back.rule, "effect": "the round was rolled back; \(back.peer) sends its messages again and the next \(service.savepointMessagesAfterTakeBack) are applied one savepoint each"])
-            service.afterCommit.removeAll()
-            for driver in linkOrder where driver.needsCommit { driver.detach(reason: "round taken back") }
-            again = batch.filter { if case .admin = $0 { true } else if case .alertScan = $0 { true } else { false } }
+            again = takeBack(batch)
             replies.removeAll()
         } catch let back as CommandTakenBack {
             // A command refused after it wrote without a savepoint: the same, and its commands run again each in a
             // savepoint of its own (below), where this one is refused cleanly.
             log.warn("round-taken-back", ["command": back.command, "user": back.user, "rule": back.rule,
                                           "effect": "the round was rolled back; its links' peers send their messages again and its commands run again, each in a savepoint"])
-            service.afterCommit.removeAll()
-            for driver in linkOrder where driver.needsCommit { driver.detach(reason: "round taken back") }
-            again = batch.filter { if case .admin = $0 { true } else if case .alertScan = $0 { true } else { false } }
+            again = takeBack(batch)
             replies.removeAll()
         } catch {
             // Nothing of this round is durable: drop the connections whose sessions moved on in it
@@ -230,6 +226,15 @@ public final class NodeDaemon: @unchecked Sendable {
         }
         // A sweep under way goes on at once; inputs that arrived meanwhile share the next round with its next slice.
         return sweeping && committed != nil ? 0 : 0.2
+    }
+
+    /// After a round was rolled back for a refusal it could not take back alone (`RoundTakenBack`,
+    /// `CommandTakenBack`): its log lines go, the links that delivered in it are dropped (their peers send again),
+    /// and its operator commands and alert scan are what runs again, in a round of their own.
+    private func takeBack(_ batch: [NodeInput]) -> [NodeInput] {
+        service.afterCommit.removeAll()
+        for driver in linkOrder where driver.needsCommit { driver.detach(reason: "round taken back") }
+        return batch.filter { if case .admin = $0 { true } else if case .alertScan = $0 { true } else { false } }
     }
 
     /// Times the round that committed (a failed one is reported by `StorageHealth`); see `RoundWatch`.
