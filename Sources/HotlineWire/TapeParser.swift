@@ -250,16 +250,26 @@ struct TapeParser {
                 throw fail("a control character in a string")
             } else if c < 0x80 {
                 i += 1
-            } else if c >= 0xE1, c != 0xED, c <= 0xEF, i + 2 < b.count, b[i + 1] & 0xC0 == 0x80, b[i + 2] & 0xC0 == 0x80 {
+            } else if Self.plainThreeByte(b, at: i) {
                 // A three-byte character whose second byte may be any continuation byte (not E0, whose shortest
                 // form starts at A0, nor ED, which would encode a surrogate): Chinese text, the bulk of a ticket's
-                // non-ASCII bytes, checked here rather than through `utf8Sequence`.
+                // non-ASCII bytes, checked here rather than through `utf8Sequence` — and the ones after it at once,
+                // without looking at eight bytes first (a character at a step through that was ~25 instructions).
                 i += 3
+                while Self.plainThreeByte(b, at: i) { i += 3 }
             } else {
                 try utf8Sequence()
             }
         }
         throw fail("unterminated string")
+    }
+
+    /// Whether a three-byte UTF-8 character that needs no further check starts at `i` (lead E1-EC or EE-EF and two
+    /// continuation bytes).
+    @inline(__always) static func plainThreeByte(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        guard i + 2 < b.count else { return false }
+        let c = b[i]
+        return c >= 0xE1 && c != 0xED && c <= 0xEF && b[i + 1] & 0xC0 == 0x80 && b[i + 2] & 0xC0 == 0x80
     }
 
     /// The high bit of each of the eight bytes in `w` (the first in memory lowest) that is '"', '\\', below 0x20 or

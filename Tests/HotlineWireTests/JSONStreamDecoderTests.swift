@@ -224,13 +224,16 @@ struct JSONStreamDecoderTests {
         sequences.append([0xE4, 0xB8])   // cut at the string's end
         for bytes in sequences {
             let valid = String(validating: bytes, as: UTF8.self)
-            for p in 0..<9 {
-                let head = Array(repeating: UInt8(ascii: "a"), count: p)
-                let json = [0x22] + head + bytes + Array("中z".utf8) + [0x22]
-                let ours = try? JSONStreamDecoder.decode(String.self, from: json)
-                let theirs = try? JSONDecoder().decode(String.self, from: Data(json))
-                #expect(ours == theirs, "\(bytes.map { String($0, radix: 16) }) after \(p) bytes")
-                #expect((ours != nil) == (valid != nil), "\(bytes.map { String($0, radix: 16) }) after \(p) bytes")
+            // After ASCII, and in a run of Chinese characters (which are checked one after another).
+            for run in ["", "中", "中文"] {
+                for p in 0..<9 {
+                    let head = Array(repeating: UInt8(ascii: "a"), count: p) + Array(run.utf8)
+                    let json = [0x22] + head + bytes + Array("中z".utf8) + [0x22]
+                    let ours = try? JSONStreamDecoder.decode(String.self, from: json)
+                    let theirs = try? JSONDecoder().decode(String.self, from: Data(json))
+                    #expect(ours == theirs, "\(bytes.map { String($0, radix: 16) }) after \(p) bytes and \(run)")
+                    #expect((ours != nil) == (valid != nil), "\(bytes.map { String($0, radix: 16) }) after \(p) bytes and \(run)")
+                }
             }
         }
         let text = String(repeating: "夜间施工噪音扰民，影响附近居民休息。Noise at night 😀 ", count: 20)
