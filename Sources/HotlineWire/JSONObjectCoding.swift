@@ -242,10 +242,7 @@ public struct JSONObjectWriter {
         out.byte(UInt8(ascii: "["))
         for i in 0..<count {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
-            out.byte(UInt8(ascii: "{"))
-            let w = JSONObjectWriter(out: out, level: StreamLevel(closer: UInt8(ascii: "}")))
-            try element(i, w)
-            w.end()
+            try out.object { try element(i, $0) }
         }
         out.byte(UInt8(ascii: "]"))
     }

@@ -18,10 +18,7 @@ public enum JSONStreamEncoder {
     /// for a JSON document that is not a Swift value of its own, such as an operator's answer.
     public static func object(sortedKeys: Bool = false, _ body: (JSONObjectWriter) throws -> Void) rethrows -> [UInt8] {
         let out = StreamOutput(sortedKeys: sortedKeys)
-        out.byte(UInt8(ascii: "{"))
-        let level = StreamLevel(closer: UInt8(ascii: "}"))
-        try body(JSONObjectWriter(out: out, level: level))
-        level.close(out)
+        try out.object(body)
         return out.bytes
     }
 

@@ -97,7 +97,7 @@ struct JSONWriter {
             var start = 0, i = 0
             func look(_ j: Int) {
                 let b = src[j]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { return }
+                guard needsEscape(b) else { return }
                 p.update(from: src + start, count: j - start)
                 p += j - start
                 p = writeEscape(b, to: p)
@@ -118,6 +118,11 @@ struct JSONWriter {
         }
         p.pointee = UInt8(ascii: "\"")
         return p + 1
+    }
+
+    /// Whether JSON escapes this byte in a string: a quote, a backslash or a control character.
+    @inline(__always) static func needsEscape(_ b: UInt8) -> Bool {
+        b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
     }
 
     /// Whether any of the 8 bytes is below 0x20, a quote or a backslash: the "has a zero byte" test (each mask is

@@ -58,10 +58,13 @@ final class StreamOutput {
 
     /// A value that writes itself: its object, members in the order it writes them (sorted at the close when
     /// keys are sorted, as every other object).
-    func object<T: JSONObjectEncodable>(_ value: T) throws {
+    func object<T: JSONObjectEncodable>(_ value: T) throws { try object { try value.write(json: $0) } }
+
+    /// An object whose members `body` writes through the writer it is given, closed (and sorted) after.
+    func object(_ body: (JSONObjectWriter) throws -> Void) rethrows {
         byte(UInt8(ascii: "{"))
         let level = StreamLevel(closer: UInt8(ascii: "}"))
-        try value.write(json: JSONObjectWriter(out: self, level: level))
+        try body(JSONObjectWriter(out: self, level: level))
         level.close(self)
     }
 
@@ -102,7 +105,7 @@ final class StreamOutput {
                 return name.withUTF8Buffer { key($0, in: level) }
             }
         } else {
-            for i in 0..<n where src[i] < 0x20 || src[i] == UInt8(ascii: "\"") || src[i] == UInt8(ascii: "\\") {
+            for i in 0..<n where JSONWriter.needsEscape(src[i]) {
                 return name.withUTF8Buffer { key($0, in: level) }
             }
         }
