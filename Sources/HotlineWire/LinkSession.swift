@@ -110,6 +110,15 @@ public struct LinkSession: Sendable {
         return takeActions()
     }
 
+    /// A read as the connection handed it over: the decoder cuts its frames without copying it first.
+    public mutating func receive(bytes: [UInt8], now: Int64) -> [LinkAction] {
+        guard phase != .closed else { return [] }
+        lastHeardAt = now
+        decoder.append(bytes)
+        processFrames(now: now)
+        return takeActions()
+    }
+
     /// The application accepts the peer named in `.established` (listener side only).
     public mutating func approve(now: Int64) -> [LinkAction] {
         guard phase == .awaitingApproval else { return [] }

@@ -103,3 +103,48 @@ func decoderReturnsEveryFrameWhateverTheReadSplits(chunking: Chunking) throws {
     #expect(Array(frame.prefix(4)) == [0x00, 0x01, 0x02, 0x03])
     #expect(frame.count == 0x010203 + 4)
 }
+
+/// Reads handed over as arrays are cut without being copied first, reads of any other kind are copied; a stream
+/// mixing both, with frames pulled after some reads and not others (a session waiting for approval pulls none),
+/// must come out as the same frames in the same order.
+@Test(arguments: 1...12)
+func decoderReturnsEveryFrameWhenArraysAndOtherReadsAreMixedAndPulledLate(seed: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(seed))
+    let payloads = (1...200).map { i in Array((String(repeating: "z", count: Int.random(in: 1...300, using: &rng)) + "\(i)").utf8) }
+    let stream = payloads.flatMap { FrameEncoder.encode(payload: $0) }
+    var decoder = FrameDecoder()
+    var got: [[UInt8]] = []
+    var i = 0
+    while i < stream.count {
+        let n = min(stream.count - i, Int.random(in: 1...700, using: &rng))
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0: decoder.append(Array(stream[i..<(i + n)]))
+        case 1: decoder.append(stream[i..<(i + n)])
+        default: stream[i..<(i + n)].withUnsafeBytes { decoder.append($0) }
+        }
+        i += n
+        if Bool.random(using: &rng) {
+            while let frame = try decoder.nextFrame() { got.append(frame) }
+        }
+        #expect(decoder.bufferedByteCount == i - got.reduce(0) { $0 + 4 + $1.count })
+    }
+    while let frame = try decoder.nextFrame() { got.append(frame) }
+    #expect(got == payloads)
+    #expect(decoder.bufferedByteCount == 0)
+}
+
+@Test func decoderRefusesABadHeaderInTheMiddleOfAnAdoptedRead() throws {
+    var decoder = FrameDecoder(maxFrame: 100)
+    let good = FrameEncoder.encode(payload: Array("{\"a\":1}".utf8))
+    decoder.append(good + [0, 0, 0, 101] + [UInt8](repeating: 0x20, count: 10))
+    #expect(try decoder.nextFrame() == Array("{\"a\":1}".utf8))
+    #expect(throws: WireError.frameTooLarge(length: 101, max: 100)) { try decoder.nextFrame() }
+}
+
+@Test func decoderRefusesABadHeaderSplitAcrossReads() throws {
+    var decoder = FrameDecoder()
+    decoder.append([0, 0] as [UInt8])
+    #expect(try decoder.nextFrame() == nil)
+    decoder.append([0, 0, 9, 9] as [UInt8])
+    #expect(throws: WireError.zeroLength) { try decoder.nextFrame() }
+}
