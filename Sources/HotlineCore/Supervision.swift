@@ -104,7 +104,9 @@ public struct DeadlineClock: Sendable, Equatable {
     }
 
     public init(_ t: Ticket) {
-        self.init(dispatchedAt: t.events.last(where: { $0.type == .dispatched })?.at, signBy: t.deadlines.signBy,
+        // The index, then the one field: `last(where:)` copied the whole event (46 members) to read its time.
+        let dispatch = t.events.lastIndex(where: { $0.type == .dispatched })
+        self.init(dispatchedAt: dispatch.map { t.events[$0].at }, signBy: t.deadlines.signBy,
                   handleBy: t.deadlines.handleBy, paused: t.pause != nil)
     }
 }
