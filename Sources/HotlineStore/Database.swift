@@ -216,6 +216,8 @@ public final class Database: @unchecked Sendable {
     }
 
     public var changes: Int { Int(sqlite3_changes(handle)) }
+    /// The rowid of the last row an INSERT added on this connection (an upsert that updated leaves it as it was).
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     /// Rows changed on this connection since it opened: tells a transaction that wrote from one that only read.
     public var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
 

@@ -92,6 +92,42 @@ struct TicketCacheTests {
         #expect(try city.ticket(t.id).status == .dispatched)
     }
 
+    /// `replace` deletes a ticket's stored events before writing its new ones only when the row was already there:
+    /// a row just added has none. A repository with nothing in memory (a restarted node) replacing a stored ticket
+    /// with fewer events goes through the upsert's update, and must leave exactly the new events; a new ticket whose row
+    /// gets the rowid an insert into another table last gave (taken for an update) keeps all of its own.
+    @Test func replacingAStoredTicketLeavesOnlyItsNewEventsAndANewOneKeepsAllOfItsOwn() throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let view = Privacy.view(of: ticket, for: "s1")
+        #expect(view.events.count >= 2)
+        func storedEvents(_ id: String) throws -> Int64 {
+            try #require(try unit.context.db.query("SELECT count(*) FROM events WHERE ticket = ?", [.text(id)]).first?.int(0))
+        }
+        _ = try unit.context.db.transaction { try unit.service.repository.replace(view) }
+        #expect(try storedEvents(view.id) == Int64(view.events.count))
+        var fewer = view
+        fewer.events.removeLast()
+        _ = try unit.context.db.transaction { () throws -> Void in
+            let restarted = TicketRepository(db: unit.context.db, sealer: unit.context.keyring,
+                                             callerTagger: unit.context.keyring.callerTagger)
+            try restarted.replace(fewer)
+        }
+        #expect(try storedEvents(view.id) == Int64(fewer.events.count))
+        #expect(try fresh(unit, view.id)?.events == fewer.events)
+        var other = view
+        other.id = "JN-20260302-900001"
+        other.events = other.events.map { var e = $0; e.ticket = other.id; e.id = RandomID.uuid(); return e }
+        _ = try unit.context.db.transaction { () throws -> Void in
+            // Two notices: the last rowid given is now 2, the one the new ticket's row gets (the unit holds one).
+            for text in ["甲", "乙"] { try unit.service.repository.addNotice(at: unit.now, from: "c", ticket: nil, text: text) }
+            #expect(unit.context.db.lastInsertRowID == 2)
+            try unit.service.repository.replace(other)
+        }
+        #expect(try storedEvents(other.id) == Int64(other.events.count))
+        #expect(try fresh(unit, other.id)?.events == other.events)
+    }
+
     @Test func theCacheHoldsAtMostTwoGenerations() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let cache = TicketCache(generation: 2)
