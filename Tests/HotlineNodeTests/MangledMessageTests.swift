@@ -43,9 +43,9 @@ struct MangledAssignTests {
     static func check(_ payload: [UInt8], keyring: DataKeyring?) throws -> Bool {
         // The connection thread's own path, as it runs: it must come back, whatever the bytes.
         let shelf = PredecodedBodies(keyring: keyring)
-        BodyPredecoder(bodies: shelf).feed(framed(payload), now: 0)
+        BodyPredecoder(bodies: shelf).feed(framed(payload), stream: 1, now: 0)
         let loop = try? WireMessage.decode(payload, knownKinds: AppMessageKind.all)
-        let taken = shelf.takeFrame(payload)
+        let taken = shelf.takeFrame(payload, at: FramePlace(stream: 1, ordinal: 0))
         guard let (message, body, layout) = WireMessage.decode(payload, knownKinds: AppMessageKind.all, dataBody: AssignBody.self) else {
             #expect(taken == nil, "the shelf holds a frame the one-pass reader refuses")
             return false

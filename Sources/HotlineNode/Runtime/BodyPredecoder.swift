@@ -22,10 +22,12 @@ final class PreparedAssign: @unchecked Sendable {
 /// Reading a `ticket.assign` body (a whole ticket, about 2 KB of JSON) is half of the work loop's time in a durable
 /// hop, and the loop is the one thread a node's writes pass through; the connection thread is idle while the loop
 /// waits for its fsync. So each connection frames what it receives a second time, parses the assignment frames and
-/// their bodies and leaves them here, keyed by the frame's exact bytes; the loop's link session takes the parsed
-/// message for a frame whose bytes are equal instead of parsing it again, and parses it itself when there is none
-/// (a miss changes nothing but the time). Nothing here decides anything: the loop still checks and applies every
-/// frame itself.
+/// their bodies and leaves them here, keyed by where the frame stands in its connection's stream (`FramePlace`) and
+/// its exact bytes; the loop's link session, which cuts the same stream into the same frames, takes the parsed
+/// message for the frame at that place if its bytes are equal instead of parsing it again, and parses it itself when
+/// there is none (a miss changes nothing but the time). Nothing here decides anything: the loop still checks and
+/// applies every frame itself. (Keyed by the bytes alone, each frame was hashed whole twice, on the connection
+/// thread and on the loop: 4.6 % of the unit loop's instructions in a durable hop.)
 ///
 /// The decoded body goes with its frame: when the session takes the frame, the body is set aside under the
 /// identity of the body's bytes (the array the message carries), and the service asking for the body of that
@@ -90,6 +92,7 @@ final class PredecodedBodies: @unchecked Sendable {
     /// A parsed assignment frame, its decoded body and its documents, as `put` takes them.
     struct Parsed {
         let frame: [UInt8]
+        let place: FramePlace
         let message: WireMessage
         let body: AssignBody
         let documents: TicketDocuments?
@@ -98,18 +101,18 @@ final class PredecodedBodies: @unchecked Sendable {
     /// Leaves a parsed assignment frame and its decoded body. When full (the loop far behind, as in a catch-up),
     /// frames older than 30 s are dropped (ones the loop never asked for: duplicates, refused messages); if that
     /// frees too little, this one is not kept.
-    func put(frame: [UInt8], _ message: WireMessage, body: AssignBody, documents: TicketDocuments? = nil, now: Int64) {
-        put([Parsed(frame: frame, message: message, body: body, documents: documents)], now: now)
+    func put(frame: [UInt8], at place: FramePlace, _ message: WireMessage, body: AssignBody,
+             documents: TicketDocuments? = nil, now: Int64) {
+        put([Parsed(frame: frame, place: place, message: message, body: body, documents: documents)], now: now)
     }
 
     /// `put` for the frames of one read, under one lock.
     func put(_ parsed: [Parsed], now: Int64) {
-        let entries: [(key: BodyBytes, value: (WireMessage, PreparedAssign), weight: Int)] = parsed.compactMap { p in
+        let entries: [(key: PlacedFrame, value: (WireMessage, PreparedAssign), weight: Int)] = parsed.compactMap { p in
             guard p.frame.count <= Self.largestFrame, case .data(let m) = p.message, !m.body.isEmpty else { return nil }
             // The documents are about as large as the body: the byte budget counts them.
             let weight = p.frame.count + m.body.count + (p.documents?.byteCount ?? 0)
-            // Hashed before the lock: the loop waits for it in `takeFrame`.
-            return (BodyBytes(p.frame), (p.message, PreparedAssign(body: p.body, documents: p.documents)), weight)
+            return (PlacedFrame(p.place, p.frame), (p.message, PreparedAssign(body: p.body, documents: p.documents)), weight)
         }
         // Taken out under the lock, freed after it, on this thread.
         let done = lock.withLock {
@@ -168,10 +171,10 @@ final class PredecodedBodies: @unchecked Sendable {
 
     var retiredCount: Int { lock.withLock { retired.count } + loopLock.withLock { retiring.count } }
 
-    /// The message parsed from exactly these frame bytes, if a connection left one; it is removed, and its body
-    /// set aside for `take`.
-    func takeFrame(_ frame: [UInt8]) -> WireMessage? {
-        let key = BodyBytes(frame)
+    /// The message parsed from exactly these frame bytes at this place, if a connection left one; it is removed,
+    /// and its body set aside for `take`.
+    func takeFrame(_ frame: [UInt8], at place: FramePlace) -> WireMessage? {
+        let key = PlacedFrame(place, frame)
         let found: (WireMessage, PreparedAssign)? = lock.withLock {
             guard let (bytes, hit) = frames.take(key) else { return nil }
             if retired.frames.count >= Self.retiredLimit { retired.frames.removeAll() }
@@ -223,10 +226,10 @@ final class PredecodedBodies: @unchecked Sendable {
         }
     }
 
-    /// Values keyed by the exact bytes they were decoded from, bounded in count and bytes (`weight`: the key's
-    /// bytes and what the value holds).
+    /// Values keyed by the frame they were decoded from, bounded in count and bytes (`weight`: the key's bytes and
+    /// what the value holds).
     private struct Shelf<Value> {
-        var entries: [BodyBytes: (value: Value, at: Int64, weight: Int)] = [:]
+        var entries: [PlacedFrame: (value: Value, at: Int64, weight: Int)] = [:]
         var heldBytes = 0
         /// No entry here was put before this: a full shelf has nothing stale to drop until it is 30 s old. (Taking
         /// an entry leaves it as it is, so it may be older than the oldest entry; the next sweep sets it again.)
@@ -238,7 +241,7 @@ final class PredecodedBodies: @unchecked Sendable {
         /// When full, stale entries are dropped, if there can be any; a shelf still full keeps no more. A catch-up
         /// keeps the shelf full, and sweeping every entry on each put there was three quarters of a unit's
         /// connection thread with a 4,096 window (perf, hotline-bench catchup).
-        mutating func put(_ key: BodyBytes, _ value: Value, weight: Int, now: Int64, capacity: Int, byteBudget: Int) {
+        mutating func put(_ key: PlacedFrame, _ value: Value, weight: Int, now: Int64, capacity: Int, byteBudget: Int) {
             if entries.count >= capacity || heldBytes + weight > byteBudget {
                 if let oldest, now - oldest >= Self.staleAfter {
                     sweeps += 1
@@ -254,7 +257,7 @@ final class PredecodedBodies: @unchecked Sendable {
         }
 
         /// The value and the bytes it was kept under (the caller decides where they are freed).
-        mutating func take(_ key: BodyBytes) -> ([UInt8], Value)? {
+        mutating func take(_ key: PlacedFrame) -> ([UInt8], Value)? {
             guard let index = entries.index(forKey: key) else { return nil }
             let (key, hit) = entries.remove(at: index)
             heldBytes -= hit.weight
@@ -263,50 +266,45 @@ final class PredecodedBodies: @unchecked Sendable {
     }
 }
 
-/// Bytes (a body or a whole frame) as a dictionary key. `[UInt8]`'s own hashing feeds the hasher a byte at a time
-/// (a seventh of a unit's work loop in a durable hop); SipHash over the whole buffer was still 5 % of it, for four
-/// lookups a message. So the hasher gets one 64-bit digest over 8-byte words: each step xors the word in,
-/// multiplies by an odd constant and folds the high half down (every step a bijection, so two buffers that differ
-/// in one word always differ; the fold carries a change in a word's high bytes into the low bits, which a
-/// multiply alone never does). A multiply and a shift a word. Equality is still the whole bytes; a peer that crafted
-/// colliding bodies would only slow lookups in a shelf of at most `capacity`.
-///
-/// The digest is worked out once, when the key is made (outside the shelves' lock, which the loop and the connection
-/// threads share).
-struct BodyBytes: Hashable {
+/// Where a frame stands: the connection it came on (the identity of the connection object, the same on the
+/// connection's thread and the loop) and its number among the frames cut from that connection's bytes, from 0.
+struct FramePlace: Hashable, Sendable {
+    let stream: UInt
+    let ordinal: Int
+
+    static func stream(of connection: AnyObject) -> UInt { UInt(bitPattern: ObjectIdentifier(connection)) }
+}
+
+/// A frame as a shelf's key: hashed by its place (two words), equal only with the same place and the same bytes.
+/// Two connections whose objects had the same address one after the other can give two frames the same place;
+/// the bytes tell them apart, and equal bytes are the same message anyway.
+struct PlacedFrame: Hashable {
+    let place: FramePlace
     let bytes: [UInt8]
-    let digest: UInt64
-    init(_ bytes: [UInt8]) {
+    init(_ place: FramePlace, _ bytes: [UInt8]) {
+        self.place = place
         self.bytes = bytes
-        digest = Self.digest(bytes)
     }
 
-    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+    func hash(into hasher: inout Hasher) { hasher.combine(place) }
 
-    static func digest(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { raw in
-            func mix(_ h: UInt64, _ w: UInt64) -> UInt64 {
-                let m = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
-                return m ^ (m >> 32)
-            }
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(raw.count)
-            var i = 0
-            while i + 8 <= raw.count {
-                h = mix(h, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                i += 8
-            }
-            while i < raw.count {
-                h = mix(h, UInt64(raw[i]))
-                i += 1
-            }
-            return h
-        }
-    }
-
-    static func == (a: BodyBytes, b: BodyBytes) -> Bool {
-        a.digest == b.digest && a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+    static func == (a: PlacedFrame, b: PlacedFrame) -> Bool {
+        a.place == b.place && a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
             b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
         }
+    }
+}
+
+/// The places of the frames a link session cuts from one connection, counted on the loop as `BodyPredecoder`
+/// counts them on the connection's thread. Used by one session only, on the loop thread.
+final class FrameOrdinals: @unchecked Sendable {
+    let stream: UInt
+    private var next = 0
+    init(stream: UInt) { self.stream = stream }
+
+    func take() -> FramePlace {
+        defer { next += 1 }
+        return FramePlace(stream: stream, ordinal: next)
     }
 }
 
@@ -316,12 +314,15 @@ struct BodyBytes: Hashable {
 final class BodyPredecoder: @unchecked Sendable {
     // Used only on its connection's thread.
     private var frames = FrameDecoder()
+    /// The number of the next frame cut (every frame counts, parsed or not: the loop counts them all).
+    private var ordinal = 0
     private var broken = false
     private let bodies: PredecodedBodies
 
     init(bodies: PredecodedBodies) { self.bodies = bodies }
 
-    func feed(_ bytes: [UInt8], now: Int64) {
+    /// A read from the connection `stream` (`FramePlace.stream(of:)`; one predecoder serves one connection).
+    func feed(_ bytes: [UInt8], stream: UInt, now: Int64) {
         guard !broken else { return }
         frames.append(bytes)
         // The frames of this read go to the shelf together, under one lock (the loop sees these bytes only after).
@@ -329,6 +330,8 @@ final class BodyPredecoder: @unchecked Sendable {
         defer { if !parsed.isEmpty { bodies.put(parsed, now: now) } }
         do {
             while let frame = try frames.nextFrame() {
+                let place = FramePlace(stream: stream, ordinal: ordinal)
+                ordinal += 1
                 // Only frames that say they carry an assignment are parsed (a byte search, no JSON).
                 guard frame.count <= PredecodedBodies.largestFrame, Self.mentionsAssign(frame) else { continue }
                 // One pass for the envelope and the body; nil for anything the loop must look at itself.
@@ -337,7 +340,7 @@ final class BodyPredecoder: @unchecked Sendable {
                 var documents = TicketDocuments(slicing: frame, layout, eventCount: body.ticket.events.count)
                     ?? (try? TicketDocuments(body.ticket))
                 if let keyring = bodies.keyring { try? documents?.prepare(body.ticket, keyring: keyring) }
-                parsed.append(.init(frame: frame, message: message, body: body, documents: documents))
+                parsed.append(.init(frame: frame, place: place, message: message, body: body, documents: documents))
             }
         } catch {
             broken = true

@@ -119,7 +119,10 @@ extension NodeDaemon {
         var session = LinkSession(config: config, lastReceived: try context.links.lastReceived(link: peer),
                                   lastAssigned: try context.links.lastAssigned(link: peer), restored: driver.restored,
                                   reseatAbove: reseatAbove)
-        session.preparsed = { [bodies] frame in bodies.takeFrame(frame) }
+        // The session cuts the connection's bytes from the first (an accepted connection's hello is replayed) into
+        // the frames its connection thread numbered.
+        let places = FrameOrdinals(stream: FramePlace.stream(of: c))
+        session.preparsed = { [bodies] frame in bodies.takeFrame(frame, at: places.take()) }
         driver.attach(connection: c, session: session)
         try perform(driver.run(clock: now.at) { $0.start(now: now.mono) }, on: driver, now: now)
         if !buffered.isEmpty {

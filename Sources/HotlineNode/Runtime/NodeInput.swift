@@ -34,7 +34,7 @@ final class LinkConnectionDelegate: ConnectionDelegate {
     func connectionEstablished(_ connection: Connection) { post(.connected(connection, dialledPeer: dialledPeer)) }
     func connection(_ connection: Connection, received bytes: [UInt8]) {
         // Decode first: the loop then finds the bodies ready (it is waiting for its fsync meanwhile).
-        predecoder?.feed(bytes, now: Net.monotonicMilliseconds())
+        predecoder?.feed(bytes, stream: FramePlace.stream(of: connection), now: Net.monotonicMilliseconds())
         backlog.add(bytes.count)
         post(.received(connection, bytes, backlog))
         // A peer that sends faster than this node stores (one that ignores the window) is not read further until
