@@ -128,6 +128,31 @@ struct TicketCacheTests {
         #expect(try fresh(unit, other.id)?.events == other.events)
     }
 
+    /// What the repository takes out before writing a ticket again is the ticket as it last wrote it, from either
+    /// generation, and it is gone from both until put again; a ticket only read is taken out too, as not written.
+    @Test func aTicketTakenToBeWrittenAgainComesFromEitherGenerationAndIsGoneUntilPutAgain() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let cache = TicketCache(generation: 3)
+        var tickets: [Ticket] = []
+        for i in 1...5 { tickets.append(try city.intake(String(format: "JN-20260302-%06d", i))) }
+        cache.put(tickets[0], written: true)
+        cache.put(tickets[1])
+        cache.put(tickets[2], written: true)   // the young generation is full: 0-2 are now the old one
+        cache.put(tickets[3], written: true)
+        #expect(cache.takeWritten(tickets[0].id) == tickets[0], "from the old generation")
+        #expect(cache.takeWritten(tickets[3].id) == tickets[3], "from the young generation")
+        #expect(cache.takeWritten(tickets[1].id) == nil, "only read")
+        #expect(cache.get(tickets[1].id) == nil, "taken out all the same")
+        #expect(cache.takeWritten(tickets[4].id) == nil, "never here")
+        for t in [tickets[0], tickets[3]] {
+            #expect(cache.get(t.id) == nil && cache.written(t.id) == nil)
+            #expect(cache.takeWritten(t.id) == nil, "taken once")
+        }
+        cache.putAgain(tickets[0], written: true)
+        #expect(cache.written(tickets[0].id) == tickets[0])
+        #expect(cache.count == 2)
+    }
+
     @Test func theCacheHoldsAtMostTwoGenerations() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let cache = TicketCache(generation: 2)

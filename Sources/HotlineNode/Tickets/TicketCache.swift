@@ -43,6 +43,20 @@ final class TicketCache {
         old[id] = nil
     }
 
+    /// Removes the ticket and returns it as the repository last wrote it (nil if it was only read, or is not here),
+    /// for the repository to write it again and `putAgain` it. A ticket is in one generation at most, so this is at
+    /// most two lookups; `written` then `remove` then `put` were six, each hashing the id (3 % of a unit's loop in
+    /// a durable hop).
+    func takeWritten(_ id: String) -> Ticket? {
+        guard let e = young.removeValue(forKey: id) ?? old.removeValue(forKey: id) else { return nil }
+        return e.written ? e.ticket : nil
+    }
+
+    /// `put` for a ticket `takeWritten` took out (so in neither generation now).
+    func putAgain(_ t: Ticket, written: Bool) {
+        insert(Entry(ticket: t, written: written))
+    }
+
     func clear() {
         young = [:]
         old = [:]

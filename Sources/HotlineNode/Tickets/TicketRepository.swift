@@ -171,8 +171,7 @@ struct TicketRepository {
 
     /// Stores the ticket's new state and appends its new events.
     func save(_ ticket: Ticket, newEvents: [TicketEvent]) throws {
-        let previous = cache.written(ticket.id)
-        cache.remove(ticket.id)
+        let previous = cache.takeWritten(ticket.id)
         try upsert(ticket, previous: previous)
         var n = Int64(try db.query("SELECT coalesce(max(n), 0) FROM events WHERE ticket = ?", [.text(ticket.id)]).first?.int(0) ?? 0)
         for e in newEvents {
@@ -180,7 +179,7 @@ struct TicketRepository {
             try insert(e, n: n)
         }
         // Kept only when the stored events are exactly the ticket's (it was loaded, then the new events applied).
-        if n == Int64(ticket.events.count) { cache.put(ticket, written: true) }
+        if n == Int64(ticket.events.count) { cache.putAgain(ticket, written: true) }
     }
 
     /// Replaces this node's copy of a ticket with one sent by another node (an assignment, a sync). `documents`,
@@ -190,8 +189,7 @@ struct TicketRepository {
         let ready = documents.flatMap { $0.events.count == ticket.events.count ? $0 : nil }
         // Sealed ahead under the key that is still current; after a rotation, sealed here again.
         let ahead = ready?.ahead.flatMap { a in (sealer as? DataKeyring)?.current == a.key ? a : nil }
-        let previous = cache.written(ticket.id)
-        cache.remove(ticket.id)
+        let previous = cache.takeWritten(ticket.id)
         // A ticket's row is never deleted and its events are stored only with it, so a row just added has none to
         // delete (a node receiving assignments adds a row for each: the DELETE's seek was for nothing).
         if try !upsert(ticket, plain: ready?.ticket, previous: previous, ahead: ahead) {
@@ -200,7 +198,7 @@ struct TicketRepository {
         for (i, e) in ticket.events.enumerated() {
             try insert(e, n: Int64(i + 1), plain: ready?.events[i], sealed: ahead?.events[i])
         }
-        cache.put(ticket, written: true)
+        cache.putAgain(ticket, written: true)
     }
 
     /// Tickets newest first, without their events (`show` loads those): by status, holder or overdue
