@@ -40,6 +40,22 @@ struct TopologyTests {
         #expect(t.allAddressesAreLoopback)
     }
 
+    /// Who may relay what is decided by `isInSubtree` on every message; it walks up from the node without building
+    /// the ancestry, and must answer as the ancestry does for every pair, unknown ids included.
+    @Test func aNodeIsInTheSubtreeOfExactlyItsAncestorsAndItself() throws {
+        let t = try load(Self.valid)
+        let ids = ["c", "k", "s1", "d1", "w", "nobody", ""]
+        var inside = 0
+        for a in ids {
+            for b in ids {
+                #expect(t.isInSubtree(a, of: b) == t.ancestry(of: a).contains(b), "\(a) under \(b)")
+                if t.isInSubtree(a, of: b) { inside += 1 }
+            }
+        }
+        // c: 1; k: 2; s1, d1: 3 each; w: 2.
+        #expect(inside == 11)
+    }
+
     @Test func routingPrefersTheMostSpecificUnitForTheTopicThenCityWideUnitsThenTheCounty() throws {
         let t = try load(Self.valid)
         #expect(try t.route(area: "历下区/解放路街道", topic: "噪声扰民").nodeId == "s1")

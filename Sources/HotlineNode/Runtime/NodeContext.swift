@@ -19,6 +19,8 @@ public final class NodeContext: @unchecked Sendable {
     public let config: NodeConfig
     public let topology: Topology
     public let selfNode: TopologyNode
+    /// The parent's id (the topology is fixed for the process): every message from a neighbour is checked against it.
+    let parentID: String?
     public let profile: PolicyProfile
     public let deadlines: DeadlineCalculator
     public let db: Database
@@ -44,6 +46,7 @@ public final class NodeContext: @unchecked Sendable {
             throw NodeError.notInTopology(config.nodeId)
         }
         selfNode = me
+        parentID = topology.parent(of: me.id)?.id
         profile = try Self.loading("profile.json", in: dir) { try ProfileLibrary.load(file: $0) }
         let calendar = try Self.loading("calendars", in: dir) { try CalendarLibrary.load(directory: $0) }
         deadlines = DeadlineCalculator(calendar: calendar)
@@ -124,6 +127,7 @@ public final class NodeContext: @unchecked Sendable {
         config = other.config
         topology = other.topology
         selfNode = other.selfNode
+        parentID = other.parentID
         profile = other.profile
         deadlines = other.deadlines
         self.db = db

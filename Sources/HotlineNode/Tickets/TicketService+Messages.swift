@@ -71,7 +71,7 @@ extension TicketService {
         switch kind {
         case .ticketAssign, .ticketSync:
             guard origin.kind == .city
-                    || (origin.kind == .county && origin.id != m.dest && topology.ancestry(of: m.dest).contains(origin.id)) else {
+                    || (origin.kind == .county && origin.id != m.dest && topology.isInSubtree(m.dest, of: origin.id)) else {
                 throw ServiceError.refused("only the city or the receiver's county station assigns tickets; \(m.origin) (\(origin.kind.rawValue)) may not send \(kind.rawValue) to \(m.dest)")
             }
         case .ticketEvent:

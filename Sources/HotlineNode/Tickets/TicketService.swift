@@ -209,7 +209,7 @@ final class TicketService {
         let topology = context.topology
         guard topology.node(m.origin) != nil else { return "origin \(m.origin) is not in the topology" }
         guard topology.node(m.dest) != nil else { return "destination \(m.dest) is not in the topology" }
-        if peer == context.parentNode?.id {
+        if peer == context.parentID {
             if topology.isInSubtree(m.origin, of: context.nodeId) {
                 return "a message from the parent cannot originate at \(m.origin), below this node"
             }

@@ -67,7 +67,16 @@ public struct Topology: Sendable {
         return p.count >= 2 ? p[1] : nil
     }
 
-    public func isInSubtree(_ id: String, of root: String) -> Bool { ancestry(of: id).contains(root) }
+    /// `ancestry(of: id).contains(root)`, walked without building the list (every message a node receives is
+    /// checked with it).
+    public func isInSubtree(_ id: String, of root: String) -> Bool {
+        var current: String? = id
+        while let c = current, let n = byId[c] {
+            if c == root { return true }
+            current = n.parent
+        }
+        return false
+    }
 
     public func subtree(of root: String) -> Set<String> {
         Set(nodes.map(\.id).filter { isInSubtree($0, of: root) })
