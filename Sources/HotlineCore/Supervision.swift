@@ -104,9 +104,18 @@ public struct DeadlineClock: Sendable, Equatable {
     }
 
     public init(_ t: Ticket) {
-        // The index, then the one field: `last(where:)` copied the whole event (46 members) to read its time.
-        let dispatch = t.events.lastIndex(where: { $0.type == .dispatched })
-        self.init(dispatchedAt: dispatch.map { t.events[$0].at }, signBy: t.deadlines.signBy,
+        // The fields read in place: `last(where:)` and `lastIndex(where:)` hand each event they look at to the
+        // predicate as a copy (46 members, a retain each).
+        var dispatchedAt: Timestamp?
+        var i = t.events.endIndex
+        while i > t.events.startIndex {
+            i -= 1
+            if t.events[i].type == .dispatched {
+                dispatchedAt = t.events[i].at
+                break
+            }
+        }
+        self.init(dispatchedAt: dispatchedAt, signBy: t.deadlines.signBy,
                   handleBy: t.deadlines.handleBy, paused: t.pause != nil)
     }
 }
