@@ -43,7 +43,7 @@ public enum Supervision {
             if t.status == .dispatched, let signBy = t.deadlines.signBy, now > signBy {
                 add(.notSignedInTime, [t.id], t.holder, "not signed for by \(signBy.iso8601)")
             }
-            if t.status == .dispatched, t.events.last?.type == .returnRefused {
+            if t.status == .dispatched, !t.events.isEmpty, t.events[t.events.count - 1].type == .returnRefused {
                 add(.refusedToSign, [t.id], t.holder, "return refused and still not signed for")
             }
             if t.verdicts.returnedLate {

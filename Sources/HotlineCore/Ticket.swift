@@ -77,8 +77,15 @@ public struct Ticket: Sendable, Equatable, Codable {
         self.events = events
     }
 
-    /// Whether an event with this id is already in the history.
-    public func contains(eventId: String) -> Bool { events.contains { $0.id == eventId } }
+    /// Whether an event with this id is already in the history. By index: `contains(where:)` hands each event to
+    /// the predicate as a copy (46 members, a retain each), and every event a node receives is looked for here.
+    public func contains(eventId: String) -> Bool {
+        for i in events.indices where events[i].id == eventId { return true }
+        return false
+    }
+
+    /// When the last event happened (nil without events), read in place (`events.last` copies the event).
+    public var lastEventAt: Timestamp? { events.isEmpty ? nil : events[events.count - 1].at }
 }
 
 extension Ticket {

@@ -192,6 +192,31 @@ struct AuthorizationTests {
         #expect(try unit.ticket(second.id).events.map(\.id) == second.events.map(\.id))
     }
 
+    /// A history is checked pairwise up to `pairwiseUpTo` events and through a set of ids beyond: either way a
+    /// repeated event is refused wherever it stands, and distinct events are taken.
+    @Test func aRepeatedEventIsFoundInShortAndLongHistoriesAlike() throws {
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let city = try NodeFixture(id: "c", role: .city)
+        _ = try city.intake("JN-20260302-000001")
+        let t = try city.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: "JN-20260302-000001")
+        for count in [3, TicketService.pairwiseUpTo, TicketService.pairwiseUpTo + 1, 200] {
+            var long = t
+            long.events = (0..<count).map { i in
+                var e = t.events[i % t.events.count]
+                e.id = String(format: "0192aaaa-bbbb-7ccc-8ddd-%012d", i)
+                return e
+            }
+            #expect(throws: Never.self, "\(count) distinct events") { try unit.service.checkEvents(of: long, from: "c") }
+            for (at, copyOf) in [(1, 0), (count - 1, 0), (count - 1, count - 2)] {
+                var twice = long
+                twice.events[at].id = twice.events[copyOf].id
+                #expect(throws: ServiceError.self, "\(count) events, #\(at) repeats #\(copyOf)") {
+                    try unit.service.checkEvents(of: twice, from: "c")
+                }
+            }
+        }
+    }
+
     /// A centre restored from a backup could give a number out again (it is prevented there: intake numbers
     /// restart above the restores' floor); a unit holding the number for another request keeps its ticket.
     @Test func aTicketNumberGivenToAnotherRequestDoesNotOverwriteTheTicketHeld() throws {

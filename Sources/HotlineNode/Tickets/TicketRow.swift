@@ -31,7 +31,7 @@ struct TicketRow: Equatable {
         area = TicketPresenter.areaText(t.area)
         received = t.receivedAt.millis
         deadline = t.deadlines.handleBy?.millis
-        updated = t.events.last?.at.millis ?? t.receivedAt.millis
+        updated = t.lastEventAt?.millis ?? t.receivedAt.millis
         overdue = t.verdicts.overdue
         centre = t.centre
         channel = t.channel

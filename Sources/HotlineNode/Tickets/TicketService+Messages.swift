@@ -106,16 +106,30 @@ extension TicketService {
     /// A ticket sent whole replaces this node's copy, events and all (`TicketRepository.replace`): each of its
     /// events must be of that ticket, and none may appear twice. The store files an event under the ticket it
     /// names, so an event naming another ticket would be written into that ticket's history.
+    ///
+    /// The events' fields are read in place (iterating copied every event, and looking back for a repeat copied
+    /// every earlier one again); past `pairwiseUpTo` events the ids go into a set, so a peer sending a history of
+    /// thousands of events costs a pass, not its square.
     func checkEvents(of ticket: Ticket, from origin: String) throws {
-        for (i, e) in ticket.events.enumerated() {
-            guard e.ticket == ticket.id else {
-                throw ServiceError.refused("\(origin) sent ticket \(ticket.id) with an event of ticket \(e.ticket) (\(e.id)) in its history")
+        let events = ticket.events
+        var seen: Set<String>? = events.count > Self.pairwiseUpTo ? Set(minimumCapacity: events.count) : nil
+        for i in events.indices {
+            guard events[i].ticket == ticket.id else {
+                throw ServiceError.refused("\(origin) sent ticket \(ticket.id) with an event of ticket \(events[i].ticket) (\(events[i].id)) in its history")
             }
-            if ticket.events[..<i].contains(where: { $0.id == e.id }) {
-                throw ServiceError.refused("\(origin) sent ticket \(ticket.id) with event \(e.id) twice in its history")
+            let repeated: Bool
+            if seen != nil {
+                repeated = !seen!.insert(events[i].id).inserted
+            } else {
+                repeated = events.indices[..<i].contains { events[$0].id == events[i].id }
+            }
+            if repeated {
+                throw ServiceError.refused("\(origin) sent ticket \(ticket.id) with event \(events[i].id) twice in its history")
             }
         }
     }
+
+    static let pairwiseUpTo = 32
 
     /// The events of one decision (`ticket.events`): at least one, at most `EventsBody.maxEvents`, all of one
     /// ticket, none twice.
@@ -266,7 +280,7 @@ extension TicketService {
             }
             return false
         }
-        guard !ticket.events.contains(where: { $0.id == event.id }) else { return true }
+        guard !ticket.contains(eventId: event.id) else { return true }
         let updated: Ticket
         do { updated = try Lifecycle.apply(event, to: ticket) } catch {
             // The centre's event does not fit this station's copy: the copy is behind the record. (Not thrown: the
@@ -292,7 +306,7 @@ extension TicketService {
             try requestSync(event.ticket, after: message, error: ServiceError.unknownTicket(event.ticket), now: now)
             return false
         }
-        if ticket.events.contains(where: { $0.id == event.id }) { return true }
+        if ticket.contains(eventId: event.id) { return true }
         if let origin = context.topology.node(origin), origin.kind == .county {
             // A county station acts only on tickets of its own county (held or led by it or a unit below it).
             let subtree = context.topology.subtree(of: origin.id)
