@@ -9,8 +9,12 @@ public func fuzzFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let chunk = Int(first % 64) + 1
     var decoder = FrameDecoder(maxFrame: 1 << 16)
     var i = 1
+    var read = 0
     while i < bytes.count {
-        decoder.append(bytes[i..<min(i + chunk, bytes.count)])
+        // Reads alternate between arrays (kept as they came, frames cut in place) and slices (copied).
+        let piece = bytes[i..<min(i + chunk, bytes.count)]
+        if read % 2 == 0 { decoder.append(Array(piece)) } else { decoder.append(piece) }
+        read += 1
         i += chunk
         while true {
             let frame: [UInt8]?
