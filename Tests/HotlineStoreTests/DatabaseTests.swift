@@ -466,4 +466,35 @@ func outcome(_ body: () throws -> Void) -> Thrown {
             #expect(try db.integrityCheck() == [])
         }
     }
+
+    /// A cached statement is not cleared between uses: every use binds every parameter, `NULL` past the arguments
+    /// given. Texts and blobs longer than the last (the bind buffer grows and moves), shorter ones, fewer arguments,
+    /// and a use whose binding failed must each store exactly what that use gave.
+    @Test func aCachedStatementStoresExactlyWhatEachUseBinds() throws {
+        try withStore { db, _ in
+            try db.execute(sql: "CREATE TABLE t(n INTEGER PRIMARY KEY, a TEXT, b BLOB, c TEXT)")
+            let insert = "INSERT INTO t(n, a, b, c) VALUES(?, ?, ?, ?)"
+            var expected: [[SQLValue]] = []
+            var rng = SystemRandomNumberGenerator()
+            for n in 1...60 {
+                let a = String(repeating: "字", count: Int.random(in: 0...(n * 40), using: &rng))
+                let b = (0..<Int.random(in: 1...(n * 90), using: &rng)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ n) }
+                let c = "c\(n)"
+                var args: [SQLValue] = [.int(Int64(n)), .text(a), .blob(b), .text(c)]
+                if n % 5 == 0 { args.removeLast(2) }   // b and c left out: NULL, not the last use's
+                try db.run(insert, args)
+                expected.append(args + Array(repeating: SQLValue.null, count: 4 - args.count))
+                if n % 7 == 0 {
+                    // Too many arguments: refused before the statement runs; the next use is whole again.
+                    #expect(throws: StoreError.self) { try db.run(insert, args + [.int(1), .int(2)]) }
+                }
+            }
+            let rows = try db.query("SELECT n, a, b, c FROM t ORDER BY n").map(\.values)
+            #expect(rows.count == expected.count)
+            for (row, want) in zip(rows, expected) {
+                #expect(row[0] == want[0] && row[1] == want[1] && row[3] == want[3], "row \(want[0])")
+                if case .blob(let b) = want[2] { #expect(row[2] == .blob(b), "row \(want[0])") } else { #expect(row[2] == .null) }
+            }
+        }
+    }
 }
