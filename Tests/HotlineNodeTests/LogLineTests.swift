@@ -63,6 +63,37 @@ extension LogLineTests {
 }
 
 extension LogLineTests {
+    /// Inside `batched` a line is written straight into the batch; it must be the line written outside it, byte for
+    /// byte after the time stamp, whatever its values need (quotes, escapes, Chinese, empty), and with the node's
+    /// name as it is when the line is logged.
+    @Test func aBatchedLineIsTheLineWrittenAlone() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)").path
+        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd); unlink(path) }
+        let log = Log(node: "jn-water", output: fd)
+        let records: [(String, [(String, String)])] = [
+            ("ticket-assigned", [("ticket", "JN-20260302-000001"), ("name", "供水 集团"), ("note", "a\"b=c\\d")]),
+            ("link", [("multi", "一\r\n二\t三"), ("empty", ""), ("plain", "历下区"), ("first", "=解放路街道")]),
+            ("ready", []),
+        ]
+        func logAll() { for (event, fields) in records { log.info(event, fields) } }
+        logAll()
+        log.batched {
+            logAll()
+            log.node = "jn-water-2"
+            log.info("ready", [])
+        }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            String($0.drop(while: { $0 != " " }))   // without the time stamp
+        }
+        #expect(lines.count == 7)
+        #expect(Array(lines[0..<3]) == Array(lines[3..<6]))
+        #expect(lines[6] == lines[2].replacingOccurrences(of: "node=jn-water ", with: "node=jn-water-2 "))
+    }
+}
+
+extension LogLineTests {
     /// The time stamp is written by calendar arithmetic, not `gmtime_r`: the same text as the C library's calendar
     /// for instants from 1970 to 2100, with the milliseconds always present (".000" included).
     @Test func theTimeStampMatchesTheCLibraryCalendarEveryFewDaysFor130Years() {

@@ -35,25 +35,21 @@ public final class Log: @unchecked Sendable {
 
     /// The line is built as bytes: interpolating `String`s (and the quoting and clock reading around them) was a
     /// tenth of a unit's work loop draining a backlog, where each stored message logs a line (perf, hotline-bench
-    /// catchup).
+    /// catchup). During `batched` (the work loop's lines after a commit, one a stored message) it is written
+    /// straight into the batch: a line of its own, grown past its first capacity and then copied into the batch,
+    /// was a fifth of a line's cost (callgrind, hotline-bench hop).
     func write(_ level: String, _ event: String, _ fields: [(String, String)]) {
-        var line: [UInt8] = []
-        line.reserveCapacity(128)
-        Self.append("ts=", to: &line)
-        Self.appendTimestamp(to: &line)
-        Self.append(" level=", to: &line)
-        Self.append(level, to: &line)
-        Self.append(" node=", to: &line)
-        Self.appendQuoted(node, to: &line)
-        Self.append(" event=", to: &line)
-        Self.appendQuoted(event, to: &line)
-        for (k, v) in fields {
-            line.append(0x20)
-            Self.append(k, to: &line)
-            line.append(UInt8(ascii: "="))
-            Self.appendQuoted(v, to: &line)
+        lock.lock()
+        if sink == nil, held != nil {
+            Self.format(level, event, fields, node: _node, into: &held!)
+            lock.unlock()
+            return
         }
-        line.append(0x0A)
+        let node = _node
+        lock.unlock()
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        Self.format(level, event, fields, node: node, into: &line)
         lock.lock()
         defer { lock.unlock() }
         if let sink { sink(String(decoding: line, as: UTF8.self)); return }
@@ -62,6 +58,25 @@ public final class Log: @unchecked Sendable {
             return
         }
         writeOut(line)
+    }
+
+    private static func format(_ level: String, _ event: String, _ fields: [(String, String)], node: String,
+                               into line: inout [UInt8]) {
+        append("ts=", to: &line)
+        appendTimestamp(to: &line)
+        append(" level=", to: &line)
+        append(level, to: &line)
+        append(" node=", to: &line)
+        appendQuoted(node, to: &line)
+        append(" event=", to: &line)
+        appendQuoted(event, to: &line)
+        for (k, v) in fields {
+            line.append(0x20)
+            append(k, to: &line)
+            line.append(UInt8(ascii: "="))
+            appendQuoted(v, to: &line)
+        }
+        line.append(0x0A)
     }
 
     /// Runs `body` and writes every line logged meanwhile (from any thread, in order) with one `write`: the work loop
