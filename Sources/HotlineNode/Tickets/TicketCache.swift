@@ -74,7 +74,9 @@ final class TicketCache {
         if young.count >= generation {
             let dropped = old
             old = young
-            young = [:]
+            // Room for the whole generation at once: grown from empty, the table was rebuilt about ten times a
+            // generation, hashing every id again each time (a unit's loop stores a new ticket a message).
+            young = Dictionary(minimumCapacity: generation)
             if !dropped.isEmpty { retire?(dropped, dropped.count) }
         }
     }
