@@ -101,16 +101,8 @@ public struct LinkSession: Sendable {
         return takeActions()
     }
 
-    /// Bytes read from the connection, in any split.
-    public mutating func receive(bytes: some Sequence<UInt8>, now: Int64) -> [LinkAction] {
-        guard phase != .closed else { return [] }
-        lastHeardAt = now
-        decoder.append(bytes)
-        processFrames(now: now)
-        return takeActions()
-    }
-
-    /// A read as the connection handed it over: the decoder cuts its frames without copying it first.
+    /// Bytes read from the connection, in any split, as the connection handed them over: the decoder cuts whole
+    /// frames out of the array without copying it first.
     public mutating func receive(bytes: [UInt8], now: Int64) -> [LinkAction] {
         guard phase != .closed else { return [] }
         lastHeardAt = now

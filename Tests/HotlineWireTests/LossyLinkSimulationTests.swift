@@ -144,8 +144,8 @@ private struct Simulation {
         let peer = 1 - i
         // Hand the bytes over in two arbitrary pieces, as a socket read might.
         let split = Int.random(in: 0...bytes.count, using: &rng)
-        run(peer) { $0.receive(bytes: bytes[..<split], now: $1) }
-        run(peer) { $0.receive(bytes: bytes[split...], now: $1) }
+        run(peer) { $0.receive(bytes: Array(bytes[..<split]), now: $1) }
+        run(peer) { $0.receive(bytes: Array(bytes[split...]), now: $1) }
     }
 
     mutating func step(messagesEach count: Int, sent: inout Int) {

@@ -195,9 +195,8 @@ struct TicketRepository {
         if try !upsert(ticket, plain: ready?.ticket, previous: previous, ahead: ahead) {
             try db.run("DELETE FROM events WHERE ticket = ?", [.text(ticket.id)])
         }
-        // By index: `enumerated()` hands over a copy of each event.
-        for i in ticket.events.indices {
-            try insert(ticket.events[i], n: Int64(i + 1), plain: ready?.events[i], sealed: ahead?.events[i])
+        for (i, e) in ticket.events.enumerated() {
+            try insert(e, n: Int64(i + 1), plain: ready?.events[i], sealed: ahead?.events[i])
         }
         cache.putAgain(ticket, written: true)
     }
