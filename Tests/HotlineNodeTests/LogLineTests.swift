@@ -38,27 +38,33 @@ struct LogLineTests {
 }
 
 extension LogLineTests {
-    /// Lines logged inside `batched` reach the output together at its end, in order, with nothing before; a line
-    /// outside it is written at once.
-    @Test func batchedLinesAreWrittenTogetherAtTheEndInOrder() throws {
+    /// A log of node `node` writing to a fresh temporary file, and what the file holds so far; the file goes when
+    /// `body` returns.
+    func withLogFile(node: String, _ body: (Log, () -> String) throws -> Void) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)").path
         let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
         try #require(fd >= 0)
         defer { close(fd); unlink(path) }
-        func written() -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        let log = Log(node: "b-east-1", output: fd)
-        var insideBatch = ""
-        log.batched {
-            log.info("ticket-assigned", ["ticket": "T-1"])
-            log.info("ticket-assigned", ["ticket": "T-2"])
-            insideBatch = written()
+        try body(Log(node: node, output: fd), { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" })
+    }
+
+    /// Lines logged inside `batched` reach the output together at its end, in order, with nothing before; a line
+    /// outside it is written at once.
+    @Test func batchedLinesAreWrittenTogetherAtTheEndInOrder() throws {
+        try withLogFile(node: "b-east-1") { log, written in
+            var insideBatch = ""
+            log.batched {
+                log.info("ticket-assigned", ["ticket": "T-1"])
+                log.info("ticket-assigned", ["ticket": "T-2"])
+                insideBatch = written()
+            }
+            #expect(insideBatch.isEmpty)
+            let lines = written().split(separator: "\n")
+            #expect(lines.count == 2)
+            #expect(lines.first?.hasSuffix("ticket=T-1") == true && lines.last?.hasSuffix("ticket=T-2") == true)
+            log.info("stopped")
+            #expect(written().split(separator: "\n").count == 3)
         }
-        #expect(insideBatch.isEmpty)
-        let lines = written().split(separator: "\n")
-        #expect(lines.count == 2)
-        #expect(lines.first?.hasSuffix("ticket=T-1") == true && lines.last?.hasSuffix("ticket=T-2") == true)
-        log.info("stopped")
-        #expect(written().split(separator: "\n").count == 3)
     }
 }
 
@@ -67,29 +73,26 @@ extension LogLineTests {
     /// byte after the time stamp, whatever its values need (quotes, escapes, Chinese, empty), and with the node's
     /// name as it is when the line is logged.
     @Test func aBatchedLineIsTheLineWrittenAlone() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)").path
-        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
-        try #require(fd >= 0)
-        defer { close(fd); unlink(path) }
-        let log = Log(node: "jn-water", output: fd)
-        let records: [(String, [(String, String)])] = [
-            ("ticket-assigned", [("ticket", "JN-20260302-000001"), ("name", "供水 集团"), ("note", "a\"b=c\\d")]),
-            ("link", [("multi", "一\r\n二\t三"), ("empty", ""), ("plain", "历下区"), ("first", "=解放路街道")]),
-            ("ready", []),
-        ]
-        func logAll() { for (event, fields) in records { log.info(event, fields) } }
-        logAll()
-        log.batched {
+        try withLogFile(node: "jn-water") { log, written in
+            let records: [(String, [(String, String)])] = [
+                ("ticket-assigned", [("ticket", "JN-20260302-000001"), ("name", "供水 集团"), ("note", "a\"b=c\\d")]),
+                ("link", [("multi", "一\r\n二\t三"), ("empty", ""), ("plain", "历下区"), ("first", "=解放路街道")]),
+                ("ready", []),
+            ]
+            func logAll() { for (event, fields) in records { log.info(event, fields) } }
             logAll()
-            log.node = "jn-water-2"
-            log.info("ready", [])
+            log.batched {
+                logAll()
+                log.node = "jn-water-2"
+                log.info("ready", [])
+            }
+            let lines = written().split(separator: "\n").map {
+                String($0.drop(while: { $0 != " " }))   // without the time stamp
+            }
+            #expect(lines.count == 7)
+            #expect(Array(lines[0..<3]) == Array(lines[3..<6]))
+            #expect(lines[6] == lines[2].replacingOccurrences(of: "node=jn-water ", with: "node=jn-water-2 "))
         }
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
-            String($0.drop(while: { $0 != " " }))   // without the time stamp
-        }
-        #expect(lines.count == 7)
-        #expect(Array(lines[0..<3]) == Array(lines[3..<6]))
-        #expect(lines[6] == lines[2].replacingOccurrences(of: "node=jn-water ", with: "node=jn-water-2 "))
     }
 }
 
