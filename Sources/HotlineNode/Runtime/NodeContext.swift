@@ -32,7 +32,7 @@ public final class NodeContext: @unchecked Sendable {
 
     public var nodeId: String { selfNode.id }
     public var role: NodeKind { selfNode.kind }
-    var parentNode: TopologyNode? { topology.parent(of: nodeId) }
+    var parentNode: TopologyNode? { parentID.flatMap(topology.node) }
     /// The links this node has: its parent, and each child.
     var neighbours: [String] { (parentNode.map { [$0.id] } ?? []) + topology.children(of: nodeId).map(\.id) }
     var adminSocketPath: String { dir.appendingPathComponent("admin.sock").path }
