@@ -128,6 +128,38 @@ struct TicketCacheTests {
         #expect(try fresh(unit, other.id)?.events == other.events)
     }
 
+    /// `save` numbers a step's new events after the stored ones: from the count of the copy it last wrote when it has
+    /// one in memory, from the table otherwise (a restarted node). Either way the events read back are the ticket's,
+    /// numbered 1… without a gap; a wrong start collides with a stored event's key, or leaves a gap.
+    @Test func aSavedStepsEventsFollowTheStoredOnesFromMemoryOrFromTheTable() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let t = try city.intake()
+        func numbers() throws -> [Int64] {
+            try city.context.db.query("SELECT n FROM events WHERE ticket = ? ORDER BY n", [.text(t.id)]).compactMap { $0.int(0) }
+        }
+        let before = try numbers().count
+        #expect(before >= 1)
+        // In memory: the repository wrote the ticket at intake.
+        try city.context.db.transaction {
+            try city.service.perform(.dispatch(lead: "s1", assisting: [], tier: nil), on: t, now: city.now)
+        }
+        let dispatched = try city.ticket(t.id)
+        #expect(try numbers() == (1...Int64(dispatched.events.count)).map { $0 })
+        #expect(dispatched.events.count > before)
+        // A restarted repository, nothing in memory: the count comes from the table.
+        let restarted = TicketRepository(db: city.context.db, sealer: city.context.keyring, callerTagger: city.context.keyring.callerTagger)
+        #expect(try restarted.storedEventCount(t.id) == Int64(dispatched.events.count))
+        var next = dispatched
+        var e = dispatched.events.last!
+        e.id = RandomID.uuid()
+        e.at = Timestamp(millis: e.at.millis + 1000)
+        next.events.append(e)
+        try city.context.db.transaction { try restarted.save(next, newEvents: [e]) }
+        #expect(try numbers() == (1...Int64(next.events.count)).map { $0 })
+        #expect(try fresh(city, t.id)?.events == next.events)
+        #expect(try restarted.storedEventCount("JN-NONE") == 0)
+    }
+
     /// What the repository takes out before writing a ticket again is the ticket as it last wrote it, from either
     /// generation, and it is gone from both until put again; a ticket only read is taken out too, as not written.
     @Test func aTicketTakenToBeWrittenAgainComesFromEitherGenerationAndIsGoneUntilPutAgain() throws {
