@@ -194,6 +194,7 @@ struct NodeConfigTests {
         let c = try JSONDecoder().decode(NodeConfig.self, from: Data(#"{"nodeId": "s1", "role": "unit"}"#.utf8))
         #expect(c.heartbeatSeconds == 5 && c.deadAfterSeconds == 15 && c.redialCapSeconds == 30)
         #expect(c.synchronous == "full" && c.clock == "system" && !c.insecure)
+        #expect(c.window == 2048)
     }
 
     @Test func badValuesAreRefusedNamingTheField() {
