@@ -52,8 +52,8 @@ final class LinkConnectionDelegate: ConnectionDelegate {
 /// otherwise grow the loop's queue until the node ran out of memory. Past `limit` the connection's thread waits
 /// for the loop before it reads again.
 final class InboundBacklog: @unchecked Sendable {
-    /// Eight to sixteen times a full window (1,024) of typical 1–2 KB ticket messages: a peer that respects the
-    /// window does not wait.
+    /// Four to eight times a full window (2,048, `NodeConfig.window`) of typical 1–2 KB ticket messages: a peer
+    /// that respects the window does not wait (one sending tickets with long histories may, which only slows it).
     static let defaultLimit = 16 << 20
     // `condition` guards `bytes`.
     private let condition = NSCondition()
