@@ -73,9 +73,13 @@ public final class Connection: @unchecked Sendable {
             guard !finished, !closeRequested, queuedBytes + bytes.count <= options.outgoingCapBytes else {
                 return false
             }
+            // Only bytes queued to an idle connection need to wake its thread: while any are unwritten, the thread is
+            // writing (its `flush` takes chunks until the queue is empty) or waiting for the socket to take more, and
+            // finds these with the rest. A round that sends many frames wrote to the wake pipe once for each.
+            let idle = queuedBytes == 0
             outgoing.append(contentsOf: bytes)
             queuedBytes += bytes.count
-            wake.signal()
+            if idle { wake.signal() }
             return true
         }
     }

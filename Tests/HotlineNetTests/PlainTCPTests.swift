@@ -34,6 +34,46 @@ import Testing
         #expect(peer.received == expected)
     }
 
+    /// `send` wakes the connection's thread only when its queue was empty: bytes queued while it writes are found by
+    /// its `flush`. Bursts of sends from two threads, with pauses long enough for the thread to go back to `poll`,
+    /// must each arrive without a tick to push them (ticks are a minute apart here: a lost wake-up stalls the burst
+    /// until the wait gives up), in each sender's order; over TLS too, where a write may stop for the socket.
+    @Test(arguments: [false, true])
+    func burstsOfSendsFromTwoThreadsArriveWithoutWaitingForATick(tls: Bool) throws {
+        let pki = tls ? try TestPKI.shared.get() : nil
+        let noTicks = ConnectionOptions(tickIntervalMilliseconds: 60_000)
+        let server = try RecordingListener(tls: try pki?.context("city"), echo: false, options: noTicks)
+        defer { server.listener.stop() }
+        let connection = try Dialer.connect(host: "127.0.0.1", port: server.port, tls: try pki?.context("county-a"),
+                                            expectedPeer: tls ? "city" : nil, options: noTicks, delegate: Recorder())
+        defer { connection.close() }
+        let peer = try #require(server.recorder(0))
+        var rng = SystemRandomNumberGenerator()
+        var total = 0
+        for burst in 0..<120 {
+            let sizes = (0..<2).map { _ in Int.random(in: 1...40, using: &rng) }
+            DispatchQueue.concurrentPerform(iterations: 2) { sender in
+                for k in 0..<sizes[sender] {
+                    // Each message names its sender, burst and place: "a12.7;" (letters keep the senders apart).
+                    let filler = String(repeating: "x", count: (burst * 7 + k * 13) % 300)
+                    _ = connection.send(Array("\(sender == 0 ? "a" : "b")\(burst).\(k)\(filler);".utf8))
+                }
+            }
+            total += sizes.reduce(0, +)
+            let arrived = peer.wait(seconds: 20) { String(decoding: $0.received, as: UTF8.self).split(separator: ";").count >= total }
+            #expect(arrived, "burst \(burst) did not arrive: a wake-up was lost")
+            guard arrived else { return }
+            if burst % 3 == 0 { usleep(UInt32.random(in: 200...3_000, using: &rng)) }
+        }
+        let messages = String(decoding: peer.received, as: UTF8.self).split(separator: ";")
+        #expect(messages.count == total)
+        for letter in ["a", "b"] {
+            let mine = messages.filter { $0.hasPrefix(letter) }.map { $0.dropFirst().prefix { $0 != "x" } }
+            let places = mine.map { $0.split(separator: ".").map { Int($0)! } }
+            #expect(places == places.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }, "\(letter)'s messages out of order")
+        }
+    }
+
     @Test func closeByClientIsReportedOnceOnBothSides() throws {
         let server = try RecordingListener(tls: nil)
         defer { server.listener.stop() }
