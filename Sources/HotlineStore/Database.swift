@@ -77,7 +77,10 @@ public final class Database: @unchecked Sendable {
         var db: OpaquePointer?
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        // A writer that syncs the log at every commit hands each commit's log writes to the kernel at once
+        // (`LogWriteVFS`); any other connection uses SQLite's default VFS.
+        let batched = !options.readOnly && options.synchronous == .full && LogWriteVFS.registered
+        let rc = sqlite3_open_v2(path, &db, flags, batched ? LogWriteVFS.name : nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
