@@ -12,9 +12,10 @@ import Foundation
 ///
 /// What it changes and what it cannot: writes to the log (`SQLITE_OPEN_WAL`) that follow one another are kept in a
 /// buffer of the file's own, and the buffer is written, in order and before anything else happens to the file,
-/// when a write does not follow, when it would pass `limit` bytes, and before every other call on the log: `xSync`
-/// above all, which SQLite calls before a commit's frames become visible to readers (the wal-index is updated after
-/// the sync). That is why it is used only with `synchronous=FULL` (`Database` asks for it): with `NORMAL` a commit
+/// when a write does not follow, when it would pass `limit` bytes, and before every call that reads, syncs, sizes,
+/// truncates, controls or closes the log (only the lock and device queries pass straight through): `xSync` above
+/// all, which SQLite calls before a commit's frames become visible to readers (the wal-index is updated after the
+/// sync). That is why it is used only with `synchronous=FULL` (`Database` asks for it): with `NORMAL` a commit
 /// is published without a sync of the log, and readers in other connections would read frames still in the buffer.
 /// A write that fails when the buffer is written fails the call that wrote it — at a commit, the sync: SQLite then
 /// reports the commit failed and its frames are never published, as with a failed `pwrite`. A crash loses only what
@@ -108,8 +109,8 @@ enum LogWriteVFS {
         return real.pointee.pMethods.pointee.xWrite(real, state.pointee.buffer, Int32(count), state.pointee.start)
     }
 
-    /// The log's methods: writes kept, every other call after the kept bytes are written.
-    /// Written once, when first used (after registration), and only read after.
+    /// The log's methods: writes kept, the calls that depend on the file's bytes after the kept bytes are written.
+    /// Made once, when the first log is opened, and only read after.
     nonisolated(unsafe) private static let methods: UnsafeMutablePointer<sqlite3_io_methods> = {
         let m = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
         m.initialize(to: sqlite3_io_methods())
