@@ -141,6 +141,27 @@ struct FailedRoundTests {
         #expect(notices.exitCode != 0 && notices.text.contains("storage failure, nothing was changed"))
     }
 
+    /// An operator's command is logged (`command`) once its round has committed, never for a round that failed.
+    @Test func aCommandIsLoggedOnlyOnceItsRoundCommitted() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let daemon = try NodeDaemon(context: city.context)
+        let answers = Answers()
+        func intake(_ n: Int) {
+            let argv = ["intake", "--channel", "phone", "--kind", "complain", "--area", "历下区/解放路街道", "--topic", "噪声扰民",
+                        "--text", "夜间施工噪音（\(n)）"]
+            _ = daemon.drain([.admin(AdminRequest(argv: argv, user: "operator", uid: 1000), reply: { answers.add("intake", $0) })])
+        }
+        let commandLines = { city.log.filter { $0.contains("event=command ") && $0.contains("cmd=intake") } }
+        daemon.beforeCommit = { throw Refused() }
+        intake(1)
+        #expect(answers.get("intake")?.exitCode != 0)
+        #expect(commandLines().isEmpty, "\(commandLines())")
+        daemon.beforeCommit = nil
+        intake(2)
+        #expect(answers.get("intake")?.exitCode == 0)
+        #expect(commandLines().count == 1, "\(city.log)")
+    }
+
     final class Answers: @unchecked Sendable {
         private let lock = NSLock()
         private var byCommand: [String: AdminResponse] = [:]

@@ -72,7 +72,10 @@ final class TicketService {
             let output = handler.spec.decidesBeforeWriting && !commandSavepoints
                 ? try withoutSavepoint(name, user: request.user) { try handler.run(arguments, env) }
                 : try savepoint("cmd") { try handler.run(arguments, env) }
-            context.log.info("command", ["cmd": name, "user": request.user])
+            // Logged with the round's other lines once it committed (one write for them all): a line written here
+            // named a command whose round could still fail, and cost a write of its own (1.4 % of the lifecycle's
+            // work loops, perf).
+            logAfterCommit("command", ["cmd": name, "user": request.user])
             return output
         } catch let back as CommandTakenBack {
             throw back
