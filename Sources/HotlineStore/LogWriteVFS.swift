@@ -109,6 +109,22 @@ enum LogWriteVFS {
         return real.pointee.pMethods.pointee.xWrite(real, state.pointee.buffer, Int32(count), state.pointee.start)
     }
 
+    /// `call` on the default VFS's file, after the kept bytes are written (their failure, if they fail).
+    private static func afterFlush(_ file: UnsafeMutablePointer<sqlite3_file>?,
+                                   _ call: (UnsafeMutablePointer<sqlite3_file>) -> Int32) -> Int32 {
+        guard let file else { return SQLITE_MISUSE }
+        let rc = flush(file)
+        guard rc == SQLITE_OK else { return rc }
+        return call(parts(file).1)
+    }
+
+    /// `call` on the default VFS's file, straight through.
+    private static func passed(_ file: UnsafeMutablePointer<sqlite3_file>?, _ missing: Int32,
+                               _ call: (UnsafeMutablePointer<sqlite3_file>) -> Int32) -> Int32 {
+        guard let file else { return missing }
+        return call(parts(file).1)
+    }
+
     /// The log's methods: writes kept, the calls that depend on the file's bytes after the kept bytes are written.
     /// Made once, when the first log is opened, and only read after.
     nonisolated(unsafe) private static let methods: UnsafeMutablePointer<sqlite3_io_methods> = {
@@ -126,91 +142,44 @@ enum LogWriteVFS {
             return written != SQLITE_OK ? written : closed
         }
         m.pointee.xRead = { file, out, amount, offset in
-            guard let file else { return SQLITE_MISUSE }
-            let rc = LogWriteVFS.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xRead(real, out, amount, offset)
+            LogWriteVFS.afterFlush(file) { $0.pointee.pMethods.pointee.xRead($0, out, amount, offset) }
         }
         m.pointee.xWrite = { file, data, amount, offset in
             guard let file, let data else { return SQLITE_MISUSE }
             let (state, real) = LogWriteVFS.parts(file)
             let n = Int(amount)
-            var p = state.pointee
-            p.asked += 1
-            state.pointee.asked = p.asked
-            if p.count > 0, offset == p.start + Int64(p.count), p.count + n <= LogWriteVFS.limit {
-                // follows what is kept: append below
-            } else {
+            state.pointee.asked += 1
+            let kept = state.pointee.count
+            if kept == 0 || offset != state.pointee.start + Int64(kept) || kept + n > LogWriteVFS.limit {
                 let rc = LogWriteVFS.flush(file)
                 guard rc == SQLITE_OK else { return rc }
                 guard n < LogWriteVFS.limit else {
                     state.pointee.made += 1
                     return real.pointee.pMethods.pointee.xWrite(real, data, amount, offset)
                 }
-                p = state.pointee
-                p.start = offset
+                state.pointee.start = offset
             }
-            if p.buffer == nil {
-                p.buffer = UnsafeMutableRawPointer.allocate(byteCount: LogWriteVFS.limit, alignment: 16)
+            if state.pointee.buffer == nil {
+                state.pointee.buffer = UnsafeMutableRawPointer.allocate(byteCount: LogWriteVFS.limit, alignment: 16)
             }
-            (p.buffer! + p.count).copyMemory(from: data, byteCount: n)
-            p.count += n
-            state.pointee = p
+            (state.pointee.buffer! + state.pointee.count).copyMemory(from: data, byteCount: n)
+            state.pointee.count += n
             return SQLITE_OK
         }
-        m.pointee.xTruncate = { file, size in
-            guard let file else { return SQLITE_MISUSE }
-            let rc = LogWriteVFS.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xTruncate(real, size)
-        }
-        m.pointee.xSync = { file, flags in
-            guard let file else { return SQLITE_MISUSE }
-            let rc = LogWriteVFS.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xSync(real, flags)
-        }
-        m.pointee.xFileSize = { file, size in
-            guard let file else { return SQLITE_MISUSE }
-            let rc = LogWriteVFS.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xFileSize(real, size)
-        }
-        m.pointee.xLock = { file, level in
-            guard let file else { return SQLITE_MISUSE }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xLock(real, level)
-        }
-        m.pointee.xUnlock = { file, level in
-            guard let file else { return SQLITE_MISUSE }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xUnlock(real, level)
-        }
-        m.pointee.xCheckReservedLock = { file, out in
-            guard let file else { return SQLITE_MISUSE }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xCheckReservedLock(real, out)
-        }
+        m.pointee.xTruncate = { file, size in LogWriteVFS.afterFlush(file) { $0.pointee.pMethods.pointee.xTruncate($0, size) } }
+        m.pointee.xSync = { file, flags in LogWriteVFS.afterFlush(file) { $0.pointee.pMethods.pointee.xSync($0, flags) } }
+        m.pointee.xFileSize = { file, size in LogWriteVFS.afterFlush(file) { $0.pointee.pMethods.pointee.xFileSize($0, size) } }
         m.pointee.xFileControl = { file, op, arg in
-            guard let file else { return SQLITE_MISUSE }
-            let rc = LogWriteVFS.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xFileControl(real, op, arg)
+            LogWriteVFS.afterFlush(file) { $0.pointee.pMethods.pointee.xFileControl($0, op, arg) }
         }
-        m.pointee.xSectorSize = { file in
-            guard let file else { return 0 }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xSectorSize(real)
+        m.pointee.xLock = { file, level in LogWriteVFS.passed(file, SQLITE_MISUSE) { $0.pointee.pMethods.pointee.xLock($0, level) } }
+        m.pointee.xUnlock = { file, level in LogWriteVFS.passed(file, SQLITE_MISUSE) { $0.pointee.pMethods.pointee.xUnlock($0, level) } }
+        m.pointee.xCheckReservedLock = { file, out in
+            LogWriteVFS.passed(file, SQLITE_MISUSE) { $0.pointee.pMethods.pointee.xCheckReservedLock($0, out) }
         }
+        m.pointee.xSectorSize = { file in LogWriteVFS.passed(file, 0) { $0.pointee.pMethods.pointee.xSectorSize($0) } }
         m.pointee.xDeviceCharacteristics = { file in
-            guard let file else { return 0 }
-            let real = LogWriteVFS.parts(file).1
-            return real.pointee.pMethods.pointee.xDeviceCharacteristics(real)
+            LogWriteVFS.passed(file, 0) { $0.pointee.pMethods.pointee.xDeviceCharacteristics($0) }
         }
         return m
     }()
