@@ -4,6 +4,8 @@ import Foundation
 /// How much a commit promises. In WAL mode `full` fsyncs the log on every commit: an acknowledged message survives
 /// power loss. `normal` fsyncs only at checkpoints: never corrupt, but the last commits may be lost on power loss
 /// (not on a process crash). The network acknowledges only what survives power loss, so `full` is the default.
+/// Fixed for a connection's life: a `full` writer keeps a commit's log writes until the commit's sync
+/// (`LogWriteVFS`), so no statement may lower it on an open connection.
 public enum Synchronous: String, Sendable { case full, normal }
 
 public struct DatabaseOptions: Sendable {
