@@ -94,14 +94,14 @@ enum LogWriteVFS {
 
     private static func parts(_ file: UnsafeMutablePointer<sqlite3_file>) -> (UnsafeMutablePointer<Pending>, UnsafeMutablePointer<sqlite3_file>) {
         let raw = UnsafeMutableRawPointer(file)
-        return (raw.load(fromByteOffset: LogWriteVFS.stateOffset, as: UnsafeMutablePointer<Pending>.self),
-                (raw + LogWriteVFS.realOffset).assumingMemoryBound(to: sqlite3_file.self))
+        return (raw.load(fromByteOffset: stateOffset, as: UnsafeMutablePointer<Pending>.self),
+                (raw + realOffset).assumingMemoryBound(to: sqlite3_file.self))
     }
 
     /// Writes what is kept, through the default VFS; on failure the bytes are dropped (the call that asked reports
     /// it, and SQLite treats the file as it would after that failed write).
     private static func flush(_ file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
-        let (state, real) = LogWriteVFS.parts(file)
+        let (state, real) = parts(file)
         guard state.pointee.count > 0 else { return SQLITE_OK }
         let count = state.pointee.count
         state.pointee.count = 0
