@@ -49,10 +49,19 @@ final class NodeFixture {
 
     var now: Timestamp { context.clock.now }
 
-    /// Runs an operator-level lifecycle command here, in its own transaction.
+    /// Runs `body` in one transaction, then what waits for the commit (the log lines of stored facts), as a round
+    /// of the work loop does.
+    @discardableResult
+    func round<T>(_ body: () throws -> T) throws -> T {
+        let result = try context.db.transaction(body)
+        service.runAfterCommit()
+        return result
+    }
+
+    /// Runs an operator-level lifecycle command here, in a round of its own.
     @discardableResult
     func perform(_ command: Command, on id: String?) throws -> Ticket {
-        try context.db.transaction {
+        try round {
             try service.perform(command, on: id.flatMap { try service.repository.load($0) }, now: now).0
         }
     }
@@ -64,11 +73,11 @@ final class NodeFixture {
                                           subject: subject)), on: nil)
     }
 
-    /// Delivers a data message as if it arrived from `peer`, in one transaction like the work loop does.
+    /// Delivers a data message as if it arrived from `peer`, in a round of its own like the work loop does.
     func deliver(_ kind: AppMessageKind, body: some Encodable, origin: String, from peer: String, dest: String? = nil) throws {
         let m = DataMessage(id: UUID().uuidString, seq: 1, origin: origin, dest: dest ?? context.nodeId, kind: kind.rawValue,
                             body: try service.encode(body), at: now.millis)
-        _ = try context.db.transaction { try service.handleIncoming(m, from: peer, now: now) }
+        _ = try round { try service.handleIncoming(m, from: peer, now: now) }
     }
 
     func event(_ type: EventType, ticket: String, node: String, role: Role, to: String? = nil) -> TicketEvent {
@@ -83,6 +92,14 @@ final class NodeFixture {
     func notices(on hop: String) throws -> [String] {
         try context.links.pending(link: hop, after: 0, limit: 1000).filter { $0.message.kind == "notice" }
             .map { String(decoding: $0.message.body, as: UTF8.self) }
+    }
+}
+
+extension TicketService {
+    /// What the work loop does once a round has committed: the log lines of the facts it stored, in order.
+    func runAfterCommit() {
+        for action in afterCommit { action() }
+        afterCommit.removeAll()
     }
 }
 

@@ -59,14 +59,12 @@ struct DataAtRestTests {
             try city.service.execute(AdminRequest(argv: ["rotate-key"], user: "tester", uid: 0), now: city.now, links: { [] })
         }
         #expect(response.exitCode == 0, "\(response.text)")
-        for action in city.service.afterCommit { action() }
-        city.service.afterCommit.removeAll()
+        city.service.runAfterCommit()
         // Until the loop's rounds have re-encrypted everything, both keys are in the ring and everything reads.
         #expect(city.context.keyring.current != oldKey && city.context.keyring.keyCount == 2)
         #expect(try city.ticket(ticket.id).caller.name == Self.name)
         while try city.context.db.transaction({ try city.service.continueSweeps(now: city.now) }) {
-            for action in city.service.afterCommit { action() }
-            city.service.afterCommit.removeAll()
+            city.service.runAfterCommit()
         }
         #expect(city.log.contains { $0.contains("event=data-key-rotated") && $0.contains("queued=1") })
         #expect(city.context.keyring.current != oldKey && city.context.keyring.keyCount == 1)
@@ -150,11 +148,22 @@ struct DataAtRestTests {
         #expect(try unit.ticket(ticket.id).caller.phone == Self.phone)
 
         try unit.context.clock.set(unit.now.adding(hours: 24 * 29))
-        try unit.context.db.transaction { try unit.service.runTimers(now: unit.now) }
+        try unit.round { try unit.service.runTimers(now: unit.now) }
         #expect(try unit.ticket(ticket.id).caller.phone == Self.phone, "kept within the retention period")
 
         try unit.context.clock.set(unit.now.adding(hours: 48))
-        try unit.context.db.transaction { try unit.service.runTimers(now: unit.now) }
+        // A round that fails to commit erases nothing and says nothing.
+        struct PowerCut: Error {}
+        #expect(throws: PowerCut.self) {
+            try unit.round { try unit.service.runTimers(now: unit.now); throw PowerCut() }
+        }
+        #expect(try unit.ticket(ticket.id).caller.phone == Self.phone)
+        #expect(!unit.log.contains { $0.contains("event=personal-data-erased") })
+
+        // The sweep runs once a minute.
+        try unit.context.clock.set(unit.now.adding(millis: 60_000))
+
+        try unit.round { try unit.service.runTimers(now: unit.now) }
         let erased = try unit.ticket(ticket.id)
         #expect(erased.caller.name == nil && erased.caller.phone == nil && erased.address.isEmpty)
         #expect(erased.events.allSatisfy { $0.caller?.phone == nil && $0.caller?.name == nil })

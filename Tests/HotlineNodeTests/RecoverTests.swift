@@ -16,8 +16,7 @@ import HotlineWire
             let m = DataMessage(id: o.id, seq: row.seq, origin: o.origin, dest: o.dest, kind: o.kind, body: o.body, at: o.at)
             _ = try to.context.db.transaction { try to.service.handleIncoming(m, from: peer, now: to.context.clock.now) }
             // What the daemon logs once the round has committed.
-            for action in to.service.afterCommit { action() }
-            to.service.afterCommit.removeAll()
+            to.service.runAfterCommit()
             try sweep(to)
         }
         if let last = rows.last { try from.context.links.acknowledge(link: link, upTo: last.seq) }
@@ -35,8 +34,7 @@ import HotlineWire
     /// The rounds that follow, as the daemon runs them: each a slice of every sweep under way, till none is.
     func sweep(_ node: NodeContextAndService) throws {
         while try node.context.db.transaction({ try node.service.continueSweeps(now: node.context.clock.now) }) {
-            for action in node.service.afterCommit { action() }
-            node.service.afterCommit.removeAll()
+            node.service.runAfterCommit()
         }
     }
 

@@ -88,8 +88,7 @@ struct ReportTests {
                 caller: CallerInfo(phone: String(format: "139%08d", i)))), on: nil)
         }
         _ = try run(city, "alerts")
-        city.service.afterCommit.forEach { $0() }
-        city.service.afterCommit.removeAll()
+        city.service.runAfterCommit()
         let line = try #require(city.log.first { $0.contains("event=alert") && $0.contains("kind=topic-spike") })
         #expect(line.contains("count=45"), "\(line)")
         #expect(line.contains("JN-20260302-000101,") && line.contains("JN-20260302-000120,…"), "\(line)")
@@ -129,14 +128,12 @@ struct ReportTests {
         // Raised once: looking again finds nothing new, and the log lines (the alert's, the command's) wait for the
         // commit.
         #expect(!city.log.contains { $0.contains("event=alert") })
-        city.service.afterCommit.forEach { $0() }
-        city.service.afterCommit.removeAll()
+        city.service.runAfterCommit()
         #expect(city.log.filter { $0.contains("event=alert") && $0.contains("kind=cluster") }.count == 1)
         #expect(!city.log.contains { $0.contains("13800000004") })
         let raised = city.log.filter { $0.contains("event=alert") }.count
         _ = try run(city, "alerts")
-        city.service.afterCommit.forEach { $0() }
-        city.service.afterCommit.removeAll()
+        city.service.runAfterCommit()
         #expect(city.log.filter { $0.contains("event=alert") }.count == raised, "\(city.log)")
     }
 

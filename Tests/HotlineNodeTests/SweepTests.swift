@@ -22,8 +22,7 @@ import HotlineWire
     func round(_ node: NodeFixture, service: TicketService? = nil) throws -> Bool {
         let service = service ?? node.service
         let more = try node.context.db.transaction { try service.continueSweeps(now: node.now) }
-        for action in service.afterCommit { action() }
-        service.afterCommit.removeAll()
+        service.runAfterCommit()
         return more
     }
 

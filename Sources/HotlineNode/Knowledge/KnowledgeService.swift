@@ -42,7 +42,7 @@ extension TicketService {
         case .kbEntry:
             let entry = try decode(KnowledgeEntryBody.self, m).entry
             try knowledge.store(entry)
-            context.log.info("kb-entry", ["entry": entry.id, "version": "\(entry.version)", "status": entry.status.rawValue])
+            logAfterCommit("kb-entry", ["entry": entry.id, "version": "\(entry.version)", "status": entry.status.rawValue])
         case .kbReport:
             let report = try decode(KnowledgeReportBody.self, m).report
             guard report.by == m.origin else { throw ServiceError.refused("\(m.origin) sent a report made by \(report.by)") }
@@ -65,7 +65,7 @@ extension TicketService {
         entry.decidedAt = nil
         entry.decisionNote = nil
         try knowledge.store(entry)
-        context.log.info("kb-submitted", ["entry": entry.id, "version": "\(entry.version)", "owner": entry.owner])
+        logAfterCommit("kb-submitted", ["entry": entry.id, "version": "\(entry.version)", "owner": entry.owner])
         // The knowledge base went live with its first submission; policies published before that are not new.
         let since: LocalDate
         if let text = try context.db.meta("kb.since"), let d = LocalDate(iso: text) { since = d } else {
@@ -124,7 +124,7 @@ extension TicketService {
             throw ServiceError.refused("no knowledge-base entry \(report.entry) at the city")
         }
         try knowledge.addReport(report)
-        context.log.warn("kb-error-reported", ["entry": report.entry, "by": report.by, "report": report.id])
+        logAfterCommit("kb-error-reported", ["entry": report.entry, "by": report.by, "report": report.id], warn: true)
         if current.owner != context.nodeId, current.owner != report.by {
             let text = "知识库纠错：条目 \(report.entry)「\(current.title)」被报告有误（\(report.by)）：\(report.text)。请在规定时限内更正（kb submit 新版本）。"
             try send(.notice, body: try encode(NoticeBody(ticket: nil, refusedMessage: report.id, text: text)), to: current.owner, now: now)

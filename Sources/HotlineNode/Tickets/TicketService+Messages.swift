@@ -181,14 +181,11 @@ extension TicketService {
             // For a unit that only assists, the centre's record is how its decisions arrive, and a county station
             // gets its own view of a ticket it only relays (`sendRelayingStationItsView`): not a divergence.
             let fields = [("ticket", body.ticket.id), ("reason", body.reason)]
-            if assistsOnly(context.nodeId, body.ticket) || !body.ticket.concerns(any: [context.nodeId]) {
-                context.log.info("ticket-synced", fields)
-            } else {
-                context.log.warn("ticket-synced", fields)
-            }
+            logAfterCommit("ticket-synced", fields,
+                           warn: !assistsOnly(context.nodeId, body.ticket) && body.ticket.concerns(any: [context.nodeId]))
         case .notice:
             let body = try decode(NoticeBody.self, m)
-            context.log.warn("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text])
+            logAfterCommit("notice", ["from": m.origin, "ticket": body.ticket ?? "-", "text": body.text], warn: true)
             try repository.addNotice(at: now, from: m.origin, ticket: body.ticket, text: body.text)
             if body.wantsSync == true, context.role == .city, let id = body.ticket { try answerSyncRequest(id, from: m.origin, now: now) }
         case .ticketRecall:
@@ -207,9 +204,12 @@ extension TicketService {
 
     /// A log line that states a stored fact is written once the round's transaction has committed it (nothing is
     /// logged for a round whose commit failed); tools that follow the log, such as hotline-bench, rely on this.
-    func logAfterCommit(_ event: String, _ fields: KeyValuePairs<String, String>) {
-        let pairs = fields.map { ($0.key, $0.value) }
-        afterCommit.append { [log = context.log] in log.info(event, pairs) }
+    func logAfterCommit(_ event: String, _ fields: KeyValuePairs<String, String>, warn: Bool = false) {
+        logAfterCommit(event, fields.map { ($0.key, $0.value) }, warn: warn)
+    }
+
+    func logAfterCommit(_ event: String, _ pairs: [(String, String)], warn: Bool = false) {
+        afterCommit.append { [log = context.log] in warn ? log.warn(event, pairs) : log.info(event, pairs) }
     }
 
     /// A message passing through this node (a county station relaying between the city and its units): the

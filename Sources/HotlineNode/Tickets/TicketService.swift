@@ -283,7 +283,7 @@ final class TicketService {
         for id in try repository.erasable(before: cutoff, limit: 200) {
             guard let ticket = try repository.load(id) else { continue }
             try repository.storeErased(Privacy.erased(ticket))
-            context.log.info("personal-data-erased", ["ticket": id, "retention_days": "\(context.config.retentionDays)"])
+            logAfterCommit("personal-data-erased", ["ticket": id, "retention_days": "\(context.config.retentionDays)"])
         }
     }
 }
