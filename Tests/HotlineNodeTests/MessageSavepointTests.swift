@@ -199,4 +199,54 @@ struct RoundTakenBackTests {
         #expect(try unit.context.links.lastReceived(link: "k") == 1, "stored as received once, after the round that kept it")
         #expect(answers.all.count == commands)
     }
+
+    /// A round that fails in the middle of its inputs (the disk full while applying a message, or the message
+    /// refused after it wrote) answers the commands after that message too, and takes the inputs it never reached
+    /// (here a new connection) into the next round. Before, a storage failure dropped both: the operator's command
+    /// was never answered (found by `HOTLINE_SIM_SEEDS=1000`: seed 77 of `aStorageFailureWhileApplying`, an intake
+    /// and a dispatch at the centre left waiting), and either failure dropped the connection unopened.
+    @Test(arguments: [true, false])
+    func aRoundFailingMidwayAnswersTheCommandsAfterItAndCarriesWhatItNeverReached(storage: Bool) throws {
+        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
+        let county = try NodeFixture(id: "k", role: .county), unit = try NodeFixture(id: "s1", role: .unit)
+        try county.context.db.transaction {
+            try county.service.send(.ticketAssign, body: county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead")),
+                                    to: "s1", now: county.now, origin: "c")
+        }
+        let atCounty = try NodeDaemon(context: county.context), atUnit = try NodeDaemon(context: unit.context)
+        var failures = 0
+        atUnit.service.afterApply = { m in
+            guard m.kind == AppMessageKind.ticketAssign.rawValue, failures == 0 else { return }
+            failures += 1
+            if storage { throw StoreError.badValue("the disk is full (test)") }
+            throw ServiceError.refused("refused after the ticket was stored (test)")
+        }
+        let answers = Answers()
+        let unitEnd = Wire(), countyEnd = Wire(), nextUnitEnd = Wire()
+        _ = atUnit.drain([.connected(unitEnd, dialledPeer: "k")])
+        _ = atCounty.drain([.connected(countyEnd, dialledPeer: nil)])
+        for _ in 0..<20 where failures == 0 {
+            let up = unitEnd.take(), down = countyEnd.take()
+            if !up.isEmpty { _ = atCounty.drain([.received(countyEnd, up, nil)]) }
+            guard !down.isEmpty else { continue }
+            // The round that brings the assignment also holds a command and a new connection, after it.
+            let assignment = String(decoding: down, as: UTF8.self).contains(AppMessageKind.ticketAssign.rawValue)
+            _ = atUnit.drain([.received(unitEnd, down, nil)] + (assignment ? [
+                .admin(AdminRequest(argv: ["status", "--json"], user: "operator", uid: 1000), reply: { answers.add($0) }),
+                .connected(nextUnitEnd, dialledPeer: "k"),
+            ] : []))
+        }
+        #expect(failures == 1)
+        #expect(unit.log.contains { $0.contains(storage ? "event=storage-failed" : "event=round-taken-back") })
+        #expect(unitEnd.closed, "the link that delivered in the failed round is dropped")
+        let status = try #require(answers.all.first, "the command after the failed message is answered")
+        #expect(answers.all.count == 1 && status.exitCode == 0)
+        #expect(String(decoding: status.json ?? [], as: UTF8.self).contains("the disk is full") == storage,
+                "status shows a storage failure, and only that")
+
+        // The next round opens the connection the failed one never reached: the unit says hello on it at once.
+        _ = atUnit.drain([])
+        #expect(!nextUnitEnd.take().isEmpty, "hello sent on the carried connection")
+        #expect(!nextUnitEnd.closed)
+    }
 }

@@ -23,6 +23,9 @@ public final class NodeDaemon: @unchecked Sendable {
     private(set) var linkOrder: [LinkDriver] = []
     /// Acknowledged outbox rows not deleted yet (see `DeferredAcks`).
     var deferredAcks = DeferredAcks()
+    /// Inputs a failed round never reached (connections, bytes, closings, the alert scan's result): the next round
+    /// takes them first. Its commands are answered by the failed round itself, or run again (`takeBack`).
+    private var carried: [NodeInput] = []
     /// Accepted connections whose peer has not yet said hello: bytes are held until the hello names the link.
     var unidentified: [ObjectIdentifier: PendingConnection] = [:]
     private var listener: TCPListener?
@@ -135,8 +138,15 @@ public final class NodeDaemon: @unchecked Sendable {
 
     // MARK: - The loop
 
-    /// One round: every input, one transaction, then the actions that must follow the commit.
-    func drain(_ batch: [NodeInput]) -> TimeInterval {
+    /// One round: what a failed round left unprocessed (`carried`), then every input posted since, in one
+    /// transaction; then the actions that must follow the commit.
+    func drain(_ posted: [NodeInput]) -> TimeInterval {
+        let batch = carried + posted
+        carried = []
+        return round(batch)
+    }
+
+    private func round(_ batch: [NodeInput]) -> TimeInterval {
         let now = RoundTime(mono: monotonic(), at: context.clock.now)
         var replies: [(reply: @Sendable (AdminResponse) -> Void, response: AdminResponse, request: AdminRequest)] = []
         let changesBefore = context.db.totalChanges
@@ -146,9 +156,13 @@ public final class NodeDaemon: @unchecked Sendable {
         var sweeping = false
         /// The commands (and the alert scan's result) of a round taken back, run again in a round of their own.
         var again: [NodeInput] = []
+        /// The input being processed when the round failed (-1: none yet; the ones after it were never reached);
+        /// `batch.count` once all were.
+        var reached = -1
         do {
             try context.db.transaction {
-                for input in batch {
+                for (i, input) in batch.enumerated() {
+                    reached = i
                     switch input {
                     case .connected(let c, let dialled): try connected(c, dialledPeer: dialled, now: now)
                     case .received(let c, let bytes, _): try received(c, bytes, now: now)
@@ -159,6 +173,7 @@ public final class NodeDaemon: @unchecked Sendable {
                         replies.append((reply, try service.execute(request, now: now.at, links: linkStatus), request))
                     }
                 }
+                reached = batch.count
                 let timersStarted = roundClock()
                 if retireDecoded { bodies.freeRetiredIfIdle(now: now.mono) }
                 try service.runTimers(now: now.at)
@@ -186,14 +201,14 @@ public final class NodeDaemon: @unchecked Sendable {
             // run again below, in a round of their own.
             log.warn("round-taken-back", ["peer": back.peer, "origin": back.origin, "kind": back.kind, "id": back.message,
                                           "rule": back.rule, "effect": "the round was rolled back; \(back.peer) sends its messages again and the next \(service.savepointMessagesAfterTakeBack) are applied one savepoint each"])
-            again = takeBack(batch)
+            again = takeBack(batch, reached: reached)
             replies.removeAll()
         } catch let back as CommandTakenBack {
             // A command refused after it wrote without a savepoint: the same, and its commands run again each in a
             // savepoint of its own (below), where this one is refused cleanly.
             log.warn("round-taken-back", ["command": back.command, "user": back.user, "rule": back.rule,
                                           "effect": "the round was rolled back; its links' peers send their messages again and its commands run again, each in a savepoint"])
-            again = takeBack(batch)
+            again = takeBack(batch, reached: reached)
             replies.removeAll()
         } catch {
             // Nothing of this round is durable: drop the connections whose sessions moved on in it
@@ -201,13 +216,20 @@ public final class NodeDaemon: @unchecked Sendable {
             storageHealth.failed(error, log: log)
             service.storageFailure = "\(error)"
             service.afterCommit.removeAll()
-            for driver in linkOrder where driver.needsCommit { driver.detach(reason: "storage failure") }
-            replies = replies.map { r in
-                (r.reply, answerAgain(r.request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), r.request)
+            dropLinks(of: batch, reached: reached, reason: "storage failure")
+            // Every command of the round is answered, those the round never reached too (an operator's command
+            // must not wait for ever because a message before it in the round failed).
+            replies = batch.compactMap { input in
+                guard case .admin(let request, let reply) = input else { return nil }
+                return (reply, answerAgain(request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), request)
             }
+            carried = Self.unreached(batch, after: reached) { if case .admin = $0 { false } else { true } }
         }
-        // Processed, or dropped with the round (their connections were detached): the peers may send more.
-        for case .received(_, let bytes, let backlog?) in batch { backlog.done(bytes.count) }
+        // Processed, or dropped with the round (their connections were detached): the peers may send more. What
+        // is carried to the next round still counts.
+        for (i, input) in batch.enumerated() where i <= reached {
+            if case .received(_, let bytes, let backlog?) = input { backlog.done(bytes.count) }
+        }
         log.batched { for action in service.afterCommit { action() } }
         service.afterCommit.removeAll()
         for driver in linkOrder { acknowledgeAndSend(driver, now: now) }
@@ -222,19 +244,51 @@ public final class NodeDaemon: @unchecked Sendable {
         if !again.isEmpty {
             service.commandSavepoints = true
             defer { service.commandSavepoints = false }
-            return drain(again)
+            return round(again)
         }
-        // A sweep under way goes on at once; inputs that arrived meanwhile share the next round with its next slice.
-        return sweeping && committed != nil ? 0 : 0.2
+        // A sweep under way goes on at once, and so does what a failed round left; inputs that arrived meanwhile
+        // share the next round with them.
+        return (sweeping && committed != nil) || !carried.isEmpty ? 0 : 0.2
     }
 
     /// After a round was rolled back for a refusal it could not take back alone (`RoundTakenBack`,
     /// `CommandTakenBack`): its log lines go, the links that delivered in it are dropped (their peers send again),
     /// and its operator commands and alert scan are what runs again, in a round of their own.
-    private func takeBack(_ batch: [NodeInput]) -> [NodeInput] {
+    private func takeBack(_ batch: [NodeInput], reached: Int) -> [NodeInput] {
         service.afterCommit.removeAll()
-        for driver in linkOrder where driver.needsCommit { driver.detach(reason: "round taken back") }
-        return batch.filter { if case .admin = $0 { true } else if case .alertScan = $0 { true } else { false } }
+        dropLinks(of: batch, reached: reached, reason: "round taken back")
+        carried = Self.unreached(batch, after: reached) { !Self.runsAgain($0) }
+        return batch.filter(Self.runsAgain)
+    }
+
+    /// What runs again in a round of its own after a round was taken back: its commands and alert scan.
+    private static func runsAgain(_ input: NodeInput) -> Bool {
+        if case .admin = input { true } else if case .alertScan = input { true } else { false }
+    }
+
+    /// The inputs of a failed round after the one it failed at, those of them that `keep` selects: carried to the
+    /// next round (the connections they came from, the bytes they brought, the alert scan's result), in order.
+    private static func unreached(_ batch: [NodeInput], after reached: Int, _ keep: (NodeInput) -> Bool) -> [NodeInput] {
+        reached + 1 < batch.count ? batch[(reached + 1)...].filter(keep) : []
+    }
+
+    /// After a failed round: the links whose sessions moved on in it (`LinkDriver.needsCommit`: their peers send
+    /// again from what is stored), and the connection the round was opening or reading when it failed (where in its
+    /// bytes it stopped is lost with the round; its peer connects again).
+    private func dropLinks(of batch: [NodeInput], reached: Int, reason: String) {
+        for driver in linkOrder where driver.needsCommit { driver.detach(reason: reason) }
+        guard batch.indices.contains(reached) else { return }
+        let c: LinkTransport
+        switch batch[reached] {
+        case .received(let connection, _, _), .connected(let connection, _): c = connection
+        default: return
+        }
+        if let driver = linkOrder.first(where: { $0.owns(c) }) {
+            driver.detach(reason: reason)
+        } else {
+            unidentified[ObjectIdentifier(c)] = nil
+            c.close()
+        }
     }
 
     /// Times the round that committed (a failed one is reported by `StorageHealth`); see `RoundWatch`.
