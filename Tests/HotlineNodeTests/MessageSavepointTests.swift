@@ -200,13 +200,16 @@ struct RoundTakenBackTests {
         #expect(answers.all.count == commands)
     }
 
+    enum Midway: CaseIterable { case diskFull, refused, refusedThenDiskFull }
+
     /// A round that fails in the middle of its inputs (the disk full while applying a message, or the message
     /// refused after it wrote) answers the commands after that message too, and takes the inputs it never reached
-    /// (here a new connection) into the next round. Before, a storage failure dropped both: the operator's command
-    /// was never answered (found by `HOTLINE_SIM_SEEDS=1000`: seed 77 of `aStorageFailureWhileApplying`, an intake
-    /// and a dispatch at the centre left waiting), and either failure dropped the connection unopened.
-    @Test(arguments: [true, false])
-    func aRoundFailingMidwayAnswersTheCommandsAfterItAndCarriesWhatItNeverReached(storage: Bool) throws {
+    /// (here a new connection) into the next round, also when the round that runs the commands again fails in turn.
+    /// Before, a storage failure dropped both: the operator's command was never answered (found by
+    /// `HOTLINE_SIM_SEEDS=1000`: seed 77 of `aStorageFailureWhileApplying`, an intake and a dispatch at the centre
+    /// left waiting), and either failure dropped the connection unopened.
+    @Test(arguments: Midway.allCases)
+    func aRoundFailingMidwayAnswersTheCommandsAfterItAndCarriesWhatItNeverReached(_ failure: Midway) throws {
         let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
         let county = try NodeFixture(id: "k", role: .county), unit = try NodeFixture(id: "s1", role: .unit)
         try county.context.db.transaction {
@@ -218,8 +221,15 @@ struct RoundTakenBackTests {
         atUnit.service.afterApply = { m in
             guard m.kind == AppMessageKind.ticketAssign.rawValue, failures == 0 else { return }
             failures += 1
-            if storage { throw StoreError.badValue("the disk is full (test)") }
+            if failure == .diskFull { throw StoreError.badValue("the disk is full (test)") }
             throw ServiceError.refused("refused after the ticket was stored (test)")
+        }
+        // The round that runs the commands again, after the refusal, fails at its commit.
+        var commitsToFail = failure == .refusedThenDiskFull ? 1 : 0
+        atUnit.beforeCommit = {
+            guard failures == 1, commitsToFail > 0 else { return }
+            commitsToFail -= 1
+            throw StoreError.badValue("the disk is full (test)")
         }
         let answers = Answers()
         let unitEnd = Wire(), countyEnd = Wire(), nextUnitEnd = Wire()
@@ -237,11 +247,13 @@ struct RoundTakenBackTests {
             ] : []))
         }
         #expect(failures == 1)
-        #expect(unit.log.contains { $0.contains(storage ? "event=storage-failed" : "event=round-taken-back") })
+        #expect(commitsToFail == 0)
+        #expect(unit.log.contains { $0.contains("event=storage-failed") } == (failure != .refused))
+        #expect(unit.log.contains { $0.contains("event=round-taken-back") } == (failure != .diskFull))
         #expect(unitEnd.closed, "the link that delivered in the failed round is dropped")
         let status = try #require(answers.all.first, "the command after the failed message is answered")
         #expect(answers.all.count == 1 && status.exitCode == 0)
-        #expect(String(decoding: status.json ?? [], as: UTF8.self).contains("the disk is full") == storage,
+        #expect(String(decoding: status.json ?? [], as: UTF8.self).contains("the disk is full") == (failure != .refused),
                 "status shows a storage failure, and only that")
 
         // The next round opens the connection the failed one never reached: the unit says hello on it at once.

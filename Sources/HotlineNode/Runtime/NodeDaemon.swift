@@ -223,7 +223,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 guard case .admin(let request, let reply) = input else { return nil }
                 return (reply, answerAgain(request, now: now) ?? .failure("storage failure, nothing was changed: \(error)"), request)
             }
-            carried = Self.unreached(batch, after: reached) { if case .admin = $0 { false } else { true } }
+            carried += Self.unreached(batch, after: reached) { if case .admin = $0 { false } else { true } }
         }
         // Processed, or dropped with the round (their connections were detached): the peers may send more. What
         // is carried to the next round still counts.
@@ -257,7 +257,7 @@ public final class NodeDaemon: @unchecked Sendable {
     private func takeBack(_ batch: [NodeInput], reached: Int) -> [NodeInput] {
         service.afterCommit.removeAll()
         dropLinks(of: batch, reached: reached, reason: "round taken back")
-        carried = Self.unreached(batch, after: reached) { !Self.runsAgain($0) }
+        carried += Self.unreached(batch, after: reached) { !Self.runsAgain($0) }
         return batch.filter(Self.runsAgain)
     }
 
