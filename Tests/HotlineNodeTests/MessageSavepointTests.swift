@@ -140,6 +140,26 @@ struct RoundTakenBackTests {
         func take() -> [UInt8] { lock.withLock { defer { out = [] }; return out } }
     }
 
+    /// A county station holding the centre's assignment for s1 in its outbox, as if it had relayed it, the unit,
+    /// and a work loop for each.
+    struct CountyAndUnit {
+        let ticket: Ticket
+        let county: NodeFixture, unit: NodeFixture
+        let atCounty: NodeDaemon, atUnit: NodeDaemon
+
+        init() throws {
+            ticket = try DataAtRestTests().assigned(to: "s1").1
+            county = try NodeFixture(id: "k", role: .county)
+            unit = try NodeFixture(id: "s1", role: .unit)
+            try county.context.db.transaction { [county, ticket] in
+                try county.service.send(.ticketAssign, body: county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead")),
+                                        to: "s1", now: county.now, origin: "c")
+            }
+            atCounty = try NodeDaemon(context: county.context)
+            atUnit = try NodeDaemon(context: unit.context)
+        }
+    }
+
     final class Answers: @unchecked Sendable {
         private let lock = NSLock()
         private var list: [AdminResponse] = []
@@ -148,14 +168,8 @@ struct RoundTakenBackTests {
     }
 
     @Test func aRoundTakenBackAnswersItsCommandOnceAndItsMessageComesAgainOverTheNextConnection() throws {
-        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
-        let county = try NodeFixture(id: "k", role: .county), unit = try NodeFixture(id: "s1", role: .unit)
-        // The county holds the centre's assignment for s1 in its outbox, as if it had relayed it.
-        try county.context.db.transaction {
-            try county.service.send(.ticketAssign, body: county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead")),
-                                    to: "s1", now: county.now, origin: "c")
-        }
-        let atCounty = try NodeDaemon(context: county.context), atUnit = try NodeDaemon(context: unit.context)
+        let pair = try CountyAndUnit()
+        let (ticket, unit, atCounty, atUnit) = (pair.ticket, pair.unit, pair.atCounty, pair.atUnit)
         var refusals = 0
         atUnit.service.afterApply = { m in
             guard m.kind == AppMessageKind.ticketAssign.rawValue, refusals == 0 else { return }
@@ -210,13 +224,8 @@ struct RoundTakenBackTests {
     /// left waiting), and either failure dropped the connection unopened.
     @Test(arguments: Midway.allCases)
     func aRoundFailingMidwayAnswersTheCommandsAfterItAndCarriesWhatItNeverReached(_ failure: Midway) throws {
-        let (_, ticket) = try DataAtRestTests().assigned(to: "s1")
-        let county = try NodeFixture(id: "k", role: .county), unit = try NodeFixture(id: "s1", role: .unit)
-        try county.context.db.transaction {
-            try county.service.send(.ticketAssign, body: county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead")),
-                                    to: "s1", now: county.now, origin: "c")
-        }
-        let atCounty = try NodeDaemon(context: county.context), atUnit = try NodeDaemon(context: unit.context)
+        let pair = try CountyAndUnit()
+        let (unit, atCounty, atUnit) = (pair.unit, pair.atCounty, pair.atUnit)
         var failures = 0
         atUnit.service.afterApply = { m in
             guard m.kind == AppMessageKind.ticketAssign.rawValue, failures == 0 else { return }
