@@ -141,6 +141,7 @@ public final class NodeDaemon: @unchecked Sendable {
     /// One round: what a failed round left unprocessed (`carried`), then every input posted since, in one
     /// transaction; then the actions that must follow the commit.
     func drain(_ posted: [NodeInput]) -> TimeInterval {
+        guard !carried.isEmpty else { return round(posted) }
         let batch = carried + posted
         carried = []
         return round(batch)
