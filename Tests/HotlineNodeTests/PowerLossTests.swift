@@ -141,6 +141,24 @@ struct FailedRoundTests {
         #expect(notices.exitCode != 0 && notices.text.contains("storage failure, nothing was changed"))
     }
 
+    /// A round that fails before its first input (its `BEGIN` waited out another connection's write lock and got
+    /// SQLITE_BUSY) keeps its inputs for the next round without asking to run again at once, so storage that keeps
+    /// failing this way does not spin the loop; the next round that gets its transaction takes them.
+    @Test func aRoundFailingAtItsBeginKeepsItsInputsWithoutSpinning() throws {
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        let daemon = try NodeDaemon(context: unit.context)
+        let other = try Database(path: unit.context.db.path, options: DatabaseOptions(busyTimeoutMilliseconds: 0))
+        try other.execute(sql: "BEGIN IMMEDIATE")
+        let wire = RoundTakenBackTests.Wire()
+        let sleep = daemon.drain([.connected(wire, dialledPeer: "k")])
+        #expect(sleep > 0, "no round at once after a round that took no input off")
+        #expect(unit.log.contains { $0.contains("event=storage-failed") })
+        #expect(wire.take().isEmpty && !wire.closed, "the connection is neither opened nor dropped")
+        try other.execute(sql: "ROLLBACK")
+        _ = daemon.drain([])
+        #expect(!wire.take().isEmpty, "the next round opens it: the unit says hello")
+    }
+
     /// An operator's command is logged (`command`) once its round has committed, never for a round that failed.
     @Test func aCommandIsLoggedOnlyOnceItsRoundCommitted() throws {
         let city = try NodeFixture(id: "c", role: .city)

@@ -247,9 +247,10 @@ public final class NodeDaemon: @unchecked Sendable {
             defer { service.commandSavepoints = false }
             return round(again)
         }
-        // A sweep under way goes on at once, and so does what a failed round left; inputs that arrived meanwhile
-        // share the next round with them.
-        return (sweeping && committed != nil) || !carried.isEmpty ? 0 : 0.2
+        // A sweep under way goes on at once, and so does what a failed round left once it got past an input (each
+        // such round takes one input off; one that failed before its first, at `BEGIN`, waits for the next tick or
+        // input rather than spin); inputs that arrived meanwhile share the next round with them.
+        return (sweeping && committed != nil) || (!carried.isEmpty && reached >= 0) ? 0 : 0.2
     }
 
     /// After a round was rolled back for a refusal it could not take back alone (`RoundTakenBack`,
