@@ -26,4 +26,18 @@ struct DeferredAcksTests {
         #expect(acks.upTo.isEmpty)
         #expect(!acks.due(now: 10_000, roundWrites: true))
     }
+
+    @Test func aNeighbourRestoredFromABackupKeepsTheRowsItsLostDatabaseAcknowledged() {
+        var acks = DeferredAcks()
+        acks.add(link: "s2", upTo: 4, now: 0)
+        acks.add(link: "s1", upTo: 2, now: 0)
+        acks.peerHolds(link: "s2", upTo: 6)
+        #expect(acks.upTo == ["s2": 4, "s1": 2], "a neighbour holding more than it acknowledged changes nothing")
+        acks.peerHolds(link: "s2", upTo: 2)
+        #expect(acks.upTo == ["s2": 2, "s1": 2], "rows 3-4 stay to be sent again")
+        acks.peerHolds(link: "s2", upTo: 0)
+        acks.peerHolds(link: "s1", upTo: 0)
+        #expect(acks.upTo.isEmpty)
+        #expect(!acks.due(now: 10_000, roundWrites: true), "nothing left to delete")
+    }
 }

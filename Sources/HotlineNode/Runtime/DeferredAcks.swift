@@ -3,7 +3,9 @@
 /// an fsync just to delete rows: at a unit, most rounds in the lifecycle scenario (4.9 commits a ticket).
 ///
 /// Losing this at a crash is harmless: a link resumes after the neighbour's own last received seq, so acknowledged
-/// rows are never sent again, and the next acknowledgement (cumulative) deletes them. Used on the work loop only.
+/// rows are never sent again, and the next acknowledgement (cumulative) deletes them. Keeping it is not always
+/// right: a neighbour whose database was restored from a backup has lost what it acknowledged, and says so in its
+/// hello (`peerHolds`). Used on the work loop only.
 struct DeferredAcks {
     /// Per link, every seq up to this one is acknowledged.
     private(set) var upTo: [String: UInt64] = [:]
@@ -14,6 +16,17 @@ struct DeferredAcks {
     mutating func add(link: String, upTo seq: UInt64, now: Int64) {
         upTo[link] = max(upTo[link] ?? 0, seq)
         if since == nil { since = now }
+    }
+
+    /// The neighbour's hello says it holds the link's messages up to `seq` and no more. An acknowledgement beyond
+    /// that came from a database it has since lost (restored from a backup): the rows it covered are still here, the
+    /// link sends them again, and only the restored database's own acknowledgement may delete them. Deleting them on
+    /// the lost one's word left a hole the link could not resume across once the restored side had taken the first
+    /// of them (seed 5,687 of the restore simulation with 5 tickets: "the sender's outbox has no seq 4").
+    mutating func peerHolds(link: String, upTo seq: UInt64) {
+        guard let acknowledged = upTo[link], acknowledged > seq else { return }
+        upTo[link] = seq == 0 ? nil : seq
+        if upTo.isEmpty { since = nil }
     }
 
     /// Whether to delete now: the round writes anyway (the rows' pages join its commit), or the oldest

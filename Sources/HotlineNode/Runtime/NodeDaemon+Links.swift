@@ -148,6 +148,7 @@ extension NodeDaemon {
                 driver.hold(frame)
             case .established(let peer, let version):
                 driver.markEstablished(now: now.mono)
+                deferredAcks.peerHolds(link: driver.peer, upTo: peer.lastReceived)
                 log.info("link-up", ["peer": peer.node, "version": "\(version)",
                                      "peer_received": "\(peer.lastReceived)"])
                 if let clock = peer.clock { followParentClock(clock, from: driver.peer) }
