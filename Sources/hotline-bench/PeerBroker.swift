@@ -22,29 +22,59 @@ enum PeerBenchmark {
     /// for the broker between our batched acks.
     static let prefetch = 256
 
-    static func run(messages: Int, payload: [UInt8], window: Int, runs: Int, log: (String) -> Void) throws -> PeerResult {
-        guard messages > 0, window > 0, runs > 0 else {
-            throw PeerBrokerError.invalidArgument("messages \(messages), window \(window), runs \(runs) must all be positive")
+    static func run(messages: Int, payload: [UInt8], window: Int, runs: Int, log: @escaping (String) -> Void) throws -> PeerResult {
+        guard runs > 0 else { throw PeerBrokerError.invalidArgument("runs \(runs) must be positive") }
+        let lane = try Lane(messages: messages, payload: payload, window: window, log: log)
+        defer { lane.close() }
+        for _ in 1...runs { try lane.batch() }
+        return lane.result
+    }
+
+    /// A private RabbitMQ node, started once and measured a batch at a time (so that a full run can take its
+    /// batches in turn with the hop's and the limit's).
+    final class Lane {
+        private let node: RabbitMQNode
+        private let messages: Int, payload: [UInt8], window: Int
+        private let log: (String) -> Void
+        private(set) var confirmed: [Double] = []
+        private(set) var delivered: [Double] = []
+
+        init(messages: Int, payload: [UInt8], window: Int, log: @escaping (String) -> Void) throws {
+            guard messages > 0, window > 0 else {
+                throw PeerBrokerError.invalidArgument("messages \(messages) and window \(window) must both be positive")
+            }
+            _ = try RabbitMQNode.ensureInstalled(log: log)
+            node = try RabbitMQNode(timeout: 60, log: log)
+            self.messages = messages
+            self.payload = payload
+            self.window = window
+            self.log = log
         }
-        _ = try RabbitMQNode.ensureInstalled(log: log)
-        let node = try RabbitMQNode(timeout: 60, log: log)
-        defer { node.stop(log: log) }
-        var confirmed: [Double] = []
-        var delivered: [Double] = []
-        for index in 1...runs {
-            // A queue of its own per run, deleted afterwards: no run sees another's backlog.
+
+        /// One measured batch; returns the rate delivered to and acked by the consumer.
+        @discardableResult
+        func batch() throws -> Double {
+            let index = delivered.count + 1
+            Quiet.settle()
+            // A queue of its own per batch, deleted afterwards: no batch sees another's backlog.
             let rates = try measureHop(port: node.port, queue: "hotline-bench-peer-\(index)",
                                        messages: messages, payload: payload, window: window)
-            log(String(format: "peer run %d/%d: %.0f msg/s confirmed to the publisher, %.0f msg/s delivered and acked",
-                       index, runs, rates.confirmed, rates.delivered))
+            log(String(format: "peer run %d: %.0f msg/s confirmed to the publisher, %.0f msg/s delivered and acked",
+                       index, rates.confirmed, rates.delivered))
             confirmed.append(rates.confirmed)
             delivered.append(rates.delivered)
+            return rates.delivered
         }
-        return PeerResult(broker: node.brokerName,
-                          durability: "durable queue, persistent messages (delivery-mode 2), publisher confirms, manual consumer acks (prefetch \(prefetch)), publish window \(window)",
-                          messages: messages, payloadBytes: payload.count,
-                          publishConfirmedPerSecond: median(confirmed), deliveredPerSecond: median(delivered),
-                          startSeconds: node.startSeconds)
+
+        var result: PeerResult {
+            PeerResult(broker: node.brokerName,
+                       durability: "durable queue, persistent messages (delivery-mode 2), publisher confirms, manual consumer acks (prefetch \(prefetch)), publish window \(window)",
+                       messages: messages, payloadBytes: payload.count,
+                       publishConfirmedPerSecond: median(confirmed), deliveredPerSecond: median(delivered),
+                       startSeconds: node.startSeconds)
+        }
+
+        func close() { node.stop(log: log) }
     }
 
     static func median(_ values: [Double]) -> Double {

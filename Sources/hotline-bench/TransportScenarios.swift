@@ -15,7 +15,7 @@ struct TransportScenarios {
     static let water = Area(district: "东城区", street: "第1街道")
 
     /// The bench listening as `b-city` on the network's city port, with b-city's certificate.
-    func cityEnd(_ net: BenchNetwork) throws -> (BenchLink, TCPListener) {
+    static func cityEnd(_ net: BenchNetwork) throws -> (BenchLink, TCPListener) {
         let link = BenchLink(.init(localNode: "b-city", expectedPeer: nil, window: 256))
         let tls = try net.tlsDir("b-city").map { try TLSContext(directory: $0) }
         let listener = TCPListener(host: "127.0.0.1", port: net.cityPort, tls: tls, delegateFactory: { _ in link })
@@ -23,62 +23,128 @@ struct TransportScenarios {
         return (link, listener)
     }
 
-    /// Sends `runs` batches of `count` messages and returns each batch's rate (messages acknowledged per second).
-    /// With `load`, also the receiving node's work-loop time over the runs and the runs' seconds (the pauses between
-    /// runs, while the next batch is made, hold only the loop's idle rounds).
-    func measure(_ link: BenchLink, lead: String, area: Area, first: Int,
-                 load: (() throws -> BenchNetwork.LoopLoad)? = nil) throws -> (rates: [Double], load: (BenchNetwork.LoopLoad, seconds: Double)?) {
-        guard link.waitEstablished(timeout: 30) else { throw BenchError.failed("the receiver did not connect within 30 s") }
-        // A short warm-up, so a run does not pay for the first page-ins and the first WAL growth.
-        let warm = min(500, count)
-        link.enqueue(try Payload.assignments(count: warm, lead: lead, area: area, topic: "供水", first: first))
-        guard link.waitAcknowledged(UInt64(warm), timeout: 60) else { throw BenchError.failed("warm-up not acknowledged") }
-        var rates: [Double] = []
-        let loadBefore = try load?()
-        for run in 0..<runs {
-            let batch = try Payload.assignments(count: count, lead: lead, area: area, topic: "供水",
-                                                first: first + warm + run * count)
-            let target = link.acknowledged + UInt64(count)
-            let t0 = Clock.now()
-            link.enqueue(batch)
-            guard link.waitAcknowledged(target, timeout: 600) else {
-                throw BenchError.failed("run \(run + 1): only \(link.acknowledged) of \(target) acknowledged after 600 s")
-            }
-            rates.append(Double(count) / (Clock.now() - t0))
+    /// The bench's city end of one hop, connected to its receiver and warmed up, measured a batch at a time: the hop's
+    /// own (a real `hotline-unit`) or the storage-off limit's (the bench's receiver in a second process). A full run
+    /// measures the hop, the peer broker and the limit side by side, a batch of each in turn (`Scenarios`), so that
+    /// their ratios compare the same minutes of a machine whose speed moves by tens of percent.
+    final class Lane {
+        let net: BenchNetwork
+        let link: BenchLink
+        private let listener: TCPListener
+        private let count: Int
+        private var first: Int
+        private var stops: [() -> Void] = []
+        /// Each batch's rate (messages acknowledged a second), and the batches' seconds in all.
+        private(set) var rates: [Double] = []
+        private(set) var seconds = 0.0
+        /// The hop's unit, its CPU at start, and its work loop after the warm-up; nil for the limit.
+        private(set) var unit: NodeProcess?
+        private var unitCPU = 0.0
+        private var loadBefore: BenchNetwork.LoopLoad?
+
+        fileprivate init(net: BenchNetwork, count: Int) throws {
+            self.net = net
+            self.count = count
+            first = 1
+            (link, listener) = try TransportScenarios.cityEnd(net)
         }
-        guard let load, let loadBefore else { return (rates, nil) }
-        return (rates, (try load() - loadBefore, rates.reduce(0) { $0 + Double(count) / $1 }))
+
+        fileprivate func startUnit() throws {
+            try net.initialize("b-direct")
+            let unit = try net.start("b-direct")
+            self.unit = unit
+            unitCPU = unit.cpuSeconds()
+        }
+
+        fileprivate func onClose(_ stop: @escaping () -> Void) { stops.append(stop) }
+
+        /// Waits for the receiver, then a short warm-up, so that a batch does not pay for the first page-ins and the
+        /// first growth of the log.
+        fileprivate func warmUp() throws {
+            guard link.waitEstablished(timeout: 30) else { throw BenchError.failed("the receiver did not connect within 30 s") }
+            let warm = min(500, count)
+            link.enqueue(try Payload.assignments(count: warm, lead: "b-direct", area: TransportScenarios.water, topic: "供水", first: first))
+            first += warm
+            guard link.waitAcknowledged(UInt64(warm), timeout: 60) else { throw BenchError.failed("warm-up not acknowledged") }
+            loadBefore = try unit.map { _ in try net.loopLoad("b-direct") }
+        }
+
+        /// Sends `count` new assignments and returns their rate: messages acknowledged a second.
+        @discardableResult
+        func batch() throws -> Double {
+            let messages = try Payload.assignments(count: count, lead: "b-direct", area: TransportScenarios.water, topic: "供水", first: first)
+            first += count
+            let target = link.acknowledged + UInt64(count)
+            Quiet.settle()
+            let t0 = Clock.now()
+            link.enqueue(messages)
+            guard link.waitAcknowledged(target, timeout: 600) else {
+                throw BenchError.failed("batch \(rates.count + 1): only \(link.acknowledged) of \(target) acknowledged after 600 s")
+            }
+            let elapsed = Clock.now() - t0
+            seconds += elapsed
+            rates.append(Double(count) / elapsed)
+            return rates[rates.count - 1]
+        }
+
+        /// The unit's CPU time (user + system) a message over its whole life, warm-up included: steadier than the
+        /// rate on a shared machine, and what a change to the node's work per message moves.
+        var unitMicros: Double? { unit.map { ($0.cpuSeconds() - unitCPU) / Double(link.acknowledged) * 1e6 } }
+
+        /// The unit's work loop over the batches (the pauses between them hold only its idle rounds).
+        func unitLoop() throws -> (BenchNetwork.LoopLoad, seconds: Double)? {
+            guard let loadBefore else { return nil }
+            return (try net.loopLoad("b-direct") - loadBefore, seconds)
+        }
+
+        func close() {
+            listener.stop()
+            link.close()
+            for stop in stops.reversed() { stop() }
+            stops = []
+            net.stopAll()
+        }
     }
 
-    /// Scenario 1: bench (city) → real `hotline-unit` (b-direct), each batch committed before its ack. Also the
-    /// unit's CPU time (user + system) per message over the whole scenario, warm-up included: steadier than the
-    /// rate on a shared machine, and what a change to the node's work per message moves.
-    func hop() throws -> (rates: [Double], bytes: Int, cpuMicros: Double, loop: (BenchNetwork.LoopLoad, seconds: Double)?) {
+    /// Scenario 1's lane: bench (city) → real `hotline-unit` (b-direct), each batch committed before its ack.
+    func openHop() throws -> Lane {
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("hop"), tls: settings.tls)
-        defer { net.stopAll() }
-        try net.initialize("b-direct")
-        let (link, listener) = try cityEnd(net)
-        defer { listener.stop(); link.close() }
-        let unit = try net.start("b-direct")
-        let cpu = unit.cpuSeconds()
-        let (rates, load) = try measure(link, lead: "b-direct", area: Self.water, first: 1) { try net.loopLoad("b-direct") }
-        let cpuMicros = (unit.cpuSeconds() - cpu) / Double(link.acknowledged) * 1e6
-        let bytes = try Payload.assignments(count: 1, lead: "b-direct", area: Self.water, topic: "供水")[0].body.count
-        return (rates, bytes, cpuMicros, load)
+        let lane = try Lane(net: net, count: count)
+        do {
+            try lane.startUnit()
+            try lane.warmUp()
+        } catch {
+            lane.close()
+            throw error
+        }
+        return lane
     }
 
-    /// The limit: the same frames to the bench's own receiver in a second process (`--receiver`), which frames,
-    /// parses each message and its body and acknowledges at once, storing nothing.
-    func storageOff() throws -> [Double] {
+    /// The limit's lane: the same frames to the bench's own receiver in a second process (`--receiver`), which
+    /// frames, parses each message and its body and acknowledges at once, storing nothing.
+    func openStorageOff() throws -> Lane {
         let net = try BenchNetwork(dir: settings.dir.appendingPathComponent("storage-off"), tls: settings.tls)
-        let (link, listener) = try cityEnd(net)
-        defer { listener.stop(); link.close() }
-        let receiver = Process()
-        receiver.executableURL = BenchNetwork.executable("hotline-bench")
-        receiver.arguments = ["--receiver", "127.0.0.1:\(net.cityPort)"] + (net.tlsDir("b-direct").map { ["--tls-dir", $0] } ?? [])
-        try receiver.run()
-        defer { receiver.terminate(); receiver.waitUntilExit() }
-        return try measure(link, lead: "b-direct", area: Self.water, first: 1).rates
+        let lane = try Lane(net: net, count: count)
+        do {
+            let receiver = Process()
+            receiver.executableURL = BenchNetwork.executable("hotline-bench")
+            receiver.arguments = ["--receiver", "127.0.0.1:\(net.cityPort)"] + (net.tlsDir("b-direct").map { ["--tls-dir", $0] } ?? [])
+            try receiver.run()
+            lane.onClose {
+                receiver.terminate()
+                receiver.waitUntilExit()
+            }
+            try lane.warmUp()
+        } catch {
+            lane.close()
+            throw error
+        }
+        return lane
+    }
+
+    /// The bytes of one of the hop's messages.
+    var messageBytes: Int {
+        get throws { try Payload.assignments(count: 1, lead: "b-direct", area: Self.water, topic: "供水")[0].body.count }
     }
 
     /// Scenario 4: a backlog of `backlog` messages held by a real county station (b-east) for a unit that is
@@ -105,7 +171,7 @@ struct TransportScenarios {
         defer { net.stopAll() }
         try net.initialize("b-east")
         try net.initialize("b-east-1")
-        let (link, listener) = try cityEnd(net)
+        let (link, listener) = try Self.cityEnd(net)
         defer { listener.stop(); link.close() }
         let county = try net.start("b-east")
         guard link.waitEstablished(timeout: 30) else { throw BenchError.failed("b-east did not connect within 30 s") }

@@ -27,7 +27,9 @@ enum Bench {
       --dir DIR       working folder (default: a new folder under the system's temporary folder; removed after)
 
     Each figure is a median of several runs where that makes sense; ratios compare the hop with the peer broker
-    and with the storage-off limit.
+    and with the storage-off limit. Chosen together (as by default), the hop, the peer and the limit take their
+    batches in turn, and each ratio is the median of the rounds' ratios: the three share the same minutes of the
+    machine. Before each of these batches the bench waits (at most 5 s) for the CPUs to go quiet.
     """
 
     struct Settings: Sendable {
