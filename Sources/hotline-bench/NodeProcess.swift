@@ -83,8 +83,11 @@ final class NodeProcess: @unchecked Sendable {
     /// CPU time the process has used so far (user + system, every thread), in seconds: /proc/PID/stat fields 14
     /// and 15, in clock ticks. What a ticket costs the nodes: it moves much less than a rate or a latency with
     /// what else the machine is doing, though not nothing (6.9 to 9.0 ms a whole ticket for one build, one day).
-    func cpuSeconds() -> Double {
-        (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap { Self.parse(stat: $0)?.seconds } ?? 0
+    func cpuSeconds() -> Double { Self.cpuSeconds(pid: pid) }
+
+    /// The same of any process of the bench's (the storage-off receiver).
+    static func cpuSeconds(pid: Int32) -> Double {
+        (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap { parse(stat: $0)?.seconds } ?? 0
     }
 
     /// The name and the user + system seconds in the text of a `stat` file (a process's or a thread's).

@@ -115,12 +115,17 @@ final class Scenarios {
         var hopRate: Double?, peerRate: Double?, offRate: Double?
         if let hop {
             hopRate = Stats.median(hop.rates)
-            let cpu = hop.unitMicros ?? 0
+            let cpu = hop.unitMicros ?? 0, threads = hop.unitThreadMicros
             let loop = (try? hop.unitLoop()) ?? nil
             var figure = Figure(scenario: "hop", name: "one durable hop (\((try? transport.messageBytes) ?? 0) B ticket.assign)", value: hopRate!,
                                 unit: "msg/s", how: runs + turns + "; the unit's CPU \(Report.format(cpu)) µs a message"
+                                    + (threads.map { " (work loop \(Report.format($0.loop)), link \(Report.format($0.link)))" } ?? "")
                                     + (loop.map { "; its work loop " + $0.0.shares(of: $0.seconds) } ?? ""))
             figure.extra["unit_cpu_us_per_msg"] = cpu
+            if let threads {
+                figure.extra["unit_loop_cpu_us_per_msg"] = threads.loop
+                figure.extra["unit_link_cpu_us_per_msg"] = threads.link
+            }
             if let (load, seconds) = loop { figure.extra.merge(load.extra("unit", of: seconds)) { $1 } }
             list.append(figure)
         }
@@ -135,8 +140,11 @@ final class Scenarios {
         if let fsync { list.append(fsync) }
         if let off {
             offRate = Stats.median(off.rates)
-            list.append(Figure(scenario: "limits", name: "the hop with storage switched off", value: offRate!, unit: "msg/s",
-                               how: runs + "; framing, JSON decoding and acks only"))
+            var figure = Figure(scenario: "limits", name: "the hop with storage switched off", value: offRate!, unit: "msg/s",
+                                how: runs + "; framing, JSON decoding and acks only"
+                                    + (off.receiverMicros.map { "; the receiver's CPU \(Report.format($0)) µs a message" } ?? ""))
+            if let cpu = off.receiverMicros { figure.extra["receiver_cpu_us_per_msg"] = cpu }
+            list.append(figure)
         }
         guard let hopRate, let i = list.firstIndex(where: { $0.scenario == "hop" }) else { return }
         // Taken in turn, each ratio is the median of the rounds' ratios (batches of the same minutes), every

@@ -40,6 +40,10 @@ struct TransportScenarios {
         /// The hop's unit, its CPU at start, and its work loop after the warm-up; nil for the limit.
         private(set) var unit: NodeProcess?
         private var unitCPU = 0.0
+        private var unitThreads: [String: Double] = [:]
+        /// The limit's receiver process and its CPU at start; 0 for the hop.
+        private var receiverPID: Int32 = 0
+        private var receiverCPU = 0.0
         private var loadBefore: BenchNetwork.LoopLoad?
 
         fileprivate init(net: BenchNetwork, count: Int) throws {
@@ -54,6 +58,7 @@ struct TransportScenarios {
             let unit = try net.start("b-direct")
             self.unit = unit
             unitCPU = unit.cpuSeconds()
+            unitThreads = unit.cpuSecondsByThread()
         }
 
         fileprivate func onClose(_ stop: @escaping () -> Void) { stops.append(stop) }
@@ -90,6 +95,25 @@ struct TransportScenarios {
         /// The unit's CPU time (user + system) a message over its whole life, warm-up included: steadier than the
         /// rate on a shared machine, and what a change to the node's work per message moves.
         var unitMicros: Double? { unit.map { ($0.cpuSeconds() - unitCPU) / Double(link.acknowledged) * 1e6 } }
+
+        /// Of `unitMicros`, the work loop's and the link's (the connection thread: TLS, framing, decoding the
+        /// assignment and writing its documents ahead).
+        var unitThreadMicros: (loop: Double, link: Double)? {
+            guard let unit else { return nil }
+            let now = unit.cpuSecondsByThread(), n = Double(link.acknowledged)
+            func of(_ kind: String) -> Double { ((now[kind] ?? 0) - (unitThreads[kind] ?? 0)) / n * 1e6 }
+            return (of("work-loop"), of("conn"))
+        }
+
+        /// The storage-off receiver's CPU time a message, likewise (its whole life, warm-up included).
+        var receiverMicros: Double? {
+            receiverPID == 0 ? nil : (NodeProcess.cpuSeconds(pid: receiverPID) - receiverCPU) / Double(link.acknowledged) * 1e6
+        }
+
+        fileprivate func receiverStarted(_ pid: Int32) {
+            receiverPID = pid
+            receiverCPU = NodeProcess.cpuSeconds(pid: pid)
+        }
 
         /// The unit's work loop over the batches (the pauses between them hold only its idle rounds).
         func unitLoop() throws -> (BenchNetwork.LoopLoad, seconds: Double)? {
@@ -130,6 +154,7 @@ struct TransportScenarios {
             receiver.executableURL = BenchNetwork.executable("hotline-bench")
             receiver.arguments = ["--receiver", "127.0.0.1:\(net.cityPort)"] + (net.tlsDir("b-direct").map { ["--tls-dir", $0] } ?? [])
             try receiver.run()
+            lane.receiverStarted(receiver.processIdentifier)
             lane.onClose {
                 receiver.terminate()
                 receiver.waitUntilExit()
