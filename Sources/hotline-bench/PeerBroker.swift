@@ -19,7 +19,9 @@ struct PeerResult {
 /// persistent messages through a durable queue of a private RabbitMQ node.
 enum PeerBenchmark {
     /// Consumer prefetch: enough unacked deliveries in flight that the consumer never waits
-    /// for the broker between our batched acks.
+    /// for the broker between our batched acks. The publish window is 256 too: RabbitMQ delivered as many a second
+    /// with windows of 128 to 1,024 and fewer with 2,048 (twenty-eighth session, `deploy/bench/JOURNAL.md`), so the
+    /// broker runs at its best while the hop runs at a node's own window.
     static let prefetch = 256
 
     static func run(messages: Int, payload: [UInt8], window: Int, runs: Int, log: @escaping (String) -> Void) throws -> PeerResult {
