@@ -101,11 +101,11 @@ struct AlertColumnsTests {
         #expect(try repository.fillAlertColumns() == 9)
         #expect(try repository.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id } == (try expected(tickets, city)))
         // A new caller-tag key re-keys every ticket.
-        let other = TicketRepository(db: city.context.db, sealer: city.context.keyring,
-                                     callerTagger: try CallerTagger(key: try AESGCM.random(AESGCM.keyBytes)))
+        let newKey = try CallerTagger(key: try AESGCM.random(AESGCM.keyBytes))
+        let other = TicketRepository(db: city.context.db, sealer: city.context.keyring, callerTagger: newKey)
         #expect(try other.fillAlertColumns() == 9)
         let rekeyed = try other.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id }
-        #expect(rekeyed.map(\.callerKey) == (try tickets.sorted { $0.id < $1.id }.map { try other.callerTagger.tag($0.caller.phone) }))
+        #expect(rekeyed.map(\.callerKey) == (try tickets.sorted { $0.id < $1.id }.map { try newKey.tag($0.caller.phone) }))
         #expect(rekeyed[0].callerKey != (try expected(tickets, city))[0].callerKey)
     }
 
@@ -143,5 +143,35 @@ struct AlertColumnsTests {
         try again.save()
         #expect(try DataKeyring.open(dir: dir).callerTagger.id() == (try upgraded.callerTagger.id()))
         #expect(try DataKeyring.open(dir: dir).callerTagger.tag("13812345678") == (try upgraded.callerTagger.tag("13812345678")))
+    }
+
+    /// Only the centre computes early warnings, so only it turns callers' phones into caller keys: at a county
+    /// station or a unit a key would link one caller's tickets for nothing (and cost each ticket stored there a keyed
+    /// hash). The keys an earlier build wrote at a unit are emptied once, at its next start.
+    @Test func onlyTheCentreKeepsCallerKeys() throws {
+        func callerKey(_ node: NodeFixture, _ id: String) throws -> String? {
+            try node.context.db.query("SELECT caller_key FROM tickets WHERE id = ?", [.text(id)]).first?.string(0)
+        }
+        let (city, ticket) = try DataAtRestTests().assigned(to: "s1")
+        #expect(try callerKey(city, ticket.id) == (try city.context.keyring.callerTagger.tag(ticket.caller.phone)))
+        #expect(try callerKey(city, ticket.id) != nil)
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"),
+                         origin: "c", from: "k")
+        #expect(try unit.ticket(ticket.id).caller.phone == ticket.caller.phone, "the unit has the caller's phone")
+        #expect(try callerKey(unit, ticket.id) == nil, "and no key of it")
+        let county = try NodeFixture(id: "k", role: .county)
+        let (_, toCounty) = try DataAtRestTests().assigned(to: "k")
+        try county.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: toCounty, for: "k"), role: "lead"),
+                           origin: "c", from: "c")
+        #expect(try county.ticket(toCounty.id).status == .dispatched)
+        #expect(try callerKey(county, toCounty.id) == nil)
+
+        // A unit whose database an earlier build wrote, keys and all.
+        try unit.context.db.run("UPDATE tickets SET caller_key = ?", [.text(try unit.context.keyring.callerTagger.tag(ticket.caller.phone) ?? "")])
+        try unit.context.db.setMeta("alerts.columns-key", try unit.context.keyring.callerTagger.id())
+        #expect(try unit.service.repository.fillAlertColumns() == 1)
+        #expect(try callerKey(unit, ticket.id) == nil)
+        #expect(try unit.service.repository.fillAlertColumns() == nil, "once")
     }
 }

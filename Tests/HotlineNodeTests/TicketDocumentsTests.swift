@@ -64,7 +64,7 @@ extension TicketDocumentsTests {
         let unit = try NodeFixture(id: "s1", role: .unit)
         let view = Privacy.view(of: ticket, for: "s1")
         var documents = try TicketDocuments(view)
-        try documents.prepare(view, keyring: unit.context.keyring)
+        try documents.prepare(view, keyring: unit.context.keyring, callerTagger: unit.context.callerTagger)
         return (unit, view, documents, try #require(documents.ahead))
     }
 
@@ -76,10 +76,10 @@ extension TicketDocumentsTests {
         let other = try NodeFixture(id: "s1", role: .unit)
         _ = try other.context.db.transaction { try other.service.repository.replace(view) }
         #expect(try unit.ticket(view.id) == other.ticket(view.id))
-        // The caller column is the one the loop would have written.
+        // The caller column is the one the loop would have written: empty at a unit, which keeps no caller keys.
         let stored = try unit.context.db.query("SELECT caller_key FROM tickets WHERE id = ?", [.text(view.id)]).first?.string(0)
-        #expect(stored == (try unit.context.keyring.callerTagger.tag(view.caller.phone)))
-        #expect(stored == ahead.callerKey)
+        #expect(stored == nil && ahead.callerKey == nil)
+        #expect(try other.context.db.query("SELECT caller_key FROM tickets WHERE id = ?", [.text(view.id)]).first?.string(0) == nil)
     }
 
     @Test func documentsSealedUnderAKeyRotatedSinceAreSealedAgainUnderTheNewOne() throws {

@@ -61,6 +61,8 @@ final class PredecodedBodies: @unchecked Sendable {
 
     /// Seals the documents ahead (`TicketDocuments.prepare`); nil: the loop seals them.
     let keyring: DataKeyring?
+    /// Tags the callers ahead; nil where the node keeps no caller keys (`NodeContext.callerTagger`).
+    let callerTagger: CallerTagger?
     /// What the loop is done with, made on a connection thread: freed by the next `put` there (under `lock`).
     /// Freeing memory another thread allocated takes that thread's malloc arena lock; the loop waited on it ~1,700
     /// times a second in a durable hop (a scheduler trace) and freeing was an eighth of its time.
@@ -76,10 +78,11 @@ final class PredecodedBodies: @unchecked Sendable {
     private var retiring: [TicketDocuments] = []
     static let retireBatch = 64
 
-    init(capacity: Int = 1024, byteBudget: Int = 8 << 20, keyring: DataKeyring? = nil) {
+    init(capacity: Int = 1024, byteBudget: Int = 8 << 20, keyring: DataKeyring? = nil, callerTagger: CallerTagger? = nil) {
         self.capacity = capacity
         self.byteBudget = byteBudget
         self.keyring = keyring
+        self.callerTagger = callerTagger
     }
 
     /// Frames waiting for the session.
@@ -339,7 +342,7 @@ final class BodyPredecoder: @unchecked Sendable {
                       case .data(let m) = message, m.kind == AppMessageKind.ticketAssign.rawValue else { continue }
                 var documents = TicketDocuments(slicing: frame, layout, eventCount: body.ticket.events.count)
                     ?? (try? TicketDocuments(body.ticket))
-                if let keyring = bodies.keyring { try? documents?.prepare(body.ticket, keyring: keyring) }
+                if let keyring = bodies.keyring { try? documents?.prepare(body.ticket, keyring: keyring, callerTagger: bodies.callerTagger) }
                 parsed.append(.init(frame: frame, place: place, message: message, body: body, documents: documents))
             }
         } catch {

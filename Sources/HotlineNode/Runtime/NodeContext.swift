@@ -32,6 +32,12 @@ public final class NodeContext: @unchecked Sendable {
 
     public var nodeId: String { selfNode.id }
     public var role: NodeKind { selfNode.kind }
+
+    /// Who turns callers' phones into caller keys here: the centre, the one node that computes early warnings (the
+    /// repeat-caller and cluster warnings compare the keys). A county station or unit keeps none: a key there would
+    /// link one caller's tickets for nothing, and cost every ticket it stores a keyed hash (a tenth of what a unit's
+    /// connection thread did for an assignment: callgrind, hotline-bench hop).
+    var callerTagger: CallerTagger? { role == .city ? keyring.callerTagger : nil }
     var parentNode: TopologyNode? { parentID.flatMap(topology.node) }
     /// The links this node has: its parent, and each child.
     var neighbours: [String] { (parentNode.map { [$0.id] } ?? []) + topology.children(of: nodeId).map(\.id) }

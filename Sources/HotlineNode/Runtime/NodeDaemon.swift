@@ -53,7 +53,7 @@ public final class NodeDaemon: @unchecked Sendable {
         self.log = context.log
         self.service = TicketService(context: context)
         roundWatch = RoundWatch(slowMilliseconds: context.config.slowRoundMilliseconds)
-        bodies = PredecodedBodies(keyring: context.keyring)
+        bodies = PredecodedBodies(keyring: context.keyring, callerTagger: context.callerTagger)
         service.predecoded = bodies
         // Counties and units cache tickets and apply messages their connections decoded (assignments); the city
         // decodes its own.
@@ -65,8 +65,9 @@ public final class NodeDaemon: @unchecked Sendable {
                                                "detail": "once after an upgrade: figures read these columns from now on"])
         }
         if let filled = try service.repository.fillAlertColumns(), filled > 0 {
-            log.info("alert-columns-filled", ["tickets": "\(filled)",
-                                              "detail": "after an upgrade or a new caller-tag key: the early warnings read these columns"])
+            log.info("alert-columns-filled", ["tickets": "\(filled)", "detail": context.role == .city
+                ? "after an upgrade or a new caller-tag key: the early warnings read these columns"
+                : "once after an upgrade: caller keys are kept at the centre only, and emptied here"])
         }
         for peer in context.neighbours where links[peer] == nil {
             let driver = LinkDriver(peer: peer)

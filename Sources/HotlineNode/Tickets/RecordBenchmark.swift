@@ -11,7 +11,7 @@ import HotlineCore
 public enum RecordBenchmark {
     public static func populate(dir: URL, count: Int, units: [String], progress: (Int) -> Void) throws -> [String] {
         let context = try NodeContext(dir: dir, log: Log(node: "bench", sink: { _ in }))
-        let repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.keyring.callerTagger)
+        let repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.callerTagger)
         let rules = Rules(profile: context.profile, deadlines: context.deadlines)
         let city = Actor(node: context.nodeId, role: .city)
         let today = ChinaTime.date(of: Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)))

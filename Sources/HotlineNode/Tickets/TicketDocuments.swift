@@ -20,16 +20,17 @@ struct TicketDocuments {
     }
 
     /// Seals the documents of `t` (which they must be) under the keyring's current key and works out its row and
-    /// caller tag. The repository uses them only while that key is still current (a key rotated meanwhile: it
-    /// seals again itself), so nothing is ever stored under a key about to be dropped.
-    mutating func prepare(_ t: Ticket, keyring: DataKeyring) throws {
+    /// caller tag (none without `callerTagger`, as the node keeps none). The repository uses them only while that key
+    /// is still current (a key rotated meanwhile: it seals again itself), so nothing is ever stored under a key about
+    /// to be dropped.
+    mutating func prepare(_ t: Ticket, keyring: DataKeyring, callerTagger: CallerTagger?) throws {
         guard t.events.count == events.count else { return }
         let key = keyring.current
         let sealedTicket = try keyring.seal(ticket, label: "ticket:\(t.id)", key: key)
         let sealedEvents = try zip(t.events, events).map { e, doc in try keyring.seal(doc, label: "event:\(e.ticket)", key: key) }
         let row = TicketRow(t)
         ahead = Ahead(key: key, ticket: sealedTicket, events: sealedEvents, row: row,
-                      callerKey: try keyring.callerTagger.tag(row.phone))
+                      callerKey: try callerTagger?.tag(row.phone))
     }
 
     init(_ t: Ticket) throws {

@@ -52,9 +52,11 @@ extension TicketRepository {
     }
 
     /// Once after migration 16, and again whenever the caller-tag key changed: the alert columns of every ticket,
-    /// a thousand per transaction. Returns the number of tickets filled, nil when there was nothing to do.
+    /// a thousand per transaction. Returns the number of tickets filled, nil when there was nothing to do. A node
+    /// without a tagger (a county station or unit) records "none": the first start of a build that keeps no caller
+    /// keys there empties the ones an earlier build wrote, once.
     func fillAlertColumns() throws -> Int? {
-        let keyId = try callerTagger.id()
+        let keyId = try callerTagger?.id() ?? "none"
         switch try db.meta("alerts.columns-key") {
         case keyId: return nil
         case "fresh":

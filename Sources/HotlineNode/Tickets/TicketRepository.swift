@@ -10,8 +10,9 @@ struct TicketRepository {
     /// Seals the documents at rest: they hold callers' names, phones and addresses. The documents are written by
     /// `JSONStreamEncoder` (fields in declaration order, 2× faster than `JSONEncoder`) and read by `JSONStreamDecoder`.
     let sealer: BlobSealer?
-    /// Turns a caller's phone into the `caller_key` column the early warnings compare.
-    let callerTagger: CallerTagger
+    /// Turns a caller's phone into the `caller_key` column the early warnings compare; nil where there are none
+    /// (county stations and units: `NodeContext.callerTagger`), and the column stays empty.
+    let callerTagger: CallerTagger?
     /// The tickets this repository last stored or read, whole: each step of a ticket's life loads it again, and
     /// reading and decoding its document and every event was a tenth of the city's work loop (perf, hotline-bench
     /// latency). Forgotten at every rollback on the connection.
@@ -19,7 +20,7 @@ struct TicketRepository {
 
     /// `cacheGeneration`: see `TicketCache`; a few kilobytes a ticket (a 100,000-message catch-up: +8 MB at a unit
     /// with 1,024).
-    init(db: Database, sealer: BlobSealer?, callerTagger: CallerTagger, cacheGeneration: Int = 256) {
+    init(db: Database, sealer: BlobSealer?, callerTagger: CallerTagger?, cacheGeneration: Int = 256) {
         self.db = db
         self.sealer = sealer
         self.callerTagger = callerTagger
@@ -165,7 +166,7 @@ struct TicketRepository {
 
     /// The alert columns of a ticket and its clock, in the order `upsert` and `fillAlertColumns` write them.
     func alertColumns(_ t: Ticket, clock: DeadlineClock) throws -> [SQLValue] {
-        [.text(t.area.district), .text(t.area.street), SQLValue(try callerTagger.tag(t.caller.phone)),
+        [.text(t.area.district), .text(t.area.street), SQLValue(try callerTagger?.tag(t.caller.phone)),
          SQLValue(clock.dispatchedAt?.millis), SQLValue(clock.signBy?.millis), .int(clock.paused ? 1 : 0)]
     }
 
@@ -296,7 +297,7 @@ struct TicketRepository {
             """, [.text(ticket.id), .text(row.status), .text(row.holder), .text(row.topic), .text(row.area),
                   .int(row.received), SQLValue(row.deadline), .int(row.updated), .blob(doc), .int(row.overdue ? 1 : 0),
                   .text(row.centre), .text(row.channel), .text(row.district), .text(row.street),
-                  SQLValue(try ahead.map { $0.callerKey } ?? callerTagger.tag(row.phone)), SQLValue(row.dispatchedAt), SQLValue(row.signBy),
+                  SQLValue(try ahead.map { $0.callerKey } ?? callerTagger?.tag(row.phone)), SQLValue(row.dispatchedAt), SQLValue(row.signBy),
                   .int(row.paused ? 1 : 0)])
         if db.changes == 0 {
             let here = try db.query("SELECT received FROM tickets WHERE id = ?", [.text(ticket.id)]).first?.int(0)
@@ -333,7 +334,7 @@ struct TicketRepository {
         set("channel", row.channel != old.channel, .text(row.channel))
         set("district", row.district != old.district, .text(row.district))
         set("street", row.street != old.street, .text(row.street))
-        try set("caller_key", row.phone != old.phone, SQLValue(try callerTagger.tag(row.phone)))
+        try set("caller_key", row.phone != old.phone, SQLValue(try callerTagger?.tag(row.phone)))
         set("dispatched_at", row.dispatchedAt != old.dispatchedAt, SQLValue(row.dispatchedAt))
         set("sign_by", row.signBy != old.signBy, SQLValue(row.signBy))
         set("paused", row.paused != old.paused, .int(row.paused ? 1 : 0))

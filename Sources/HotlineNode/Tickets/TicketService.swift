@@ -44,7 +44,7 @@ final class TicketService {
         self.context = context
         // Sized by how many tickets are in work at once: the most at the city, which sees every one; fewest at a unit.
         let generation = switch context.role { case .city: 1024; case .county: 512; case .unit: 256 }
-        self.repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.keyring.callerTagger,
+        self.repository = TicketRepository(db: context.db, sealer: context.keyring, callerTagger: context.callerTagger,
                                            cacheGeneration: generation)
         for handler in OperatorCommands.handlers(for: context.role) { commands[handler.spec.name] = handler }
     }
