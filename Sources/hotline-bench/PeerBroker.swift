@@ -24,16 +24,8 @@ enum PeerBenchmark {
     /// broker runs at its best while the hop runs at a node's own window.
     static let prefetch = 256
 
-    static func run(messages: Int, payload: [UInt8], window: Int, runs: Int, log: @escaping (String) -> Void) throws -> PeerResult {
-        guard runs > 0 else { throw PeerBrokerError.invalidArgument("runs \(runs) must be positive") }
-        let lane = try Lane(messages: messages, payload: payload, window: window, log: log)
-        defer { lane.close() }
-        for _ in 1...runs { try lane.batch() }
-        return lane.result
-    }
-
     /// A private RabbitMQ node, started once and measured a batch at a time (so that a full run can take its
-    /// batches in turn with the hop's and the limit's).
+    /// batches in turn with the hop's and the limit's: `Scenarios.transfers`).
     final class Lane {
         private let node: RabbitMQNode
         private let messages: Int, payload: [UInt8], window: Int
@@ -72,18 +64,11 @@ enum PeerBenchmark {
             PeerResult(broker: node.brokerName,
                        durability: "durable queue, persistent messages (delivery-mode 2), publisher confirms, manual consumer acks (prefetch \(prefetch)), publish window \(window)",
                        messages: messages, payloadBytes: payload.count,
-                       publishConfirmedPerSecond: median(confirmed), deliveredPerSecond: median(delivered),
+                       publishConfirmedPerSecond: Stats.median(confirmed), deliveredPerSecond: Stats.median(delivered),
                        startSeconds: node.startSeconds)
         }
 
         func close() { node.stop(log: log) }
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// One measured hop: the consumer runs on its own thread, the publisher on the caller's.
