@@ -26,7 +26,7 @@ enum PeerBenchmark {
 
     /// A private RabbitMQ node, started once and measured a batch at a time (so that a full run can take its
     /// batches in turn with the hop's and the limit's: `Scenarios.transfers`).
-    final class Lane {
+    final class Lane: BenchLane {
         private let node: RabbitMQNode
         private let messages: Int, payload: [UInt8], window: Int
         private let log: (String) -> Void

@@ -84,33 +84,29 @@ final class Scenarios {
                            how: "4 KB write + fsync, same offset; median \(Report.format(disk.medianMicros)) µs each")
         }
         attempt("limits", chosen, done: "set up") { off = try transport.openStorageOff() }
-        let lanes = [hop != nil, peer != nil, off != nil].filter { $0 }.count
-        // Each round a batch of each, in an order that turns: no lane always follows the same one.
-        let order = ["hop", "peer", "limits"]
+        // Each round a batch of each, in an order that turns: no lane always follows the same one. A lane whose batch
+        // fails is reported and left out from then on (closed with the others at the end).
+        let lanes: [(name: String, lane: BenchLane?)] = [("hop", hop), ("peer", peer), ("limits", off)]
+        var failed: Set<String> = []
         for round in 0..<transport.runs {
-            for k in 0..<3 {
-                let lane = order[(round + k) % 3]
-                let batch: (() throws -> Double)? = switch lane {
-                case "hop": hop.map { h in { try h.batch() } }
-                case "peer": peer.map { p in { try p.batch() } }
-                default: off.map { o in { try o.batch() } }
-                }
-                guard let batch else { continue }
+            for k in lanes.indices {
+                let (name, lane) = lanes[(round + k) % lanes.count]
+                guard let lane, !failed.contains(name) else { continue }
                 do {
-                    let rate = try batch()
-                    if lane != "peer" { Bench.progress("\(lane) run \(round + 1): \(Int(rate.rounded())) msg/s") }
+                    let rate = try lane.batch()
+                    if name != "peer" { Bench.progress("\(name) run \(round + 1): \(Int(rate.rounded())) msg/s") }
                 } catch {
-                    failures.append(lane)
-                    Bench.progress("scenario \(lane) FAILED in batch \(round + 1): \(error)")
-                    switch lane {
-                    case "hop": hop?.close(); hop = nil
-                    case "peer": peer?.close(); peer = nil
-                    default: off?.close(); off = nil
-                    }
+                    failures.append(name)
+                    failed.insert(name)
+                    Bench.progress("scenario \(name) FAILED in batch \(round + 1): \(error)")
                 }
             }
         }
-        let turns = lanes < 2 ? "" : "; batches taken in turn with the " + [peer != nil ? "peer's" : nil, off != nil ? "limit's" : nil]
+        let opened = lanes.filter { $0.lane != nil }.count
+        if failed.contains("hop") { hop?.close(); hop = nil }
+        if failed.contains("peer") { peer?.close(); peer = nil }
+        if failed.contains("limits") { off?.close(); off = nil }
+        let turns = opened < 2 ? "" : "; batches taken in turn with the " + [peer != nil ? "peer's" : nil, off != nil ? "limit's" : nil]
             .compactMap { $0 }.joined(separator: " and the ")
         var hopRate: Double?, peerRate: Double?, offRate: Double?
         if let hop {

@@ -4,6 +4,15 @@ import HotlineNet
 import HotlineNode
 import HotlineWire
 
+/// One side of the hop's comparison (the hop, the peer broker, the storage-off limit), set up once and measured a
+/// batch at a time so that the three can take turns (`Scenarios.transfers`).
+protocol BenchLane: AnyObject {
+    /// One measured batch: messages a second.
+    @discardableResult
+    func batch() throws -> Double
+    func close()
+}
+
 /// Scenarios 1 (one durable hop), 4 (catch-up) and the storage-off limit: the bench plays the city's end of the
 /// link with an in-memory outbox of real `ticket.assign` messages; the node at the other end is a real process
 /// that commits each batch before it acknowledges (or, for the limit, the bench's own receiver that only frames,
@@ -34,7 +43,7 @@ struct TransportScenarios {
     /// own (a real `hotline-unit`) or the storage-off limit's (the bench's receiver in a second process). A full run
     /// measures the hop, the peer broker and the limit side by side, a batch of each in turn (`Scenarios`), so that
     /// their ratios compare the same minutes of a machine whose speed moves by tens of percent.
-    final class Lane {
+    final class Lane: BenchLane {
         let net: BenchNetwork
         let link: BenchLink
         private let listener: TCPListener
