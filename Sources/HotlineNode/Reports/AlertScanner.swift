@@ -26,7 +26,7 @@ final class AlertScanner: Sendable {
             let result: Result<[Alert], Failure>
             do {
                 let reader = try context.snapshotReader()
-                let repository = TicketRepository(db: reader.db, sealer: reader.keyring, callerTagger: reader.keyring.callerTagger,
+                let repository = TicketRepository(db: reader.db, sealer: reader.keyring, callerTagger: context.callerTagger,
                                                   cacheGeneration: 16)
                 result = .success(try AlertLog(db: reader.db).compute(repository: repository, profile: reader.profile, now: now))
             } catch {
