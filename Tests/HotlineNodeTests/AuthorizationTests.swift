@@ -14,7 +14,9 @@ final class NodeFixture {
     private var lines: [String] = []
     var logLines: [String] { lock.withLock { lines } }
 
-    init(id: String, role: NodeKind, topology: String = TopologyTests.valid, extra: [String] = []) throws {
+    /// `systemClock`: the machine's clock instead of a manual one starting 2026-03-02 09:00 (+08:00).
+    init(id: String, role: NodeKind, topology: String = TopologyTests.valid, extra: [String] = [],
+         systemClock: Bool = false) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("node-\(id)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let data = dir.appendingPathComponent(id)
@@ -22,8 +24,9 @@ final class NodeFixture {
         do {
             let topologyFile = dir.appendingPathComponent("topology-source.json")
             try Data(topology.utf8).write(to: topologyFile)
-            let args = try ArgumentParser.parse(["--topology", topologyFile.path, "--id", id, "--data", data.path, "--insecure",
-                                                 "--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00"] + extra,
+            let clock = systemClock ? ["--clock", "system"] : ["--clock", "manual", "--clock-start", "2026-03-02T09:00:00+08:00"]
+            let args = try ArgumentParser.parse(["--topology", topologyFile.path, "--id", id, "--data", data.path, "--insecure"]
+                                                + clock + extra,
                                                 spec: InitCommand.spec)
             _ = try InitCommand.run(role: role, args)
             context = try NodeContext(dir: data, log: Log(node: id, sink: { box.append($0) }))

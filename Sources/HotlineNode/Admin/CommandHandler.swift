@@ -47,6 +47,8 @@ struct LinkStatus: Sendable {
     var lastError: String?
     /// The node was restored from a backup and nothing has come in on this link since (`NodeRestore`).
     var restored = false
+    /// The neighbour's clock minus this node's (ms) at its last hello or heartbeat on this connection; nil before one.
+    var clockSkewMillis: Int64? = nil
 }
 
 extension ParsedArguments {

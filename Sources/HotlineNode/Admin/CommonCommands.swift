@@ -165,12 +165,16 @@ enum CommonCommands {
             let c = env.context
             let status = env.links
             let links = status.map { l -> [String: Any] in
-                ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? "", "restored": l.restored]
+                var link: [String: Any] = ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? "",
+                                           "restored": l.restored]
+                if let skew = l.clockSkewMillis { link["clockSkewMs"] = skew }
+                return link
             }
             var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
             for l in status {
                 lines.append("  link \(l.peer): \(l.up ? "up" : "down")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
-                             + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")")
+                             + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")"
+                             + (l.clockSkewMillis.map { $0.magnitude >= UInt64(ClockSkew.warnMillis) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? ""))
             }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
             let recovery = try env.service.recoveryState()

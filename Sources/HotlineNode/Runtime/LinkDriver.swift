@@ -20,6 +20,8 @@ final class LinkDriver {
     var restored = false
     private(set) var establishedAt: Int64?
     private(set) var lastError: String?
+    /// How far the neighbour's clock is from this node's, on this connection (`status`, `clock-skew`).
+    var clockSkew = ClockSkew()
     private var held: [[UInt8]] = []
     /// Since the last `flush` the session has moved on by what only the round's commit makes true: it delivered
     /// messages (and now expects the ones after them) or offered queued rows it read (which the rollback may have
@@ -35,6 +37,7 @@ final class LinkDriver {
         self.session = session
         deliveredUpTo = nil
         establishedAt = nil
+        clockSkew = ClockSkew()
         held.removeAll()
     }
 

@@ -151,7 +151,7 @@ extension NodeDaemon {
                 deferredAcks.peerHolds(link: driver.peer, upTo: peer.lastReceived)
                 log.info("link-up", ["peer": peer.node, "version": "\(version)",
                                      "peer_received": "\(peer.lastReceived)"])
-                if let clock = peer.clock { followParentClock(clock, from: driver.peer) }
+                if let clock = peer.clock { peerClock(clock, on: driver, now: now) }
             case .deliver(let messages):
                 driver.needsCommit = true
                 for message in messages {
@@ -187,7 +187,7 @@ extension NodeDaemon {
                 }
                 try perform(driver.run(clock: now.at) { $0.offer(messages, now: now.mono) }, on: driver, now: now)
             case .peerClock(let clock):
-                followParentClock(clock, from: driver.peer)
+                peerClock(clock, on: driver, now: now)
             case .close(let reason):
                 log.warn("link-closed", ["peer": driver.peer, "reason": reason.description])
                 driver.flush()
@@ -214,9 +214,23 @@ extension NodeDaemon {
         }
     }
 
-    private func followParentClock(_ millis: Int64, from peer: String) {
-        guard peer == context.parentNode?.id, context.clock.follow(millis) else { return }
-        try? context.persistClock()
+    /// A neighbour's time from its hello or a heartbeat: a node on a manual clock follows its parent's; one on the
+    /// system clock says when the neighbour's is far from its own (`ClockSkew`).
+    private func peerClock(_ millis: Int64, on driver: LinkDriver, now: RoundTime) {
+        guard context.clock.mode == .system else {
+            guard driver.peer == context.parentNode?.id, context.clock.follow(millis) else { return }
+            try? context.persistClock()
+            return
+        }
+        switch driver.clockSkew.observe(peerClock: millis, now: now.at.millis) {
+        case .beyond(let skew):
+            log.warn("clock-skew", ["peer": driver.peer, "skew_ms": "\(skew)",
+                                    "detail": "\(driver.peer)'s clock is \(ClockSkew.describe(skew)) this node's: deadlines and on-time verdicts are taken on the clock of the node that acts, so synchronise both servers' clocks (NTP: chrony or systemd-timesyncd)"])
+        case .within(let skew):
+            log.info("clock-skew-ok", ["peer": driver.peer, "skew_ms": "\(skew)"])
+        case nil:
+            break
+        }
     }
 }
 

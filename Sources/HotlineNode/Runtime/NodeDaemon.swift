@@ -360,7 +360,8 @@ public final class NodeDaemon: @unchecked Sendable {
     func linkStatus() -> [LinkStatus] {
         links.values.sorted { $0.peer < $1.peer }.map { d in
             LinkStatus(peer: d.peer, up: d.isEstablished, pending: pendingCount(d.peer) ?? -1,
-                       lastError: d.lastError, restored: (try? context.db.meta(NodeRestore.marker(d.peer))) != nil)
+                       lastError: d.lastError, restored: (try? context.db.meta(NodeRestore.marker(d.peer))) != nil,
+                       clockSkewMillis: d.isEstablished ? d.clockSkew.millis : nil)
         }
     }
 
