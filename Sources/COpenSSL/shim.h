@@ -39,4 +39,25 @@ static inline EVP_MAC_CTX *hotline_hmac_sha256_new(const unsigned char *key, siz
     }
     return ctx;
 }
+
+/* The certificates of a verified chain (the node's own first, the authority last): sk_X509_* are macros. */
+static inline int hotline_chain_count(X509_STORE_CTX *ctx) {
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    return chain == NULL ? 0 : sk_X509_num(chain);
+}
+static inline X509 *hotline_chain_at(X509_STORE_CTX *ctx, int i) {
+    return sk_X509_value(X509_STORE_CTX_get0_chain(ctx), i);
+}
+
+/* A certificate's notAfter in seconds since 1970-01-01T00:00Z; 0 when it cannot be read. */
+static inline int hotline_not_after_posix(const X509 *cert, long long *seconds) {
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    if (epoch == NULL) return 0;
+    int days = 0, secs = 0;
+    int ok = ASN1_TIME_diff(&days, &secs, epoch, X509_get0_notAfter(cert));
+    ASN1_TIME_free(epoch);
+    if (ok != 1) return 0;
+    *seconds = (long long)days * 86400 + secs;
+    return 1;
+}
 #endif

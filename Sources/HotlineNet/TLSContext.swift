@@ -99,6 +99,28 @@ public final class TLSContext: @unchecked Sendable {
                 certificate: certificateFile, ca: caFile,
                 reason: String(cString: X509_verify_cert_error_string(Int(code))))
         }
+        // The links stop when the first certificate of the chain expires: the node's own or the authority's.
+        for i in 0..<hotline_chain_count(check) {
+            var seconds: Int64 = 0
+            guard let certificate = hotline_chain_at(check, i), hotline_not_after_posix(certificate, &seconds) == 1 else { continue }
+            if expiry.map({ seconds * 1000 < $0.millis }) ?? true {
+                expiry = Expiry(millis: seconds * 1000, file: i == 0 ? certificateFile : caFile)
+            }
+        }
+    }
+
+    /// When this node's certificate chain stops being valid: the earliest `notAfter` of its own certificate and the
+    /// authority's, and the file that holds that certificate. Nil for a context that skipped the check (tests).
+    public private(set) var expiry: Expiry?
+
+    public struct Expiry: Equatable, Sendable {
+        /// ms since 1970-01-01T00:00Z.
+        public var millis: Int64
+        public var file: String
+        public init(millis: Int64, file: String) {
+            self.millis = millis
+            self.file = file
+        }
     }
 
     /// Names and fingerprint of the certificate this node presents.

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineNet
 import HotlineStore
 
 /// Commands every node has: show, list, inbox, status.
@@ -176,6 +177,15 @@ enum CommonCommands {
                              + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")"
                              + (l.clockSkewMillis.map { $0.magnitude >= UInt64(ClockSkew.warnMillis) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? ""))
             }
+            var certificate: [String: Any]?
+            if let expiry = env.service.certificateExpiry {
+                let days = CertificateWatch.daysLeft(expiry, now: Int64(Date().timeIntervalSince1970 * 1000))
+                let until = Timestamp(millis: expiry.millis)
+                certificate = ["notAfter": until.iso8601, "daysLeft": days, "file": expiry.file]
+                lines.append(days < 0 ? "  CERTIFICATE EXPIRED on \(ChinaTime.localText(until)) (\(expiry.file)): neighbours refuse this node; see the certificate-expired line in the log"
+                             : "  certificate valid until \(ChinaTime.localText(until)), \(days) days (\(expiry.file))"
+                             + (days < CertificateWatch.warnDays ? ": RENEW IT (deploy/pki/README.md)" : ""))
+            }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
             let recovery = try env.service.recoveryState()
             if let at = recovery.awaiting {
@@ -201,7 +211,7 @@ enum CommonCommands {
             return .success(text: lines.joined(separator: "\n"), json: [
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
-                "storageFailure": env.service.storageFailure ?? "",
+                "storageFailure": env.service.storageFailure ?? "", "certificate": certificate ?? NSNull(),
                 "recovery": ["awaitingRecover": recovery.awaiting ?? "", "waitingFor": recovery.waitingFor] as [String: Any],
                 "sweeps": sweeps.map { ["job": $0.job.rawValue, "node": $0.node, "since": $0.since, "visited": $0.visited,
                                         "sent": $0.sent, "skipped": $0.skipped ?? 0, "queued": $0.queued ?? 0,

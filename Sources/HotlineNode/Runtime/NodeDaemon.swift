@@ -135,6 +135,8 @@ public final class NodeDaemon: @unchecked Sendable {
     public func reloadTLS() { loop.post(.reloadTLS) }
 
     private let tlsLock = NSLock()
+    /// Warns before the certificate chain expires; checked by the work loop (`round`), once a day.
+    private var certificateWatch = CertificateWatch()
     private func currentTLS() -> TLSContext? { tlsLock.withLock { tls } }
 
     // MARK: - The loop
@@ -179,6 +181,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 let timersStarted = roundClock()
                 if retireDecoded { bodies.freeRetiredIfIdle(now: now.mono) }
                 try service.runTimers(now: now.at)
+                watchCertificate()
                 sweeping = try service.continueSweeps(now: now.at)
                 timers = roundClock() - timersStarted
                 for driver in linkOrder { try tick(driver, now: now) }
@@ -365,12 +368,24 @@ public final class NodeDaemon: @unchecked Sendable {
         }
     }
 
+    /// Logs `certificate-expiring` / `certificate-expired` when due (at the first round, after a reload, then once a
+    /// day), on the machine's clock as OpenSSL reads it.
+    private func watchCertificate() {
+        let expiry = currentTLS()?.expiry
+        service.certificateExpiry = expiry
+        if let expiry, let notice = certificateWatch.check(expiry, now: Int64(Date().timeIntervalSince1970 * 1000)) {
+            CertificateWatch.log(notice, expiry, node: context.nodeId, to: log)
+        }
+    }
+
     private func reload() {
         do {
             let fresh = try context.makeTLS()
             tlsLock.withLock { tls = fresh }
             if let fresh { listener?.updateTLS(fresh) }
-            log.info("tls-reloaded", ["cert": context.config.tlsCert])
+            log.info("tls-reloaded", ["cert": context.config.tlsCert,
+                                      "not_after": fresh?.expiry.map { Timestamp(millis: $0.millis).iso8601 } ?? ""])
+            certificateWatch = CertificateWatch()  // say at once whether the new chain is close to its end too
         } catch {
             log.error("tls-reload-failed", ["error": "\(error)", "action": "the old certificate stays in use"])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineNet
 import HotlineStore
 import HotlineWire
 
@@ -19,6 +20,8 @@ final class TicketService {
     var afterCommit: [() -> Void] = []
     /// The last storage error, while the database keeps failing (shown by `status`).
     var storageFailure: String?
+    /// When the node's certificate chain expires (`CertificateWatch`), for `status`; nil without TLS.
+    var certificateExpiry: TLSContext.Expiry?
     /// The work loop's rounds so far, for `status` (set by the daemon after each round).
     var rounds: RoundWatch.Summary?
     private var commands: [String: CommandHandler] = [:]

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// A city's node certificates are issued together and expire together; a node says so a month before, at start,
+/// in `status` and once a day, so that the links do not all stop on the same morning unannounced.
+struct CertificateExpiryProcessTests {
+    @Test func aNodeWhoseCertificateEndsWithinAMonthWarnsAtStartAndInStatus() throws {
+        let harness = try ProcessHarness(name: "cert-expiry")
+        defer { harness.cleanup() }
+        let port = ProcessHarness.freePortBase(count: 1)
+        let topology = harness.dir.appendingPathComponent("topology.json")
+        try Data("""
+        {"profile": "jinan-2018", "nodes": [
+          {"id": "t-city", "kind": "city", "parent": null, "name": "测试市12345热线", "listen": "127.0.0.1:\(port)"},
+          {"id": "u-water", "kind": "unit", "parent": "t-city", "name": "水务集团", "areas": ["*"], "topics": ["供水"]}
+        ]}
+        """.utf8).write(to: topology)
+        let pki = harness.dir.appendingPathComponent("pki").path
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/bin/bash")
+        make.arguments = [ProcessHarness.repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, topology.path, pki,
+                          "--days", "10"]
+        make.standardOutput = FileHandle.nullDevice
+        try make.run()
+        make.waitUntilExit()
+        try #require(make.terminationStatus == 0)
+        try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
+            "init", "--topology", topology.path, "--id", "t-city", "--data", harness.dataDir("t-city"), "--tls-dir", "\(pki)/t-city",
+        ]), "init")
+        let city = try harness.serve("hotline-city", node: "t-city")
+        defer { city.terminate(); city.waitUntilExit() }
+
+        let logFile = harness.dir.appendingPathComponent("t-city.log")
+        var warning = ""
+        try ProcessHarness.eventually("a certificate-expiring line in the log") {
+            let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+            warning = log.split(separator: "\n").first { $0.contains("event=certificate-expiring") }.map(String.init) ?? ""
+            return !warning.isEmpty
+        }
+        #expect(warning.contains("days_left=9") || warning.contains("days_left=10"), "\(warning)")
+        #expect(warning.contains("node.crt") && warning.contains("--force --node t-city"), "\(warning)")
+
+        let status = try ProcessHarness.run("hotline-city", ["status", "--data", harness.dataDir("t-city")])
+        #expect(status.stdout.contains("days (") && status.stdout.contains("node.crt): RENEW IT"), "\(status.stdout)")
+        let json = try ProcessHarness.run("hotline-city", ["status", "--data", harness.dataDir("t-city"), "--json"])
+        let certificate = try #require(json.object["certificate"] as? [String: Any])
+        #expect([9, 10].contains(certificate["daysLeft"] as? Int ?? -1))
+    }
+}
