@@ -186,6 +186,10 @@ enum CommonCommands {
                              : "  certificate valid until \(ChinaTime.localText(until)), \(days) days (\(expiry.file))"
                              + (days < CertificateWatch.warnDays ? ": RENEW IT (deploy/pki/README.md)" : ""))
             }
+            if let disk = env.service.diskSpace {
+                lines.append("  disk: \(DiskSpace.text(disk.available)) free of \(DiskSpace.text(disk.total)) (\(disk.percentFree) %)"
+                             + (DiskWatch.isLow(disk) ? ": LOW, free space before it is full (see the disk-low line in the log)" : ""))
+            }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
             let recovery = try env.service.recoveryState()
             if let at = recovery.awaiting {
@@ -212,6 +216,8 @@ enum CommonCommands {
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "", "certificate": certificate ?? NSNull(),
+                "disk": env.service.diskSpace.map { ["availableBytes": $0.available, "totalBytes": $0.total,
+                                                    "low": DiskWatch.isLow($0)] as [String: Any] } ?? NSNull(),
                 "recovery": ["awaitingRecover": recovery.awaiting ?? "", "waitingFor": recovery.waitingFor] as [String: Any],
                 "sweeps": sweeps.map { ["job": $0.job.rawValue, "node": $0.node, "since": $0.since, "visited": $0.visited,
                                         "sent": $0.sent, "skipped": $0.skipped ?? 0, "queued": $0.queued ?? 0,

@@ -137,6 +137,10 @@ public final class NodeDaemon: @unchecked Sendable {
     private let tlsLock = NSLock()
     /// Warns before the certificate chain expires; checked by the work loop (`round`), once a day.
     private var certificateWatch = CertificateWatch()
+    /// Warns before the data directory's disk is full; sampled by the work loop once a minute.
+    private var diskWatch = DiskWatch()
+    /// Reads the free space of the data directory's file system (tests give a disk of their own).
+    var diskSpace: (String) -> DiskSpace? = DiskSpace.of
     private func currentTLS() -> TLSContext? { tlsLock.withLock { tls } }
 
     // MARK: - The loop
@@ -182,6 +186,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 if retireDecoded { bodies.freeRetiredIfIdle(now: now.mono) }
                 try service.runTimers(now: now.at)
                 watchCertificate()
+                watchDisk(now: now)
                 sweeping = try service.continueSweeps(now: now.at)
                 timers = roundClock() - timersStarted
                 for driver in linkOrder { try tick(driver, now: now) }
@@ -376,6 +381,14 @@ public final class NodeDaemon: @unchecked Sendable {
         if let expiry, let notice = certificateWatch.check(expiry, now: Int64(Date().timeIntervalSince1970 * 1000)) {
             CertificateWatch.log(notice, expiry, node: context.nodeId, to: log)
         }
+    }
+
+    private func watchDisk(now: RoundTime) {
+        guard diskWatch.due(now: now.mono) else { return }
+        let path = context.dir.path
+        guard let space = diskSpace(path) else { return }
+        service.diskSpace = space
+        if let notice = diskWatch.observe(space, now: now.mono) { DiskWatch.log(notice, path: path, to: log) }
     }
 
     private func reload() {
