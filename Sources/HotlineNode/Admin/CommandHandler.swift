@@ -49,6 +49,8 @@ struct LinkStatus: Sendable {
     var restored = false
     /// The neighbour's clock minus this node's (ms) at its last hello or heartbeat on this connection; nil before one.
     var clockSkewMillis: Int64? = nil
+    /// While down: since when (the node's clock) and for how long (ms).
+    var downSince: (at: Timestamp, forMillis: Int64)? = nil
 }
 
 extension ParsedArguments {

@@ -169,11 +169,13 @@ enum CommonCommands {
                 var link: [String: Any] = ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? "",
                                            "restored": l.restored]
                 if let skew = l.clockSkewMillis { link["clockSkewMs"] = skew }
+                if let down = l.downSince { link["downSince"] = down.at.iso8601 }
                 return link
             }
             var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
             for l in status {
-                lines.append("  link \(l.peer): \(l.up ? "up" : "down")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
+                let since = l.downSince.map { " since \(ChinaTime.localText($0.at)) (\(Self.duration($0.forMillis)))" } ?? ""
+                lines.append("  link \(l.peer): \(l.up ? "up" : "down\(since)")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
                              + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")"
                              + (l.clockSkewMillis.map { $0.magnitude >= UInt64(ClockSkew.warnMillis) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? ""))
             }
@@ -241,6 +243,15 @@ enum CommonCommands {
 extension CommonCommands {
     /// Milliseconds to a tenth and shares to a thousandth in `status --json`: what a person or a tool compares.
     static func tenths(_ v: Double) -> Double { (v * 10).rounded() / 10 }
+
+    /// "3 h 12 min", "45 s": how long a link has been down.
+    static func duration(_ millis: Int64) -> String {
+        let s = max(0, millis) / 1000
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min" }
+        if s < 86_400 { return "\(s / 3600) h \(s / 60 % 60) min" }
+        return "\(s / 86_400) d \(s / 3600 % 24) h"
+    }
     static func thousandths(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
 }
 

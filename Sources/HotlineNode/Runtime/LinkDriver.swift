@@ -22,6 +22,11 @@ final class LinkDriver {
     private(set) var lastError: String?
     /// How far the neighbour's clock is from this node's, on this connection (`status`, `clock-skew`).
     var clockSkew = ClockSkew()
+    /// Since when the link has been down (the first round that found it so: at start, or after it dropped), on the
+    /// loop's monotonic clock and the node's; nil while it is up (`NodeDaemon.watchOutage`).
+    var downSince: (mono: Int64, at: Timestamp)?
+    /// When `link-still-down` was last logged for this outage (monotonic ms).
+    var lastDownWarning: Int64?
     private var held: [[UInt8]] = []
     /// Since the last `flush` the session has moved on by what only the round's commit makes true: it delivered
     /// messages (and now expects the ones after them) or offered queued rows it read (which the rollback may have

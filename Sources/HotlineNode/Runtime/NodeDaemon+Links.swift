@@ -80,6 +80,39 @@ extension NodeDaemon {
         try perform(driver.run(clock: now.at) { $0.tick(now: now.mono) }, on: driver, now: now)
     }
 
+    /// A link down for `outageWarnMillis` is logged (`link-still-down`, with what waits for it), again every
+    /// `outageRepeatMillis` while it stays down, and `link-back` when it comes up after such a warning: `link-down`
+    /// alone scrolls away, and a unit's gateway that stays off is tickets waiting unseen.
+    static let outageWarnMillis: Int64 = 10 * 60_000
+    static let outageRepeatMillis: Int64 = 60 * 60_000
+
+    func watchOutage(_ driver: LinkDriver, now: RoundTime) {
+        if driver.isEstablished {
+            if let since = driver.downSince, driver.lastDownWarning != nil {
+                log.info("link-back", ["peer": driver.peer, "down_minutes": "\((now.mono - since.mono) / 60_000)",
+                                       "since": since.at.iso8601])
+            }
+            driver.downSince = nil
+            driver.lastDownWarning = nil
+            return
+        }
+        guard let since = driver.downSince else {
+            driver.downSince = (now.mono, now.at)
+            return
+        }
+        let down = now.mono - since.mono
+        guard down >= Self.outageWarnMillis,
+              driver.lastDownWarning.map({ now.mono - $0 >= Self.outageRepeatMillis }) ?? true else { return }
+        driver.lastDownWarning = now.mono
+        let queued = pendingCount(driver.peer) ?? 0
+        let check = driver.peer == context.parentNode?.id
+            ? "this node dials its parent \(driver.peer)\(driver.lastError.map { " (last: \($0))" } ?? ""): check that \(driver.peer) runs and that this server reaches its address"
+            : "\(driver.peer) dials this node: check that it runs, that it reaches this node's address and that its certificate is valid (its own log says why it cannot connect)"
+        log.warn("link-still-down", ["peer": driver.peer, "since": since.at.iso8601, "down_minutes": "\(down / 60_000)",
+                                     "queued": "\(queued)",
+                                     "detail": "\(check); nothing is lost: the \(queued) queued message\(queued == 1 ? "" : "s") go when it is back"])
+    }
+
     /// After the commit: acknowledge what it made durable and offer what it queued.
     func acknowledgeAndSend(_ driver: LinkDriver, now: RoundTime) {
         do {

@@ -189,7 +189,10 @@ public final class NodeDaemon: @unchecked Sendable {
                 watchDisk(now: now)
                 sweeping = try service.continueSweeps(now: now.at)
                 timers = roundClock() - timersStarted
-                for driver in linkOrder { try tick(driver, now: now) }
+                for driver in linkOrder {
+                    try tick(driver, now: now)
+                    watchOutage(driver, now: now)
+                }
                 expireUnidentified(now: now)
                 if deferredAcks.due(now: now.mono, roundWrites: context.db.totalChanges > changesBefore) {
                     acksApplied = deferredAcks.upTo
@@ -369,7 +372,8 @@ public final class NodeDaemon: @unchecked Sendable {
         links.values.sorted { $0.peer < $1.peer }.map { d in
             LinkStatus(peer: d.peer, up: d.isEstablished, pending: pendingCount(d.peer) ?? -1,
                        lastError: d.lastError, restored: (try? context.db.meta(NodeRestore.marker(d.peer))) != nil,
-                       clockSkewMillis: d.isEstablished ? d.clockSkew.millis : nil)
+                       clockSkewMillis: d.isEstablished ? d.clockSkew.millis : nil,
+                       downSince: d.isEstablished ? nil : d.downSince.map { ($0.at, monotonic() - $0.mono) })
         }
     }
 
