@@ -45,5 +45,10 @@ struct CertificateExpiryProcessTests {
         let json = try ProcessHarness.run("hotline-city", ["status", "--data", harness.dataDir("t-city"), "--json"])
         let certificate = try #require(json.object["certificate"] as? [String: Any])
         #expect([9, 10].contains(certificate["daysLeft"] as? Int ?? -1))
+
+        // For monitoring: the verdict in the exit status, what needs doing on stdout.
+        let check = try ProcessHarness.run("hotline-city", ["status", "--check", "--data", harness.dataDir("t-city")])
+        #expect(check.status == 1)
+        #expect(check.stdout.hasPrefix("ATTENTION: ") && check.stdout.contains("- certificate expires on "), "\(check.stdout)")
     }
 }

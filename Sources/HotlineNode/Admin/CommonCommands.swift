@@ -160,9 +160,12 @@ enum CommonCommands {
 
     static func status(_ tool: String) -> CommandHandler {
         CommandHandler(spec: CommandSpec(
-            name: "status", summary: "the node, its links and queues · 节点状态", usage: "status [--json]",
-            options: [.flag("--json", "print JSON")], examples: ["\(tool) status --data DIR"], writesNothing: true
-        )) { _, env in
+            name: "status", summary: "the node, its links and queues · 节点状态", usage: "status [--check] [--json]",
+            options: [.flag("--json", "print JSON"),
+                      .flag("--check", "only what needs attention, exit 1 if anything does (for monitoring: cron, Nagios, Zabbix)")],
+            examples: ["\(tool) status --data DIR", "\(tool) status --check --data DIR || mail -s 'hotline node' it@example.gov.cn"],
+            writesNothing: true
+        )) { args, env in
             let c = env.context
             let status = env.links
             let links = status.map { l -> [String: Any] in
@@ -173,7 +176,15 @@ enum CommonCommands {
                 return link
             }
             var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
+            /// What `--check` reports: each a line an operator can act on.
+            var problems: [String] = []
             for l in status {
+                if let down = l.downSince, down.forMillis >= NodeDaemon.outageWarnMillis {
+                    problems.append("link \(l.peer) down since \(ChinaTime.localText(down.at)) (\(Self.duration(down.forMillis))), \(max(l.pending, 0)) queued")
+                }
+                if let skew = l.clockSkewMillis, skew.magnitude >= UInt64(ClockSkew.warnMillis) {
+                    problems.append("\(l.peer)'s clock is \(ClockSkew.describe(skew)) this node's")
+                }
                 let since = l.downSince.map { " since \(ChinaTime.localText($0.at)) (\(Self.duration($0.forMillis)))" } ?? ""
                 lines.append("  link \(l.peer): \(l.up ? "up" : "down\(since)")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
                              + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")"
@@ -184,10 +195,18 @@ enum CommonCommands {
                 let days = CertificateWatch.daysLeft(expiry, now: Int64(Date().timeIntervalSince1970 * 1000))
                 let until = Timestamp(millis: expiry.millis)
                 certificate = ["notAfter": until.iso8601, "daysLeft": days, "file": expiry.file]
+                if days < CertificateWatch.warnDays {
+                    problems.append(days < 0 ? "certificate expired on \(ChinaTime.localText(until)) (\(expiry.file))"
+                                    : "certificate expires on \(ChinaTime.localText(until)), in \(days) days (\(expiry.file))")
+                }
                 lines.append(days < 0 ? "  CERTIFICATE EXPIRED on \(ChinaTime.localText(until)) (\(expiry.file)): neighbours refuse this node; see the certificate-expired line in the log"
                              : "  certificate valid until \(ChinaTime.localText(until)), \(days) days (\(expiry.file))"
                              + (days < CertificateWatch.warnDays ? ": RENEW IT (deploy/pki/README.md)" : ""))
             }
+            if let disk = env.service.diskSpace, DiskWatch.isLow(disk) {
+                problems.append("disk low: \(DiskSpace.text(disk.available)) free of \(DiskSpace.text(disk.total)) (\(disk.percentFree) %)")
+            }
+            if let failure = env.service.storageFailure { problems.append("storage failing: \(failure)") }
             if let disk = env.service.diskSpace {
                 lines.append("  disk: \(DiskSpace.text(disk.available)) free of \(DiskSpace.text(disk.total)) (\(disk.percentFree) %)"
                              + (DiskWatch.isLow(disk) ? ": LOW, free space before it is full (see the disk-low line in the log)" : ""))
@@ -195,10 +214,19 @@ enum CommonCommands {
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
             let recovery = try env.service.recoveryState()
             if let at = recovery.awaiting {
+                problems.append("restored from a backup: run `hotline-city recover --since \(at.prefix(10))`")
                 lines.append("  restored from the backup of \(at): run `hotline-city recover --since \(at.prefix(10))`; until then no ticket.sync is sent")
             }
             if !recovery.waitingFor.isEmpty {
                 lines.append("  recover: waiting for the copies of \(recovery.waitingFor.joined(separator: ", "))")
+            }
+            if args.flag("--check") {
+                let text = problems.isEmpty
+                    ? "OK: \(c.selfNode.name) (\(c.nodeId))"
+                    : "ATTENTION: \(c.selfNode.name) (\(c.nodeId)), \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
+                      + problems.map { "  - " + $0 }.joined(separator: "\n")
+                return AdminResponse(exitCode: problems.isEmpty ? 0 : 1, text: text,
+                                     json: ["node": c.nodeId, "ok": problems.isEmpty, "problems": problems] as [String: Any])
             }
             let sweeps = try env.service.sweeps()
             for w in sweeps {

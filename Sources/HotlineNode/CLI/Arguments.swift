@@ -44,7 +44,7 @@ struct CommandSpec: Sendable {
         let body = usage.hasPrefix(name) ? usage : "\(name) \(usage)"
         var lines = ["\(tool) \(name) — \(summary)", "", "usage: \(tool) \(body)\(body.contains("--data") ? "" : " --data DIR")", ""]
         if !options.isEmpty {
-            let width = (options.map { $0.name.count + ($0.kind == .flag ? 0 : 6) }.max() ?? 0) + 2
+            let width = max(options.map { $0.name.count + ($0.kind == .flag ? 0 : 6) }.max() ?? 0, "--data DIR".count) + 2
             lines.append("options:")
             for o in options {
                 let label = o.kind == .flag ? o.name : "\(o.name) VALUE"

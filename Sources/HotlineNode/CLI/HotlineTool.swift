@@ -94,12 +94,15 @@ public enum HotlineTool {
             if decoded.exit == 0, let content = decoded.content {
                 deliver(content, to: args.value("--out"), summary: decoded.text, json: args.flag("--json") ? decoded.json : nil)
             }
+            // `status --check` answers with its verdict in the exit status: what it found is the answer, on stdout,
+            // whatever the status (a monitoring system reads stdout).
+            let verdict = name == "status" && args.flag("--check")
             if args.flag("--json"), let json = decoded.json,
                let data = try? JSONSerialization.data(withJSONObject: json,
                                                       options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]) {
                 let out = String(decoding: data, as: UTF8.self)
-                if decoded.exit == 0 { print(out) } else { FileHandle.standardError.write(Data((out + "\n").utf8)) }
-            } else if decoded.exit == 0 {
+                if decoded.exit == 0 || verdict { print(out) } else { FileHandle.standardError.write(Data((out + "\n").utf8)) }
+            } else if decoded.exit == 0 || verdict {
                 print(decoded.text)
             } else {
                 FileHandle.standardError.write(Data("\(tool) \(name): \(decoded.text)\n".utf8))
