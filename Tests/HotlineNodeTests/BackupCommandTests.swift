@@ -44,4 +44,28 @@ import HotlineStore
         let again = try run(city, ["backup", "--out", target.path])
         #expect(again.exitCode != 0 && again.text.contains("already exists"))
     }
+
+    /// A backup job that stopped is found by `status --check`, not on the day the disk is lost.
+    @Test func statusShowsTheLastBackupAndCheckSaysWhenItIsAWeekOld() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let target = city.dir.appendingPathComponent("backups/c-1")
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let daemon = try NodeDaemon(context: city.context)
+        func ask(_ argv: [String]) throws -> AdminResponse {
+            let answers = RoundTakenBackTests.Answers()
+            _ = daemon.drain([.admin(AdminRequest(argv: argv, user: "operator", uid: 1000), reply: { answers.add($0) })])
+            return try #require(answers.all.first)
+        }
+        #expect(try ask(["status"]).text.contains("last backup: none taken with `backup` on this database"))
+        #expect(try run(city, ["backup", "--out", target.path]).exitCode == 0)
+        let status = try ask(["status"]).text
+        #expect(status.contains("last backup: 2026-03-02 09:00 (0 s ago), \(target.path)"), "\(status)")
+        #expect(try ask(["status", "--check"]).exitCode == 0)
+
+        try city.context.clock.set(city.now.adding(millis: 8 * 86_400_000))
+        let check = try ask(["status", "--check"])
+        #expect(check.exitCode == 1)
+        #expect(check.text.contains("the last backup was 8 d 0 h ago") && check.text.contains("is the backup job still running?"),
+                "\(check.text)")
+    }
 }

@@ -64,7 +64,10 @@ struct RestoreProcessTests {
         #expect(try FileManager.default.attributesOfItem(atPath: topologyFile)[.modificationDate] as? Date == topologyBefore)
         #expect(FileManager.default.fileExists(atPath: topologyFile + ".probe"))
         try net.start("u-street")
-        let links = try net.ok("u-street", "status")["links"] as? [[String: Any]] ?? []
+        let restoredStatus = try net.ok("u-street", "status")
+        // The backup put back is the database's last backup (the copy itself held the one before it, here none).
+        #expect((restoredStatus["lastBackup"] as? [String: Any])?["path"] as? String == backup)
+        let links = restoredStatus["links"] as? [[String: Any]] ?? []
         #expect(links.first { $0["peer"] as? String == "t-county" }?["restored"] as? Bool == true)
         #expect(net.status(at: "u-street", of: second) == nil, "the backup predates the second ticket")
         #expect(net.status(at: "u-street", of: first) == "dispatched", "the backup predates the sign-for")

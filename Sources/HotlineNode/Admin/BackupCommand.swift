@@ -18,6 +18,18 @@ enum NodeBackup {
 
     static let manifest = "backup.json"
 
+    /// `meta` key: "MILLIS PATH" of the last backup this node wrote.
+    static let lastBackupKey = "last-backup"
+    /// `status --check` reports a node whose last backup is older than this (a backup job that stopped).
+    static let staleAfterMillis: Int64 = 7 * 86_400_000
+
+    /// The last backup written with `backup`: when (the node's clock) and where.
+    static func last(_ db: Database) -> (at: Timestamp, path: String)? {
+        guard let value = try? db.meta(lastBackupKey), let space = value.firstIndex(of: " "),
+              let millis = Int64(value[..<space]) else { return nil }
+        return (Timestamp(millis: millis), String(value[value.index(after: space)...]))
+    }
+
     static let command = CommandHandler(spec: CommandSpec(
         name: "backup", summary: "a consistent copy of this node while it runs · 备份",
         usage: "backup --out DIR [--json]",
@@ -38,8 +50,11 @@ enum NodeBackup {
         // with the work loop's transactions).
         var unaudited = ""
         do {
-            try Database(path: env.context.db.path).appendAudit(at: env.now.millis, user: env.user, command: "backup",
-                                                                ticket: nil, fields: "all tickets, to \(summary.path)")
+            let own = try Database(path: env.context.db.path)
+            try own.appendAudit(at: env.now.millis, user: env.user, command: "backup", ticket: nil,
+                                fields: "all tickets, to \(summary.path)")
+            // For `status` (and `status --check`, which says when the backups stopped).
+            try own.setMeta(lastBackupKey, "\(summary.at.millis) \(summary.path)")
         } catch {
             env.context.log.error("audit-not-written", ["command": "backup", "user": env.user, "error": "\(error)"])
             unaudited = " (the access audit could not record it: \(error))"

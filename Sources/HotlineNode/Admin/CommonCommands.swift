@@ -207,6 +207,15 @@ enum CommonCommands {
                 problems.append("disk low: \(DiskSpace.text(disk.available)) free of \(DiskSpace.text(disk.total)) (\(disk.percentFree) %)")
             }
             if let failure = env.service.storageFailure { problems.append("storage failing: \(failure)") }
+            if let backup = NodeBackup.last(c.db) {
+                let age = env.now.millis - backup.at.millis
+                lines.append("  last backup: \(ChinaTime.localText(backup.at)) (\(Self.duration(age)) ago), \(backup.path)")
+                if age > NodeBackup.staleAfterMillis {
+                    problems.append("the last backup was \(Self.duration(age)) ago (\(ChinaTime.localText(backup.at)), \(backup.path)): is the backup job still running?")
+                }
+            } else {
+                lines.append("  last backup: none taken with `backup` on this database")
+            }
             if let disk = env.service.diskSpace {
                 lines.append("  disk: \(DiskSpace.text(disk.available)) free of \(DiskSpace.text(disk.total)) (\(disk.percentFree) %)"
                              + (DiskWatch.isLow(disk) ? ": LOW, free space before it is full (see the disk-low line in the log)" : ""))
@@ -246,6 +255,7 @@ enum CommonCommands {
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "", "certificate": certificate ?? NSNull(),
+                "lastBackup": NodeBackup.last(c.db).map { ["at": $0.at.iso8601, "path": $0.path] as [String: Any] } ?? NSNull(),
                 "disk": env.service.diskSpace.map { ["availableBytes": $0.available, "totalBytes": $0.total,
                                                     "low": DiskWatch.isLow($0)] as [String: Any] } ?? NSNull(),
                 "recovery": ["awaitingRecover": recovery.awaiting ?? "", "waitingFor": recovery.waitingFor] as [String: Any],

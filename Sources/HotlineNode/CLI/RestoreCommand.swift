@@ -131,7 +131,7 @@ enum NodeRestore {
         // Every link of the node resumes as after a restore.
         let topology = try Topology.load(data: try InitCommand.readFile(dir.appendingPathComponent("topology.json"), what: "topology"))
         let peers = (topology.parent(of: node).map { [$0.id] } ?? []) + topology.children(of: node).map(\.id)
-        try markLinks(peers, in: dir, at: at, role: role, restoresBefore: restoresBefore)
+        try markLinks(peers, in: dir, at: at, source: source.path, role: role, restoresBefore: restoresBefore)
         // Run as root, the copies belong to root, and the node's service user could not open them: they are given
         // to whoever owns the data directory (the service user, when it was made by `sudo -u hotline … init`).
         let owner = try fm.attributesOfItem(atPath: dir.path)
@@ -155,7 +155,7 @@ enum NodeRestore {
 
     /// Marks every link of the node as restored (`marker`, `numberingMarker`), and a centre's ticket numbers (`ticketFloor`),
     /// on a connection closed before the files are handed to the service user.
-    private static func markLinks(_ peers: [String], in dir: URL, at: String, role: NodeKind,
+    private static func markLinks(_ peers: [String], in dir: URL, at: String, source: String, role: NodeKind,
                                   restoresBefore: Int64) throws {
         let db = try Database(path: dir.appendingPathComponent("node.db").path, options: DatabaseOptions())
         try db.transaction {
@@ -165,6 +165,10 @@ enum NodeRestore {
                 try db.setMeta(numberingMarker(peer), String(try links.lastAssigned(link: peer)))
             }
             try db.setMeta("restored.from", at)
+            // The backup put back is this database's last one (the copy holds the one before it).
+            if let millis = Timestamp(iso8601: at)?.millis {
+                try db.setMeta(NodeBackup.lastBackupKey, "\(millis) \(source)")
+            }
             if role == .city {
                 let restores = max(Int64(try db.meta("restored.count") ?? "0") ?? 0, restoresBefore) + 1
                 try db.setMeta("restored.count", String(restores))
