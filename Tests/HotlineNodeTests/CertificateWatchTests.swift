@@ -27,7 +27,8 @@ struct CertificateWatchTests {
         let first = expiry.millis - 29 * Self.day - 3_600_000
         #expect(watch.check(expiry, now: first) == .expiring(daysLeft: 29))
         #expect(watch.check(expiry, now: first + 60_000) == nil, "the same day")
-        #expect(watch.check(expiry, now: first + 60_000, force: true) == .expiring(daysLeft: 29), "a reload says it again")
+        var reloaded = CertificateWatch()  // what the daemon's reload starts
+        #expect(reloaded.check(expiry, now: first + 60_000) == .expiring(daysLeft: 29), "a reload says it again")
         #expect(watch.check(expiry, now: first + Self.day) == .expiring(daysLeft: 28))
         #expect(watch.check(expiry, now: expiry.millis + 5) == .expired(daysAgo: 1))
     }

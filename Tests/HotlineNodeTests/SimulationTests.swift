@@ -144,6 +144,7 @@ final class Simulation {
         let daemon = try NodeDaemon(context: context)
         daemon.monotonic = { [unowned self] in now }
         daemon.roundClock = { 0 }
+        daemon.diskSpace = { _ in nil }  // nothing of the machine's own state: a seed repeats exactly (`HOTLINE_SIM_LOG`)
         daemon.beforeCommit = { [unowned self, unowned node] in
             guard faultsOn, rng.chance(node.roundHasData ? 0.05 : 0.002) else { return }
             node.crashing = true

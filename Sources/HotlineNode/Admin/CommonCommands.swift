@@ -282,7 +282,7 @@ extension CommonCommands {
     /// Milliseconds to a tenth and shares to a thousandth in `status --json`: what a person or a tool compares.
     static func tenths(_ v: Double) -> Double { (v * 10).rounded() / 10 }
 
-    /// "3 h 12 min", "45 s": how long a link has been down.
+    /// "3 h 12 min", "45 s": how long a link has been down, how old the last backup is.
     static func duration(_ millis: Int64) -> String {
         let s = max(0, millis) / 1000
         if s < 60 { return "\(s) s" }

@@ -24,11 +24,12 @@ struct CertificateWatch {
         return left >= 0 ? left / day : -((-left + day - 1) / day)
     }
 
-    /// What to log now, at most once a calendar day (UTC) unless `force` (start, reload).
-    mutating func check(_ expiry: TLSContext.Expiry?, now: Int64, force: Bool = false) -> Notice? {
+    /// What to log now: at the first check (start; a reload starts a new watch), then at most once a calendar day
+    /// (UTC).
+    mutating func check(_ expiry: TLSContext.Expiry?, now: Int64) -> Notice? {
         guard let expiry else { return nil }
         let today = now / Self.day
-        guard force || lastDay != today else { return nil }
+        guard lastDay != today else { return nil }
         lastDay = today
         if now >= expiry.millis { return .expired(daysAgo: -Self.daysLeft(expiry, now: now)) }
         let left = Self.daysLeft(expiry, now: now)
