@@ -188,10 +188,20 @@ public struct LinkStore: @unchecked Sendable {
     /// paid by every admin command, since each reports the links.
     /// `acknowledged`: rows up to this seq are acknowledged but not deleted yet, and do not count.
     public func pendingCount(link: String, acknowledged: UInt64 = 0) throws(StoreError) -> Int {
+        try queue(link: link, acknowledged: acknowledged).pending
+    }
+
+    /// The link's queue: every seq up to `acknowledged` is acknowledged (the given value, or the one before the first
+    /// row still here), and `pending` rows after it wait for the neighbour's acknowledgement; an empty queue gives
+    /// back `acknowledged` as it came. Two index seeks.
+    public func queue(link: String, acknowledged: UInt64 = 0) throws(StoreError) -> (acknowledged: UInt64, pending: Int) {
         guard let row = try db.query("""
             SELECT (SELECT min(seq) FROM outbox WHERE link = ?), (SELECT max(seq) FROM outbox WHERE link = ?)
-            """, [.text(link), .text(link)]).first, let low = row.int(0), let high = row.int(1) else { return 0 }
-        return Int(max(0, high - max(low - 1, Int64(clamping: acknowledged))))
+            """, [.text(link), .text(link)]).first, let low = row.int(0), let high = row.int(1) else {
+            return (acknowledged, 0)
+        }
+        let front = max(low - 1, Int64(clamping: acknowledged))
+        return (UInt64(max(0, front)), Int(max(0, high - front)))
     }
 
     /// A 64-bit sum over the row's fields that detects a damaged row (not an attacker; TLS, the body's AES-GCM seal

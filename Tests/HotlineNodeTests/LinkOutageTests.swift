@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineWire
 import Testing
 @testable import HotlineNode
@@ -11,6 +12,7 @@ struct LinkOutageTests {
         private var value: Int64 = 1_000_000
         var now: Int64 { lock.withLock { value } }
         func advance(minutes: Int64) { lock.withLock { value += minutes * 60_000 } }
+        func advance(seconds: Int64) { lock.withLock { value += seconds * 1000 } }
     }
 
     @Test func aLinkDownTenMinutesIsLoggedThenHourlyAndItsReturnToo() throws {
@@ -75,5 +77,51 @@ struct LinkOutageTests {
         #expect(CommonCommands.duration(10 * 60_000) == "10 min")
         #expect(CommonCommands.duration(192 * 60_000) == "3 h 12 min")
         #expect(CommonCommands.duration(50 * 3_600_000) == "2 d 2 h")
+    }
+}
+
+/// A link that stays up while the neighbour acknowledges nothing (its storage failing, say) never logs `link-down`;
+/// ten minutes of it up with messages waiting is `link-stalled`, and the first acknowledgement `link-moving`.
+struct LinkStallTests {
+    @Test func aNeighbourThatTakesNothingForTenMinutesOfUpTimeIsLoggedAndShown() throws {
+        let ticket = try DataAtRestTests().assigned(to: "s1").1
+        let county = try NodeFixture(id: "k", role: .county)
+        let body = try county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"))
+        try county.context.db.transaction {
+            for _ in 1...4 { try county.service.send(.ticketAssign, body: body, to: "s1", now: county.now, origin: "c") }
+        }
+        let daemon = try NodeDaemon(context: county.context)
+        let clock = LinkOutageTests.Clock()
+        daemon.monotonic = { clock.now }
+        let wire = RoundTakenBackTests.Wire()
+        _ = daemon.drain([.connected(wire, dialledPeer: nil)])
+        let hello = WireMessage.hello(Hello(id: "h1", node: "s1", versions: WireProtocol.supportedVersions, lastReceived: 0))
+        _ = daemon.drain([.received(wire, hello.encodeFrame(), nil)])
+        #expect(daemon.linkStatus().first { $0.peer == "s1" }?.up == true)
+        func stalled() -> [String] { county.log.filter { $0.contains("event=link-stalled") } }
+
+        // The unit answers heartbeats (the link stays up) and takes nothing.
+        for step in 1...61 {
+            clock.advance(seconds: 10)
+            _ = daemon.drain([.received(wire, WireMessage.heartbeat(Heartbeat(id: "b\(step)")).encodeFrame(), nil)])
+            if step == 59 { #expect(stalled().isEmpty, "under ten minutes") }
+        }
+        #expect(!county.log.contains { $0.contains("event=link-down") })
+        let line = try #require(stalled().first)
+        #expect(stalled().count == 1 && line.contains("peer=s1") && line.contains("queued=4") && line.contains("minutes=10"),
+                "\(line)")
+        let answers = RoundTakenBackTests.Answers()
+        _ = daemon.drain([.admin(AdminRequest(argv: ["status", "--check"], user: "operator", uid: 1000), reply: { answers.add($0) })])
+        let check = try #require(answers.all.first)
+        #expect(check.exitCode == 1 && check.text.contains("link s1 stalled: none of the 4 queued acknowledged in 10 min up"),
+                "\(check.text)")
+
+        // It takes all four: the queue moves.
+        clock.advance(seconds: 10)
+        _ = daemon.drain([.received(wire, WireMessage.ack(Ack(id: "a1", upTo: 4)).encodeFrame(), nil)])
+        clock.advance(seconds: 10)
+        _ = daemon.drain([])
+        #expect(county.log.contains { $0.contains("event=link-moving") && $0.contains("peer=s1") })
+        #expect(daemon.linkStatus().first { $0.peer == "s1" }?.stalledForMillis == nil)
     }
 }

@@ -51,6 +51,8 @@ struct LinkStatus: Sendable {
     var clockSkewMillis: Int64? = nil
     /// While down: since when (the node's clock) and for how long (ms).
     var downSince: (at: Timestamp, forMillis: Int64)? = nil
+    /// Once `link-stalled` was logged: how long the link has been up without acknowledging what waits (ms).
+    var stalledForMillis: Int64? = nil
 }
 
 extension ParsedArguments {

@@ -173,6 +173,7 @@ enum CommonCommands {
                                            "restored": l.restored]
                 if let skew = l.clockSkewMillis { link["clockSkewMs"] = skew }
                 if let down = l.downSince { link["downSince"] = down.at.iso8601 }
+                if let stalled = l.stalledForMillis { link["stalledMs"] = stalled }
                 return link
             }
             var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
@@ -182,12 +183,16 @@ enum CommonCommands {
                 if let down = l.downSince, down.forMillis >= NodeDaemon.outageWarnMillis {
                     problems.append("link \(l.peer) down since \(ChinaTime.localText(down.at)) (\(Self.duration(down.forMillis))), \(max(l.pending, 0)) queued")
                 }
+                if let stalled = l.stalledForMillis {
+                    problems.append("link \(l.peer) stalled: none of the \(max(l.pending, 0)) queued acknowledged in \(Self.duration(stalled)) up")
+                }
                 if let skew = l.clockSkewMillis, skew.magnitude >= UInt64(ClockSkew.warnMillis) {
                     problems.append("\(l.peer)'s clock is \(ClockSkew.describe(skew)) this node's")
                 }
                 let since = l.downSince.map { " since \(ChinaTime.localText($0.at)) (\(Self.duration($0.forMillis)))" } ?? ""
                 lines.append("  link \(l.peer): \(l.up ? "up" : "down\(since)")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
                              + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")"
+                             + (l.stalledForMillis.map { " — STALLED: nothing acknowledged in \(Self.duration($0)) up" } ?? "")
                              + (l.clockSkewMillis.map { $0.magnitude >= UInt64(ClockSkew.warnMillis) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? ""))
             }
             var certificate: [String: Any]?

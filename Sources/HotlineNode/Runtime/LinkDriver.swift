@@ -27,6 +27,13 @@ final class LinkDriver {
     var downSince: (mono: Int64, at: Timestamp)?
     /// When `link-still-down` was last logged for this outage (monotonic ms).
     var lastDownWarning: Int64?
+    /// How far the queue to the neighbour was acknowledged when it last moved (an acknowledgement, or nothing
+    /// waiting); the time the link has been up since with messages waiting and none acknowledged; when the queue was
+    /// last looked at; when `link-stalled` was last logged (monotonic ms). `NodeDaemon.watchQueue`.
+    var queueAcknowledged: UInt64?
+    var stalledUpMillis: Int64 = 0
+    var lastQueueLook: Int64?
+    var lastStallWarning: Int64?
     private var held: [[UInt8]] = []
     /// Since the last `flush` the session has moved on by what only the round's commit makes true: it delivered
     /// messages (and now expects the ones after them) or offered queued rows it read (which the rollback may have

@@ -113,6 +113,38 @@ extension NodeDaemon {
                                      "detail": "\(check); nothing is lost: the \(queued) queued message\(queued == 1 ? "" : "s") go when it is back"])
     }
 
+    /// A link that is up while the neighbour acknowledges none of what waits for it: a neighbour whose storage fails
+    /// (each round it takes the messages in fails, and the connection is dropped and made again), or one that cannot
+    /// store one message and gets it at every connection. `link-down` / `link-still-down` never say it, since the
+    /// link keeps coming up. Looked at every 10 s; the time counts only while the link is up (a link back after an
+    /// outage has its first acknowledgement to come); logged (`link-stalled`) once it reaches `outageWarnMillis`,
+    /// hourly after, and `link-moving` when the queue moves again.
+    func watchQueue(_ driver: LinkDriver, now: RoundTime) {
+        if let last = driver.lastQueueLook, now.mono - last < 10_000 { return }
+        guard let queue = try? context.links.queue(link: driver.peer, acknowledged: deferredAcks.upTo[driver.peer] ?? 0)
+        else { return }
+        let sinceLook = driver.lastQueueLook.map { now.mono - $0 } ?? 0
+        driver.lastQueueLook = now.mono
+        guard let before = driver.queueAcknowledged, queue.pending > 0, queue.acknowledged <= before else {
+            if driver.lastStallWarning != nil {
+                log.info("link-moving", ["peer": driver.peer, "acknowledged": "\(queue.acknowledged)", "queued": "\(queue.pending)"])
+            }
+            driver.queueAcknowledged = queue.acknowledged
+            driver.stalledUpMillis = 0
+            driver.lastStallWarning = nil
+            return
+        }
+        guard driver.isEstablished else { return }
+        driver.stalledUpMillis += sinceLook
+        let minutes = driver.stalledUpMillis / 60_000
+        guard driver.stalledUpMillis >= Self.outageWarnMillis,
+              driver.lastStallWarning.map({ now.mono - $0 >= Self.outageRepeatMillis }) ?? true else { return }
+        driver.lastStallWarning = now.mono
+        log.warn("link-stalled", ["peer": driver.peer, "queued": "\(queue.pending)", "acknowledged": "\(queue.acknowledged)",
+                                  "minutes": "\(minutes)",
+                                  "detail": "the link is up, but \(driver.peer) has acknowledged none of the \(queue.pending) message\(queue.pending == 1 ? "" : "s") queued for it in \(minutes) minutes of it: look at \(driver.peer)'s own log (storage-failed, message-refused) and at the link-closed lines here; nothing is lost, the messages stay queued"])
+    }
+
     /// After the commit: acknowledge what it made durable and offer what it queued.
     func acknowledgeAndSend(_ driver: LinkDriver, now: RoundTime) {
         do {

@@ -192,6 +192,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 for driver in linkOrder {
                     try tick(driver, now: now)
                     watchOutage(driver, now: now)
+                    watchQueue(driver, now: now)
                 }
                 expireUnidentified(now: now)
                 if deferredAcks.due(now: now.mono, roundWrites: context.db.totalChanges > changesBefore) {
@@ -373,7 +374,8 @@ public final class NodeDaemon: @unchecked Sendable {
             LinkStatus(peer: d.peer, up: d.isEstablished, pending: pendingCount(d.peer) ?? -1,
                        lastError: d.lastError, restored: (try? context.db.meta(NodeRestore.marker(d.peer))) != nil,
                        clockSkewMillis: d.isEstablished ? d.clockSkew.millis : nil,
-                       downSince: d.isEstablished ? nil : d.downSince.map { ($0.at, monotonic() - $0.mono) })
+                       downSince: d.isEstablished ? nil : d.downSince.map { ($0.at, monotonic() - $0.mono) },
+                       stalledForMillis: d.lastStallWarning == nil ? nil : d.stalledUpMillis)
         }
     }
 
