@@ -411,6 +411,9 @@ city kb export --public "$DIR/kb-site" >/dev/null
 rm -rf "$DIR/backups" && mkdir -p "$DIR/backups"
 city backup --out "$DIR/backups/demo-city" >/dev/null
 echo
+echo "What monitoring would see (hotline-<role> status --check, exit 1 when something needs attention):"
+for n in $NODES; do node "$n" status --check | sed 's/^/  /' || true; done
+echo
 echo "Monthly bulletin (月通报) of the simulated month: $DIR/bulletin-2026-03.html"
 echo "  tables for Excel: $DIR/bulletin-2026-03.csv · open-data edition: $DIR/open-data-2026-03.html"
 echo "Public self-service knowledge base: $DIR/kb-site/index.html"
