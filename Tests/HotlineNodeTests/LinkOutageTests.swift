@@ -1,5 +1,4 @@
 import Foundation
-import HotlineCore
 import HotlineWire
 import Testing
 @testable import HotlineNode
@@ -84,12 +83,7 @@ struct LinkOutageTests {
 /// ten minutes of it up with messages waiting is `link-stalled`, and the first acknowledgement `link-moving`.
 struct LinkStallTests {
     @Test func aNeighbourThatTakesNothingForTenMinutesOfUpTimeIsLoggedAndShown() throws {
-        let ticket = try DataAtRestTests().assigned(to: "s1").1
-        let county = try NodeFixture(id: "k", role: .county)
-        let body = try county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"))
-        try county.context.db.transaction {
-            for _ in 1...4 { try county.service.send(.ticketAssign, body: body, to: "s1", now: county.now, origin: "c") }
-        }
+        let county = try RestoredNeighbourTests.countyHolding(4, assignmentsFor: "s1").0
         let daemon = try NodeDaemon(context: county.context)
         let clock = LinkOutageTests.Clock()
         daemon.monotonic = { clock.now }

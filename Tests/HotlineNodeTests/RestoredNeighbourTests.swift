@@ -23,6 +23,18 @@ struct RestoredNeighbourTests {
         return out
     }
 
+    /// County station k with `count` copies of the centre's assignment of one ticket queued for `unit`, as if it had
+    /// relayed them.
+    static func countyHolding(_ count: Int, assignmentsFor unit: String) throws -> (NodeFixture, Ticket) {
+        let ticket = try DataAtRestTests().assigned(to: unit).1
+        let county = try NodeFixture(id: "k", role: .county)
+        let body = try county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: unit), role: "lead"))
+        try county.context.db.transaction {
+            for _ in 0..<count { try county.service.send(.ticketAssign, body: body, to: unit, now: county.now, origin: "c") }
+        }
+        return (county, ticket)
+    }
+
     /// Found by `HOTLINE_SIM_FIRST=4501 HOTLINE_SIM_SEEDS=1500 HOTLINE_SIM_TICKETS=5`: seed 5,687 of
     /// `aNodeRestoredFromABackup`. The county station's deferred deletion of rows 1-4, acknowledged by the unit's
     /// lost database, ran after the restored unit had taken only row 3 of them: the link then stopped for good
@@ -30,12 +42,7 @@ struct RestoredNeighbourTests {
     /// connection drops); before the fix the county deleted rows 1-4 on the old acknowledgement and row 2 never
     /// came.
     @Test func rowsAcknowledgedByALostDatabaseAreSentAgainUntilTheRestoredOneHasThem() throws {
-        let ticket = try DataAtRestTests().assigned(to: "s1").1
-        let county = try NodeFixture(id: "k", role: .county)
-        let body = try county.service.encode(AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"))
-        try county.context.db.transaction {
-            for _ in 1...4 { try county.service.send(.ticketAssign, body: body, to: "s1", now: county.now, origin: "c") }
-        }
+        let (county, ticket) = try Self.countyHolding(4, assignmentsFor: "s1")
         let atCounty = try NodeDaemon(context: county.context)
 
         /// Connects `unit` to the county and carries bytes both ways; `upTo` data frames at most reach the unit

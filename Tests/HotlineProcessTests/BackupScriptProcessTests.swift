@@ -26,13 +26,7 @@ struct BackupScriptProcessTests {
         let harness = try ProcessHarness(name: "backup-script")
         defer { harness.cleanup() }
         let port = ProcessHarness.freePortBase(count: 1)
-        let topology = harness.dir.appendingPathComponent("topology.json")
-        try Data("""
-        {"profile": "jinan-2018", "nodes": [
-          {"id": "t-city", "kind": "city", "parent": null, "name": "测试市12345热线", "listen": "127.0.0.1:\(port)"},
-          {"id": "u-water", "kind": "unit", "parent": "t-city", "name": "水务集团", "areas": ["*"], "topics": ["供水"]}
-        ]}
-        """.utf8).write(to: topology)
+        let topology = try harness.writeCityTopology(port: port)
         try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
             "init", "--topology", topology.path, "--id", "t-city", "--data", harness.dataDir("t-city"), "--insecure",
         ]), "init")

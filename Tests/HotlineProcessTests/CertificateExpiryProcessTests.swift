@@ -8,22 +8,9 @@ struct CertificateExpiryProcessTests {
         let harness = try ProcessHarness(name: "cert-expiry")
         defer { harness.cleanup() }
         let port = ProcessHarness.freePortBase(count: 1)
-        let topology = harness.dir.appendingPathComponent("topology.json")
-        try Data("""
-        {"profile": "jinan-2018", "nodes": [
-          {"id": "t-city", "kind": "city", "parent": null, "name": "测试市12345热线", "listen": "127.0.0.1:\(port)"},
-          {"id": "u-water", "kind": "unit", "parent": "t-city", "name": "水务集团", "areas": ["*"], "topics": ["供水"]}
-        ]}
-        """.utf8).write(to: topology)
+        let topology = try harness.writeCityTopology(port: port)
         let pki = harness.dir.appendingPathComponent("pki").path
-        let make = Process()
-        make.executableURL = URL(fileURLWithPath: "/bin/bash")
-        make.arguments = [ProcessHarness.repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, topology.path, pki,
-                          "--days", "10"]
-        make.standardOutput = FileHandle.nullDevice
-        try make.run()
-        make.waitUntilExit()
-        try #require(make.terminationStatus == 0)
+        try TestNetwork.makePKI(topology: topology, into: pki, ["--days", "10"])
         try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
             "init", "--topology", topology.path, "--id", "t-city", "--data", harness.dataDir("t-city"), "--tls-dir", "\(pki)/t-city",
         ]), "init")

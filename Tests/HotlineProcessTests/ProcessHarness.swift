@@ -88,6 +88,18 @@ struct ProcessHarness {
         throw HarnessError.notReady(node: node, log: (try? String(contentsOf: logURL, encoding: .utf8)) ?? "")
     }
 
+    /// A topology file of one city (listening on `port`) and one unit under it, for a test that runs the city alone.
+    func writeCityTopology(port: Int) throws -> URL {
+        let topology = dir.appendingPathComponent("topology.json")
+        try Data("""
+        {"profile": "jinan-2018", "nodes": [
+          {"id": "t-city", "kind": "city", "parent": null, "name": "测试市12345热线", "listen": "127.0.0.1:\(port)"},
+          {"id": "u-water", "kind": "unit", "parent": "t-city", "name": "水务集团", "areas": ["*"], "topics": ["供水"]}
+        ]}
+        """.utf8).write(to: topology)
+        return topology
+    }
+
     /// Polls `check` until it returns true or the time is up.
     static func eventually(_ what: String, timeout: TimeInterval = 30, _ check: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)

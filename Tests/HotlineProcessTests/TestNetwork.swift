@@ -61,10 +61,11 @@ final class TestNetwork {
         if start { for (id, _) in Self.nodes { try self.start(id) } }
     }
 
-    static func makePKI(topology topologyFile: URL, into pki: String) throws {
+    /// deploy/pki/make-pki.sh for the topology; `extra` are its options (`--days N`).
+    static func makePKI(topology topologyFile: URL, into pki: String, _ extra: [String] = []) throws {
         let make = Process()
         make.executableURL = URL(fileURLWithPath: "/bin/bash")
-        make.arguments = [ProcessHarness.repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, topologyFile.path, pki]
+        make.arguments = [ProcessHarness.repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, topologyFile.path, pki] + extra
         make.standardOutput = FileHandle.nullDevice
         make.standardError = FileHandle.nullDevice
         try make.run()

@@ -136,12 +136,12 @@ public final class NodeDaemon: @unchecked Sendable {
 
     private let tlsLock = NSLock()
     /// Warns before the certificate chain expires; checked by the work loop (`round`), once a day.
-    private var certificateWatch = CertificateWatch()
+    var certificateWatch = CertificateWatch()
     /// Warns before the data directory's disk is full; sampled by the work loop once a minute.
-    private var diskWatch = DiskWatch()
+    var diskWatch = DiskWatch()
     /// Reads the free space of the data directory's file system (tests give a disk of their own).
     var diskSpace: (String) -> DiskSpace? = DiskSpace.of
-    private func currentTLS() -> TLSContext? { tlsLock.withLock { tls } }
+    func currentTLS() -> TLSContext? { tlsLock.withLock { tls } }
 
     // MARK: - The loop
 
@@ -377,24 +377,6 @@ public final class NodeDaemon: @unchecked Sendable {
                        downSince: d.isEstablished ? nil : d.downSince.map { ($0.at, monotonic() - $0.mono) },
                        stalledForMillis: d.lastStallWarning == nil ? nil : d.stalledUpMillis)
         }
-    }
-
-    /// Logs `certificate-expiring` / `certificate-expired` when due (at the first round, after a reload, then once a
-    /// day), on the machine's clock as OpenSSL reads it.
-    private func watchCertificate() {
-        let expiry = currentTLS()?.expiry
-        service.certificateExpiry = expiry
-        if let expiry, let notice = certificateWatch.check(expiry, now: Int64(Date().timeIntervalSince1970 * 1000)) {
-            CertificateWatch.log(notice, expiry, node: context.nodeId, to: log)
-        }
-    }
-
-    private func watchDisk(now: RoundTime) {
-        guard diskWatch.due(now: now.mono) else { return }
-        let path = context.dir.path
-        guard let space = diskSpace(path) else { return }
-        service.diskSpace = space
-        if let notice = diskWatch.observe(space, now: now.mono) { DiskWatch.log(notice, path: path, to: log) }
     }
 
     private func reload() {
