@@ -186,14 +186,14 @@ enum CommonCommands {
                 if let stalled = l.stalledForMillis {
                     problems.append("link \(l.peer) stalled: none of the \(max(l.pending, 0)) queued acknowledged in \(Self.duration(stalled)) up")
                 }
-                if let skew = l.clockSkewMillis, skew.magnitude >= UInt64(ClockSkew.warnMillis) {
+                if let skew = l.clockSkewMillis, ClockSkew.isFar(skew) {
                     problems.append("\(l.peer)'s clock is \(ClockSkew.describe(skew)) this node's")
                 }
                 let since = l.downSince.map { " since \(ChinaTime.localText($0.at)) (\(Self.duration($0.forMillis)))" } ?? ""
                 lines.append("  link \(l.peer): \(l.up ? "up" : "down\(since)")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
                              + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")"
                              + (l.stalledForMillis.map { " — STALLED: nothing acknowledged in \(Self.duration($0)) up" } ?? "")
-                             + (l.clockSkewMillis.map { $0.magnitude >= UInt64(ClockSkew.warnMillis) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? ""))
+                             + (l.clockSkewMillis.map { ClockSkew.isFar($0) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? ""))
             }
             var certificate: [String: Any]?
             if let expiry = env.service.certificateExpiry {

@@ -31,12 +31,15 @@ struct ClockSkew {
         let (skew, overflow) = peerClock.subtractingReportingOverflow(now)
         let sample = overflow ? (peerClock < now ? Int64.min : Int64.max) : skew
         millis = sample
-        let away = sample.magnitude >= UInt64(Self.warnMillis)
+        let away = Self.isFar(sample)
         defer { beyond = away }
         if away && !beyond { return .beyond(sample) }
         if !away && beyond { return .within(sample) }
         return nil
     }
+
+    /// Whether a difference is `warnMillis` or more either way.
+    static func isFar(_ millis: Int64) -> Bool { millis.magnitude >= UInt64(warnMillis) }
 
     /// "2 min 5 s ahead of", "41 s behind": for the log's detail and `status`.
     static func describe(_ millis: Int64) -> String {

@@ -71,7 +71,15 @@ extension NodeDaemon {
                                   "detail": "the link is up, but \(driver.peer) has acknowledged none of the \(queue.pending) message\(queue.pending == 1 ? "" : "s") queued for it in \(minutes) minutes of it: look at \(driver.peer)'s own log (storage-failed, message-refused) and at the link-closed lines here; nothing is lost, the messages stay queued"])
     }
 
-    /// Logs `certificate-expiring` / `certificate-expired` when due (at the first round, after a reload, then once a
+    /// The certificate's end and the disk, looked at once a minute of the loop (`DiskWatch.due`): neither changes
+    /// between rounds, and the loop runs thousands of rounds a second under load.
+    func watchHealth(now: RoundTime) {
+        guard diskWatch.due(now: now.mono) else { return }
+        watchCertificate()
+        watchDisk(now: now)
+    }
+
+    /// Logs `certificate-expiring` / `certificate-expired` when due (at the first look, after a reload, then once a
     /// day), on the machine's clock as OpenSSL reads it.
     func watchCertificate() {
         let expiry = currentTLS()?.expiry
@@ -81,8 +89,7 @@ extension NodeDaemon {
         }
     }
 
-    func watchDisk(now: RoundTime) {
-        guard diskWatch.due(now: now.mono) else { return }
+    private func watchDisk(now: RoundTime) {
         let path = context.dir.path
         guard let space = diskSpace(path) else { return }
         service.diskSpace = space

@@ -135,7 +135,8 @@ public final class NodeDaemon: @unchecked Sendable {
     public func reloadTLS() { loop.post(.reloadTLS) }
 
     private let tlsLock = NSLock()
-    /// Warns before the certificate chain expires; checked by the work loop (`round`), once a day.
+    /// Warns before the certificate chain expires; looked at by the work loop once a minute (`watchHealth`), said
+    /// at most once a day.
     var certificateWatch = CertificateWatch()
     /// Warns before the data directory's disk is full; sampled by the work loop once a minute.
     var diskWatch = DiskWatch()
@@ -185,8 +186,7 @@ public final class NodeDaemon: @unchecked Sendable {
                 let timersStarted = roundClock()
                 if retireDecoded { bodies.freeRetiredIfIdle(now: now.mono) }
                 try service.runTimers(now: now.at)
-                watchCertificate()
-                watchDisk(now: now)
+                watchHealth(now: now)
                 sweeping = try service.continueSweeps(now: now.at)
                 timers = roundClock() - timersStarted
                 for driver in linkOrder {
@@ -386,7 +386,8 @@ public final class NodeDaemon: @unchecked Sendable {
             if let fresh { listener?.updateTLS(fresh) }
             log.info("tls-reloaded", ["cert": context.config.tlsCert,
                                       "not_after": fresh?.expiry.map { Timestamp(millis: $0.millis).iso8601 } ?? ""])
-            certificateWatch = CertificateWatch()  // say at once whether the new chain is close to its end too
+            certificateWatch = CertificateWatch()
+            watchCertificate()  // say at once whether the new chain is close to its end too
         } catch {
             log.error("tls-reload-failed", ["error": "\(error)", "action": "the old certificate stays in use"])
         }
