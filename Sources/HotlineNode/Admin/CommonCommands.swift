@@ -6,7 +6,7 @@ import HotlineStore
 /// Commands every node has: show, list, inbox, status.
 enum CommonCommands {
     static func all(tool: String) -> [CommandHandler] {
-        [show(tool), list(tool), inbox(tool), status(tool), notices(tool), audit(tool), rotateKey(tool), NodeBackup.command]
+        [show(tool), list(tool), inbox(tool), status(tool), notices(tool), audit(tool), rotateKey(tool), NodeBackup.command, TopologyCommand.command]
     }
 
     /// 访问审计 — who read personal data, when, which ticket and which fields.
@@ -226,6 +226,11 @@ enum CommonCommands {
                              + (DiskWatch.isLow(disk) ? ": LOW, free space before it is full (see the disk-low line in the log)" : ""))
             }
             if let failure = env.service.storageFailure { lines.append("  STORAGE FAILING: \(failure)") }
+            let topologyWaiting = TopologyCommand.installedAndWaiting(c)
+            if topologyWaiting {
+                problems.append("a new topology file is installed and not yet in use: restart the node (`topology` shows it)")
+                lines.append("  topology: a new file is installed; restart the node to use it")
+            }
             let recovery = try env.service.recoveryState()
             if let at = recovery.awaiting {
                 problems.append("restored from a backup: run `hotline-city recover --since \(at.prefix(10))`")
@@ -259,7 +264,7 @@ enum CommonCommands {
             return .success(text: lines.joined(separator: "\n"), json: [
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
-                "storageFailure": env.service.storageFailure ?? "", "certificate": certificate ?? NSNull(),
+                "storageFailure": env.service.storageFailure ?? "", "topologyInstalledForNextStart": topologyWaiting, "certificate": certificate ?? NSNull(),
                 "lastBackup": NodeBackup.last(c.db).map { ["at": $0.at.iso8601, "path": $0.path] as [String: Any] } ?? NSNull(),
                 "disk": env.service.diskSpace.map { ["availableBytes": $0.available, "totalBytes": $0.total,
                                                     "low": DiskWatch.isLow($0)] as [String: Any] } ?? NSNull(),

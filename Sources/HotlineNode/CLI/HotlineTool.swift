@@ -63,6 +63,16 @@ public enum HotlineTool {
                 }
                 forward += ["--content-base64", data.base64EncodedString()]
             }
+            // So is a topology file to check or install: the daemon may not read where the operator keeps it.
+            if name == "topology", let path = args.value("--check") ?? args.value("--install") {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    fail("cannot read \(path): check the path and that you may read it", code: 1)
+                }
+                forward += ["--content-base64", data.base64EncodedString()]
+                // The name the answer, the log and the audit give it: where the operator's file is.
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                forward = forward.map { $0 == path ? absolute : $0 }
+            }
             // The daemon writes a backup itself, from its own working directory: the folder is made absolute here.
             if name == "backup", let out = args.value("--out") {
                 forward.removeAll { $0.hasPrefix("--out=") }
@@ -94,9 +104,9 @@ public enum HotlineTool {
             if decoded.exit == 0, let content = decoded.content {
                 deliver(content, to: args.value("--out"), summary: decoded.text, json: args.flag("--json") ? decoded.json : nil)
             }
-            // `status --check` answers with its verdict in the exit status: what it found is the answer, on stdout,
+            // `status --check` and `topology --check FILE` answer with their verdict in the exit status: what it found is the answer, on stdout,
             // whatever the status (a monitoring system reads stdout).
-            let verdict = name == "status" && args.flag("--check")
+            let verdict = (name == "status" && args.flag("--check")) || (name == "topology" && args.value("--check") != nil)
             if args.flag("--json"), let json = decoded.json,
                let data = try? JSONSerialization.data(withJSONObject: json,
                                                       options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]) {

@@ -18,6 +18,9 @@ public final class NodeContext: @unchecked Sendable {
     public let dir: URL
     public let config: NodeConfig
     public let topology: Topology
+    /// `topology.json`'s size and modification time when it was read: `topology` and `status` look again only when
+    /// the file's differ (`TopologyCommand.installedAndWaiting`).
+    let topologyStamp: String?
     public let selfNode: TopologyNode
     /// The parent's id (the topology is fixed for the process): every message from a neighbour is checked against it.
     let parentID: String?
@@ -47,6 +50,7 @@ public final class NodeContext: @unchecked Sendable {
         self.dir = dir
         self.log = log
         config = try NodeConfig.load(dir: dir)
+        topologyStamp = Self.stamp(of: dir.appendingPathComponent("topology.json"))
         topology = try Self.loading("topology.json", in: dir) { try Topology.load(file: $0) }
         guard let me = topology.node(config.nodeId) else {
             throw NodeError.notInTopology(config.nodeId)
@@ -132,6 +136,7 @@ public final class NodeContext: @unchecked Sendable {
         dir = other.dir
         config = other.config
         topology = other.topology
+        topologyStamp = other.topologyStamp
         selfNode = other.selfNode
         parentID = other.parentID
         profile = other.profile
@@ -141,6 +146,12 @@ public final class NodeContext: @unchecked Sendable {
         keyring = other.keyring
         clock = other.clock
         log = other.log
+    }
+
+    /// A file's size and modification time, to see cheaply whether it was replaced.
+    static func stamp(of file: URL) -> String? {
+        guard let a = try? FileManager.default.attributesOfItem(atPath: file.path) else { return nil }
+        return "\((a[.size] as? Int) ?? -1):\((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
     }
 
     func persistClock() throws {

@@ -7,7 +7,8 @@ extension TicketService {
     /// At the city, an event from below that another node must also see (an assisting unit's result goes to the
     /// lead unit, RULES.md §2 "assistants report to the lead").
     func relay(_ event: TicketEvent, ticket: Ticket, origin: String, now: Timestamp) throws {
-        if event.type == .assistReported, let lead = ticket.lead, lead != origin, lead != context.nodeId {
+        if event.type == .assistReported, let lead = ticket.lead, lead != origin, lead != context.nodeId,
+           context.topology.node(lead) != nil {
             try send(.ticketEvent, body: try encode(EventBody(event: Privacy.event(event, of: ticket, for: lead))), to: lead, now: now)
         }
     }
@@ -86,7 +87,10 @@ extension TicketService {
                 var involved = Set(ticket.assisting)
                 for node in [ticket.lead, ticket.holder, previous?.holder, previous?.lead] { if let node { involved.insert(node) } }
                 involved.remove(context.nodeId)
-                for node in involved.sorted() {
+                // A node that has left the network (`topology --install`) keeps its name on the tickets it worked
+                // on, and has no copy to keep up to date: the step goes to the others. (Sending to it failed the
+                // step: an assisting unit gone, and the ticket could not be decided, closed or archived.)
+                for node in involved.sorted() where context.topology.node(node) != nil {
                     // An assisting unit's copy does not follow the lead's steps (its own report goes to the lead, the
                     // lead's steps to the centre): the centre's decision would not fit it, would be refused there and
                     // healed only by its request for the record. It gets the record itself.

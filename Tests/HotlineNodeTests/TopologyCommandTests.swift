@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import HotlineCore
+@testable import HotlineNode
+
+/// `topology --check FILE` and `--install FILE`: a new network file is compared with the node's record, refused while
+/// a node that leaves or moves still holds open tickets or queued messages, and otherwise installed whole for the
+/// node's next start, the file before it kept.
+struct TopologyCommandTests {
+    func ask(_ daemon: NodeDaemon, _ argv: [String], file: String? = nil) throws -> AdminResponse {
+        let answers = RoundTakenBackTests.Answers()
+        let content = file.map { ["--content-base64", Data($0.utf8).base64EncodedString()] } ?? []
+        _ = daemon.drain([.admin(AdminRequest(argv: argv + content, user: "operator", uid: 1000), reply: { answers.add($0) })])
+        return try #require(answers.all.first)
+    }
+
+    func topologyFile(_ node: NodeFixture) -> URL { node.context.dir.appendingPathComponent("topology.json") }
+
+    @Test func aUnitLeavingWhileItHoldsATicketIsRefusedAndTheFileStaysAsItWas() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let ticket = try city.intake()
+        try city.perform(.dispatch(lead: "w", assisting: [], tier: nil), on: ticket.id)
+        let daemon = try NodeDaemon(context: city.context)
+        let before = try Data(contentsOf: topologyFile(city))
+        let withoutWater = try TopologyChangeTests.edited { $0.removeAll { $0["id"] as? String == "w" } }
+
+        let check = try ask(daemon, ["topology", "--check", "/etc/hotline/new.json"], file: withoutWater)
+        #expect(check.exitCode == 1)
+        #expect(check.text.contains("removed  w 水务集团"), "\(check.text)")
+        #expect(check.text.contains("- w leaves the network, and w holds 1 open ticket(s) (\(ticket.id))"), "\(check.text)")
+        #expect(check.text.contains("- 1 message(s) wait on the link to w"), "\(check.text)")
+        let bytes = try #require(check.json)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(json["installable"] as? Bool == false && (json["blocking"] as? [String])?.count == 2)
+
+        let install = try ask(daemon, ["topology", "--install", "/etc/hotline/new.json"], file: withoutWater)
+        #expect(install.exitCode != 0 && install.text.contains("nothing was installed"), "\(install.text)")
+        #expect(try Data(contentsOf: topologyFile(city)) == before)
+        #expect(!FileManager.default.fileExists(atPath: city.context.dir.appendingPathComponent("topology.json.previous").path))
+    }
+
+    @Test func aNodeJoiningIsInstalledForTheNextStartAndTheFileBeforeItIsKept() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let daemon = try NodeDaemon(context: city.context)
+        let before = try Data(contentsOf: topologyFile(city))
+        let withGas = try TopologyChangeTests.edited {
+            $0.append(["id": "gas", "kind": "unit", "parent": "k", "name": "燃气公司", "areas": ["历下区"], "topics": ["燃气"]])
+        }
+
+        let check = try ask(daemon, ["topology", "--check", "/etc/hotline/new.json"], file: withGas)
+        #expect(check.exitCode == 0)
+        #expect(check.text.contains("added    gas 燃气公司 (unit under k)") && check.text.contains("restart, for the change to work: c, k, gas"),
+                "\(check.text)")
+        #expect(try Data(contentsOf: topologyFile(city)) == before, "a check writes nothing")
+
+        let install = try ask(daemon, ["topology", "--install", "/etc/hotline/new.json"], file: withGas)
+        #expect(install.exitCode == 0, "\(install.text)")
+        #expect(try Data(contentsOf: topologyFile(city)) == Data(withGas.utf8))
+        #expect(try Data(contentsOf: city.context.dir.appendingPathComponent("topology.json.previous")) == before)
+        #expect(city.log.contains { $0.contains("event=topology-installed") && $0.contains("added=1") })
+        let audit = try city.context.db.query("SELECT command, fields FROM audit WHERE command = 'topology'")
+        #expect(audit.count == 1 && audit.first?.string(1) == "installed:/etc/hotline/new.json")
+
+        // Until the node starts again it runs with the old network, and says a new one waits.
+        #expect(city.context.topology.node("gas") == nil)
+        let status = try ask(daemon, ["status", "--check"])
+        #expect(status.exitCode == 1 && status.text.contains("a new topology file is installed and not yet in use"), "\(status.text)")
+        #expect(try ask(daemon, ["topology"]).text.contains("a new topology file is installed and is used from the next start"))
+
+        // The next start reads it.
+        let restarted = try NodeContext(dir: city.context.dir, log: Log(node: "c", sink: { _ in }))
+        #expect(restarted.topology.node("gas")?.parent == "k")
+        #expect(!TopologyCommand.installedAndWaiting(restarted))
+    }
+
+    @Test func aNodeWithoutTLSRefusesAFileWithAnAddressOffLoopback() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let daemon = try NodeDaemon(context: city.context)
+        let remote = try TopologyChangeTests.edited { nodes in
+            if let i = nodes.firstIndex(where: { $0["id"] as? String == "k" }) { nodes[i]["listen"] = "10.20.1.10:7401" }
+        }
+        let check = try ask(daemon, ["topology", "--check", "new.json"], file: remote)
+        #expect(check.exitCode == 1)
+        #expect(check.text.contains("changed  k: listen") && check.text.contains("without TLS (--insecure)"), "\(check.text)")
+    }
+
+    @Test func aBrokenFileIsRefusedWithWhatIsWrongAndNothingIsWritten() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let daemon = try NodeDaemon(context: city.context)
+        let before = try Data(contentsOf: topologyFile(city))
+        let answer = try ask(daemon, ["topology", "--install", "new.json"], file: #"{"nodes": [{"id": "x", "kind": "unit"}]}"#)
+        #expect(answer.exitCode != 0 && answer.text.hasPrefix("new.json: "), "\(answer.text)")
+        #expect(try Data(contentsOf: topologyFile(city)) == before)
+    }
+}
+
+/// After a node left the network, the centre's record still names it on tickets it once worked on (an assisting
+/// unit, the lead of a closed ticket): the centre's later steps on those tickets go to the nodes still there.
+struct NodeThatLeftTests {
+    @Test func theCentreDecidesOnATicketWhoseAssistingUnitLeftTheNetwork() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let ticket = try city.intake()
+        try city.perform(.dispatch(lead: "s1", assisting: ["w"], tier: nil), on: ticket.id)
+        // The water company leaves: the new file is installed and the centre starts again with it.
+        let withoutWater = try TopologyChangeTests.edited { $0.removeAll { $0["id"] as? String == "w" } }
+        try TopologyCommand.installFile(Data(withoutWater.utf8), in: city.context.dir)
+        let restarted = try NodeContext(dir: city.context.dir, log: Log(node: "c", sink: { _ in }))
+        let service = TicketService(context: restarted)
+        let queuedForStation = try restarted.links.pendingCount(link: "k")
+
+        let supervised = try restarted.db.transaction {
+            try service.perform(.supervise(form: "written", reason: "超期未办结"), on: try service.repository.load(ticket.id), now: restarted.clock.now).0
+        }
+        #expect(supervised.events.last?.type == .supervised)
+        #expect(try restarted.links.pendingCount(link: "k") == queuedForStation + 1, "the lead unit s1 hears of it through its station")
+    }
+
+    @Test func theCentreArchivesAFinishedTicketWhoseUnitLeftTheNetwork() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let ticket = try city.intake()
+        try city.perform(.dispatch(lead: "w", assisting: [], tier: nil), on: ticket.id)
+        try city.perform(.terminate(reason: "三次联系不上", evidence: "通话记录"), on: ticket.id)
+        let daemon = try NodeDaemon(context: city.context)
+        // The ticket is finished: the water company may leave once its queue is delivered (here nothing was).
+        let withoutWater = try TopologyChangeTests.edited { $0.removeAll { $0["id"] as? String == "w" } }
+        let answers = RoundTakenBackTests.Answers()
+        _ = daemon.drain([.admin(AdminRequest(argv: ["topology", "--check", "new.json", "--content-base64", Data(withoutWater.utf8).base64EncodedString()],
+                                              user: "operator", uid: 1000), reply: { answers.add($0) })])
+        let check = try #require(answers.all.first)
+        #expect(!check.text.contains("open ticket") && check.text.contains("wait on the link to w"), "\(check.text)")
+
+        try TopologyCommand.installFile(Data(withoutWater.utf8), in: city.context.dir)
+        let restarted = try NodeContext(dir: city.context.dir, log: Log(node: "c", sink: { _ in }))
+        let service = TicketService(context: restarted)
+        let archived = try restarted.db.transaction {
+            try service.perform(.archive, on: try service.repository.load(ticket.id), now: restarted.clock.now).0
+        }
+        #expect(archived.status == .archived)
+    }
+}
