@@ -137,4 +137,31 @@ struct NodeThatLeftTests {
         }
         #expect(archived.status == .archived)
     }
+
+    /// The knowledge base keeps a departed unit's entries: an error report about one is recorded (no one to tell),
+    /// and its submission waiting for review can still be decided.
+    @Test func theCentreTakesAnErrorReportAndDecidesASubmissionOfAUnitThatLeft() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        var submitted = KnowledgeEntry(id: "outage", version: 1, title: "停水通知", body: "计划停水提前公告。", topic: "供水",
+                                       areas: [], owner: "w")
+        submitted.status = .submitted
+        var approved = submitted
+        approved.id = "hotline"
+        approved.status = .approved
+        try city.context.db.transaction {
+            try city.service.knowledge.store(submitted)
+            try city.service.knowledge.store(approved)
+        }
+        let withoutWater = try TopologyChangeTests.edited { $0.removeAll { $0["id"] as? String == "w" } }
+        try TopologyCommand.installFile(Data(withoutWater.utf8), in: city.context.dir)
+        let restarted = try NodeContext(dir: city.context.dir, log: Log(node: "c", sink: { _ in }))
+        let service = TicketService(context: restarted)
+        let report = KnowledgeReport(id: "r1", entry: "hotline", text: "电话已变更", at: restarted.clock.now, by: "s1")
+        try restarted.db.transaction { try service.receiveReport(report, now: restarted.clock.now) }
+        let rejected = try restarted.db.transaction {
+            try service.decide(entry: "outage", version: nil, approve: false, note: "缺少依据", now: restarted.clock.now)
+        }
+        #expect(rejected.status == .rejected)
+        #expect(try restarted.db.query("SELECT count(*) FROM kb_reports").first?.int(0) == 1)
+    }
 }

@@ -98,7 +98,8 @@ extension TicketService {
         try knowledge.store(entry)
         if approve { try knowledge.markCorrected(entry: id, at: now) }
         let body = try encode(KnowledgeEntryBody(entry: entry))
-        for node in approve ? recipients(of: entry) : [entry.owner] where node != context.nodeId {
+        // An owner that has left the network (`topology --install`) hears of nothing more.
+        for node in approve ? recipients(of: entry) : [entry.owner] where node != context.nodeId && context.topology.node(node) != nil {
             try send(.kbEntry, body: body, to: node, now: now)
         }
         return entry
@@ -125,7 +126,7 @@ extension TicketService {
         }
         try knowledge.addReport(report)
         logAfterCommit("kb-error-reported", ["entry": report.entry, "by": report.by, "report": report.id], warn: true)
-        if current.owner != context.nodeId, current.owner != report.by {
+        if current.owner != context.nodeId, current.owner != report.by, context.topology.node(current.owner) != nil {
             let text = "知识库纠错：条目 \(report.entry)「\(current.title)」被报告有误（\(report.by)）：\(report.text)。请在规定时限内更正（kb submit 新版本）。"
             try send(.notice, body: try encode(NoticeBody(ticket: nil, refusedMessage: report.id, text: text)), to: current.owner, now: now)
         }
