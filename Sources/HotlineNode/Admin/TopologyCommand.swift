@@ -12,13 +12,13 @@ enum TopologyCommand {
     static let command = CommandHandler(spec: CommandSpec(
         name: "topology", summary: "the network this node runs with; check and install a new topology file · 网络拓扑",
         usage: "topology [--check FILE | --install FILE] [--json]",
-        options: [.value("--check", "compare FILE with the topology in use: what changes, what stands in the way (exit 1 if something does)"),
-                  .value("--install", "check FILE and, if nothing stands in the way, install it for the node's next start"),
+        options: [.value("--check", "compare this file with the topology in use: what changes, what stands in the way (exit 1 if something does)"),
+                  .value("--install", "check this file and, if nothing stands in the way, install it for the node's next start"),
                   .value("--content-base64", "the file, as the client sends it (set by the client)"),
                   .flag("--json", "print JSON")],
-        examples: ["hotline-city topology --data DIR",
-                   "hotline-city topology --data DIR --check /etc/hotline/topology-2026-04.json",
-                   "hotline-county topology --data DIR --install /etc/hotline/topology-2026-04.json"]
+        examples: ["{tool} topology --data DIR",
+                   "{tool} topology --data DIR --check /etc/hotline/topology-2026-04.json",
+                   "{tool} topology --data DIR --install /etc/hotline/topology-2026-04.json"]
     )) { args, env in
         let check = args.value("--check"), install = args.value("--install")
         guard check == nil || install == nil else { throw ServiceError.usage("give --check FILE or --install FILE, not both") }
