@@ -165,3 +165,34 @@ struct NodeThatLeftTests {
         #expect(try restarted.db.query("SELECT count(*) FROM kb_reports").first?.int(0) == 1)
     }
 }
+
+/// `init --force` rewrites a node's configuration; the network of a node that holds tickets changes only through
+/// `topology --install`, which checks that none of them is stranded.
+struct InitForceTests {
+    func initAgain(_ node: NodeFixture, topology: String) throws -> String {
+        let file = node.dir.appendingPathComponent("again.json")
+        try Data(topology.utf8).write(to: file)
+        let args = try ArgumentParser.parse(["--topology", file.path, "--id", node.context.nodeId, "--data", node.context.dir.path,
+                                             "--insecure", "--force"], spec: InitCommand.spec)
+        return try InitCommand.run(role: node.context.role, args)
+    }
+
+    @Test func initForceKeepsTheNetworkOfANodeHoldingTicketsAndSendsTheOperatorToTopologyInstall() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let withoutWater = try TopologyChangeTests.edited { $0.removeAll { $0["id"] as? String == "w" } }
+        // No ticket yet: a new node may be given another network.
+        #expect(try initAgain(city, topology: withoutWater).hasPrefix("initialised"))
+        #expect(try initAgain(city, topology: TopologyTests.valid).hasPrefix("initialised"))
+
+        _ = try city.intake()
+        let before = try Data(contentsOf: city.context.dir.appendingPathComponent("topology.json"))
+        #expect {
+            try initAgain(city, topology: withoutWater)
+        } throws: { error in
+            "\(error)".contains("topology --install") && "\(error)".contains("holds tickets")
+        }
+        #expect(try Data(contentsOf: city.context.dir.appendingPathComponent("topology.json")) == before)
+        // The same network: the configuration is written again, as for a damaged file.
+        #expect(try initAgain(city, topology: TopologyTests.valid).hasPrefix("initialised"))
+    }
+}

@@ -51,8 +51,11 @@ enum InitCommand {
         }
         let dir = URL(fileURLWithPath: data)
         let fm = FileManager.default
-        if fm.fileExists(atPath: dir.appendingPathComponent("node.json").path) && !args.flag("--force") {
-            throw ServiceError.usage("\(data) is already initialised; use --force to rewrite its configuration (the database is kept)")
+        if fm.fileExists(atPath: dir.appendingPathComponent("node.json").path) {
+            guard args.flag("--force") else {
+                throw ServiceError.usage("\(data) is already initialised; use --force to rewrite its configuration (the database is kept)")
+            }
+            try refuseNetworkChange(dir: dir, to: topology, file: topologyPath)
         }
         let profileData: Data
         if let file = args.value("--profile-file") {
@@ -141,6 +144,21 @@ enum InitCommand {
             try db.setMeta("clock.manual", String(start.millis))
         }
         return "initialised \(node.name) (\(id), \(role.rawValue)) in \(data); start it with: hotline-\(role.rawValue) serve --data \(data)"
+    }
+
+    /// `init --force` rewrites a node's configuration with the network it has (a damaged file, other options). A
+    /// node that holds tickets gets a changed network through `topology --install`, which checks that no ticket it
+    /// holds is stranded by it and keeps the node's options; a node without tickets may be given any network here.
+    static func refuseNetworkChange(dir: URL, to topology: Topology, file: String) throws {
+        guard let installed = try? Topology.load(file: dir.appendingPathComponent("topology.json")),
+              installed.nodes != topology.nodes else { return }
+        let path = dir.appendingPathComponent("node.db").path
+        guard FileManager.default.fileExists(atPath: path),
+              let db = try? Database(path: path, options: DatabaseOptions(readOnly: true)),
+              (try? db.query("SELECT 1 FROM tickets LIMIT 1").isEmpty) == false else { return }
+        throw ServiceError.usage("\(file) is another network than the one in \(dir.path)/topology.json, and this node holds tickets: "
+                                 + "change its network with `topology --check \(file)` and `topology --install \(file)` on the running node "
+                                 + "(they check that no ticket it holds is stranded, and keep its options); init --force rewrites the configuration with the same network")
     }
 
     @discardableResult

@@ -80,9 +80,9 @@ struct TopologyChange {
         }
         self.refusals = refusals
         var affected = Set<String>()
-        for n in added { affected.insert(n.id); n.parent.map { affected.insert($0) } }
-        for n in removed { n.parent.map { affected.insert($0) } }
-        for m in moved { affected.insert(m.id); m.from.parent.map { affected.insert($0) }; m.to.parent.map { affected.insert($0) } }
+        for n in added { affected.formUnion([n.id] + (n.parent.map { [$0] } ?? [])) }
+        for n in removed { affected.formUnion(n.parent.map { [$0] } ?? []) }
+        for m in moved { affected.formUnion([m.id] + [m.from.parent, m.to.parent].compactMap { $0 }) }
         if !(added.isEmpty && removed.isEmpty && moved.isEmpty && changed.isEmpty), let city = new.city { affected.insert(city.id) }
         self.affected = new.nodes.map(\.id).filter(affected.contains)
     }
