@@ -14,6 +14,8 @@ final class NodeProcess: @unchecked Sendable {
 
     let id: String
     let process = Process()
+    /// Its entry in `Interrupt`: killed if the bench is interrupted while it runs.
+    private var interrupt = 0
     /// Monotonic seconds when the process was started.
     let startedAt: Double
     // `lock` guards the fields below.
@@ -32,6 +34,8 @@ final class NodeProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         startedAt = Clock.now()
         try process.run()
+        let process = self.process
+        interrupt = Interrupt.onInterrupt { if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) } }
         let handle = err.fileHandleForReading
         let thread = Thread { [self] in follow(handle) }
         thread.name = "bench-log-\(id)"
@@ -133,6 +137,7 @@ final class NodeProcess: @unchecked Sendable {
 
     /// SIGTERM (a graceful stop) or SIGKILL, then wait.
     func stop(kill: Bool = false) {
+        defer { Interrupt.done(interrupt) }
         guard process.isRunning else { return }
         if kill { Glibc.kill(pid, SIGKILL) } else { process.terminate() }
         process.waitUntilExit()

@@ -38,6 +38,8 @@ final class RabbitMQNode {
     let directory: URL
     let environment: [String: String]
     let process = Process()
+    /// Its entry in `Interrupt`: stopped if the bench is interrupted while it runs.
+    private var interrupt = 0
     /// The broker's product and version as it announces itself in Connection.Start.
     private(set) var brokerName = "RabbitMQ"
     private(set) var startSeconds = 0.0
@@ -142,6 +144,7 @@ final class RabbitMQNode {
         let started = peerMonotonicSeconds()
         do {
             try process.run()
+            interrupt = Interrupt.onInterrupt { [weak self] in self?.stop(log: { _ in }) }
             try waitUntilReady(deadline: started + timeout)
         } catch {
             stop(log: log)
@@ -185,6 +188,7 @@ final class RabbitMQNode {
     /// Stops the node (rabbitmqctl stop, then signals), the epmd it started on its private
     /// port, and removes its directory.
     func stop(log: (String) -> Void) {
+        defer { Interrupt.done(interrupt) }
         if process.isRunning {
             let status = runQuietly(Self.ctlScript, ["-n", nodeName, "stop"], timeout: 30)
             if status != 0 { log("rabbitmqctl stop exited \(status); signalling the node") }

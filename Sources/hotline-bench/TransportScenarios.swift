@@ -170,10 +170,12 @@ struct TransportScenarios {
             receiver.executableURL = BenchNetwork.executable("hotline-bench")
             receiver.arguments = ["--receiver", "127.0.0.1:\(net.cityPort)"] + (net.tlsDir("b-direct").map { ["--tls-dir", $0] } ?? [])
             try receiver.run()
+            let interrupt = Interrupt.onInterrupt { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL) } }
             lane.receiverStarted(receiver.processIdentifier)
             lane.onClose {
                 receiver.terminate()
                 receiver.waitUntilExit()
+                Interrupt.done(interrupt)
             }
             try lane.warmUp()
         } catch {

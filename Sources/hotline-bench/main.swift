@@ -83,6 +83,8 @@ while !args.isEmpty {
     }
 }
 
+let workingDir = settings.dir, removeWorkingDir = !keepDir
+Interrupt.install { if removeWorkingDir { try? FileManager.default.removeItem(at: workingDir) } }
 let figures = Scenarios(settings: settings).run(chosen)
 if !keepDir { try? FileManager.default.removeItem(at: settings.dir) }
 let machine: [String: Any] = ["cores": ProcessInfo.processInfo.activeProcessorCount,
