@@ -380,6 +380,50 @@ for d in 1 2 3; do
 done
 quiesce
 
+echo "==> the network changes (网络调整): a heating company joins and takes 供暖 from the energy group"
+# One new topology file for the whole network; a certificate for the node that joins (make-pki.sh skips the others).
+python3 - "$DIR/topology.json" "$DIR/topology-2.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1], encoding="utf-8"))
+for n in t["nodes"]:
+    if n["id"] == "energy": n["topics"] = ["燃气"]
+city = t["city"].removesuffix("市")
+t["nodes"].append({"id": "heat", "kind": "unit", "parent": "demo-city", "name": f"{city}热力集团", "areas": ["*"], "topics": ["供暖"]})
+json.dump(t, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+PY
+if [ $INSECURE = 1 ]; then sec=(--insecure); else
+  "$ROOT/deploy/pki/make-pki.sh" "$DIR/topology-2.json" "$DIR/pki" >/dev/null
+  sec=(--tls-dir "$DIR/pki/heat")
+fi
+city topology --check "$DIR/topology-2.json" | sed 's/^/    /'
+for n in $NODES; do node "$n" topology --install "$DIR/topology-2.json" >/dev/null; done
+rm -rf "${DIR:?}/heat"
+"$BIN/hotline-unit" init --topology "$DIR/topology-2.json" --id heat --data "$DIR/heat" --profile "$PROFILE" \
+  --clock manual --clock-start "$START" "${sec[@]}" >/dev/null
+"$BIN/hotline-unit" serve --data "$DIR/heat" 2>>"$DIR/heat/node.log" &
+echo "$! heat" >> "$DIR/pids"
+# A rolling restart: each node stops gracefully and starts again with the new file; its neighbours redial.
+restart() {
+  local n=$1 pid
+  pid=$(awk -v n="$n" '$2 == n {print $1}' "$DIR/pids")
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  "$BIN/hotline-$(role_of "$n")" serve --data "$DIR/$n" 2>>"$DIR/$n/node.log" &
+  sed -i "s/^$pid $n\$/$! $n/" "$DIR/pids"
+  for _ in $(seq 100); do node "$n" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "node $n did not start again; see $DIR/$n/node.log" >&2
+  exit 1
+}
+for n in $NODES; do restart "$n"; done
+NODES="$NODES heat"
+sync_clocks
+HEAT=$(city intake --channel phone --kind help --area "${AREAS[0]}" --topic 供暖 --text "暖气不热，室温不足16度" \
+       --caller-name 来电人H --caller-phone 13600000001 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+city dispatch "$HEAT" "${TIER[@]}" | sed 's/^/    /'
+for _ in $(seq 100); do node heat inbox --json | grep -q "$HEAT" && break; sleep 0.1; done
+node heat sign "$HEAT" | sed 's/^/    /'
+quiesce
+
 echo
 echo "Summary (hotline-city list --json):"
 city list --json --limit 100000 | python3 -c '
