@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
+#include <openssl/pem.h>
 
 /* Function-like macros do not import into Swift: wrap each one used. */
 static inline long hotline_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
@@ -59,5 +60,29 @@ static inline int hotline_not_after_posix(const X509 *cert, long long *seconds) 
     if (ok != 1) return 0;
     *seconds = (long long)days * 86400 + secs;
     return 1;
+}
+/* The certificate revocation lists in a PEM file: how many, and the earliest nextUpdate (seconds since
+   1970-01-01T00:00Z; 0 when none gives one). Returns 0 when the file cannot be opened or holds no list. */
+static inline int hotline_crl_file_info(const char *path, int *count, long long *next_update) {
+    BIO *bio = BIO_new_file(path, "r");
+    if (bio == NULL) return 0;
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    *count = 0;
+    *next_update = 0;
+    X509_CRL *crl;
+    while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+        *count += 1;
+        const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+        int days = 0, secs = 0;
+        if (epoch != NULL && next != NULL && ASN1_TIME_diff(&days, &secs, epoch, next) == 1) {
+            long long at = (long long)days * 86400 + secs;
+            if (*next_update == 0 || at < *next_update) *next_update = at;
+        }
+        X509_CRL_free(crl);
+    }
+    ERR_clear_error(); /* the read that ends the loop leaves "no start line" behind */
+    ASN1_TIME_free(epoch);
+    BIO_free(bio);
+    return *count > 0;
 }
 #endif

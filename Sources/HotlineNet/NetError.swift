@@ -80,9 +80,17 @@ public enum TLSError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The node certificate does not verify against the given CA (wrong authority, expired, not yet valid).
     case certificateNotIssuedByCA(certificate: String, ca: String, reason: String)
     case openSSL(call: String, reason: String)
+    /// `crl.pem` beside the authority's certificate cannot be used.
+    case invalidRevocationList(path: String, reason: String)
+    /// This node's own certificate is on the revocation list.
+    case certificateRevoked(certificate: String, list: String)
 
     public var description: String {
         switch self {
+        case let .invalidRevocationList(path, reason):
+            return "\(path) is not a usable certificate revocation list: \(reason)"
+        case let .certificateRevoked(certificate, list):
+            return "certificate \(certificate) is revoked by \(list): install the certificate issued after the revocation (deploy/pki/make-pki.sh --revoke issues one)"
         case let .unreadableFile(path, reason):
             return "cannot read \(path): \(reason); check the path and its permissions"
         case let .invalidCertificate(path, reason):

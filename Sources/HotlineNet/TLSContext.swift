@@ -14,6 +14,19 @@ public final class TLSContext: @unchecked Sendable {
     public let caFile: String
     public let certificateFile: String
     public let privateKeyFile: String
+    /// The authority's certificate revocation list(s), `crl.pem` beside `ca.crt`, when there is one: a peer whose
+    /// certificate it lists is refused (a node whose key leaked, `make-pki.sh --revoke`). Nil without the file.
+    public private(set) var revocationList: RevocationList?
+
+    public struct RevocationList: Equatable, Sendable {
+        public var file: String
+        /// How many lists the file holds (one per authority in `ca.crt`).
+        public var lists: Int
+        /// The earliest `nextUpdate` of them (ms since 1970-01-01T00:00Z): after it OpenSSL refuses every peer.
+        public var nextUpdateMillis: Int64?
+        /// The file as loaded, to tell a changed list on reload.
+        public var content: Data
+    }
 
     public convenience init(caFile: String, certificateFile: String, privateKeyFile: String) throws(TLSError) {
         try self.init(caFile: caFile, certificateFile: certificateFile, privateKeyFile: privateKeyFile,
@@ -58,6 +71,7 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
             throw TLSError.invalidCertificate(path: caFile, reason: OpenSSLErrors.drain())
         }
+        try loadRevocationList()
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
         guard SSL_CTX_use_certificate_chain_file(context, certificateFile) == 1 else {
             throw TLSError.invalidCertificate(path: certificateFile, reason: OpenSSLErrors.drain())
@@ -80,6 +94,32 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_free(context)
     }
 
+    /// Loads `crl.pem` beside the authority's certificate into the store peers are verified against, and makes
+    /// OpenSSL check each peer's certificate against it. Every authority in `ca.crt` then needs its list in the file
+    /// (OpenSSL refuses a certificate whose issuer has none): make-pki.sh writes one per authority it signs with.
+    private func loadRevocationList() throws(TLSError) {
+        let file = URL(fileURLWithPath: caFile).deletingLastPathComponent().appendingPathComponent("crl.pem").path
+        guard FileManager.default.fileExists(atPath: file) else { return }
+        guard FileManager.default.isReadableFile(atPath: file), let bytes = FileManager.default.contents(atPath: file) else {
+            throw TLSError.unreadableFile(path: file, reason: "permission denied")
+        }
+        var count: Int32 = 0
+        var next: Int64 = 0
+        guard hotline_crl_file_info(file, &count, &next) == 1 else {
+            throw TLSError.invalidRevocationList(path: file, reason: "no PEM certificate revocation list in it")
+        }
+        guard let store = SSL_CTX_get_cert_store(context), let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file()),
+              X509_load_crl_file(lookup, file, X509_FILETYPE_PEM) >= 1 else {
+            throw TLSError.invalidRevocationList(path: file, reason: OpenSSLErrors.drain())
+        }
+        // The leaf's list only (the chain is a node certificate under the authority): on the store, which our own
+        // check uses, and on the context's parameters, which each handshake's check starts from.
+        X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK))
+        X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(context), UInt(X509_V_FLAG_CRL_CHECK))
+        revocationList = RevocationList(file: file, lists: Int(count), nextUpdateMillis: next > 0 ? next * 1000 : nil,
+                                        content: bytes)
+    }
+
     /// Fails early, at load time, when our own certificate would be refused by every peer: issued by another
     /// authority, expired or not yet valid. Better a clear error at start than a handshake failure per link.
     private func verifyOwnCertificate() throws(TLSError) {
@@ -95,6 +135,12 @@ public final class TLSContext: @unchecked Sendable {
         if X509_verify_cert(check) != 1 {
             let code = X509_STORE_CTX_get_error(check)
             ERR_clear_error()
+            if code == X509_V_ERR_CERT_REVOKED, let list = revocationList {
+                throw TLSError.certificateRevoked(certificate: certificateFile, list: list.file)
+            }
+            if code == X509_V_ERR_CRL_HAS_EXPIRED, let list = revocationList {
+                throw TLSError.invalidRevocationList(path: list.file, reason: "it has expired (its nextUpdate is past): every peer would be refused; make a new one with deploy/pki/make-pki.sh TOPOLOGY PKI-DIR --crl")
+            }
             throw TLSError.certificateNotIssuedByCA(
                 certificate: certificateFile, ca: caFile,
                 reason: String(cString: X509_verify_cert_error_string(Int(code))))
@@ -106,6 +152,10 @@ public final class TLSContext: @unchecked Sendable {
             if expiry.map({ seconds * 1000 < $0.millis }) ?? true {
                 expiry = Expiry(millis: seconds * 1000, file: i == 0 ? certificateFile : caFile)
             }
+        }
+        // So do they all when the revocation list passes its nextUpdate.
+        if let list = revocationList, let next = list.nextUpdateMillis, expiry.map({ next < $0.millis }) ?? true {
+            expiry = Expiry(millis: next, file: list.file)
         }
     }
 

@@ -26,6 +26,24 @@ import Testing
         #expect(modes.split(separator: "\n") == ["600", "600", "644"])
     }
 
+    @Test func aRevocationIsKeptAcrossRunsAndTheListGoesToEveryNode() throws {
+        let (dir, file) = try topology(#"{"nodes":[{"id":"city","kind":"city"},{"id":"unit-9","parent":"city"}]}"#)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: ShellFailure.self, "nothing revoked yet: no list to write") { try shell("'\(script)' '\(file)' '\(dir)/pki' --crl") }
+        _ = try shell("'\(script)' '\(file)' '\(dir)/pki'")
+        let revokedSerial = try shell("openssl x509 -in '\(dir)/pki/unit-9/node.crt' -noout -serial").split(separator: "=").last
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let revoke = try shell("'\(script)' '\(file)' '\(dir)/pki' --revoke unit-9")
+        #expect(revoke.contains("revoked \(dir)/pki/unit-9/node.crt (serial \(revokedSerial))") && revoke.contains("issued \(dir)/pki/unit-9/node.crt"))
+        // A later run keeps both certificates (the new one is not on the list) and gives each node the list.
+        let again = try shell("'\(script)' '\(file)' '\(dir)/pki'")
+        #expect(again.contains("kept \(dir)/pki/unit-9/node.crt") && again.contains("kept \(dir)/pki/city/node.crt"))
+        for node in ["city", "unit-9"] {
+            #expect(try TLSContext(directory: "\(dir)/pki/\(node)").revocationList?.lists == 1)
+        }
+        #expect(try String(contentsOfFile: "\(dir)/pki/revoked.txt", encoding: .utf8).hasPrefix("\(revokedSerial) unit-9 "))
+    }
+
     @Test func nodeIdThatIsNotDNSSafeIsRefused() throws {
         let (dir, file) = try topology(#"{"nodes":[{"id":"City_Centre"}]}"#)
         #expect(throws: ShellFailure.self) { try shell("'\(script)' '\(file)' '\(dir)/pki'") }

@@ -33,14 +33,17 @@ struct CertificateWatchTests {
         #expect(watch.check(expiry, now: expiry.millis + 5) == .expired(daysAgo: 1))
     }
 
-    @Test func theLogSaysWhatToRenewForANodeCertificateOrTheAuthority() {
+    @Test func theLogSaysWhatToRenewForANodeCertificateTheAuthorityOrTheRevocationList() {
         let sink = NodeFixture.Sink()
         let log = Log(node: "s1", sink: { sink.append($0) })
         CertificateWatch.log(.expiring(daysLeft: 12), expiry, node: "s1", to: log)
         CertificateWatch.log(.expired(daysAgo: 3), TLSContext.Expiry(millis: expiry.millis, file: "/d/tls/ca.crt"),
                              node: "s1", to: log)
+        CertificateWatch.log(.expiring(daysLeft: 20), TLSContext.Expiry(millis: expiry.millis, file: "/d/tls/crl.pem"),
+                             node: "s1", to: log)
         let all = sink.all
-        #expect(all.count == 2)
+        #expect(all.count == 3)
+        #expect(all[2].contains("revocation list") && all[2].contains("make-pki.sh TOPOLOGY PKI-DIR --crl"))
         #expect(all[0].contains("event=certificate-expiring") && all[0].contains("days_left=12")
                 && all[0].contains("--force --node s1"))
         #expect(all[1].contains("event=certificate-expired") && all[1].contains("days_ago=3")

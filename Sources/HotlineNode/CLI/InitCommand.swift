@@ -114,11 +114,13 @@ enum InitCommand {
             guard let tlsDir = args.value("--tls-dir") else {
                 throw ServiceError.usage("links use mutual TLS: give --tls-dir DIR (from deploy/pki/make-pki.sh), or --insecure on a loopback-only topology")
             }
-            for (file, mode) in [("ca.crt", 0o644), ("node.crt", 0o644), ("node.key", 0o600)] {
+            for (file, mode) in [("ca.crt", 0o644), ("node.crt", 0o644), ("node.key", 0o600), ("crl.pem", 0o644)] {
                 let target = dir.appendingPathComponent("tls/\(file)")
+                let source = URL(fileURLWithPath: tlsDir).appendingPathComponent(file)
+                // The revocation list exists once a certificate was revoked (make-pki.sh --revoke).
+                if file == "crl.pem" && !fm.fileExists(atPath: source.path) { continue }
                 try? fm.removeItem(at: target)
-                try readFile(URL(fileURLWithPath: tlsDir).appendingPathComponent(file), what: "TLS")
-                    .write(to: target)
+                try readFile(source, what: "TLS").write(to: target)
                 try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: target.path)
             }
             let tls = try TLSContext(directory: dir.appendingPathComponent("tls").path)

@@ -42,6 +42,8 @@ struct CertificateWatch {
         let until = Timestamp(millis: expiry.millis).iso8601
         let renew = expiry.file.hasSuffix("ca.crt")
             ? "it is the city's certificate authority, shared by every node: create a new one and move every node to it as deploy/pki/README.md says (\"Rotating the authority\")"
+            : expiry.file.hasSuffix("crl.pem")
+            ? "it is the certificate revocation list, after which every peer is refused: write it again (deploy/pki/make-pki.sh TOPOLOGY PKI-DIR --crl), copy crl.pem into every node's tls directory and send each node SIGHUP (systemctl reload)"
             : "issue a new certificate (deploy/pki/make-pki.sh TOPOLOGY PKI-DIR --force --node \(node)), copy node.crt and node.key into the node's tls directory and send the node SIGHUP (systemctl reload)"
         switch notice {
         case .expiring(let days):

@@ -57,9 +57,22 @@ extension NodeDaemon {
 
     func closed(_ c: LinkTransport, reason: String?) {
         unidentified[ObjectIdentifier(c)] = nil
+        var owned = false
         for driver in linkOrder where driver.owns(c) {
+            owned = true
             driver.detach(reason: reason)
             log.warn("link-down", ["peer": driver.peer, "reason": reason ?? "closed"])
+        }
+        // A connection refused in its TLS handshake never reached a link: say whom and why here, where the refusal
+        // was decided (a revoked, expired or foreign certificate), once a minute for each address at most.
+        if !owned, let reason, reason.hasPrefix("TLS handshake failed") {
+            let host = String(c.remoteAddress.split(separator: ":").dropLast().joined(separator: ":"))
+            let now = monotonic()
+            if refusalLogged[host].map({ now - $0 >= 60_000 }) ?? true {
+                refusalLogged[host] = now
+                log.warn("link-refused", ["remote": c.remoteAddress, "code": "tls-handshake",
+                                          "detail": "\(reason) (a revoked, expired or foreign certificate, or not TLS)"])
+            }
         }
     }
 
