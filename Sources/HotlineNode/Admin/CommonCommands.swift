@@ -200,12 +200,14 @@ enum CommonCommands {
                 let days = CertificateWatch.daysLeft(expiry, now: Int64(Date().timeIntervalSince1970 * 1000))
                 let until = Timestamp(millis: expiry.millis)
                 certificate = ["notAfter": until.iso8601, "daysLeft": days, "file": expiry.file]
+                // The chain's end is a certificate's, or the revocation list's (after which every peer is refused).
+                let what = expiry.file.hasSuffix("crl.pem") ? "revocation list" : "certificate"
                 if days < CertificateWatch.warnDays {
-                    problems.append(days < 0 ? "certificate expired on \(ChinaTime.localText(until)) (\(expiry.file))"
-                                    : "certificate expires on \(ChinaTime.localText(until)), in \(days) days (\(expiry.file))")
+                    problems.append(days < 0 ? "\(what) expired on \(ChinaTime.localText(until)) (\(expiry.file))"
+                                    : "\(what) expires on \(ChinaTime.localText(until)), in \(days) days (\(expiry.file))")
                 }
-                lines.append(days < 0 ? "  CERTIFICATE EXPIRED on \(ChinaTime.localText(until)) (\(expiry.file)): neighbours refuse this node; see the certificate-expired line in the log"
-                             : "  certificate valid until \(ChinaTime.localText(until)), \(days) days (\(expiry.file))"
+                lines.append(days < 0 ? "  \(what.uppercased()) EXPIRED on \(ChinaTime.localText(until)) (\(expiry.file)): neighbours refuse this node; see the certificate-expired line in the log"
+                             : "  \(what) valid until \(ChinaTime.localText(until)), \(days) days (\(expiry.file))"
                              + (days < CertificateWatch.warnDays ? ": RENEW IT (deploy/pki/README.md)" : ""))
             }
             if let disk = env.service.diskSpace, DiskWatch.isLow(disk) {
