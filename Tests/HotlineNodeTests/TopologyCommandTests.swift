@@ -73,6 +73,23 @@ struct TopologyCommandTests {
         #expect(!TopologyCommand.installedAndWaiting(restarted))
     }
 
+    @Test func aUnitMovingToAnotherParentWhileItHoldsATicketAndOwesItsParentAMessageIsRefused() throws {
+        let ticket = try DataAtRestTests().assigned(to: "s1").1
+        let unit = try NodeFixture(id: "s1", role: .unit)
+        try unit.deliver(.ticketAssign, body: AssignBody(ticket: Privacy.view(of: ticket, for: "s1"), role: "lead"), origin: "c", from: "k")
+        try unit.perform(.sign, on: ticket.id)  // the sign-for waits on the link to the station
+        let daemon = try NodeDaemon(context: unit.context)
+        let underTheCentre = try TopologyChangeTests.edited { nodes in
+            if let i = nodes.firstIndex(where: { $0["id"] as? String == "s1" }) { nodes[i]["parent"] = "c" }
+        }
+        let check = try ask(daemon, ["topology", "--check", "new.json"], file: underTheCentre)
+        #expect(check.exitCode == 1)
+        #expect(check.text.contains("moved    s1 解放路街道: unit under k → unit under c") && check.text.contains("this node's links: +c -k"),
+                "\(check.text)")
+        #expect(check.text.contains("- 1 message(s) wait on the link to k"), "\(check.text)")
+        #expect(check.text.contains("- s1 moves in the tree, and s1 holds 1 open ticket(s) (\(ticket.id))"), "\(check.text)")
+    }
+
     @Test func aNodeWithoutTLSRefusesAFileWithAnAddressOffLoopback() throws {
         let city = try NodeFixture(id: "c", role: .city)
         let daemon = try NodeDaemon(context: city.context)
