@@ -99,6 +99,11 @@ struct TopologyCommandTests {
         let check = try ask(daemon, ["topology", "--check", "new.json"], file: remote)
         #expect(check.exitCode == 1)
         #expect(check.text.contains("changed  k: listen") && check.text.contains("without TLS (--insecure)"), "\(check.text)")
+        #expect(!check.text.contains("note: the file names the profile"), "the same profile")
+        let otherProfile = TopologyTests.valid.replacingOccurrences(of: "jinan-2018", with: "tonghua-2021")
+        let note = try ask(daemon, ["topology", "--check", "new.json"], file: otherProfile)
+        #expect(note.exitCode == 0 && note.text.contains("note: the file names the profile tonghua-2021; this node runs jinan-2018"),
+                "\(note.text)")
     }
 
     @Test func aBrokenFileIsRefusedWithWhatIsWrongAndNothingIsWritten() throws {

@@ -121,11 +121,15 @@ enum TopologyCommand {
         let node: String
         let change: TopologyChange
         let blocking: [String]
+        /// The file's `profile` when it is not the one this node runs: a profile is chosen at `init` (profile.json)
+        /// and a topology file does not change it.
+        let otherProfile: (file: String, inUse: String)?
 
         init(env: CommandEnvironment, new: Topology) throws {
             let context = env.context, old = context.topology
             node = context.nodeId
             change = TopologyChange(from: old, to: new, node: node)
+            otherProfile = new.profile.flatMap { $0 == context.profile.id ? nil : ($0, context.profile.id) }
             var blocking = change.refusals
             if context.config.insecure && !new.allAddressesAreLoopback {
                 blocking.append("this node runs without TLS (--insecure), which is allowed only while every address in the topology is a loopback address; the new file has others: initialise the node with certificates first")
@@ -169,6 +173,9 @@ enum TopologyCommand {
             for c in change.changed { out.append("  changed  \(c.id): \(c.fields.joined(separator: ", "))") }
             if !change.linksAdded.isEmpty || !change.linksRemoved.isEmpty {
                 out.append("this node's links: " + (change.linksAdded.map { "+\($0)" } + change.linksRemoved.map { "-\($0)" }).joined(separator: " "))
+            }
+            if let p = otherProfile {
+                out.append("note: the file names the profile \(p.file); this node runs \(p.inUse), chosen at init (profile.json), which the topology does not change")
             }
             if !change.isEmpty {
                 out.append("install it and restart, for the change to work: \(change.affected.joined(separator: ", ")) (the others at their next restart)")
