@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A realistic day of a city's 12345 hotline on loopback: a city centre, two county stations and six units
+# Two realistic weeks of a city's 12345 hotline on loopback: a city centre, two county stations and six units
 # as separate processes over mutual TLS, driven only through the operators' commands.
 #
 # usage: deploy/demo/run.sh [--profile NAME] [--tickets N] [--dir DIR] [--keep] [--insecure]
