@@ -69,6 +69,8 @@ extension NodeDaemon {
             let host = String(c.remoteAddress.split(separator: ":").dropLast().joined(separator: ":"))
             let now = monotonic()
             if refusalLogged[host].map({ now - $0 >= 60_000 }) ?? true {
+                // Hosts whose minute has passed need no entry: many addresses must not grow it for ever.
+                if refusalLogged.count >= 1_000 { refusalLogged = refusalLogged.filter { now - $0.value < 60_000 } }
                 refusalLogged[host] = now
                 log.warn("link-refused", ["remote": c.remoteAddress, "code": "tls-handshake",
                                           "detail": "\(reason) (a revoked, expired or foreign certificate, or not TLS)"])
