@@ -78,6 +78,14 @@ extension NodeDaemon {
         }
     }
 
+    /// A connection is checked once, at its handshake: with a new revocation list every link connects again, so that
+    /// a neighbour whose certificate it revokes is refused now, not at its next reconnection.
+    func reconnectAll(checkedAgainst list: TLSContext.RevocationList?) {
+        log.warn("revocation-list-changed", ["file": list?.file ?? "none",
+                                             "detail": "every link reconnects and is checked against it; queued messages wait in the outbox"])
+        for driver in linkOrder { driver.connection?.close() }
+    }
+
     /// An accepted connection whose peer has not said hello within `deadAfter` is closed (protocols/README.md §7:
     /// AWAIT_HELLO, handshake timeout): a silent client must not hold a connection, and its thread, for ever.
     func expireUnidentified(now: RoundTime) {

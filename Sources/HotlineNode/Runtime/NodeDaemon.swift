@@ -384,21 +384,13 @@ public final class NodeDaemon: @unchecked Sendable {
     private func reload() {
         do {
             let fresh = try context.makeTLS()
-            let before = tlsLock.withLock { () -> TLSContext.RevocationList? in
-                defer { tls = fresh }
-                return tls?.revocationList
-            }
+            let before = currentTLS()?.revocationList  // the loop is the one thread that replaces it
+            tlsLock.withLock { tls = fresh }
             if let fresh { listener?.updateTLS(fresh) }
             log.info("tls-reloaded", ["cert": context.config.tlsCert,
                                       "not_after": fresh?.expiry.map { Timestamp(millis: $0.millis).iso8601 } ?? "",
                                       "revocation_list": fresh?.revocationList.map { "\($0.file) (\($0.lists))" } ?? "none"])
-            // A connection is checked once, at its handshake: with a new revocation list every link connects again,
-            // so that a neighbour whose certificate it revokes is refused now, not at its next reconnection.
-            if let fresh, fresh.revocationList != before {
-                log.warn("revocation-list-changed", ["file": fresh.revocationList?.file ?? "none",
-                                                     "detail": "every link reconnects and is checked against it; queued messages wait in the outbox"])
-                for driver in links.values { driver.connection?.close() }
-            }
+            if let fresh, fresh.revocationList != before { reconnectAll(checkedAgainst: fresh.revocationList) }
             certificateWatch = CertificateWatch()
             watchCertificate()  // say at once whether the new chain is close to its end too
         } catch {
