@@ -53,6 +53,10 @@ struct RevocationProcessTests {
             ((try? String(contentsOf: cityLog, encoding: .utf8)) ?? "").contains("certificate revoked")
         }
         #expect(try !linkUp(harness, "t-city", "hotline-city", peer: "u-water"))
+        // The centre's operators see which list it checks against.
+        let status = try ProcessHarness.run("hotline-city", ["status", "--data", harness.dataDir("t-city"), "--json"])
+        let list = try #require(status.object["revocationList"] as? [String: Any], "\(status.stdout)")
+        #expect(list["lists"] as? Int == 1 && (list["file"] as? String)?.hasSuffix("/tls/crl.pem") == true)
 
         // The unit's operator installs the new certificate and key, with the list, and reloads.
         try copy(["node.crt", "node.key", "crl.pem"], from: "\(pki)/u-water", to: harness.dataDir("u-water"))

@@ -210,6 +210,11 @@ enum CommonCommands {
                              : "  \(what) valid until \(ChinaTime.localText(until)), \(days) days (\(expiry.file))"
                              + (days < CertificateWatch.warnDays ? ": RENEW IT (deploy/pki/README.md)" : ""))
             }
+            let revocation = env.service.revocationList
+            if let list = revocation {
+                lines.append("  revocation list \(list.file): \(list.lists) list\(list.lists == 1 ? "" : "s")"
+                             + (list.nextUpdateMillis.map { ", valid until \(ChinaTime.localText(Timestamp(millis: $0)))" } ?? ""))
+            }
             if let disk = env.service.diskSpace, DiskWatch.isLow(disk) {
                 problems.append("disk low: \(DiskSpace.text(disk.available)) free of \(DiskSpace.text(disk.total)) (\(disk.percentFree) %)")
             }
@@ -267,6 +272,9 @@ enum CommonCommands {
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "", "topologyInstalledForNextStart": topologyWaiting, "certificate": certificate ?? NSNull(),
+                "revocationList": revocation.map { l -> [String: Any] in
+                    ["file": l.file, "lists": l.lists, "nextUpdate": l.nextUpdateMillis.map { Timestamp(millis: $0).iso8601 } ?? ""]
+                } ?? NSNull(),
                 "lastBackup": NodeBackup.last(c.db).map { ["at": $0.at.iso8601, "path": $0.path] as [String: Any] } ?? NSNull(),
                 "disk": env.service.diskSpace.map { ["availableBytes": $0.available, "totalBytes": $0.total,
                                                     "low": DiskWatch.isLow($0)] as [String: Any] } ?? NSNull(),

@@ -82,8 +82,9 @@ extension NodeDaemon {
     /// Logs `certificate-expiring` / `certificate-expired` when due (at the first look, after a reload, then once a
     /// day), on the machine's clock as OpenSSL reads it.
     func watchCertificate() {
-        let expiry = currentTLS()?.expiry
+        let current = currentTLS(), expiry = current?.expiry
         service.certificateExpiry = expiry
+        service.revocationList = current?.revocationList
         if let expiry, let notice = certificateWatch.check(expiry, now: Int64(Date().timeIntervalSince1970 * 1000)) {
             CertificateWatch.log(notice, expiry, node: context.nodeId, to: log)
         }

@@ -22,6 +22,8 @@ final class TicketService {
     var storageFailure: String?
     /// When the node's certificate chain expires (`CertificateWatch`), for `status`; nil without TLS.
     var certificateExpiry: TLSContext.Expiry?
+    /// The revocation list the node checks its neighbours against (`crl.pem`), for `status`; nil without one.
+    var revocationList: TLSContext.RevocationList?
     /// The data directory's disk at the last minute's look (`DiskWatch`), for `status`.
     var diskSpace: DiskSpace?
     /// The work loop's rounds so far, for `status` (set by the daemon after each round).
