@@ -82,6 +82,8 @@ final class Simulation {
     ]}
     """
     static let parents = ["k": "c", "s1": "k", "s2": "k", "w": "c"]
+    /// Who dials whom: `parents`, unless a test moved a node (`topology --install` and a restart).
+    var parents = Simulation.parents
 
     let seed: UInt64
     var rng: Rng
@@ -222,7 +224,7 @@ final class Simulation {
             }
         }
         if faultsOn && rng.chance(0.01) {
-            let child = Self.parents.keys.sorted()[rng.int(0...3)]
+            let child = parents.keys.sorted()[rng.int(0...3)]
             if let t = uplink[child], !t.closed {
                 if rng.chance(0.5) {
                     note("reset \(child)↑")
@@ -239,7 +241,7 @@ final class Simulation {
             note("restart \(id)")
             try? start(id)
         }
-        for (child, parent) in Self.parents.sorted(by: { $0.key < $1.key }) {
+        for (child, parent) in parents.sorted(by: { $0.key < $1.key }) {
             guard let c = nodes[child], c.daemon != nil, nodes[parent]?.daemon != nil,
                   uplink[child].map({ $0.closed }) ?? true, now >= (nextDial[child] ?? 0),
                   now >= (partitionedUntil[child] ?? 0) else { continue }

@@ -218,3 +218,51 @@ struct InitForceTests {
         #expect(try initAgain(city, topology: TopologyTests.valid).hasPrefix("initialised"))
     }
 }
+
+/// A unit moved under a county station keeps its finished tickets, which the station never held: the centre's later
+/// step on one (here `archive`) reaches the unit through the station, which asks the centre for the record it lacks.
+struct MovedNodeTests {
+    @Test func aUnitMovedUnderAStationGetsTheCentresLaterStepOnItsFinishedTicketThroughIt() throws {
+        let sim = try Simulation(seed: 7)
+        sim.faultsOn = false
+        func settle(_ done: () -> Bool) {
+            var steps = 0
+            while !(done() && sim.pending() == 0) && steps < 50_000 {
+                sim.step()
+                steps += 1
+            }
+        }
+        var id: String?
+        sim.command("c", ["intake", "--channel", "phone", "--kind", "complain", "--area", "历下区/解放路街道", "--topic", "供水",
+                          "--text", "停水三天"]) { r in
+            if let json = r?.json, let o = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] { id = o["id"] as? String }
+        }
+        settle { id != nil }
+        let ticket = try #require(id)
+        sim.command("c", ["dispatch", ticket, "--to", "w"]) { _ in }
+        settle { sim.ticket(ticket, at: "w") != nil }
+        sim.command("c", ["terminate", ticket, "--reason", "三次联系不上", "--evidence", "通话记录"]) { _ in }
+        settle { sim.ticket(ticket, at: "w")?.status == .terminated }
+        #expect(sim.ticket(ticket, at: "w")?.status == .terminated)
+        #expect(sim.ticket(ticket, at: "k") == nil)
+
+        // The water company moves under the station: the same new file at every node, each restarted with it.
+        let moved = Simulation.topology.replacingOccurrences(of: #""id": "w", "kind": "unit", "parent": "c""#,
+                                                             with: #""id": "w", "kind": "unit", "parent": "k""#)
+        #expect(moved != Simulation.topology)
+        for node in sim.nodes.keys.sorted() {
+            let dir = try #require(sim.nodes[node]).dir
+            try TopologyCommand.installFile(Data(moved.utf8), in: dir)
+            sim.crash(node)
+            try sim.start(node)
+        }
+        sim.parents["w"] = "k"
+
+        sim.command("c", ["archive", ticket]) { _ in }
+        settle { sim.ticket(ticket, at: "w")?.status == .archived }
+        #expect(sim.ticket(ticket, at: "c")?.status == .archived)
+        #expect(sim.ticket(ticket, at: "w")?.status == .archived, "the unit's copy follows the centre's record")
+        #expect(sim.ticket(ticket, at: "k")?.status == .archived, "the station took the centre's record of what it relays")
+        #expect(sim.pending() == 0)
+    }
+}
