@@ -61,16 +61,18 @@ static inline int hotline_not_after_posix(const X509 *cert, long long *seconds) 
     *seconds = (long long)days * 86400 + secs;
     return 1;
 }
-/* The certificate revocation lists in a PEM file: how many, and the earliest nextUpdate (seconds since
-   1970-01-01T00:00Z; 0 when none gives one). Returns 0 when the file cannot be opened or holds no list. */
-static inline int hotline_crl_file_info(const char *path, int *count, long long *next_update) {
-    BIO *bio = BIO_new_file(path, "r");
+/* Adds every certificate revocation list in PEM `bytes` to `store`: how many, and the earliest nextUpdate (seconds
+   since 1970-01-01T00:00Z; 0 when none gives one). Returns 0 when there is none or the store refuses one. */
+static inline int hotline_crl_load(X509_STORE *store, const void *bytes, int length, int *count, long long *next_update) {
+    BIO *bio = BIO_new_mem_buf(bytes, length);
     if (bio == NULL) return 0;
     ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    int ok = 1;
     *count = 0;
     *next_update = 0;
     X509_CRL *crl;
-    while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+    while (ok && (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+        ok = X509_STORE_add_crl(store, crl); /* the store takes its own reference */
         *count += 1;
         const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
         int days = 0, secs = 0;
@@ -80,9 +82,9 @@ static inline int hotline_crl_file_info(const char *path, int *count, long long 
         }
         X509_CRL_free(crl);
     }
-    ERR_clear_error(); /* the read that ends the loop leaves "no start line" behind */
+    if (ok) ERR_clear_error(); /* the read that ends the loop leaves "no start line" behind */
     ASN1_TIME_free(epoch);
     BIO_free(bio);
-    return *count > 0;
+    return ok && *count > 0;
 }
 #endif

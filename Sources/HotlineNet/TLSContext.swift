@@ -105,12 +105,10 @@ public final class TLSContext: @unchecked Sendable {
         }
         var count: Int32 = 0
         var next: Int64 = 0
-        guard hotline_crl_file_info(file, &count, &next) == 1 else {
-            throw TLSError.invalidRevocationList(path: file, reason: "no PEM certificate revocation list in it")
-        }
-        guard let store = SSL_CTX_get_cert_store(context), let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file()),
-              X509_load_crl_file(lookup, file, X509_FILETYPE_PEM) >= 1 else {
-            throw TLSError.invalidRevocationList(path: file, reason: OpenSSLErrors.drain())
+        guard let store = SSL_CTX_get_cert_store(context),
+              bytes.withUnsafeBytes({ hotline_crl_load(store, $0.baseAddress, Int32($0.count), &count, &next) }) == 1 else {
+            let reason = OpenSSLErrors.drain()
+            throw TLSError.invalidRevocationList(path: file, reason: reason.isEmpty || count == 0 ? "no PEM certificate revocation list in it" : reason)
         }
         // The leaf's list only (the chain is a node certificate under the authority): on the store, which our own
         // check uses, and on the context's parameters, which each handshake's check starts from.

@@ -182,14 +182,17 @@ enum NodeBackup {
         for name in try fm.contentsOfDirectory(atPath: dir.path) {
             let url = dir.appendingPathComponent(name)
             let type = try? fm.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType
-            if type == .typeDirectory { try syncTree(url) } else if type == .typeRegular {
-                let fd = open(url.path, O_RDONLY)
-                guard fd >= 0 else { throw ServiceError.refused("cannot open \(url.path) to sync it") }
-                defer { close(fd) }
-                guard fsync(fd) == 0 else { throw ServiceError.refused("fsync of \(url.path) failed: \(String(cString: strerror(errno)))") }
-            }
+            if type == .typeDirectory { try syncTree(url) } else if type == .typeRegular { try syncFile(url) }
         }
         syncDirectory(dir)
+    }
+
+    /// fsync of one file: its content on the disk before a rename publishes it.
+    static func syncFile(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw ServiceError.refused("cannot open \(url.path) to sync it") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ServiceError.refused("fsync of \(url.path) failed: \(String(cString: strerror(errno)))") }
     }
 
     static func syncDirectory(_ dir: URL) {

@@ -95,8 +95,12 @@ enum TopologyCommand {
         let fresh = dir.appendingPathComponent("topology.json.new")
         let fm = FileManager.default
         do {
-            if let old = fm.contents(atPath: target.path) { try write(old, to: previous) }
-            try write(data, to: fresh)
+            if let old = fm.contents(atPath: target.path) {
+                try old.write(to: previous, options: .atomic)
+                try NodeBackup.syncFile(previous)
+            }
+            try data.write(to: fresh, options: .atomic)
+            try NodeBackup.syncFile(fresh)
             guard rename(fresh.path, target.path) == 0 else {
                 throw ServiceError.refused("cannot rename \(fresh.path) to topology.json: \(String(cString: strerror(errno)))")
             }
@@ -106,14 +110,6 @@ enum TopologyCommand {
         } catch {
             throw ServiceError.refused("cannot write the topology into \(dir.path): \(error.localizedDescription)")
         }
-    }
-
-    private static func write(_ data: Data, to url: URL) throws {
-        try data.write(to: url, options: .atomic)
-        let fd = open(url.path, O_RDONLY)
-        guard fd >= 0 else { throw ServiceError.refused("cannot open \(url.path) to sync it") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw ServiceError.refused("fsync of \(url.path) failed: \(String(cString: strerror(errno)))") }
     }
 
     /// The change and what this node's record says stands in the way of it.
