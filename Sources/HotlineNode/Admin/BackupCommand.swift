@@ -187,6 +187,30 @@ enum NodeBackup {
         syncDirectory(dir)
     }
 
+    /// Replaces a file of the data directory (`topology.json`, a calendar year) whole or not at all: the new
+    /// content is written and synced beside it, the old one kept as `NAME.previous`, then the rename; a crash leaves
+    /// one of the two complete files in place.
+    static func replaceFile(_ target: URL, with data: Data) throws {
+        let dir = target.deletingLastPathComponent(), name = target.lastPathComponent
+        let previous = dir.appendingPathComponent(name + ".previous"), fresh = dir.appendingPathComponent(name + ".new")
+        do {
+            if let old = FileManager.default.contents(atPath: target.path) {
+                try old.write(to: previous, options: .atomic)
+                try syncFile(previous)
+            }
+            try data.write(to: fresh, options: .atomic)
+            try syncFile(fresh)
+            guard rename(fresh.path, target.path) == 0 else {
+                throw ServiceError.refused("cannot rename \(fresh.path) to \(name): \(String(cString: strerror(errno)))")
+            }
+            syncDirectory(dir)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw ServiceError.refused("cannot write \(name) into \(dir.path): \(error.localizedDescription)")
+        }
+    }
+
     /// fsync of one file: its content on the disk before a rename publishes it.
     static func syncFile(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY)

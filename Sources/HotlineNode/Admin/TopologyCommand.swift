@@ -87,29 +87,9 @@ enum TopologyCommand {
         return file.nodes != context.topology.nodes
     }
 
-    /// Replaces `topology.json` whole or not at all: the new file is written and synced beside it, the old one kept
-    /// as `topology.json.previous`, then the rename; a crash leaves one of the two complete files in place.
+    /// `topology.json` replaced whole, the one before kept as `topology.json.previous` (`NodeBackup.replaceFile`).
     static func installFile(_ data: Data, in dir: URL) throws {
-        let target = dir.appendingPathComponent("topology.json")
-        let previous = dir.appendingPathComponent("topology.json.previous")
-        let fresh = dir.appendingPathComponent("topology.json.new")
-        let fm = FileManager.default
-        do {
-            if let old = fm.contents(atPath: target.path) {
-                try old.write(to: previous, options: .atomic)
-                try NodeBackup.syncFile(previous)
-            }
-            try data.write(to: fresh, options: .atomic)
-            try NodeBackup.syncFile(fresh)
-            guard rename(fresh.path, target.path) == 0 else {
-                throw ServiceError.refused("cannot rename \(fresh.path) to topology.json: \(String(cString: strerror(errno)))")
-            }
-            NodeBackup.syncDirectory(dir)
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw ServiceError.refused("cannot write the topology into \(dir.path): \(error.localizedDescription)")
-        }
+        try NodeBackup.replaceFile(dir.appendingPathComponent("topology.json"), with: data)
     }
 
     /// The change and what this node's record says stands in the way of it.
