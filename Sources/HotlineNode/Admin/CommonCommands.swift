@@ -6,7 +6,7 @@ import HotlineStore
 /// Commands every node has: show, list, inbox, status.
 enum CommonCommands {
     static func all(tool: String) -> [CommandHandler] {
-        [show(tool), list(tool), inbox(tool), status(tool), notices(tool), audit(tool), rotateKey(tool), NodeBackup.command, TopologyCommand.command]
+        [show(tool), list(tool), inbox(tool), status(tool), notices(tool), audit(tool), rotateKey(tool), NodeBackup.command, TopologyCommand.command, CalendarCommand.command]
     }
 
     /// 访问审计 — who read personal data, when, which ticket and which fields.
@@ -238,6 +238,15 @@ enum CommonCommands {
                 problems.append("a new topology file is installed and not yet in use: restart the node (`topology` shows it)")
                 lines.append("  topology: a new file is installed; restart the node to use it")
             }
+            let calendar = c.deadlines.calendar
+            var missingYears: [[String: Any]] = []
+            for year in CalendarWatch.missing(calendar, today: ChinaTime.date(of: c.clock.now)) {
+                let open = try CalendarWatch.openTickets(deadlineIn: year, db: c.db)
+                missingYears.append(["year": year, "openTickets": open])
+                problems.append(CalendarWatch.problem(year: year, openTickets: open))
+            }
+            lines.append("  working-day calendar: \(calendar.coveredYears.map(String.init).joined(separator: ", "))"
+                         + (missingYears.isEmpty ? "" : "; MISSING \(missingYears.compactMap { $0["year"] as? Int }.map(String.init).joined(separator: ", ")): see `calendar`"))
             let recovery = try env.service.recoveryState()
             if let at = recovery.awaiting {
                 problems.append("restored from a backup: run `hotline-city recover --since \(at.prefix(10))`")
@@ -272,6 +281,7 @@ enum CommonCommands {
                 "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "", "topologyInstalledForNextStart": topologyWaiting, "certificate": certificate ?? NSNull(),
+                "calendar": ["years": calendar.coveredYears, "missing": missingYears] as [String: Any],
                 "revocationList": revocation.map { l -> [String: Any] in
                     ["file": l.file, "lists": l.lists, "nextUpdate": l.nextUpdateMillis.map { Timestamp(millis: $0).iso8601 } ?? ""]
                 } ?? NSNull(),

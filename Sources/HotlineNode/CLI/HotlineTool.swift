@@ -63,8 +63,8 @@ public enum HotlineTool {
                 }
                 forward += ["--content-base64", data.base64EncodedString()]
             }
-            // So is a topology file to check or install: the daemon may not read where the operator keeps it.
-            if name == "topology", let path = args.value("--check") ?? args.value("--install") {
+            // So is a topology or calendar file to check or install: the daemon may not read where the operator keeps it.
+            if name == "topology" || name == "calendar", let path = args.value("--check") ?? args.value("--install") {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     fail("cannot read \(path): check the path and that you may read it", code: 1)
                 }

@@ -25,7 +25,10 @@ public final class NodeContext: @unchecked Sendable {
     /// The parent's id (the topology is fixed for the process): every message from a neighbour is checked against it.
     let parentID: String?
     public let profile: PolicyProfile
-    public let deadlines: DeadlineCalculator
+    /// The working days deadlines are counted in: `calendars/` as read at start, replaced while the node runs by
+    /// `calendar --install` (a deadline already given keeps its value). Shared with the snapshot readers.
+    public var deadlines: DeadlineCalculator { calendarInUse.withLock { $0 } }
+    private let calendarInUse: CalendarInUse
     public let db: Database
     let links: LinkStore
     /// The keys that seal personal data at rest (DIR/keys/data.key).
@@ -59,7 +62,7 @@ public final class NodeContext: @unchecked Sendable {
         parentID = topology.parent(of: me.id)?.id
         profile = try Self.loading("profile.json", in: dir) { try ProfileLibrary.load(file: $0) }
         let calendar = try Self.loading("calendars", in: dir) { try CalendarLibrary.load(directory: $0) }
-        deadlines = DeadlineCalculator(calendar: calendar)
+        calendarInUse = CalendarInUse(DeadlineCalculator(calendar: calendar))
         let path = dir.appendingPathComponent("node.db").path
         // A write-ahead log left behind means the last run did not end cleanly (a crash or a power loss): SQLite
         // replays the committed part and ignores a torn tail; say so, and check the file before trusting it.
@@ -77,11 +80,11 @@ public final class NodeContext: @unchecked Sendable {
         links = LinkStore(db: db, sealer: keyring)
         let start = try db.meta("clock.manual").flatMap { Int64($0) } ?? 0
         clock = NodeClock(mode: config.clock == "manual" ? .manual : .system, manualStart: start)
-        let year = ChinaTime.date(of: clock.now).year
-        if !calendar.covers(year: year) {
-            log.warn("calendar-missing", ["year": "\(year)", "effect": "only weekends are rest days this year",
-                                          "action": "add calendars/\(year).json from the State Council notice"])
-        }
+    }
+
+    /// From now on, deadlines are counted in `calendar` (`calendar --install`, on the work loop).
+    func useCalendar(_ calendar: WorkingCalendar) {
+        calendarInUse.withLock { $0 = DeadlineCalculator(calendar: calendar) }
     }
 
     /// The database readable by the node's account only, the data directory by it and the operators' group (who
@@ -140,7 +143,7 @@ public final class NodeContext: @unchecked Sendable {
         selfNode = other.selfNode
         parentID = other.parentID
         profile = other.profile
-        deadlines = other.deadlines
+        calendarInUse = other.calendarInUse
         self.db = db
         links = LinkStore(db: db, sealer: other.keyring)
         keyring = other.keyring
@@ -214,4 +217,12 @@ enum NodeError: Error, CustomStringConvertible {
             return "--insecure is allowed only when every address in the topology is a loopback address; issue certificates with deploy/pki/make-pki.sh"
         }
     }
+}
+
+/// The calendar a node counts deadlines in, read by the work loop and the threads answering read-only commands.
+private final class CalendarInUse: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: DeadlineCalculator
+    init(_ value: DeadlineCalculator) { self.value = value }
+    func withLock<T>(_ body: (inout DeadlineCalculator) -> T) -> T { lock.withLock { body(&value) } }
 }

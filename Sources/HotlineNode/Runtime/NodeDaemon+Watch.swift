@@ -3,7 +3,7 @@ import HotlineCore
 import HotlineNet
 
 /// What the work loop watches besides its own work, for the people who run the node: its certificate's end
-/// (`CertificateWatch`), its disk (`DiskWatch`), links down or stalled. Each logs a warning with what to do, and
+/// (`CertificateWatch`), its disk (`DiskWatch`), its holiday calendar (`CalendarWatch`), links down or stalled. Each logs a warning with what to do, and
 /// `status` / `status --check` show the same (README, "Running a node as a service").
 extension NodeDaemon {
     /// A link down for `outageWarnMillis` is logged (`link-still-down`, with what waits for it), again every
@@ -77,6 +77,15 @@ extension NodeDaemon {
         guard diskWatch.due(now: now.mono) else { return }
         watchCertificate()
         watchDisk(now: now)
+        watchCalendar()
+    }
+
+    /// Logs `calendar-missing` for each year deadlines are counted in without its holiday notice (at the first look,
+    /// then once a day of the node's clock).
+    func watchCalendar() {
+        for year in calendarWatch.check(context.deadlines.calendar, today: ChinaTime.date(of: context.clock.now)) {
+            CalendarWatch.log(year: year, openTickets: (try? CalendarWatch.openTickets(deadlineIn: year, db: context.db)) ?? 0, to: log)
+        }
     }
 
     /// Logs `certificate-expiring` / `certificate-expired` when due (at the first look, after a reload, then once a

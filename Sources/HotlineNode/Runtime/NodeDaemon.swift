@@ -137,11 +137,11 @@ public final class NodeDaemon: @unchecked Sendable {
     public func reloadTLS() { loop.post(.reloadTLS) }
 
     private let tlsLock = NSLock()
-    /// Warns before the certificate chain expires; looked at by the work loop once a minute (`watchHealth`), said
-    /// at most once a day.
+    /// Looked at by the work loop once a minute (`watchHealth`): the certificate chain's end (said at most once a
+    /// day), the disk's free space, the holiday calendar's years (`CalendarWatch`).
     var certificateWatch = CertificateWatch()
-    /// Warns before the data directory's disk is full; sampled by the work loop once a minute.
     var diskWatch = DiskWatch()
+    var calendarWatch = CalendarWatch()
     /// Reads the free space of the data directory's file system (tests give a disk of their own).
     var diskSpace: (String) -> DiskSpace? = DiskSpace.of
     func currentTLS() -> TLSContext? { tlsLock.withLock { tls } }
