@@ -14,9 +14,12 @@ public struct Hello: Equatable, Sendable {
     /// after a restore"): its `lastReceived` may be older than what this side last had acknowledged, and this side
     /// skips the outbox rows it no longer holds instead of closing the link.
     public var restored: Bool?
+    /// The policy profile the sender decides by: its id and a fingerprint of its rules ("jinan-2018@5b6b1067076c"), so that
+    /// two neighbours initialised with different profiles, or different versions of one, find out (§3, hello).
+    public var profile: String?
 
     public init(id: String, node: String, versions: [Int], lastReceived: UInt64, clock: Int64? = nil,
-                role: String? = nil, restored: Bool? = nil) {
+                role: String? = nil, restored: Bool? = nil, profile: String? = nil) {
         self.id = id
         self.node = node
         self.versions = versions
@@ -24,5 +27,6 @@ public struct Hello: Equatable, Sendable {
         self.clock = clock
         self.role = role
         self.restored = restored
+        self.profile = profile
     }
 }

@@ -20,11 +20,13 @@ public struct LinkConfig: Sendable {
     /// Close the link after this long without hearing anything.
     public var deadAfter: Int64
     public var maxFrame: Int
+    /// The policy profile this node decides by, sent in hello (`Hello.profile`); nil sends none.
+    public var profile: String?
 
     public init(localNode: String, expectedPeer: String?, connectionID: String, knownKinds: Set<String>,
                 role: String? = nil, versions: [Int] = WireProtocol.supportedVersions, window: Int = 256,
                 heartbeatInterval: Int64 = 5_000, deadAfter: Int64 = 15_000,
-                maxFrame: Int = FrameEncoder.defaultMaxFrame) {
+                maxFrame: Int = FrameEncoder.defaultMaxFrame, profile: String? = nil) {
         self.localNode = localNode
         self.expectedPeer = expectedPeer
         self.connectionID = connectionID
@@ -35,5 +37,6 @@ public struct LinkConfig: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.deadAfter = deadAfter
         self.maxFrame = maxFrame
+        self.profile = profile
     }
 }

@@ -94,7 +94,7 @@ public struct LinkSession: Sendable {
         lastHeardAt = now
         let hello = Hello(id: nextControlID(), node: config.localNode, versions: config.versions,
                           lastReceived: lastCommitted, clock: advertisedClock ?? now, role: config.role,
-                          restored: restored || reseatAbove != nil ? true : nil)
+                          restored: restored || reseatAbove != nil ? true : nil, profile: config.profile)
         send(.hello(hello), now: now)
         // Bytes that arrived before start (an eager peer) are processed now rather than at the next read.
         processFrames(now: now)

@@ -37,7 +37,7 @@ extension WireMessage {
             return .hello(Hello(id: id, node: try fields.string("node"), versions: try fields.intArray("versions"),
                                 lastReceived: try fields.unsigned("lastReceived"),
                                 clock: try fields.optionalInt64("clock"), role: try fields.optionalString("role"),
-                                restored: try fields.optionalBool("restored")))
+                                restored: try fields.optionalBool("restored"), profile: try fields.optionalString("profile")))
         case "ack":
             return .ack(Ack(id: id, upTo: try fields.unsigned("upTo")))
         case "heartbeat":

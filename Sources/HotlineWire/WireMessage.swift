@@ -62,6 +62,7 @@ public enum WireMessage: Equatable, Sendable {
             if let clock = m.clock { w.field("clock", clock) }
             if let role = m.role { w.field("role", role) }
             if let restored = m.restored { w.field("restored", restored) }
+            if let profile = m.profile { w.field("profile", profile) }
         case let .ack(m):
             w.field("upTo", m.upTo)
         case let .heartbeat(m):

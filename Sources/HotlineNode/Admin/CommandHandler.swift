@@ -49,6 +49,8 @@ struct LinkStatus: Sendable {
     var restored = false
     /// The neighbour's clock minus this node's (ms) at its last hello or heartbeat on this connection; nil before one.
     var clockSkewMillis: Int64? = nil
+    /// The neighbour's profile (id@fingerprint) when its last hello named another than this node's.
+    var otherProfile: String? = nil
     /// While down: since when (the node's clock) and for how long (ms).
     var downSince: (at: Timestamp, forMillis: Int64)? = nil
     /// Once `link-stalled` was logged: how long the link has been up without acknowledging what waits (ms).

@@ -172,11 +172,12 @@ enum CommonCommands {
                 var link: [String: Any] = ["peer": l.peer, "up": l.up, "pending": l.pending, "lastError": l.lastError ?? "",
                                            "restored": l.restored]
                 if let skew = l.clockSkewMillis { link["clockSkewMs"] = skew }
+                if let other = l.otherProfile { link["otherProfile"] = other }
                 if let down = l.downSince { link["downSince"] = down.at.iso8601 }
                 if let stalled = l.stalledForMillis { link["stalledMs"] = stalled }
                 return link
             }
-            var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profile.id), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
+            var lines = ["\(c.selfNode.name) (\(c.nodeId), \(c.role.rawValue)), profile \(c.profileStamp), clock \(c.clock.now.iso8601) (\(c.clock.mode.rawValue))"]
             /// What `--check` reports: each a line an operator can act on.
             var problems: [String] = []
             for l in status {
@@ -189,11 +190,15 @@ enum CommonCommands {
                 if let skew = l.clockSkewMillis, ClockSkew.isFar(skew) {
                     problems.append("\(l.peer)'s clock is \(ClockSkew.describe(skew)) this node's")
                 }
+                if let other = l.otherProfile {
+                    problems.append(ProfileStamp.problem(peer: l.peer, theirs: other, ours: c.profileStamp))
+                }
                 let since = l.downSince.map { " since \(ChinaTime.localText($0.at)) (\(Self.duration($0.forMillis)))" } ?? ""
                 lines.append("  link \(l.peer): \(l.up ? "up" : "down\(since)")\(l.pending > 0 ? ", \(l.pending) queued" : "")"
                              + "\(l.restored ? ", resuming after a restore (until its first message arrives)" : "")\(l.lastError.map { " — \($0)" } ?? "")"
                              + (l.stalledForMillis.map { " — STALLED: nothing acknowledged in \(Self.duration($0)) up" } ?? "")
-                             + (l.clockSkewMillis.map { ClockSkew.isFar($0) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? ""))
+                             + (l.clockSkewMillis.map { ClockSkew.isFar($0) ? " — its clock is \(ClockSkew.describe($0)) this node's: synchronise the clocks (NTP)" : "" } ?? "")
+                             + (l.otherProfile.map { " — it decides by the profile \($0), this node by \(c.profileStamp)" } ?? ""))
             }
             var certificate: [String: Any]?
             if let expiry = env.service.certificateExpiry {

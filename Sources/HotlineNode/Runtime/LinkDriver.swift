@@ -22,6 +22,9 @@ final class LinkDriver {
     private(set) var lastError: String?
     /// How far the neighbour's clock is from this node's, on this connection (`status`, `clock-skew`).
     var clockSkew = ClockSkew()
+    /// The profile the neighbour said in its last hello it decides by, when not this node's (`ProfileStamp`); kept
+    /// while the link is down.
+    var otherProfile: String?
     /// Since when the link has been down (the first round that found it so: at start, or after it dropped), on the
     /// loop's monotonic clock and the node's; nil while it is up (`NodeDaemon.watchOutage`).
     var downSince: (mono: Int64, at: Timestamp)?

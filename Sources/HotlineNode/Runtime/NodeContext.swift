@@ -25,6 +25,8 @@ public final class NodeContext: @unchecked Sendable {
     /// The parent's id (the topology is fixed for the process): every message from a neighbour is checked against it.
     let parentID: String?
     public let profile: PolicyProfile
+    /// The profile's id and a fingerprint of its rules, sent to every neighbour in hello (`ProfileStamp`).
+    let profileStamp: String
     /// The working days deadlines are counted in: `calendars/` as read at start, replaced while the node runs by
     /// `calendar --install` (a deadline already given keeps its value). Shared with the snapshot readers.
     public var deadlines: DeadlineCalculator { calendarInUse.withLock { $0 } }
@@ -61,6 +63,7 @@ public final class NodeContext: @unchecked Sendable {
         selfNode = me
         parentID = topology.parent(of: me.id)?.id
         profile = try Self.loading("profile.json", in: dir) { try ProfileLibrary.load(file: $0) }
+        profileStamp = ProfileStamp.of(profile)
         let calendar = try Self.loading("calendars", in: dir) { try CalendarLibrary.load(directory: $0) }
         calendarInUse = CalendarInUse(DeadlineCalculator(calendar: calendar))
         let path = dir.appendingPathComponent("node.db").path
@@ -143,6 +146,7 @@ public final class NodeContext: @unchecked Sendable {
         selfNode = other.selfNode
         parentID = other.parentID
         profile = other.profile
+        profileStamp = other.profileStamp
         calendarInUse = other.calendarInUse
         self.db = db
         links = LinkStore(db: db, sealer: other.keyring)

@@ -136,7 +136,7 @@ extension NodeDaemon {
                                 window: context.config.window,
                                 heartbeatInterval: Int64(context.config.heartbeatSeconds) * 1000,
                                 deadAfter: Int64(context.config.deadAfterSeconds) * 1000,
-                                maxFrame: context.config.maxFrameBytes)
+                                maxFrame: context.config.maxFrameBytes, profile: context.profileStamp)
         driver.restored = try context.db.meta(NodeRestore.marker(peer)) != nil
         let reseatAbove = try context.db.meta(NodeRestore.numberingMarker(peer)).flatMap(UInt64.init)
         var session = LinkSession(config: config, lastReceived: try context.links.lastReceived(link: peer),
@@ -175,6 +175,7 @@ extension NodeDaemon {
                 log.info("link-up", ["peer": peer.node, "version": "\(version)",
                                      "peer_received": "\(peer.lastReceived)"])
                 if let clock = peer.clock { peerClock(clock, on: driver, now: now) }
+                peerProfile(peer.profile, on: driver)
             case .deliver(let messages):
                 driver.needsCommit = true
                 for message in messages {
@@ -234,6 +235,20 @@ extension NodeDaemon {
                 log.warn("link-gap-skipped", ["peer": driver.peer, "from": "\(from)", "to": "\(to)",
                                               "detail": "\(driver.peer) was restored from a backup: messages \(from)-\(to), which it had acknowledged before, are no longer here and are not resent"])
             }
+        }
+    }
+
+    /// The profile a neighbour decides by, from its hello: `profile-mismatch` when it is not this node's (a node of
+    /// an older release says none, and is not compared).
+    private func peerProfile(_ theirs: String?, on driver: LinkDriver) {
+        guard let theirs else { return }
+        let before = driver.otherProfile
+        driver.otherProfile = theirs == context.profileStamp ? nil : theirs
+        if let other = driver.otherProfile, other != before {
+            log.warn("profile-mismatch", ["peer": driver.peer, "theirs": other, "ours": context.profileStamp,
+                                          "detail": ProfileStamp.problem(peer: driver.peer, theirs: other, ours: context.profileStamp)])
+        } else if before != nil, driver.otherProfile == nil {
+            log.info("profile-match", ["peer": driver.peer, "profile": theirs])
         }
     }
 

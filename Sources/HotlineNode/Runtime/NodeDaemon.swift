@@ -375,7 +375,7 @@ public final class NodeDaemon: @unchecked Sendable {
         links.values.sorted { $0.peer < $1.peer }.map { d in
             LinkStatus(peer: d.peer, up: d.isEstablished, pending: pendingCount(d.peer) ?? -1,
                        lastError: d.lastError, restored: (try? context.db.meta(NodeRestore.marker(d.peer))) != nil,
-                       clockSkewMillis: d.isEstablished ? d.clockSkew.millis : nil,
+                       clockSkewMillis: d.isEstablished ? d.clockSkew.millis : nil, otherProfile: d.otherProfile,
                        downSince: d.isEstablished ? nil : d.downSince.map { ($0.at, monotonic() - $0.mono) },
                        stalledForMillis: d.lastStallWarning == nil ? nil : d.stalledUpMillis)
         }
