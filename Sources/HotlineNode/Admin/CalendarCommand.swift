@@ -118,11 +118,7 @@ enum CalendarCommand {
             nowRest = rest
             nowWorking = working
             if let firstChange = (rest + working).min() {
-                let condition = "deadline >= ? AND NOT \(NodeSchema.finishedCondition)"
-                let from = SQLValue.int(ChinaTime.startOfDay(firstChange).millis)
-                let count = try context.db.query("SELECT count(*) FROM tickets WHERE \(condition)", [from]).first?.int(0) ?? 0
-                let ids = try context.db.query("SELECT id FROM tickets WHERE \(condition) ORDER BY deadline LIMIT 3", [from]).compactMap { $0.string(0) }
-                affected = (Int(count), ids)
+                affected = try NodeSchema.openTickets(context.db, where: "deadline >= ?", [.int(ChinaTime.startOfDay(firstChange).millis)], order: "deadline")
             } else {
                 affected = (0, [])
             }

@@ -283,7 +283,7 @@ enum CommonCommands {
                 lines.append("  \(rounds.slow) of \(rounds.rounds) work-loop rounds took \(rounds.slowMilliseconds) ms or more (slowest \(RoundWatch.ms(rounds.slowestMilliseconds)) ms, last \(rounds.lastSlow.map { ChinaTime.localText($0) } ?? "")); see the slow-round lines of the log")
             }
             return .success(text: lines.joined(separator: "\n"), json: [
-                "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id,
+                "node": c.nodeId, "role": c.role.rawValue, "name": c.selfNode.name, "profile": c.profile.id, "profileStamp": c.profileStamp,
                 "clock": c.clock.now.iso8601, "clockMode": c.clock.mode.rawValue, "links": links,
                 "storageFailure": env.service.storageFailure ?? "", "topologyInstalledForNextStart": topologyWaiting, "certificate": certificate ?? NSNull(),
                 "calendar": ["years": calendar.coveredYears, "missing": missingYears] as [String: Any],

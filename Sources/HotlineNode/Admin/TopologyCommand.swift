@@ -131,11 +131,7 @@ enum TopologyCommand {
         /// How many unfinished tickets these nodes hold at this node's record, and the first few ids.
         static func openTickets(heldBy nodes: [String], db: Database) throws -> (Int, [String]) {
             guard !nodes.isEmpty else { return (0, []) }
-            let where_ = "holder IN (\(nodes.map { _ in "?" }.joined(separator: ","))) AND NOT \(NodeSchema.finishedCondition)"
-            let values = nodes.map { SQLValue.text($0) }
-            let count = try db.query("SELECT count(*) FROM tickets WHERE \(where_)", values).first?.int(0) ?? 0
-            let ids = try db.query("SELECT id FROM tickets WHERE \(where_) ORDER BY id LIMIT 3", values).compactMap { $0.string(0) }
-            return (Int(count), ids)
+            return try NodeSchema.openTickets(db, where: "holder IN (\(nodes.map { _ in "?" }.joined(separator: ",")))", nodes.map { SQLValue.text($0) })
         }
 
         func lines(file: String) -> [String] {

@@ -27,9 +27,8 @@ struct CalendarWatch {
     /// weekends as its rest days (one range read of `tickets_deadline`).
     static func openTickets(deadlineIn year: Int, db: Database) throws -> Int {
         guard let first = LocalDate(year: year, month: 1, day: 1), let next = LocalDate(year: year + 1, month: 1, day: 1) else { return 0 }
-        let rows = try db.query("SELECT count(*) FROM tickets WHERE deadline >= ? AND deadline < ? AND NOT \(NodeSchema.finishedCondition)",
-                                [.int(ChinaTime.startOfDay(first).millis), .int(ChinaTime.startOfDay(next).millis)])
-        return Int(rows.first?.int(0) ?? 0)
+        return try NodeSchema.openTickets(db, where: "deadline >= ? AND deadline < ?",
+                                          [.int(ChinaTime.startOfDay(first).millis), .int(ChinaTime.startOfDay(next).millis)]).count
     }
 
     /// The problem `status --check` reports, and the log line's detail: what it does, and what to do.

@@ -17,6 +17,15 @@ enum NodeSchema {
     /// 20, as `finishedStatuses` is with 18.
     static let finishedCondition = "(" + finishedStatuses.split(separator: ",").map { "status = \($0)" }.joined(separator: " OR ") + ")"
 
+    /// How many unfinished tickets meet `condition`, and the first few ids in `order`: what an operator is told
+    /// stands in the way of a change (`topology --check`) or is touched by one (`calendar --check`).
+    static func openTickets(_ db: Database, where condition: String, _ values: [SQLValue], order: String = "id") throws -> (count: Int, examples: [String]) {
+        let where_ = "(\(condition)) AND NOT \(finishedCondition)"
+        let count = try db.query("SELECT count(*) FROM tickets WHERE \(where_)", values).first?.int(0) ?? 0
+        let ids = try db.query("SELECT id FROM tickets WHERE \(where_) ORDER BY \(order) LIMIT 3", values).compactMap { $0.string(0) }
+        return (Int(count), ids)
+    }
+
     /// The early warnings (`tickets_alert_scan`) and the figures and reports (`events_at`) run at the city only
     /// (`CommonCommands.all`, `TicketService.runTimers`). At a county or a unit the two indexes were written with
     /// every ticket and event and never read: 3 of the 15 B-tree inserts of a ticket.assign with two events, and the
