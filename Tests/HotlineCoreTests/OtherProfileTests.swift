@@ -193,6 +193,23 @@ func baoding2022_s19_tiers(tier: String, deadline: String) throws {
     #expect(kinds.contains(.refusedToSign) && kinds.contains(.notSignedInTime))
 }
 
+@Test func baoding2022_s26_unsatisfiedCallerSendsWhatWasLeftUndoneBackOrTheUnitExplains() throws {
+    // (一) something the unit should have done and did not: back to it, to do.
+    var undone = try Harness("baoding-2022")
+    try undone.signed(tier: "5wd")
+    try undone.run(.reply(result: "done", callerContacted: true), by: waterUnit, at: at("2026-03-04T15:00"))
+    let events = try undone.run(.recordCallback(CallbackResult(level: .unsatisfied, resolved: false, sendBack: true)),
+                                at: at("2026-03-05T10:00"))
+    #expect(events.map(\.type) == [.callback, .reviewSentBack])
+    #expect(undone.t.status == .signed && undone.t.holder == "water")
+    // (二) beyond what law and policy allow: the unit explained; the callback records the result and closes (§25, §27).
+    var explained = try Harness("baoding-2022")
+    try explained.signed(tier: "5wd")
+    try explained.run(.reply(result: "超出政策范围，已解释", callerContacted: true), by: waterUnit, at: at("2026-03-04T15:00"))
+    try explained.run(.recordCallback(CallbackResult(level: .unsatisfied, resolved: false, lawfulAnswer: true)), at: at("2026-03-05T10:00"))
+    #expect(explained.t.status == .closed && explained.t.evaluation?.level == .unsatisfied)
+}
+
 // MARK: anshan-draft
 
 @Test func anshanDraft_s12_materialWaitStopsClock() throws {

@@ -139,7 +139,7 @@ enum CalendarCommand {
             if !nowWorking.isEmpty { out.append("  working days from now on: \(days(nowWorking))") }
             if affected.count > 0 {
                 out.append("\(affected.count) open ticket(s) have a deadline on or after the first day that changes (\(affected.examples.joined(separator: ", "))\(affected.count > affected.examples.count ? ", …" : "")): "
-                           + "they keep the deadlines they were given (a deadline is not counted again); the centre can grant an extension where one now ends in a holiday")
+                           + "they keep the deadlines they were given (a deadline is not counted again); where one now ends in a holiday, its unit may ask for an extension (`extend`)")
             }
             out.append("OK: a valid notice for \(new.year); install it at every node (`calendar --install`), the centre first")
             return out

@@ -251,7 +251,7 @@ enum CityCommands {
                                     [.value("--satisfaction", "satisfied, basically, unsatisfied"), .value("--stars", "1–5 (star-rating profiles)"),
                                      .value("--resolved", "yes or no"), .flag("--unreachable", "the caller could not be reached"),
                                      .flag("--lawful", "the answer complies with law and policy (closes even if unsatisfied where the profile says so)"),
-                                     .flag("--send-back", "the dissatisfaction is reasonable: send the ticket back to the unit")]) { args, _ in
+                                     .flag("--send-back", "the dissatisfaction is reasonable: send the ticket back to the unit")]) { args, env in
         var level: SatisfactionLevel?
         switch args.value("--satisfaction") {
         case "satisfied": level = .satisfied
@@ -266,9 +266,14 @@ enum CityCommands {
         }
         var resolved: Bool?
         if let r = args.value("--resolved") { resolved = (r == "yes" || r == "true") }
+        // An unsatisfied caller sends the ticket back by default where the regulation sends back at all (JN §27, TH
+        // §20, BD §26), unless the answer was lawful; where it never does (AS19, ASD: the review sends back), the
+        // callback only records the result. (Before, every unsatisfied callback asked for a send-back, and under those
+        // profiles was refused whole: nothing was recorded.)
+        let sendsBack = env.context.profile.sendBackOnUnsatisfied.value != .never
         return .recordCallback(CallbackResult(level: level, stars: try args.int("--stars"), resolved: resolved,
                                               unreachable: unreachable, lawfulAnswer: args.flag("--lawful"),
-                                              sendBack: args.flag("--send-back") || (level == .unsatisfied && !args.flag("--lawful"))))
+                                              sendBack: args.flag("--send-back") || (sendsBack && level == .unsatisfied && !args.flag("--lawful"))))
     }
 
     static let supervise = lifecycle("supervise", "supervise a ticket · 督办",
