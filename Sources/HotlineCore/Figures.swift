@@ -179,7 +179,7 @@ public enum Figures {
             var wasDispatched = false
             // Groups that received a dispatch of this ticket and have not responded yet.
             var awaiting: Set<String> = []
-            for e in ticket.events {
+            for e in evaluationsInForce(ticket.events) {
                 let day = ChinaTime.date(of: e.at)
                 let inPeriod = day >= from && day <= to
                 func add(_ group: String, _ body: (inout FigureRow) -> Void) {
@@ -224,6 +224,30 @@ public enum Figures {
             }
         }
         return rows.values.sorted { $0.group < $1.group }
+    }
+
+    /// The events with each callback's result as it stands: a re-evaluation (AS19 §23: the unit disputes the
+    /// evaluation, the centre evaluates again) replaces what it re-evaluates of the callback before it — level, stars,
+    /// resolution —, counted where that callback is; the re-evaluation itself counts nothing. (Before, a unit's
+    /// upheld dispute never reached its figures: the disputed rating stayed in its star average.)
+    static func evaluationsInForce(_ events: [FigureEvent]) -> [FigureEvent] {
+        guard events.contains(where: { $0.type == .reEvaluated }) else { return events }
+        var out = events
+        var callback: Int?
+        for (i, e) in events.enumerated() {
+            switch e.type {
+            case .callback:
+                callback = i
+            case .reEvaluated:
+                guard let c = callback else { continue }
+                if let level = e.level { out[c].level = level }
+                if let stars = e.stars { out[c].stars = stars }
+                if let resolved = e.resolved { out[c].resolved = resolved }
+            default:
+                break
+            }
+        }
+        return out
     }
 
     /// The group responsible for an event: what dispatches and responses are matched within.

@@ -96,6 +96,21 @@ import HotlineCore
     #expect(h.t.evaluation?.stars == 4 && h.t.evaluation?.disputed == false)
 }
 
+@Test func anshan2019_s23_theReEvaluationIsWhatTheUnitsFiguresCount() throws {
+    var h = try Harness("anshan-2019")
+    try h.awaitingCallback()
+    try h.run(.recordCallback(CallbackResult(stars: 2, resolved: false)), at: at("2026-03-05T10:00"))
+    let march = { (t: Ticket) in Figures.compute(tickets: [t], from: LocalDate(iso: "2026-03-01")!, to: LocalDate(iso: "2026-03-31")!, by: .unit) }
+    #expect(march(h.t).first { $0.group == "water" }?.starAverage == 2)
+    try h.run(.disputeEvaluation(reason: "caller misunderstood"), by: waterUnit, at: at("2026-03-05T12:00"))
+    try h.run(.reEvaluate(CallbackResult(stars: 4, resolved: true)), at: at("2026-04-01T09:00"))
+    // Counted once, in March where the callback is, with the stars and resolution the re-evaluation gave.
+    let row = march(h.t).first { $0.group == "water" }
+    #expect(row?.starAverage == 4 && row?.starRatings == 1 && row?.resolutionRate == 1)
+    let april = Figures.compute(tickets: [h.t], from: LocalDate(iso: "2026-04-01")!, to: LocalDate(iso: "2026-04-30")!, by: .unit)
+    #expect(april.allSatisfy { $0.starRatings == 0 })
+}
+
 @Test func anshan2019_s27_recusalDaysNotCounted() throws {
     var h = try Harness("anshan-2019")
     try h.signed()
