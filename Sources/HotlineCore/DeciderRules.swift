@@ -68,9 +68,15 @@ extension Decider {
         if let max = x.maxLength, proposed > rules.deadlines.extend(handleBy, by: max.value) {
             throw violated(max.article, "an extension is at most \(max.value)")
         }
-        if let cap = x.totalCap, let original = t.deadlines.originalHandleBy,
-           proposed > rules.deadlines.extend(original, by: cap.value) {
-            throw violated(cap.article, "extensions total at most \(cap.value) beyond the original deadline")
+        if let cap = x.totalCap {
+            if x.totalCapCountedFrom?.value == .dispatch {
+                if let dispatched = t.events.last(where: { $0.type == .dispatched })?.at,
+                   proposed > rules.deadlines.deadline(from: dispatched, period: cap.value) {
+                    throw violated(cap.article, "the matter is finished within \(cap.value) of its dispatch, extensions included")
+                }
+            } else if let original = t.deadlines.originalHandleBy, proposed > rules.deadlines.extend(original, by: cap.value) {
+                throw violated(cap.article, "extensions total at most \(cap.value) beyond the original deadline")
+            }
         }
         e.period = period
         e.reason = reason

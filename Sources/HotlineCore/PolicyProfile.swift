@@ -74,13 +74,23 @@ public struct ExtensionRules: Sendable, Codable, Equatable {
     public var length: Ruled<Period>?
     public var maxLength: Ruled<Period>?
     public var maxCount: Ruled<Int>?
-    /// Total cap counted from the original handling deadline (AS19 §22, ASD §15: 2 months).
+    /// Total cap counted from the original handling deadline (AS19 §22: 2 months; BD §19(3): 5 wd), or from the
+    /// dispatch when `totalCapCountedFrom` says so (ASD §15: the matter finished within 2 months in all).
     public var totalCap: Ruled<Period>?
+    public var totalCapCountedFrom: Ruled<TotalCapBase>?
     /// From which extension on the unit's leader must sign off (TH §16: the 2nd).
     public var leaderSignOffFrom: Ruled<Int>?
     /// The request must arrive at least this long before the deadline (TH §16: 1 day).
     public var minNotice: Ruled<Period>?
     public var beyondLimit: Ruled<String>?
+}
+
+/// What an extensions' total cap is counted from.
+public enum TotalCapBase: String, Sendable, Codable {
+    /// The handling deadline set at dispatch: the extensions together add at most the cap (AS19 §22, BD §19(3)).
+    case originalDeadline = "original-deadline"
+    /// The dispatch itself: the matter is finished within the cap, extensions included (ASD §15, 办结累计).
+    case dispatch
 }
 
 /// Supervision (督办) triggers and thresholds.

@@ -178,6 +178,18 @@ func baoding2022_s19_tiers(tier: String, deadline: String) throws {
     try h.run(.requestExtension(period: .workingDays(5), reason: "x", leaderSignOff: false), by: waterUnit, at: at("2026-03-04T10:00"))
 }
 
+@Test func baoding2022_s19_extensionsTogetherAtMostFiveWorkingDays() throws {
+    // 延长期限一般不得超过五个工作日: the time added, not each request (before, 5 wd could be asked for again and again).
+    var h = try Harness("baoding-2022")
+    try h.signed(tier: "3wd")
+    try h.run(.requestExtension(period: .workingDays(3), reason: "x", leaderSignOff: false), by: waterUnit, at: at("2026-03-04T10:00"))
+    try h.run(.approveExtension, at: at("2026-03-04T11:00"))
+    let error = h.refusal(.requestExtension(period: .workingDays(3), reason: "y", leaderSignOff: false), by: waterUnit,
+                          at: at("2026-03-06T10:00"))
+    #expect(error?.rule == "baoding-2022 §19(3)")
+    try h.run(.requestExtension(period: .workingDays(2), reason: "y", leaderSignOff: false), by: waterUnit, at: at("2026-03-06T10:00"))
+}
+
 @Test func baoding2022_s19_suspensionStopsTheClock() throws {
     var h = try Harness("baoding-2022")
     try h.signed(tier: "5wd")
@@ -269,6 +281,18 @@ func baoding2022_s19_tiers(tier: String, deadline: String) throws {
     let error = h.refusal(.requestExtension(period: .months(3), reason: "x", leaderSignOff: false), by: waterUnit,
                           at: at("2026-03-04T10:00"))
     #expect(error?.rule == "anshan-draft §15")
+}
+
+@Test func anshanDraft_s15_theMatterIsFinishedWithinTwoMonthsOfItsDispatch() throws {
+    // 自接到转交诉求事项之日起……办结累计不超过两个月: dispatched 2 March, finished by 2 May, extensions included
+    // (before, two months were counted from the original deadline of 9 March: a week more).
+    var h = try Harness("anshan-draft")
+    try h.signed()
+    let late = h.refusal(.requestExtension(period: .months(2), reason: "x", leaderSignOff: false), by: waterUnit, at: at("2026-03-04T10:00"))
+    #expect(late?.rule == "anshan-draft §15")
+    try h.run(.requestExtension(period: .workingDays(30), reason: "x", leaderSignOff: false), by: waterUnit, at: at("2026-03-04T10:00"))
+    try h.run(.approveExtension, at: at("2026-03-04T11:00"))
+    #expect(h.t.deadlines.handleBy! <= at("2026-05-06T00:00"))
 }
 
 @Test func anshanDraft_s13_returnNeedsSupportingMaterial() throws {
