@@ -19,9 +19,12 @@ extension Decider {
         e.to = lead
         e.assisting = assisting
         e.tier = tierCode
-        e.signBy = rules.deadline(from: now, profile.signDeadline.value)
+        let handleBy = rules.deadline(from: now, period)
+        e.handleBy = handleBy
+        // A ticket is signed for no later than it is to be handled: BD's 2-hour and 24-hour tiers end before the
+        // network's 1-working-day sign-for period would (before, a 2-hour ticket could be signed for a day late on time).
+        e.signBy = min(rules.deadline(from: now, profile.signDeadline.value), handleBy)
         e.returnBy = profile.returns.window.map { rules.deadline(from: now, $0.value) }
-        e.handleBy = rules.deadline(from: now, period)
         e.handlingUnit = period.unit
         e.onTime = ticket?.deadlines.dispatchBy.map { now <= $0 } ?? true
     }

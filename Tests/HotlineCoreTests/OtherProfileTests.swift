@@ -141,6 +141,16 @@ import HotlineCore
 
 // MARK: baoding-2022
 
+@Test func baoding2022_s20_aTicketIsSignedForNoLaterThanItIsToBeHandled() throws {
+    var twoHours = try Harness("baoding-2022")
+    try twoHours.dispatched(tier: "2h")
+    #expect(twoHours.t.deadlines.signBy == twoHours.t.deadlines.handleBy)
+    #expect(twoHours.t.deadlines.handleBy == at("2026-03-02T11:30"))
+    var fiveDays = try Harness("baoding-2022")
+    try fiveDays.dispatched(tier: "5wd")
+    #expect(fiveDays.t.deadlines.signBy == at("2026-03-04T00:00"), "the network's 1 working day where it is the sooner")
+}
+
 @Test func baoding2022_s19_twoHourTierOverdueAt2h() throws {
     var late = try Harness("baoding-2022")
     try late.signed(tier: "2h")
