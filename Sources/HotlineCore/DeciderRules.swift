@@ -22,7 +22,7 @@ extension Decider {
         let handleBy = rules.deadline(from: now, period)
         e.handleBy = handleBy
         // A ticket is signed for no later than it is to be handled: BD's 2-hour and 24-hour tiers end before the
-        // network's 1-working-day sign-for period would (before, a 2-hour ticket could be signed for a day late on time).
+        // network's 1-working-day sign-for period would (before, a 2-hour ticket signed a day late was on time).
         e.signBy = min(rules.deadline(from: now, profile.signDeadline.value), handleBy)
         e.returnBy = profile.returns.window.map { rules.deadline(from: now, $0.value) }
         e.handlingUnit = period.unit

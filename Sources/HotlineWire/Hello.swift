@@ -14,8 +14,8 @@ public struct Hello: Equatable, Sendable {
     /// after a restore"): its `lastReceived` may be older than what this side last had acknowledged, and this side
     /// skips the outbox rows it no longer holds instead of closing the link.
     public var restored: Bool?
-    /// The policy profile the sender decides by: its id and a fingerprint of its rules ("jinan-2018@a3360d5f884f"), so that
-    /// two neighbours initialised with different profiles, or different versions of one, find out (§3, hello).
+    /// The policy profile the sender decides by: its id and a fingerprint of its rules ("jinan-2018@a3360d5f884f"),
+    /// so that two neighbours initialised with different profiles, or different versions of one, find out (§3, hello).
     public var profile: String?
 
     public init(id: String, node: String, versions: [Int], lastReceived: UInt64, clock: Int64? = nil,

@@ -3,8 +3,9 @@ import HotlineCore
 import HotlineNet
 
 /// What the work loop watches besides its own work, for the people who run the node: its certificate's end
-/// (`CertificateWatch`), its disk (`DiskWatch`), its holiday calendar (`CalendarWatch`), links down or stalled. Each logs a warning with what to do, and
-/// `status` / `status --check` show the same (README, "Running a node as a service").
+/// (`CertificateWatch`), its disk (`DiskWatch`), its holiday calendar (`CalendarWatch`), links down or stalled. Each
+/// logs a warning with what to do, and `status` / `status --check` show the same (README, "Running a node as a
+/// service").
 extension NodeDaemon {
     /// A link down for `outageWarnMillis` is logged (`link-still-down`, with what waits for it), again every
     /// `outageRepeatMillis` while it stays down, and `link-back` when it comes up after such a warning: `link-down`
