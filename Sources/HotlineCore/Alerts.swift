@@ -12,6 +12,11 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
     case repeatCaller = "repeat-caller"
     /// A running sign-for or handling clock past a warning fraction, before its deadline.
     case nearOverdue = "near-overdue"
+    /// 督办提示: a sign-for deadline passed with the ticket not signed for; a handling deadline passed with no reply;
+    /// one passed `chronicOverdueDays` ago (escalation). The triggers the profile names (`supervision.triggers`).
+    case notSigned = "not-signed"
+    case overdue
+    case chronic
 
     public var chinese: String {
         switch self {
@@ -20,6 +25,9 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
         case .cluster: "集中反映"
         case .repeatCaller: "重复诉求"
         case .nearOverdue: "临期预警"
+        case .notSigned: "超时未签收"
+        case .overdue: "超期未办结"
+        case .chronic: "长期超期"
         }
     }
 }
@@ -93,6 +101,7 @@ public enum Alerts {
     public static func compute(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
         spikes(tickets, now: now, profile: profile) + clusters(tickets, now: now, profile: profile)
             + repeatCallers(tickets, now: now, profile: profile) + nearOverdue(tickets, now: now, profile: profile)
+            + breaches(tickets, now: now, profile: profile)
     }
 
     static func spikes(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
@@ -171,6 +180,38 @@ public enum Alerts {
                                  subject: t.holder, tickets: [t.id],
                                  message: "\(t.id) \(clock)时限已过\(percent)%，\(ChinaTime.localText(w.deadline))到期（\(t.holder)）",
                                  basis: profile.cite(fractions.article)))
+            }
+        }
+        return out
+    }
+
+    /// The clocks that ran out, as supervision prompts (督办提示) for the operator to `supervise` or `escalate`: the
+    /// supervision triggers the profile names (JN §28(1), TH §18, ASD §19; BD §24 for signing; the chronic ones to
+    /// the profile's first escalation level). Keyed by ticket and deadline: raised once, and again only when an
+    /// extension's new deadline runs out too. (Before, `Supervision.due` computed them and nothing asked it: an
+    /// overdue ticket was seen only by an operator who ran `list --overdue`.)
+    static func breaches(_ tickets: [AlertTicket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
+        let s = profile.supervision
+        let enabled = Set(s.triggers.value)
+        let basis = profile.cite(s.triggers.article)
+        var out: [Alert] = []
+        for t in tickets where t.status.isWithUnit && !t.clock.paused {
+            if enabled.contains(.notSignedInTime), t.status == .dispatched, let signBy = t.clock.signBy, now > signBy {
+                out.append(Alert(kind: .notSigned, key: "not-signed|\(t.id)|\(signBy.millis)", subject: t.holder, tickets: [t.id],
+                                 message: "\(t.id) 超过签收时限（\(ChinaTime.localText(signBy))）未签收（\(t.holder)），应予督办",
+                                 basis: basis))
+            }
+            guard let handleBy = t.clock.handleBy, now > handleBy else { continue }
+            if enabled.contains(.overdue) {
+                out.append(Alert(kind: .overdue, key: "overdue|\(t.id)|\(handleBy.millis)", subject: t.holder, tickets: [t.id],
+                                 message: "\(t.id) 超过办理时限（\(ChinaTime.localText(handleBy))）未办结（\(t.holder)），应予督办",
+                                 basis: basis))
+            }
+            let days = Int((now.millis - handleBy.millis) / day)
+            if enabled.contains(.chronic), days >= s.chronicOverdueDays.value, let level = s.escalation.value.first {
+                out.append(Alert(kind: .chronic, key: "chronic|\(t.id)|\(handleBy.millis)", subject: t.holder, tickets: [t.id],
+                                 message: "\(t.id) 超期\(days)天仍未办结（\(t.holder)），应提级（\(level)）",
+                                 basis: profile.cite(s.escalation.article)))
             }
         }
         return out

@@ -92,4 +92,37 @@ struct AlertsTests {
         // Past the deadline it is overdue, which supervision handles; no more warnings.
         #expect(Alerts.compute(tickets: [h.t], now: handleBy.adding(millis: 60_000), profile: profile).filter { $0.kind == .nearOverdue }.isEmpty)
     }
+
+    @Test func jinan2018_s28_aHandlingDeadlinePassedIsASupervisionPromptAndTenDaysLaterAnEscalation() throws {
+        var h = try Harness("jinan-2018")
+        try h.signed()
+        let handleBy = try #require(h.t.deadlines.handleBy)  // 2026-03-10 00:00
+        func breaches(_ now: Timestamp) -> [Alert] {
+            Alerts.compute(tickets: [h.t], now: now, profile: h.profile).filter { [.overdue, .chronic, .notSigned].contains($0.kind) }
+        }
+        #expect(breaches(handleBy).isEmpty, "due by 24:00: not yet late at that instant")
+        let late = breaches(handleBy.adding(millis: 60_000))
+        #expect(late.map(\.kind) == [.overdue])
+        #expect(late.first?.key == "overdue|\(h.t.id)|\(handleBy.millis)" && late.first?.basis == "jinan-2018 §28")
+        #expect(late.first?.message.contains("超过办理时限") == true && late.first?.subject == "water")
+        let chronic = breaches(handleBy.adding(hours: 24 * 10))
+        #expect(chronic.map(\.kind) == [.overdue, .chronic])
+        #expect(chronic.last?.basis == "jinan-2018 §29-§30" && chronic.last?.message.contains("应提级（general-office）") == true)
+        // A reply ends it.
+        try h.run(.reply(result: "done", callerContacted: true), by: waterUnit, at: handleBy.adding(hours: 24 * 11))
+        #expect(breaches(handleBy.adding(hours: 24 * 12)).isEmpty)
+    }
+
+    @Test func tonghua2021_s18_aTicketNotSignedForInTimeIsASupervisionPromptWhereTheProfileSaysSo() throws {
+        var th = try Harness("tonghua-2021")
+        try th.dispatched()
+        let signBy = try #require(th.t.deadlines.signBy)
+        let prompts = Alerts.compute(tickets: [th.t], now: signBy.adding(millis: 1), profile: th.profile).filter { $0.kind == .notSigned }
+        #expect(prompts.map(\.key) == ["not-signed|\(th.t.id)|\(signBy.millis)"])
+        // jinan-2018 §28 names no sign-for trigger: no prompt there.
+        var jn = try Harness("jinan-2018")
+        try jn.dispatched()
+        let none = Alerts.compute(tickets: [jn.t], now: try #require(jn.t.deadlines.signBy).adding(millis: 1), profile: jn.profile)
+        #expect(!none.contains { $0.kind == .notSigned })
+    }
 }
