@@ -17,6 +17,10 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
     case notSigned = "not-signed"
     case overdue
     case chronic
+    /// 督办提示 from a step rather than a clock: the ticket's `unsatisfiedCount`-th unsatisfied callback (TH §29, AS19
+    /// §25, BD §24); a return asked for after the return window (TH §15).
+    case repeatedUnsatisfied = "repeated-unsatisfied"
+    case lateReturn = "late-return"
 
     public var chinese: String {
         switch self {
@@ -28,6 +32,8 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
         case .notSigned: "超时未签收"
         case .overdue: "超期未办结"
         case .chronic: "长期超期"
+        case .repeatedUnsatisfied: "多次不满意"
+        case .lateReturn: "超时退单"
         }
     }
 }
@@ -212,6 +218,33 @@ public enum Alerts {
                 out.append(Alert(kind: .chronic, key: "chronic|\(t.id)|\(handleBy.millis)", subject: t.holder, tickets: [t.id],
                                  message: "\(t.id) 超期\(days)天仍未办结（\(t.holder)），应提级（\(level)）",
                                  basis: profile.cite(s.escalation.article)))
+            }
+        }
+        return out
+    }
+
+    /// The supervision prompts a ticket's new events raise at the centre, where the profile names the trigger: the
+    /// callback that makes its unsatisfied ones reach `unsatisfiedCount`, a return asked for late. Raised when the
+    /// event is stored (these need the ticket's history, which the minute's scan does not read).
+    public static func afterEvents(_ events: [TicketEvent], ticket t: Ticket, profile: PolicyProfile) -> [Alert] {
+        let s = profile.supervision
+        let enabled = Set(s.triggers.value)
+        let basis = profile.cite(s.triggers.article)
+        let unit = t.lead ?? t.holder
+        var out: [Alert] = []
+        for e in events {
+            switch e.type {
+            case .callback where enabled.contains(.repeatedUnsatisfied) && e.level == .unsatisfied:
+                let count = t.evaluation?.unsatisfiedCount ?? 0
+                guard s.unsatisfiedCount.value > 0, count == s.unsatisfiedCount.value else { continue }
+                out.append(Alert(kind: .repeatedUnsatisfied, key: "repeated-unsatisfied|\(t.id)|\(count)", subject: unit, tickets: [t.id],
+                                 message: "\(t.id) 第\(count)次回访不满意（\(unit)），应予督办", basis: basis))
+            case .returnRequested where enabled.contains(.lateReturn) && e.onTime == false:
+                out.append(Alert(kind: .lateReturn, key: "late-return|\(t.id)|\(e.id)", subject: e.node, tickets: [t.id],
+                                 message: "\(t.id) 超过退单时限申请退单（\(e.node)）\(e.countsAsOverdue == true ? "，按超期计" : "")，应予督办",
+                                 basis: basis))
+            default:
+                break
             }
         }
         return out

@@ -125,4 +125,27 @@ struct AlertsTests {
         let none = Alerts.compute(tickets: [jn.t], now: try #require(jn.t.deadlines.signBy).adding(millis: 1), profile: jn.profile)
         #expect(!none.contains { $0.kind == .notSigned })
     }
+
+    @Test func tonghua2021_s29_theSecondUnsatisfiedCallbackAndALateReturnAreSupervisionPrompts() throws {
+        var h = try Harness("tonghua-2021")
+        try h.awaitingCallback()
+        let first = try h.run(.recordCallback(CallbackResult(level: .unsatisfied, sendBack: true)), at: at("2026-03-05T10:00"))
+        #expect(Alerts.afterEvents(first, ticket: h.t, profile: h.profile).isEmpty, "the first is not yet a repeat")
+        try h.run(.reply(result: "again", callerContacted: true), by: waterUnit, at: at("2026-03-06T10:00"))
+        let second = try h.run(.recordCallback(CallbackResult(level: .unsatisfied)), at: at("2026-03-06T11:00"))
+        let prompts = Alerts.afterEvents(second, ticket: h.t, profile: h.profile)
+        #expect(prompts.map(\.key) == ["repeated-unsatisfied|\(h.t.id)|2"] && prompts.first?.subject == "water")
+
+        // TH §15: a return asked for after its window.
+        var late = try Harness("tonghua-2021")
+        try late.dispatched()
+        let returnBy = try #require(late.t.deadlines.returnBy)
+        let asked = try late.run(.requestReturn(reason: "not ours", basis: "list"), by: waterUnit, at: returnBy.adding(hours: 1))
+        #expect(Alerts.afterEvents(asked, ticket: late.t, profile: late.profile).map(\.kind) == [.lateReturn])
+        // jinan-2018 §28 names neither trigger.
+        var jn = try Harness("jinan-2018")
+        try jn.awaitingCallback()
+        let jnEvents = try jn.run(.recordCallback(CallbackResult(level: .unsatisfied, sendBack: true)), at: at("2026-03-05T10:00"))
+        #expect(Alerts.afterEvents(jnEvents, ticket: jn.t, profile: jn.profile).isEmpty)
+    }
 }

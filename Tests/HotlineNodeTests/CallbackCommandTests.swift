@@ -55,4 +55,18 @@ struct CallbackCommandTests {
         #expect(refused.exitCode != 0 && refused.text.contains("anshan-draft §16"), "\(refused.text)")
         #expect(try city.ticket(id).evaluation == nil, "nothing recorded")
     }
+
+    @Test func tonghua2021_s29_theCentreRaisesThePromptWhenItRecordsTheSecondUnsatisfiedCallback() throws {
+        let (city, id) = try replied("tonghua-2021")
+        #expect(try callback(city, id, "--satisfaction", "unsatisfied").exitCode == 0)
+        var reply = city.event(.replied, ticket: id, node: "w", role: .unit)
+        reply.note = "再次处理"
+        reply.callerContacted = true
+        reply.onTime = true
+        try city.deliver(.ticketEvent, body: EventBody(event: reply), origin: "w", from: "w")
+        #expect(try callback(city, id, "--satisfaction", "unsatisfied", "--lawful").exitCode == 0)
+        let rows = try city.context.db.query("SELECT kind, tickets FROM alerts WHERE kind = 'repeated-unsatisfied'")
+        #expect(rows.count == 1 && rows.first?.string(1) == id)
+        #expect(city.log.contains { $0.contains("event=alert kind=repeated-unsatisfied") })
+    }
 }

@@ -333,6 +333,7 @@ extension TicketService {
         }
         try repository.save(updated, newEvents: [event])
         logAfterCommit("event", ["ticket": event.ticket, "type": event.type.rawValue, "node": event.node])
+        try raisePrompts([event], ticket: updated, now: now)
         if context.role == .city {
             try relay(event, ticket: updated, origin: origin, now: now)
             if event.type == .forwarded { try resyncMissedForward(event, ticket: updated, now: now) }

@@ -128,6 +128,7 @@ final class TicketService {
         for event in events { current = try Lifecycle.apply(event, to: current) }
         guard let updated = current else { throw ServiceError.noTicket }
         try repository.save(updated, newEvents: events)
+        try raisePrompts(events, ticket: updated, now: now)
         try distribute(events, ticket: updated, previous: ticket, now: now)
         return (updated, events)
     }
@@ -332,6 +333,13 @@ extension TicketService {
         case .failure(let failure):
             context.log.warn("alert-scan-failed", ["error": failure.description, "effect": "the next minute's scan tries again"])
         }
+    }
+
+    /// The centre's supervision prompts raised by a ticket's new events (`Alerts.afterEvents`).
+    func raisePrompts(_ events: [TicketEvent], ticket: Ticket, now: Timestamp) throws {
+        guard context.role == .city else { return }
+        let prompts = Alerts.afterEvents(events, ticket: ticket, profile: context.profile)
+        if !prompts.isEmpty { try raise(prompts, at: now) }
     }
 
     /// Stores the warnings not raised before (each once, by key) and logs those after the commit.
