@@ -227,6 +227,8 @@ public enum Alerts {
     /// callback that makes its unsatisfied ones reach `unsatisfiedCount`, a return asked for late. Raised when the
     /// event is stored (these need the ticket's history, which the minute's scan does not read).
     public static func afterEvents(_ events: [TicketEvent], ticket t: Ticket, profile: PolicyProfile) -> [Alert] {
+        // Every step of every ticket passes here at the centre: most are neither.
+        guard events.contains(where: { $0.type == .callback || $0.type == .returnRequested }) else { return [] }
         let s = profile.supervision
         let enabled = Set(s.triggers.value)
         let basis = profile.cite(s.triggers.article)
