@@ -19,23 +19,18 @@ enum CalendarCommand {
                    "{tool} calendar --data DIR --check /etc/hotline/2027.json",
                    "{tool} calendar --data DIR --install /etc/hotline/2027.json"]
     )) { args, env in
-        let check = args.value("--check"), install = args.value("--install")
-        guard check == nil || install == nil else { throw ServiceError.usage("give --check FILE or --install FILE, not both") }
-        guard let file = check ?? install else { return try inUse(env) }
-        guard let encoded = args.value("--content-base64"), let data = Data(base64Encoded: encoded) else {
-            throw ServiceError.usage("the calendar file was not sent; run: hotline-\(env.context.role.rawValue) calendar --check FILE --data DIR")
-        }
+        guard let (file, data, install) = try TopologyCommand.sentFile(args, env, command: "calendar") else { return try inUse(env) }
         let year: CalendarYear
         do {
             year = try WorkingCalendar.decode(yearFiles: [data]).years[0]  // one file, one year
         } catch {
             let reason = "\(error)".replacingOccurrences(of: "calendar file #1 ", with: "the file ")
-            throw ServiceError.usage("\(file): \(reason)" + (install == nil ? "" : "; nothing was installed"))
+            throw ServiceError.usage("\(file): \(reason)" + (install ? "; nothing was installed" : ""))
         }
         let report = try Report(context: env.context, new: year)
         var lines = report.lines(file: file)
         var json = report.json(file: file)
-        guard install != nil else { return .success(text: lines.joined(separator: "\n"), json: json) }
+        guard install else { return .success(text: lines.joined(separator: "\n"), json: json) }
         guard report.replaced != year else {
             return .success(text: (lines + ["nothing to install"]).joined(separator: "\n"), json: json)
         }
