@@ -14,7 +14,9 @@ public enum Command: Sendable, Equatable {
     case approveReturn(note: String)
     case refuseReturn(reason: String)
     /// `period` may be nil when the profile fixes the length (TH §16).
-    case requestExtension(period: Period?, reason: String, leaderSignOff: Bool)
+    /// `statutoryBasis`: a law sets a longer period for this matter, which prevails over the profile's extension caps
+    /// (法律、法规另有规定的，从其规定); `callerInformed`: the unit told the caller why, how far it is and the new date.
+    case requestExtension(period: Period?, reason: String, leaderSignOff: Bool, statutoryBasis: String? = nil, callerInformed: Bool = false)
     case approveExtension
     case refuseExtension(reason: String)
     case reportProgress(note: String)

@@ -42,10 +42,27 @@ extension Decider {
     }
 
     func requestExtension(_ e: inout TicketEvent, period requested: Period?, reason: String, leaderSignOff: Bool,
-                          ticket t: Ticket) throws(LifecycleError) {
+                          statutoryBasis: String? = nil, ticket t: Ticket) throws(LifecycleError) {
         let x = profile.extensions
         if !x.allowed.value { throw violated(x.allowed.article, "this regulation provides no extension") }
         guard let handleBy = t.deadlines.handleBy else { throw .missingField(.extensionRequested, field: "handleBy") }
+        if let basis = statutoryBasis {
+            // The law's own period prevails over the caps (JN §24(2), AS19 §22, TH §16, BD §19(3), ASD §15): asked for
+            // before the deadline like any extension, with its length and the provision it rests on; the centre decides.
+            guard let rule = x.statutoryLonger, rule.value else {
+                throw violated(x.allowed.article, "this regulation names no statutory longer period")
+            }
+            if basis.trimmingCharacters(in: .whitespaces).isEmpty { throw violated(rule.article, "name the provision that sets the longer period") }
+            guard let period = requested else { throw .invalidInput("state the length the law sets") }
+            if now > handleBy { throw violated(x.allowed.article, "ask for an extension before the deadline expires") }
+            e.period = period
+            e.reason = reason
+            e.basis = basis
+            e.leaderSignOff = leaderSignOff
+            e.extensionNumber = t.extensions + 1
+            e.handleBy = rules.deadlines.extend(handleBy, by: period)
+            return
+        }
         if let max = x.maxCount, t.extensions >= max.value {
             let beyond = x.beyondLimit.map { "; \($0.value)" } ?? ""
             throw violated(max.article, "at most \(max.value) extensions\(beyond)")

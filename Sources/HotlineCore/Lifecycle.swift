@@ -98,8 +98,9 @@ struct Decider {
         case .refuseReturn(let reason), .refuseExtension(let reason):
             if reason.isEmpty { throw .invalidInput("a refusal must give the reason") }
             e.reason = reason
-        case let .requestExtension(period, reason, leaderSignOff):
-            try requestExtension(&e, period: period, reason: reason, leaderSignOff: leaderSignOff, ticket: t)
+        case let .requestExtension(period, reason, leaderSignOff, statutoryBasis, callerInformed):
+            try requestExtension(&e, period: period, reason: reason, leaderSignOff: leaderSignOff, statutoryBasis: statutoryBasis, ticket: t)
+            if callerInformed { e.callerContacted = true }
         case .approveExtension:
             try approveExtension(&e, ticket: t)
         case .reportProgress(let note), .reportAssist(let note):

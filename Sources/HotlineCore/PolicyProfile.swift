@@ -78,6 +78,9 @@ public struct ExtensionRules: Sendable, Codable, Equatable {
     /// dispatch when `totalCapCountedFrom` says so (ASD §15: the matter finished within 2 months in all).
     public var totalCap: Ruled<Period>?
     public var totalCapCountedFrom: Ruled<TotalCapBase>?
+    /// Where a law sets a longer period for the matter, it prevails over these caps (all five texts); absent: no such
+    /// request is taken.
+    public var statutoryLonger: Ruled<Bool>?
     /// From which extension on the unit's leader must sign off (TH §16: the 2nd).
     public var leaderSignOffFrom: Ruled<Int>?
     /// The request must arrive at least this long before the deadline (TH §16: 1 day).

@@ -14,7 +14,7 @@ public struct Hello: Equatable, Sendable {
     /// after a restore"): its `lastReceived` may be older than what this side last had acknowledged, and this side
     /// skips the outbox rows it no longer holds instead of closing the link.
     public var restored: Bool?
-    /// The policy profile the sender decides by: its id and a fingerprint of its rules ("jinan-2018@dda05335985c"),
+    /// The policy profile the sender decides by: its id and a fingerprint of its rules ("jinan-2018@f97b16ccd6fd"),
     /// so that two neighbours initialised with different profiles, or different versions of one, find out (§3, hello).
     public var profile: String?
 

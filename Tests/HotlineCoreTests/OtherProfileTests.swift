@@ -293,6 +293,24 @@ func baoding2022_s19_tiers(tier: String, deadline: String) throws {
     #expect(error?.rule == "anshan-draft §15")
 }
 
+@Test func baoding2022_s19_aLongerPeriodSetByLawPrevailsOverTheExtensionCap() throws {
+    // 法律、法规另有规定的，从其规定: 20 working days from a law, where the profile caps extensions at 5 in all.
+    var h = try Harness("baoding-2022")
+    try h.signed(tier: "5wd")
+    let capped = h.refusal(.requestExtension(period: .workingDays(20), reason: "需鉴定", leaderSignOff: false), by: waterUnit,
+                           at: at("2026-03-04T10:00"))
+    #expect(capped?.rule == "baoding-2022 §19(3)")
+    let unnamed = h.refusal(.requestExtension(period: .workingDays(20), reason: "需鉴定", leaderSignOff: false, statutoryBasis: " "),
+                            by: waterUnit, at: at("2026-03-04T10:00"))
+    #expect(unnamed?.rule == "baoding-2022 §19(3)")
+    let events = try h.run(.requestExtension(period: .workingDays(20), reason: "需鉴定", leaderSignOff: false,
+                                             statutoryBasis: "《某法》第三十条 二十个工作日", callerInformed: true),
+                           by: waterUnit, at: at("2026-03-04T10:00"))
+    #expect(events.first?.basis == "《某法》第三十条 二十个工作日" && events.first?.callerContacted == true)
+    try h.run(.approveExtension, at: at("2026-03-04T11:00"))
+    #expect(h.t.extensions == 1 && h.t.deadlines.handleBy! > h.t.deadlines.originalHandleBy!.adding(hours: 24 * 20))
+}
+
 @Test func anshanDraft_s15_theMatterIsFinishedWithinTwoMonthsOfItsDispatch() throws {
     // 自接到转交诉求事项之日起……办结累计不超过两个月: dispatched 2 March, finished by 2 May, extensions included
     // (before, two months were counted from the original deadline of 9 March: a week more).

@@ -46,7 +46,7 @@ valid("hello-restored", "hello of a node whose database was restored from a back
        "role": "unit", "restored": True})
 valid("hello-profile", "hello naming the policy profile the sender decides by (id and rules fingerprint)",
       {"v": 1, "type": "hello", "id": "k1-1", "node": "county-lx", "versions": [1], "lastReceived": 7,
-       "clock": 1795478400000, "role": "county", "profile": "jinan-2018@dda05335985c"})
+       "clock": 1795478400000, "role": "county", "profile": "jinan-2018@f97b16ccd6fd"})
 valid("ack", "cumulative ack of every seq up to 128",
       {"v": 1, "type": "ack", "id": "c1-7", "upTo": 128})
 valid("heartbeat-minimal", "heartbeat without clock", {"v": 1, "type": "heartbeat", "id": "c1-8"})

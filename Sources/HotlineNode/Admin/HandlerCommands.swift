@@ -25,17 +25,24 @@ enum HandlerCommands {
     }
 
     static func extend(_ tool: String) -> CommandHandler {
-        CityCommands.lifecycle("extend", "ask for more time · 申请延期", "extend ID --days N --reason R [--leader NAME]",
+        CityCommands.lifecycle("extend", "ask for more time · 申请延期",
+                               "extend ID --days N --reason R [--leader NAME] [--caller-informed] [--statutory PROVISION]",
                                [.value("--days", "working days asked for"), .value("--reason", "why"),
-                                .value("--leader", "the unit leader who signed off (needed from the second extension in some profiles)")],
+                                .value("--leader", "the unit leader who signed off (needed from the second extension in some profiles)"),
+                                .flag("--caller-informed", "the caller was told why, how far it is and the new date (JN §24(3), BD §19(3), ASD §15)"),
+                                .value("--statutory", "a law sets a longer period for this matter: the provision; the profile's caps do not apply (法律法规另有规定的，从其规定)")],
                                tool: tool) { args, _ in
             guard let reason = args.value("--reason") else { throw ServiceError.usage("extend needs --reason R") }
             let days = try args.int("--days")
             if let d = days, d <= 0 || d > Period.limit(.workingDays) {
                 throw ServiceError.usage("--days must be a number of working days from 1 to \(Period.limit(.workingDays))")
             }
+            if args.value("--statutory") != nil && days == nil {
+                throw ServiceError.usage("--statutory needs --days N: the working days the law's period gives")
+            }
             return .requestExtension(period: days.map { .workingDays($0) }, reason: reason,
-                                     leaderSignOff: args.value("--leader") != nil)
+                                     leaderSignOff: args.value("--leader") != nil, statutoryBasis: args.value("--statutory"),
+                                     callerInformed: args.flag("--caller-informed"))
         }
     }
 

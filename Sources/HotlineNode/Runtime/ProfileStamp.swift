@@ -4,7 +4,7 @@ import HotlineNet
 
 /// What a node tells its neighbours about the rules it decides by: the profile's id and the first 12 hex digits of
 /// the SHA-256 of its rules (the profile as sorted-key JSON, so the file's layout does not count), e.g.
-/// `jinan-2018@dda05335985c`. Every node of a network must decide by the same profile: one initialised with another
+/// `jinan-2018@f97b16ccd6fd`. Every node of a network must decide by the same profile: one initialised with another
 /// (`init --profile`), or with another version of the same one (a node initialised from a later release, whose
 /// bundled file changed), refuses steps its neighbours take or takes steps they refuse, and counts deadlines its own
 /// way. Nothing compared this before; now each side logs `profile-mismatch` at the hello and `status --check` says it.
