@@ -46,24 +46,19 @@ extension Decider {
         let x = profile.extensions
         if !x.allowed.value { throw violated(x.allowed.article, "this regulation provides no extension") }
         guard let handleBy = t.deadlines.handleBy else { throw .missingField(.extensionRequested, field: "handleBy") }
+        // A period a law sets for the matter prevails over the caps (JN §24(2), AS19 §22, TH §16, BD §19(3), ASD §15):
+        // asked for like any extension — before the deadline, with its notice and sign-off — with its length and the
+        // provision it rests on; the count, length and total caps do not apply. The centre decides.
         if let basis = statutoryBasis {
-            // The law's own period prevails over the caps (JN §24(2), AS19 §22, TH §16, BD §19(3), ASD §15): asked for
-            // before the deadline like any extension, with its length and the provision it rests on; the centre decides.
             guard let rule = x.statutoryLonger, rule.value else {
                 throw violated(x.allowed.article, "this regulation names no statutory longer period")
             }
             if basis.trimmingCharacters(in: .whitespaces).isEmpty { throw violated(rule.article, "name the provision that sets the longer period") }
-            guard let period = requested else { throw .invalidInput("state the length the law sets") }
-            if now > handleBy { throw violated(x.allowed.article, "ask for an extension before the deadline expires") }
-            e.period = period
-            e.reason = reason
+            if requested == nil { throw .invalidInput("state the length the law sets") }
             e.basis = basis
-            e.leaderSignOff = leaderSignOff
-            e.extensionNumber = t.extensions + 1
-            e.handleBy = rules.deadlines.extend(handleBy, by: period)
-            return
         }
-        if let max = x.maxCount, t.extensions >= max.value {
+        let capped = statutoryBasis == nil
+        if capped, let max = x.maxCount, t.extensions >= max.value {
             let beyond = x.beyondLimit.map { "; \($0.value)" } ?? ""
             throw violated(max.article, "at most \(max.value) extensions\(beyond)")
         }
@@ -78,17 +73,17 @@ extension Decider {
         if let from = x.leaderSignOffFrom, number >= from.value, !leaderSignOff {
             throw violated(from.article, "extension no. \(number) needs the unit leader's sign-off")
         }
-        guard let period = x.length?.value ?? requested else {
+        guard let period = capped ? x.length?.value ?? requested : requested else {
             throw .invalidInput("state the length of the extension")
         }
-        if let fixed = x.length, let requested, requested != fixed.value {
+        if capped, let fixed = x.length, let requested, requested != fixed.value {
             throw violated(fixed.article, "each extension is \(fixed.value)")
         }
         let proposed = rules.deadlines.extend(handleBy, by: period)
-        if let max = x.maxLength, proposed > rules.deadlines.extend(handleBy, by: max.value) {
+        if capped, let max = x.maxLength, proposed > rules.deadlines.extend(handleBy, by: max.value) {
             throw violated(max.article, "an extension is at most \(max.value)")
         }
-        if let cap = x.totalCap {
+        if capped, let cap = x.totalCap {
             if x.totalCapCountedFrom?.value == .dispatch {
                 if let dispatched = t.events.last(where: { $0.type == .dispatched })?.at,
                    proposed > rules.deadlines.deadline(from: dispatched, period: cap.value) {

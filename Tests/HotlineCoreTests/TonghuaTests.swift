@@ -92,6 +92,24 @@ import HotlineCore
     #expect(error?.description.contains("government leader") == true)
 }
 
+@Test func tonghua2021_s16_aStatutoryPeriodIsNotHeldToTheFiveDayExtensionsButToTheirNoticeAndSignOff() throws {
+    var h = try Harness("tonghua-2021")
+    try h.signed()
+    // Twenty working days a law sets, asked for as the first extension: not the fixed five.
+    try h.run(.requestExtension(period: .workingDays(20), reason: "需司法鉴定", leaderSignOff: false, statutoryBasis: "《某法》第三十条"),
+              by: waterUnit, at: at("2026-03-05T10:00"))
+    try h.run(.approveExtension, at: at("2026-03-05T11:00"))
+    #expect(h.t.deadlines.handleBy! > at("2026-04-01T00:00"))
+    // The second still needs the leader's sign-off, and any request its day's notice.
+    let unsigned = h.refusal(.requestExtension(period: .workingDays(10), reason: "x", leaderSignOff: false, statutoryBasis: "《某法》第三十条"),
+                             by: waterUnit, at: at("2026-03-12T10:00"))
+    #expect(unsigned?.description.contains("leader") == true)
+    let deadline = try #require(h.t.deadlines.handleBy)
+    let late = h.refusal(.requestExtension(period: .workingDays(10), reason: "x", leaderSignOff: true, statutoryBasis: "《某法》第三十条"),
+                         by: waterUnit, at: deadline.adding(hours: -2))
+    #expect(late?.rule == "tonghua-2021 §16")
+}
+
 @Test func tonghua2021_s16_extensionAtLeastOneDayBeforeExpiry() throws {
     var h = try Harness("tonghua-2021")
     try h.signed()
