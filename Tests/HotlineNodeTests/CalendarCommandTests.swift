@@ -91,6 +91,14 @@ struct CalendarCommandTests {
         #expect(garbled.exitCode != 0)
         #expect(garbled.text.contains("the file is not a valid year file") && garbled.text.contains("missing field \"source\""), "\(garbled.text)")
 
+        // A year no notice names, however large, is refused (year 9223372036854775807 overflowed the day count and
+        // stopped the node).
+        for year in ["0", "99999999", "9223372036854775807"] {
+            let odd = try ask(daemon, ["calendar", "--check", "/tmp/odd.json"],
+                              file: "{\"year\": \(year), \"source\": \"t\", \"holidays\": [], \"workdays\": []}")
+            #expect(odd.exitCode != 0 && odd.text.contains("calendar year \(year) is not the year of a holiday notice (2000 to 2100)"), "\(odd.text)")
+        }
+
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == files)
         #expect(!city.context.deadlines.calendar.covers(year: 2027))
         #expect(try city.context.db.query("SELECT count(*) FROM audit WHERE command = 'calendar'").first?.int(0) == 0)

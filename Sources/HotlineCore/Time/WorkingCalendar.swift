@@ -26,6 +26,7 @@ public enum CalendarError: Error, CustomStringConvertible, Equatable {
     case holidayOnWorkday(year: Int, date: LocalDate)
     case emptyHoliday(year: Int, name: String)
     case workdayNotWeekend(year: Int, date: LocalDate)
+    case implausibleYear(Int)
 
     public var description: String {
         switch self {
@@ -41,6 +42,8 @@ public enum CalendarError: Error, CustomStringConvertible, Equatable {
             return "calendar \(y): holiday \"\(name)\" has no dates"
         case .workdayNotWeekend(let y, let d):
             return "calendar \(y): make-up working day \(d.iso) is not a Saturday or Sunday (weekdays are working days already)"
+        case .implausibleYear(let y):
+            return "calendar year \(y) is not the year of a holiday notice (\(WorkingCalendar.plausibleYears.lowerBound) to \(WorkingCalendar.plausibleYears.upperBound))"
         }
     }
 }
@@ -85,7 +88,11 @@ public struct WorkingCalendar: Sendable, Equatable {
         return WorkingCalendar(years: years)
     }
 
+    /// The years a holiday notice may name: anything outside is a typo (or a file that is not a notice).
+    public static let plausibleYears = 2000...2100
+
     static func validate(_ y: CalendarYear) throws(CalendarError) {
+        guard plausibleYears.contains(y.year) else { throw .implausibleYear(y.year) }
         var restDays: Set<LocalDate> = []
         for h in y.holidays {
             if h.dates.isEmpty { throw .emptyHoliday(year: y.year, name: h.name) }
