@@ -240,8 +240,9 @@ extension NodeDaemon {
 
     /// The profile a neighbour decides by, from its hello: `profile-mismatch` when it is not this node's (a node of
     /// an older release says none, and is not compared).
-    private func peerProfile(_ theirs: String?, on driver: LinkDriver) {
-        guard let theirs else { return }
+    private func peerProfile(_ said: String?, on driver: LinkDriver) {
+        // What a peer says is kept and logged: at most the length of an id and a fingerprint.
+        guard let theirs = said.map({ String($0.prefix(80)) }) else { return }
         let before = driver.otherProfile
         driver.otherProfile = theirs == context.profileStamp ? nil : theirs
         if let other = driver.otherProfile, other != before {
