@@ -27,9 +27,7 @@ struct BackupScriptProcessTests {
         defer { harness.cleanup() }
         let port = ProcessHarness.freePortBase(count: 1)
         let topology = try harness.writeCityTopology(port: port)
-        try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
-            "init", "--topology", topology.path, "--id", "t-city", "--data", harness.dataDir("t-city"), "--insecure",
-        ]), "init")
+        try harness.initNode("hotline-city", "t-city", topology: topology, ["--insecure"])
         let city = try harness.serve("hotline-city", node: "t-city")
         defer { city.terminate(); city.waitUntilExit() }
 

@@ -9,10 +9,8 @@ struct CalendarProcessTests {
         defer { harness.cleanup() }
         let topology = try harness.writeCityTopology(port: ProcessHarness.freePortBase(count: 1))
         let city = harness.dataDir("t-city")
-        try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
-            "init", "--topology", topology.path, "--id", "t-city", "--data", city, "--insecure",
-            "--clock", "manual", "--clock-start", "2026-12-28T09:00:00+08:00",
-        ]), "init")
+        try harness.initNode("hotline-city", "t-city", topology: topology,
+                             ["--insecure", "--clock", "manual", "--clock-start", "2026-12-28T09:00:00+08:00"])
         let centre = try harness.serve("hotline-city", node: "t-city")
         defer { centre.terminate(); centre.waitUntilExit() }
 

@@ -11,9 +11,7 @@ struct CertificateExpiryProcessTests {
         let topology = try harness.writeCityTopology(port: port)
         let pki = harness.dir.appendingPathComponent("pki").path
         try TestNetwork.makePKI(topology: topology, into: pki, ["--days", "10"])
-        try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
-            "init", "--topology", topology.path, "--id", "t-city", "--data", harness.dataDir("t-city"), "--tls-dir", "\(pki)/t-city",
-        ]), "init")
+        try harness.initNode("hotline-city", "t-city", topology: topology, ["--tls-dir", "\(pki)/t-city"])
         let city = try harness.serve("hotline-city", node: "t-city")
         defer { city.terminate(); city.waitUntilExit() }
 

@@ -8,13 +8,8 @@ struct ProfileMismatchProcessTests {
         let harness = try ProcessHarness(name: "profile")
         defer { harness.cleanup() }
         let topology = try harness.writeCityTopology(port: ProcessHarness.freePortBase(count: 1))
-        try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
-            "init", "--topology", topology.path, "--id", "t-city", "--data", harness.dataDir("t-city"), "--insecure",
-        ]), "init t-city")
-        try ProcessHarness.expectOK(ProcessHarness.run("hotline-unit", [
-            "init", "--topology", topology.path, "--id", "u-water", "--data", harness.dataDir("u-water"), "--insecure",
-            "--profile", "tonghua-2021",
-        ]), "init u-water")
+        try harness.initNode("hotline-city", "t-city", topology: topology, ["--insecure"])
+        try harness.initNode("hotline-unit", "u-water", topology: topology, ["--insecure", "--profile", "tonghua-2021"])
         let city = try harness.serve("hotline-city", node: "t-city")
         defer { city.terminate(); city.waitUntilExit() }
         let unit = try harness.serve("hotline-unit", node: "u-water")

@@ -30,9 +30,7 @@ struct RevocationProcessTests {
         let pki = harness.dir.appendingPathComponent("pki").path
         try TestNetwork.makePKI(topology: topology, into: pki)
         for (tool, node) in [("hotline-city", "t-city"), ("hotline-unit", "u-water")] {
-            try ProcessHarness.expectOK(ProcessHarness.run(tool, [
-                "init", "--topology", topology.path, "--id", node, "--data", harness.dataDir(node), "--tls-dir", "\(pki)/\(node)",
-            ]), "init \(node)")
+            try harness.initNode(tool, node, topology: topology, ["--tls-dir", "\(pki)/\(node)"])
         }
         let city = try harness.serve("hotline-city", node: "t-city")
         defer { city.terminate(); city.waitUntilExit() }

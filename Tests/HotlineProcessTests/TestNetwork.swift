@@ -146,6 +146,12 @@ final class TestNetwork {
 }
 
 extension ProcessHarness {
+    /// `init` of `node` from `topology` into its data directory here, with `extra` flags (`--insecure`,
+    /// `--tls-dir …`); a refusal fails the test with the tool's output.
+    func initNode(_ tool: String, _ node: String, topology: URL, _ extra: [String]) throws {
+        try Self.expectOK(Self.run(tool, ["init", "--topology", topology.path, "--id", node, "--data", dataDir(node)] + extra), "init \(node)")
+    }
+
     static func expectOK(_ r: Result, _ what: String) throws {
         guard r.status == 0 else {
             throw HarnessError.commandFailed("\(what) exited \(r.status)\nstdout: \(r.stdout)\nstderr: \(r.stderr)")

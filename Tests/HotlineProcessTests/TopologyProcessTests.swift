@@ -10,9 +10,7 @@ struct TopologyProcessTests {
         let port = ProcessHarness.freePortBase(count: 1)
         let before = try harness.writeCityTopology(port: port)
         let city = harness.dataDir("t-city")
-        try ProcessHarness.expectOK(ProcessHarness.run("hotline-city", [
-            "init", "--topology", before.path, "--id", "t-city", "--data", city, "--insecure", "--retention-days", "90",
-        ]), "init")
+        try harness.initNode("hotline-city", "t-city", topology: before, ["--insecure", "--retention-days", "90"])
         var centre = try harness.serve("hotline-city", node: "t-city")
         defer { centre.terminate(); centre.waitUntilExit() }
 
@@ -39,9 +37,7 @@ struct TopologyProcessTests {
         #expect(waiting.status == 1 && waiting.stdout.contains("a new topology file is installed"), "\(waiting.stdout)")
 
         // The new unit, initialised from the same file.
-        try ProcessHarness.expectOK(ProcessHarness.run("hotline-unit", [
-            "init", "--topology", after.path, "--id", "u-gas", "--data", harness.dataDir("u-gas"), "--insecure",
-        ]), "init u-gas")
+        try harness.initNode("hotline-unit", "u-gas", topology: after, ["--insecure"])
         let gas = try harness.serve("hotline-unit", node: "u-gas")
         defer { gas.terminate(); gas.waitUntilExit() }
 
