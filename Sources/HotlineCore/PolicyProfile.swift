@@ -154,6 +154,14 @@ public struct PolicyProfile: Sendable, Codable, Equatable {
     /// "tonghua-2021 §16"
     public func cite(_ article: String) -> String { "\(id) \(article)" }
 
+    /// Whether a callback sends the ticket back when the operator does not say: an unsatisfied caller does, where the
+    /// regulation sends back after a callback at all (JN §27, TH §20, BD §26), unless the answer was lawful; where it
+    /// never does (AS19, ASD: the review sends back) the callback only records the result. (Before, every unsatisfied
+    /// callback asked for a send-back, and under those profiles was refused whole: nothing was recorded.)
+    public func sendsBackByDefault(_ level: SatisfactionLevel?, lawfulAnswer: Bool) -> Bool {
+        level == .unsatisfied && !lawfulAnswer && sendBackOnUnsatisfied.value != .never
+    }
+
     public func kind(_ code: String) -> RequestKind? { kinds.first { $0.code == code } }
     public func tier(_ code: String) -> HandlingTier? { tiers.first { $0.code == code } }
     public func clockStop(_ reason: ClockStopReason) -> ClockStop? { clockStops.first { $0.reason == reason } }

@@ -19,7 +19,7 @@ enum CalendarCommand {
                    "{tool} calendar --data DIR --check /etc/hotline/2027.json",
                    "{tool} calendar --data DIR --install /etc/hotline/2027.json"]
     )) { args, env in
-        guard let (file, data, install) = try TopologyCommand.sentFile(args, env, command: "calendar") else { return try inUse(env) }
+        guard let (file, data, install) = try env.sentFile(args, command: "calendar") else { return try inUse(env) }
         let year: CalendarYear
         do {
             year = try WorkingCalendar.decode(yearFiles: [data]).years[0]  // one file, one year

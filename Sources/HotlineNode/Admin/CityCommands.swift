@@ -266,14 +266,10 @@ enum CityCommands {
         }
         var resolved: Bool?
         if let r = args.value("--resolved") { resolved = (r == "yes" || r == "true") }
-        // An unsatisfied caller sends the ticket back by default where the regulation sends back at all (JN §27, TH
-        // §20, BD §26), unless the answer was lawful; where it never does (AS19, ASD: the review sends back), the
-        // callback only records the result. (Before, every unsatisfied callback asked for a send-back, and under those
-        // profiles was refused whole: nothing was recorded.)
-        let sendsBack = env.context.profile.sendBackOnUnsatisfied.value != .never
+        let lawful = args.flag("--lawful")
         return .recordCallback(CallbackResult(level: level, stars: try args.int("--stars"), resolved: resolved,
-                                              unreachable: unreachable, lawfulAnswer: args.flag("--lawful"),
-                                              sendBack: args.flag("--send-back") || (sendsBack && level == .unsatisfied && !args.flag("--lawful"))))
+                                              unreachable: unreachable, lawfulAnswer: lawful,
+                                              sendBack: args.flag("--send-back") || env.context.profile.sendsBackByDefault(level, lawfulAnswer: lawful)))
     }
 
     static let supervise = lifecycle("supervise", "supervise a ticket · 督办",

@@ -39,6 +39,21 @@ struct CommandEnvironment {
     }
 }
 
+extension CommandEnvironment {
+    /// The file of `--check FILE` or `--install FILE` (`topology`, `calendar`): its name as the operator gave it, its
+    /// bytes (read and sent by the client: the daemon may not read where the operator keeps it), and whether to
+    /// install it; nil when neither flag was given.
+    func sentFile(_ args: ParsedArguments, command: String) throws -> (String, Data, Bool)? {
+        let check = args.value("--check"), install = args.value("--install")
+        guard check == nil || install == nil else { throw ServiceError.usage("give --check FILE or --install FILE, not both") }
+        guard let file = check ?? install else { return nil }
+        guard let encoded = args.value("--content-base64"), let data = Data(base64Encoded: encoded) else {
+            throw ServiceError.usage("the \(command) file was not sent; run: hotline-\(context.role.rawValue) \(command) --check FILE --data DIR")
+        }
+        return (file, data, install != nil)
+    }
+}
+
 /// The state of one link, for `status`.
 struct LinkStatus: Sendable {
     var peer: String

@@ -244,14 +244,15 @@ enum CommonCommands {
                 lines.append("  topology: a new file is installed; restart the node to use it")
             }
             let calendar = c.deadlines.calendar
+            let missing = CalendarWatch.missing(calendar, today: ChinaTime.date(of: c.clock.now))
             var missingYears: [[String: Any]] = []
-            for year in CalendarWatch.missing(calendar, today: ChinaTime.date(of: c.clock.now)) {
+            for year in missing {
                 let open = try CalendarWatch.openTickets(deadlineIn: year, db: c.db)
                 missingYears.append(["year": year, "openTickets": open])
                 problems.append(CalendarWatch.problem(year: year, openTickets: open))
             }
             lines.append("  working-day calendar: \(calendar.coveredYears.map(String.init).joined(separator: ", "))"
-                         + (missingYears.isEmpty ? "" : "; MISSING \(missingYears.compactMap { $0["year"] as? Int }.map(String.init).joined(separator: ", ")): see `calendar`"))
+                         + (missing.isEmpty ? "" : "; MISSING \(missing.map(String.init).joined(separator: ", ")): see `calendar`"))
             let recovery = try env.service.recoveryState()
             if let at = recovery.awaiting {
                 problems.append("restored from a backup: run `hotline-city recover --since \(at.prefix(10))`")

@@ -20,7 +20,7 @@ enum TopologyCommand {
                    "{tool} topology --data DIR --check /etc/hotline/topology-2026-04.json",
                    "{tool} topology --data DIR --install /etc/hotline/topology-2026-04.json"]
     )) { args, env in
-        guard let (file, data, install) = try sentFile(args, env, command: "topology") else { return try inUse(env) }
+        guard let (file, data, install) = try env.sentFile(args, command: "topology") else { return try inUse(env) }
         let new: Topology
         do { new = try Topology.load(data: data) } catch { throw ServiceError.usage("\(file): \(error)") }
         let report = try Report(env: env, new: new)
@@ -80,19 +80,6 @@ enum TopologyCommand {
         let url = context.dir.appendingPathComponent("topology.json")
         guard NodeContext.stamp(of: url) != context.topologyStamp, let file = try? Topology.load(file: url) else { return false }
         return file.nodes != context.topology.nodes
-    }
-
-    /// The file of `--check FILE` or `--install FILE` (`topology`, `calendar`): its name as the operator gave it, its
-    /// bytes (read and sent by the client: the daemon may not read where the operator keeps it), and whether to
-    /// install it; nil when neither flag was given.
-    static func sentFile(_ args: ParsedArguments, _ env: CommandEnvironment, command: String) throws -> (String, Data, Bool)? {
-        let check = args.value("--check"), install = args.value("--install")
-        guard check == nil || install == nil else { throw ServiceError.usage("give --check FILE or --install FILE, not both") }
-        guard let file = check ?? install else { return nil }
-        guard let encoded = args.value("--content-base64"), let data = Data(base64Encoded: encoded) else {
-            throw ServiceError.usage("the \(command) file was not sent; run: hotline-\(env.context.role.rawValue) \(command) --check FILE --data DIR")
-        }
-        return (file, data, install != nil)
     }
 
     /// `topology.json` replaced whole, the one before kept as `topology.json.previous` (`NodeBackup.replaceFile`).
