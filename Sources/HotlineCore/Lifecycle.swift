@@ -39,6 +39,16 @@ struct Decider {
         .ruleViolated(rule: profile.cite(article), message: message)
     }
 
+    /// The regulations list the grounds for not accepting and the channels a matter is referred to (JN §23(3),
+    /// AS19 §20(3)-(6), TH §10, BD §12 and §16(5), ASD §12): a code outside the profile's list is refused, naming the
+    /// list, so that what the caller is told and what the figures count is one of the regulation's cases.
+    func checkListed(_ code: String, _ list: Ruled<[String]>, what: String) throws(LifecycleError) {
+        guard !list.value.contains(code) else { return }
+        if list.value.isEmpty { throw violated(list.article, "this profile lists no \(what)") }
+        let named = code.isEmpty ? "none was given" : "\"\(code)\" is not"
+        throw violated(list.article, "\(named) one of the profile's \(what): \(list.value.joined(separator: ", "))")
+    }
+
     /// The handling deadline granted again after a clock stop, if one is running.
     func resumedDeadline(_ t: Ticket) -> Timestamp? {
         guard let pause = t.pause, let handleBy = t.deadlines.handleBy else { return nil }
@@ -62,9 +72,11 @@ struct Decider {
             if basis.isEmpty || ground.isEmpty {
                 throw violated(profile.rejectionGrounds.article, "a refusal must state its ground and basis to the caller")
             }
+            try checkListed(ground, profile.rejectionGrounds, what: "grounds for not accepting (不予受理)")
             e.reason = ground
             e.basis = basis
         case let .refer(to, note):
+            try checkListed(to, profile.referralTargets, what: "channels to refer to (转其他渠道)")
             e.to = to
             e.note = note
         case .requestMaterial(let note):

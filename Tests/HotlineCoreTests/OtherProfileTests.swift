@@ -336,3 +336,23 @@ func baoding2022_s19_tiers(tier: String, deadline: String) throws {
     #expect(triggers.contains { $0.kind == .overdue })
     #expect(triggers.contains { $0.kind == .chronic && $0.reason.contains("discipline-commission") })
 }
+
+@Test func jinan2018_s23_aMatterInLitigationIsReferredOnlyToItsLegalRoute() throws {
+    var h = try Harness("jinan-2018")
+    try h.run(.receive(h.intake()), at: at("2026-03-02T09:00"))
+    // JN §23 names no emergency lines: "110" is another profile's channel.
+    let refused = h.refusal(.refer(to: "110", note: "n"), at: at("2026-03-02T09:10"))
+    #expect(refused?.rule == "jinan-2018 §23(3)")
+    #expect(refused?.description.contains("litigation, administrative-review, arbitration") == true)
+    #expect(h.refusal(.refer(to: "", note: "n"), at: at("2026-03-02T09:10"))?.description.contains("none was given") == true)
+    try h.run(.refer(to: "administrative-review", note: "已告知行政复议途径"), at: at("2026-03-02T09:10"))
+    #expect(h.t.status == .referred && h.t.events.last?.to == "administrative-review")
+}
+
+@Test func baoding2022_s16_emergenciesGoToTheFourEmergencyLines() throws {
+    var h = try Harness("baoding-2022")
+    try h.run(.receive(h.intake()), at: at("2026-03-02T09:00"))
+    #expect(h.refusal(.refer(to: "12388", note: "n"), at: at("2026-03-02T09:10"))?.rule == "baoding-2022 §16(5)")
+    try h.run(.refer(to: "119", note: "正在发生的火情"), at: at("2026-03-02T09:10"))
+    #expect(h.t.status == .referred)
+}

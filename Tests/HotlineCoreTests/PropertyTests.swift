@@ -21,7 +21,8 @@ func randomCommand(_ g: inout SeededGenerator, profile: PolicyProfile) -> Comman
                                 sendBack: Bool.random(using: &g))
     let tier = profile.tiers.randomElement(using: &g)?.code
     let all: [Command] = [
-        .answer(note: "a"), .reject(ground: "g", basis: "b"), .refer(to: "110", note: "n"),
+        .answer(note: "a"), .reject(ground: profile.rejectionGrounds.value.first ?? "g", basis: "b"),
+        .refer(to: profile.referralTargets.value.first ?? "110", note: "n"),
         .requestMaterial(note: "m"), .supplyMaterial(note: "m"),
         .dispatch(lead: ["water", "east"].randomElement(using: &g) ?? "water", assisting: ["roads"], tier: tier),
         .forward(to: "town"), .sign, .sign, .requestReturn(reason: "r", basis: "b"), .approveReturn(note: "n"),

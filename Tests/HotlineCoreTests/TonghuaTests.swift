@@ -180,3 +180,15 @@ import HotlineCore
     try h.run(.reject(ground: "outside-the-city", basis: "§10(6)"), at: at("2026-03-02T09:10"))
     #expect(h.t.status == .rejected)
 }
+
+@Test func tonghua2021_s10_onlyTheSevenListedGroundsAreNotAccepted() throws {
+    var h = try Harness("tonghua-2021")
+    try h.run(.receive(h.intake()), at: at("2026-03-02T09:00"))
+    let refused = h.refusal(.reject(ground: "too-many-calls", basis: "§10"), at: at("2026-03-02T09:10"))
+    #expect(refused?.rule == "tonghua-2021 §10")
+    #expect(refused?.description.contains("\"too-many-calls\" is not one of the profile's grounds") == true)
+    #expect(refused?.description.contains("outside-the-city") == true, "the error names the grounds that may be used")
+    #expect(h.t.status == .received)
+    try h.run(.reject(ground: "handled-elsewhere", basis: "§10(4)"), at: at("2026-03-02T09:10"))
+    #expect(h.t.status == .rejected && h.t.events.last?.reason == "handled-elsewhere")
+}

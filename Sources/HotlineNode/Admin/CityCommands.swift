@@ -173,17 +173,19 @@ enum CityCommands {
 
     static let reject = lifecycle("reject", "do not accept, with ground and basis · 不予受理",
                                   "reject ID --ground G --basis B",
-                                  [.value("--ground", "why not accepted"), .value("--basis", "the article relied on")]) { args, _ in
+                                  [.value("--ground", "one of the profile's grounds (jinan-2018: in-litigation-review-or-arbitration)"),
+                                   .value("--basis", "the article relied on, told to the caller")]) { args, _ in
         guard let ground = args.value("--ground"), let basis = args.value("--basis") else {
             throw ServiceError.usage("reject needs --ground and --basis (the caller is told both)")
         }
         return .reject(ground: ground, basis: basis)
     }
 
-    static let refer = lifecycle("refer", "refer to another channel (110/119/120, 12388, petition) · 转办其他渠道",
+    static let refer = lifecycle("refer", "refer to another channel (emergency lines, litigation, petition) · 转办其他渠道",
                                  "refer ID --to CHANNEL [--note N]",
-                                 [.value("--to", "110, 119, 120, 122, 12388, petition, other"), .value("--note", "note")]) { args, _ in
-        guard let to = args.value("--to") else { throw ServiceError.usage("refer needs --to, e.g. --to 110") }
+                                 [.value("--to", "one of the profile's channels (jinan-2018: litigation, administrative-review, arbitration)"),
+                                  .value("--note", "note")]) { args, _ in
+        guard let to = args.value("--to") else { throw ServiceError.usage("refer needs --to, one of the profile's channels, e.g. --to litigation") }
         return .refer(to: to, note: args.value("--note") ?? "")
     }
 
@@ -334,8 +336,8 @@ enum CityCommands {
     /// Concrete flags for the help examples of the lifecycle commands (what an operator would type).
     static let examples: [String: String] = [
         "answer": "--text '已告知办理地点和所需材料'",
-        "reject": "--ground in-litigation --basis '条例第二十三条：已进入诉讼程序'",
-        "refer": "--to 110 --note '正在发生的治安事件'",
+        "reject": "--ground in-litigation-review-or-arbitration --basis '条例第二十三条：已进入诉讼程序'",
+        "refer": "--to litigation --note '已告知诉讼途径'",
         "material": "--request '请补充现场照片'",
         "decide": "--return refuse --reason '经核实属于本街道职责'",
         "review": "--send-back '未说明整改期限'",
