@@ -87,4 +87,55 @@ static inline int hotline_crl_load(X509_STORE *store, const void *bytes, int len
     BIO_free(bio);
     return ok && *count > 0;
 }
+
+/* Seconds since 1970-01-01T00:00Z of an ASN1 time; 0 when absent or unreadable. */
+static inline long long hotline_asn1_posix(const ASN1_TIME *t) {
+    if (t == NULL) return 0;
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    if (epoch == NULL) return 0;
+    int days = 0, secs = 0;
+    int ok = ASN1_TIME_diff(&days, &secs, epoch, t);
+    ASN1_TIME_free(epoch);
+    return ok == 1 ? (long long)days * 86400 + secs : 0;
+}
+
+/* Checks a revocation list file (PEM `crl`, one list per authority) against the authorities in PEM `ca`: for each
+   list, at most `max`, the index in `ca` of the authority that signed it (issuer name equal and signature verified),
+   its lastUpdate and nextUpdate (seconds since 1970, 0 when absent). Returns how many lists; -1 when a list names no
+   authority of `ca`, -2 when its signature does not verify with that authority's key, -3 more than `max` lists,
+   -4 unreadable input. */
+static inline int hotline_crl_inspect(const void *ca, int ca_length, const void *crl_bytes, int crl_length,
+                                      int *authority, long long *last_update, long long *next_update, int max) {
+    X509 *authorities[16];
+    int count = 0;
+    BIO *ca_bio = BIO_new_mem_buf(ca, ca_length);
+    if (ca_bio == NULL) return -4;
+    X509 *cert;
+    while (count < 16 && (cert = PEM_read_bio_X509(ca_bio, NULL, NULL, NULL)) != NULL) authorities[count++] = cert;
+    BIO_free(ca_bio);
+    BIO *bio = BIO_new_mem_buf(crl_bytes, crl_length);
+    if (bio == NULL) { for (int i = 0; i < count; i++) X509_free(authorities[i]); return -4; }
+    int n = 0, result = 0;
+    X509_CRL *crl;
+    while (result == 0 && (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+        if (n >= max) { result = -3; X509_CRL_free(crl); break; }
+        int found = -1;
+        for (int i = 0; i < count && found < 0; i++) {
+            if (X509_NAME_cmp(X509_get_subject_name(authorities[i]), X509_CRL_get_issuer(crl)) == 0) found = i;
+        }
+        if (found < 0) result = -1;
+        else if (X509_CRL_verify(crl, X509_get0_pubkey(authorities[found])) != 1) result = -2;
+        else {
+            authority[n] = found;
+            last_update[n] = hotline_asn1_posix(X509_CRL_get0_lastUpdate(crl));
+            next_update[n] = hotline_asn1_posix(X509_CRL_get0_nextUpdate(crl));
+            n += 1;
+        }
+        X509_CRL_free(crl);
+    }
+    ERR_clear_error(); /* the read that ends the loop leaves "no start line" behind */
+    BIO_free(bio);
+    for (int i = 0; i < count; i++) X509_free(authorities[i]);
+    return result < 0 ? result : n;
+}
 #endif

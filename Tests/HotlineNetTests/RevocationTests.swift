@@ -93,4 +93,49 @@ import Testing
         #expect(expiry.file.hasSuffix("/pki/city/crl.pem"))
         #expect(abs(expiry.millis - (CertificateExpiryTests.nowMillis + 12 * CertificateExpiryTests.day)) < 2 * CertificateExpiryTests.day)
     }
+
+    /// A list received over the links (`pki.crl`) is checked before a node installs it: signed by an authority of the
+    /// node's own ca.crt (not another city's, not altered), and not older than the list in use.
+    @Test func aReceivedListIsTakenOnlyWhenItsAuthoritySignedItAndItIsNotOlder() throws {
+        let pki = try Revoked()
+        defer { pki.cleanup() }
+        func read(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
+        let ca = try read(pki.root + "/pki/city/ca.crt")
+        let first = try read(pki.root + "/pki/crl.pem")
+        let older = try RevocationListFile(pem: first, authorities: ca, source: "first")
+        #expect(older.lists.count == 1 && older.lists[0].authority == 0 && older.lists[0].nextUpdate != nil)
+        sleep(1)  // the list's lastUpdate is in whole seconds
+        _ = try shell("'\(packageRoot)/deploy/pki/make-pki.sh' '\(pki.root)/topology.json' '\(pki.root)/pki' --crl")
+        let newer = try RevocationListFile(pem: try read(pki.root + "/pki/crl.pem"), authorities: ca, source: "second")
+        let now = Int64(Date().timeIntervalSince1970)
+        #expect(newer.refusal(replacing: older, now: now) == nil)
+        #expect(newer.refusal(replacing: nil, now: now) == nil)
+        #expect(older.refusal(replacing: newer, now: now)?.contains("older than the list in use") == true)
+        #expect(newer.refusal(replacing: newer, now: try #require(newer.lists[0].nextUpdate))?.contains("nextUpdate") == true)
+
+        // Another city's authority.
+        let other = pki.root + "/other"
+        let make = "'\(packageRoot)/deploy/pki/make-pki.sh' '\(pki.root)/topology.json' '\(other)'"
+        _ = try shell("\(make) && \(make) --revoke unit-1")
+        #expect(throws: TLSError.self) { try RevocationListFile(pem: try read(other + "/crl.pem"), authorities: ca, source: "other") }
+        do {
+            _ = try RevocationListFile(pem: try read(other + "/crl.pem"), authorities: ca, source: "other")
+        } catch {
+            #expect("\(error)".contains("not in this node's ca.crt"), "\(error)")
+        }
+        // The signature's last byte changed.
+        let pem = String(decoding: first, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        var der = [UInt8](try #require(Data(base64Encoded: pem)))
+        der[der.count - 1] ^= 0x01
+        let altered = "-----BEGIN X509 CRL-----\n\(Data(der).base64EncodedString(options: .lineLength64Characters))\n-----END X509 CRL-----\n"
+        do {
+            _ = try RevocationListFile(pem: Array(altered.utf8), authorities: ca, source: "altered")
+            Issue.record("an altered list was taken")
+        } catch {
+            #expect("\(error)".contains("does not verify"), "\(error)")
+        }
+        #expect(throws: TLSError.invalidRevocationList(path: "text", reason: "no PEM certificate revocation list in it")) {
+            try RevocationListFile(pem: Array("not a list".utf8), authorities: ca, source: "text")
+        }
+    }
 }
