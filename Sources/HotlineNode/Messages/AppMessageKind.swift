@@ -23,6 +23,9 @@ enum AppMessageKind: String, CaseIterable, Sendable {
     case kbEntry = "kb.entry"
     /// An error reported in an entry: any node → city (which tells the owner).
     case kbReport = "kb.report"
+    /// The certificate revocation list the city checks against (`crl.pem`): city → every node, which installs it
+    /// when its own authority signed it and it is not older than the node's (`installRevocationList`).
+    case pkiCRL = "pki.crl"
 
     static let all: Set<String> = Set(allCases.map(\.rawValue))
 }

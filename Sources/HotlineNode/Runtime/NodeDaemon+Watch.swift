@@ -77,6 +77,7 @@ extension NodeDaemon {
     func watchHealth(now: RoundTime) {
         guard diskWatch.due(now: now.mono) else { return }
         watchCertificate()
+        distributeRevocationList(now: now)
         watchDisk(now: now)
         watchCalendar()
     }
@@ -86,6 +87,17 @@ extension NodeDaemon {
     func watchCalendar() {
         for year in calendarWatch.check(context.deadlines.calendar, today: ChinaTime.date(of: context.clock.now)) {
             CalendarWatch.log(year: year, openTickets: (try? CalendarWatch.openTickets(deadlineIn: year, db: context.db)) ?? 0, to: log)
+        }
+    }
+
+    /// At the centre: the revocation list in use goes to every node when it is not the one sent last
+    /// (`TicketService.distributeRevocationList`): at the first look, after a reload.
+    func distributeRevocationList(now: RoundTime) {
+        guard context.role == .city, let list = currentTLS()?.revocationList else { return }
+        do {
+            try service.distributeRevocationList(list, now: now.at)
+        } catch {
+            log.error("revocation-list-not-sent", ["error": "\(error)", "action": "tried again in a minute; until then copy crl.pem to the nodes by hand (deploy/pki/README.md)"])
         }
     }
 

@@ -105,6 +105,7 @@ public final class NodeDaemon: @unchecked Sendable {
             dialer = d
             d.start()
         }
+        service.revocationListInstalled = { [weak self] in self?.reloadTLS() }
         if context.role == .city {
             service.alertScanner = AlertScanner(context: context) { result, at in post(.alertScan(result, at: at)) }
         }
@@ -393,6 +394,7 @@ public final class NodeDaemon: @unchecked Sendable {
             if let fresh, fresh.revocationList != before { reconnectAll(checkedAgainst: fresh.revocationList) }
             certificateWatch = CertificateWatch()
             watchCertificate()  // say at once whether the new chain is close to its end too
+            distributeRevocationList(now: RoundTime(mono: monotonic(), at: context.clock.now))
         } catch {
             log.error("tls-reload-failed", ["error": "\(error)", "action": "the old certificate stays in use"])
         }

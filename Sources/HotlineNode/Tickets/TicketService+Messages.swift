@@ -98,6 +98,9 @@ extension TicketService {
             return
         case .kbSubmit, .kbEntry, .kbReport:
             try checkKnowledgeSender(kind, m, origin: origin)
+        case .pkiCRL:
+            guard origin.kind == .city else { throw ServiceError.refused("only the centre sends the revocation list, not \(m.origin)") }
+            guard context.role != .city else { throw ServiceError.refused("the centre keeps its own revocation list") }
         }
         // A ticket sent whole (assign, sync, copy) is stored or merged history and all.
         if let ticket { try checkEvents(of: ticket, from: m.origin) }
@@ -199,6 +202,9 @@ extension TicketService {
         case .kbSubmit, .kbEntry, .kbReport:
             try checkSender(kind, m)
             try applyKnowledge(kind, m, now: now)
+        case .pkiCRL:
+            try checkSender(kind, m)
+            try installRevocationList(try decode(RevocationListBody.self, m), from: m.origin)
         }
     }
 
@@ -245,7 +251,7 @@ extension TicketService {
                 let body = try decode(EventsBody.self, m)
                 try checkSender(kind, m, events: body.events)
                 for event in body.events { guard try observe(event, in: m, now: now) else { break } }
-            case .notice, .kbSubmit, .kbEntry, .kbReport, .ticketRecall, .ticketCopy:
+            case .notice, .kbSubmit, .kbEntry, .kbReport, .ticketRecall, .ticketCopy, .pkiCRL:
                 return
             }
             try afterApply?(m)

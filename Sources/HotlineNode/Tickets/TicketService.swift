@@ -46,6 +46,9 @@ final class TicketService {
     /// Tests only: runs after a message for this node was applied, or one passing through observed, before its
     /// changes are kept; may refuse it.
     var afterApply: ((DataMessage) throws -> Void)?
+    /// Runs after the commit of a round that installed the centre's revocation list (`pki.crl`): the daemon reloads
+    /// its TLS, as on SIGHUP.
+    var revocationListInstalled: (() -> Void)?
 
     init(context: NodeContext) {
         self.context = context
