@@ -30,6 +30,25 @@ struct CalendarProcessTests {
         let unreadable = try ProcessHarness.run("hotline-city", ["calendar", "--check", harness.dir.appendingPathComponent("nope.json").path, "--data", city])
         #expect(unreadable.status == 1 && unreadable.stderr.contains("cannot read"), "\(unreadable.stderr)")
     }
+
+    /// The centre's operator installs next year's notice once: it reaches every county station and unit over the links
+    /// (`calendar.year`), which check it, keep it and count deadlines in it — none needs an operator of its own.
+    @Test func theNoticeInstalledAtTheCentreReachesEveryNode() throws {
+        let net = try TestNetwork(name: "calendar-sent", insecure: true)
+        let notice = net.harness.dir.appendingPathComponent("notice-2027.json")
+        try Data(CalendarNotice.test2027.utf8).write(to: notice)
+        let install = try net.run("t-city", "calendar", "--install", notice.path)
+        #expect(install.status == 0 && install.stdout.contains("sent to the 4 other nodes"), "\(install.stdout)\(install.stderr)")
+        for (id, _) in TestNetwork.nodes where id != "t-city" {
+            let file = net.harness.dataDir(id) + "/calendars/2027.json"
+            try ProcessHarness.eventually("the notice at \(id)") { FileManager.default.contents(atPath: file) == Data(CalendarNotice.test2027.utf8) }
+        }
+        let shown = try net.ok("u-street", "calendar")
+        let years = (shown["years"] as? [[String: Any]] ?? []).compactMap { $0["year"] as? Int }
+        #expect(years.contains(2027), "\(shown)")
+        let log = (try? String(contentsOf: net.harness.dir.appendingPathComponent("u-street.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("event=calendar-installed") && log.contains("from=t-city"))
+    }
 }
 
 /// A notice made for the tests (not the State Council's).

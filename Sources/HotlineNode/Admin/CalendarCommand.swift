@@ -32,7 +32,10 @@ enum CalendarCommand {
         var json = report.json(file: file)
         guard install else { return .success(text: lines.joined(separator: "\n"), json: json) }
         guard report.replaced != year else {
-            return .success(text: (lines + ["nothing to install"]).joined(separator: "\n"), json: json)
+            // At the centre, the same file again sends it again (a node added since, one whose operator replaced it).
+            let sent = try env.service.distributeCalendar(year: year.year, notice: data, now: env.now)
+            json["sentTo"] = sent
+            return .success(text: (lines + ["nothing to install" + (sent > 0 ? "; sent again to the \(sent) other nodes" : "")]).joined(separator: "\n"), json: json)
         }
         let target = env.context.dir.appendingPathComponent("calendars/\(year.year).json")
         try NodeBackup.replaceFile(target, with: data)
@@ -42,8 +45,12 @@ enum CalendarCommand {
                                                     "now_rest": "\(report.nowRest.count)", "now_working": "\(report.nowWorking.count)",
                                                     "open_tickets_after_first_change": "\(report.affected.count)"])
         json["installed"] = true
+        let sent = try env.service.distributeCalendar(year: year.year, notice: data, now: env.now)
+        json["sentTo"] = sent
         lines.append("installed as \(target.path)\(report.replaced == nil ? "" : " (the one before it: \(year.year).json.previous)"); "
-                     + "deadlines counted from now on use it; install it at every node of the network")
+                     + "deadlines counted from now on use it; "
+                     + (env.context.role == .city ? "sent to the \(sent) other nodes of the network, which install it as they receive it (calendar-installed in their logs)"
+                        : "the centre sends the notices it installs to every node; this one is this node's alone until then"))
         return .success(text: lines.joined(separator: "\n"), json: json)
     }
 
@@ -136,7 +143,7 @@ enum CalendarCommand {
                 out.append("\(affected.count) open ticket(s) have a deadline on or after the first day that changes (\(affected.examples.joined(separator: ", "))\(affected.count > affected.examples.count ? ", …" : "")): "
                            + "they keep the deadlines they were given (a deadline is not counted again); where one now ends in a holiday, its unit may ask for an extension (`extend`)")
             }
-            out.append("OK: a valid notice for \(new.year); install it at every node (`calendar --install`), the centre first")
+            out.append("OK: a valid notice for \(new.year); install it at the centre (`calendar --install`), which sends it to every node")
             return out
         }
 

@@ -26,6 +26,9 @@ enum AppMessageKind: String, CaseIterable, Sendable {
     /// The certificate revocation list the city checks against (`crl.pem`): city → every node, which installs it
     /// when its own authority signed it and it is not older than the node's (`installRevocationList`).
     case pkiCRL = "pki.crl"
+    /// A year's holiday notice the city installed (`calendar --install`): city → every node, which checks it and
+    /// counts later deadlines in it (`installCalendar`).
+    case calendarYear = "calendar.year"
 
     static let all: Set<String> = Set(allCases.map(\.rawValue))
 }

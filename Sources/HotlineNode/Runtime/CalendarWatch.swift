@@ -35,7 +35,7 @@ struct CalendarWatch {
     static func problem(year: Int, openTickets: Int) -> String {
         "no working-day calendar for \(year): deadlines in \(year) count only weekends as rest days"
             + (openTickets > 0 ? " (\(openTickets) open ticket\(openTickets == 1 ? " has its" : "s have their") deadline there)" : "")
-            + "; install the State Council's holiday notice at every node: `calendar --install \(year).json` (README, Working days)"
+            + "; install the State Council's holiday notice at the centre, which sends it to every node: `hotline-city calendar --install \(year).json` (README, Working days)"
     }
 
     static func log(year: Int, openTickets: Int, to log: Log) {

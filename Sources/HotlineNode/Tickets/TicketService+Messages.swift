@@ -101,6 +101,9 @@ extension TicketService {
         case .pkiCRL:
             guard origin.kind == .city else { throw ServiceError.refused("only the centre sends the revocation list, not \(m.origin)") }
             guard context.role != .city else { throw ServiceError.refused("the centre keeps its own revocation list") }
+        case .calendarYear:
+            guard origin.kind == .city else { throw ServiceError.refused("only the centre sends holiday notices, not \(m.origin)") }
+            guard context.role != .city else { throw ServiceError.refused("the centre installs its own holiday notices (calendar --install)") }
         }
         // A ticket sent whole (assign, sync, copy) is stored or merged history and all.
         if let ticket { try checkEvents(of: ticket, from: m.origin) }
@@ -205,6 +208,9 @@ extension TicketService {
         case .pkiCRL:
             try checkSender(kind, m)
             try installRevocationList(try decode(RevocationListBody.self, m), from: m.origin)
+        case .calendarYear:
+            try checkSender(kind, m)
+            try installCalendar(try decode(CalendarYearBody.self, m), from: m.origin, now: now)
         }
     }
 
@@ -251,7 +257,7 @@ extension TicketService {
                 let body = try decode(EventsBody.self, m)
                 try checkSender(kind, m, events: body.events)
                 for event in body.events { guard try observe(event, in: m, now: now) else { break } }
-            case .notice, .kbSubmit, .kbEntry, .kbReport, .ticketRecall, .ticketCopy, .pkiCRL:
+            case .notice, .kbSubmit, .kbEntry, .kbReport, .ticketRecall, .ticketCopy, .pkiCRL, .calendarYear:
                 return
             }
             try afterApply?(m)
