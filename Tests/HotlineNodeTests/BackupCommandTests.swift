@@ -68,4 +68,28 @@ import HotlineStore
         #expect(check.text.contains("the last backup was 8 d 0 h ago") && check.text.contains("is the backup job still running?"),
                 "\(check.text)")
     }
+
+    /// A node set up without its backup timer is found too, once it holds a week of tickets: a fresh node is not.
+    @Test func checkSaysWhenANodeHoldingAWeekOfTicketsWasNeverBackedUp() throws {
+        let city = try NodeFixture(id: "c", role: .city)
+        let daemon = try NodeDaemon(context: city.context)
+        func check() throws -> AdminResponse {
+            let answers = RoundTakenBackTests.Answers()
+            _ = daemon.drain([.admin(AdminRequest(argv: ["status", "--check"], user: "operator", uid: 1000), reply: { answers.add($0) })])
+            return try #require(answers.all.first)
+        }
+        try city.context.clock.set(city.now.adding(millis: 30 * 86_400_000))
+        #expect(try check().exitCode == 0, "no tickets: nothing to lose yet")
+        _ = try city.intake()
+        try city.context.clock.set(city.now.adding(millis: 6 * 86_400_000))
+        #expect(try check().exitCode == 0, "six days of tickets")
+        try city.context.clock.set(city.now.adding(millis: 2 * 86_400_000))
+        let late = try check()
+        #expect(late.exitCode == 1 && late.text.contains("no backup of this database was ever taken, and it holds tickets since 2026-04-01 09:00")
+                && late.text.contains("hotline-backup@c.timer"), "\(late.text)")
+        let target = city.dir.appendingPathComponent("backups/c-1")
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        #expect(try run(city, ["backup", "--out", target.path]).exitCode == 0)
+        #expect(try check().exitCode == 0)
+    }
 }

@@ -30,6 +30,13 @@ enum NodeBackup {
         return (Timestamp(millis: millis), String(value[value.index(after: space)...]))
     }
 
+    /// When the earliest ticket this node holds was received (nil: none), for a node never backed up.
+    static func oldestTicket(_ db: Database) throws -> Timestamp? {
+        var oldest: Timestamp?
+        try db.forEach("SELECT MIN(received) FROM tickets") { row in oldest = row.int(0).map(Timestamp.init(millis:)) }
+        return oldest
+    }
+
     static let command = CommandHandler(spec: CommandSpec(
         name: "backup", summary: "a consistent copy of this node while it runs · 备份",
         usage: "backup --out DIR [--json]",

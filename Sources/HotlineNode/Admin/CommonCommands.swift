@@ -232,6 +232,10 @@ enum CommonCommands {
                 }
             } else {
                 lines.append("  last backup: none taken with `backup` on this database")
+                // A node set up without its backup timer: said once it holds a week of tickets, as a stopped job is.
+                if let oldest = try NodeBackup.oldestTicket(c.db), env.now.millis - oldest.millis > NodeBackup.staleAfterMillis {
+                    problems.append("no backup of this database was ever taken, and it holds tickets since \(ChinaTime.localText(oldest)): enable its backup timer (`systemctl enable --now hotline-backup@\(c.nodeId).timer`; README, Backup and restore)")
+                }
             }
             if let disk = env.service.diskSpace {
                 lines.append("  disk: \(DiskSpace.text(disk.available)) free of \(DiskSpace.text(disk.total)) (\(disk.percentFree) %)"
