@@ -21,6 +21,8 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
     /// §25, BD §24); a return asked for after the return window (TH §15).
     case repeatedUnsatisfied = "repeated-unsatisfied"
     case lateReturn = "late-return"
+    /// A ticket still at the centre past its dispatch deadline (or acceptance deadline, AS19 §20(2)).
+    case notDispatched = "not-dispatched"
 
     public var chinese: String {
         switch self {
@@ -34,6 +36,7 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
         case .chronic: "长期超期"
         case .repeatedUnsatisfied: "多次不满意"
         case .lateReturn: "超时退单"
+        case .notDispatched: "超时未派单"
         }
     }
 }
@@ -201,6 +204,16 @@ public enum Alerts {
         let enabled = Set(s.triggers.value)
         let basis = profile.cite(s.triggers.article)
         var out: [Alert] = []
+        // The centre's own clock: a ticket received and still waiting for its decision (dispatch, direct answer,
+        // refusal or referral) past the profile's dispatch or acceptance deadline (JN §23(2), AS19 §20(2), TH §15
+        // 当日派清, BD §16(2), ASD §12). Every profile sets one; nothing showed the centre its own lateness.
+        let decision = profile.acceptanceDeadline ?? profile.dispatchDeadline
+        for t in tickets where t.status == .received {
+            guard let due = t.clock.decideBy, now > due else { continue }
+            out.append(Alert(kind: .notDispatched, key: "not-dispatched|\(t.id)|\(due.millis)", subject: t.holder, tickets: [t.id],
+                             message: "\(t.id) 超过\(profile.acceptanceDeadline == nil ? "派单" : "受理")时限（\(ChinaTime.localText(due))）仍未派单，也未答复、不予受理或转办（\(t.holder)）",
+                             basis: profile.cite(decision.article)))
+        }
         for t in tickets where t.status.isWithUnit && !t.clock.paused {
             if enabled.contains(.notSignedInTime), t.status == .dispatched, let signBy = t.clock.signBy, now > signBy {
                 out.append(Alert(kind: .notSigned, key: "not-signed|\(t.id)|\(signBy.millis)", subject: t.holder, tickets: [t.id],

@@ -98,12 +98,21 @@ public struct DeadlineClock: Sendable, Equatable {
     public var signBy: Timestamp?
     public var handleBy: Timestamp?
     public var paused: Bool
+    /// For a ticket still at the centre (`received`): when the centre's decision is due — the acceptance deadline
+    /// where the profile has one (AS19 §20(2): 确定是否受理 within 3 wd), else the dispatch deadline. Nil otherwise.
+    public var decideBy: Timestamp?
 
-    public init(dispatchedAt: Timestamp?, signBy: Timestamp?, handleBy: Timestamp?, paused: Bool) {
+    public init(dispatchedAt: Timestamp?, signBy: Timestamp?, handleBy: Timestamp?, paused: Bool, decideBy: Timestamp? = nil) {
         self.dispatchedAt = dispatchedAt
         self.signBy = signBy
         self.handleBy = handleBy
         self.paused = paused
+        self.decideBy = decideBy
+    }
+
+    /// When the centre's decision on a ticket received at `receivedAt` is due under `rules` (see `decideBy`).
+    public static func decideBy(receivedAt: Timestamp, rules: Rules) -> Timestamp {
+        rules.deadline(from: receivedAt, rules.profile.acceptanceDeadline?.value ?? rules.profile.dispatchDeadline.value)
     }
 
     public init(_ t: Ticket) {
@@ -119,7 +128,8 @@ public struct DeadlineClock: Sendable, Equatable {
             }
         }
         self.init(dispatchedAt: dispatchedAt, signBy: t.deadlines.signBy,
-                  handleBy: t.deadlines.handleBy, paused: t.pause != nil)
+                  handleBy: t.deadlines.handleBy, paused: t.pause != nil,
+                  decideBy: t.status == .received ? t.deadlines.acceptBy ?? t.deadlines.dispatchBy : nil)
     }
 }
 

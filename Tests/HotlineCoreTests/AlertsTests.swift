@@ -148,4 +148,37 @@ struct AlertsTests {
         let jnEvents = try jn.run(.recordCallback(CallbackResult(level: .unsatisfied, sendBack: true)), at: at("2026-03-05T10:00"))
         #expect(Alerts.afterEvents(jnEvents, ticket: jn.t, profile: jn.profile).isEmpty)
     }
+
+    @Test func tonghua2021_s15_aTicketNotDispatchedTheSameDayPromptsTheCentre() throws {
+        var h = try Harness("tonghua-2021")
+        try h.run(.receive(h.intake()), at: at("2026-03-02T09:00"))
+        func prompts(_ now: Timestamp) -> [Alert] {
+            Alerts.compute(tickets: [h.t], now: now, profile: h.profile).filter { $0.kind == .notDispatched }
+        }
+        #expect(prompts(at("2026-03-02T23:59")).isEmpty, "当日派清: the whole day")
+        let late = prompts(at("2026-03-03T00:01"))
+        #expect(late.count == 1 && late[0].subject == "city" && late[0].basis == "tonghua-2021 §15 same day (当日派清)", "\(late)")
+        #expect(late.first?.message.contains("超过派单时限（2026-03-03 00:00）") == true, "\(late)")
+        // Dispatched late, it is the unit's clock that runs; no prompt for the centre any more.
+        try h.run(.dispatch(lead: "water", assisting: [], tier: nil), at: at("2026-03-03T08:00"))
+        #expect(prompts(at("2026-03-03T09:00")).isEmpty)
+    }
+
+    @Test func anshan2019_s20_theCentreDecidesOnAcceptanceWithinThreeWorkingDays() throws {
+        var h = try Harness("anshan-2019")
+        try h.run(.receive(h.intake()), at: at("2026-03-02T09:00"))  // a Monday
+        let due = try #require(h.t.deadlines.acceptBy)
+        #expect(due == at("2026-03-06T00:00"), "three working days: to the end of Thursday")
+        func prompts(_ now: Timestamp) -> [Alert] {
+            Alerts.compute(tickets: [h.t], now: now, profile: h.profile).filter { $0.kind == .notDispatched }
+        }
+        // Not on day 2 (the dispatch deadline counted from receipt would say so): on day 3 the decision is still in time.
+        #expect(h.t.deadlines.dispatchBy == at("2026-03-05T00:00"))
+        #expect(prompts(at("2026-03-05T10:00")).isEmpty)
+        let late = prompts(due.adding(millis: 60_000))
+        #expect(late.count == 1 && late[0].basis == "anshan-2019 §20(2)" && late[0].message.contains("超过受理时限"), "\(late)")
+        // A refusal is a decision too.
+        try h.run(.reject(ground: "petition", basis: "§20(4)"), at: due.adding(hours: 1))
+        #expect(prompts(due.adding(hours: 2)).isEmpty)
+    }
 }

@@ -18,7 +18,8 @@ struct AlertColumnsTests {
 
     /// Six callers on one place and topic (a cluster), one of them twice (a repeat caller) with the second call
     /// dispatched and not signed for (a sign-for clock), one signed for (a handling clock), one suspended (no clock),
-    /// one without a phone, one elsewhere on another topic.
+    /// one answered on the spot, one without a phone, one elsewhere on another topic; the rest wait at the centre (a
+    /// decision clock).
     func stored(_ city: NodeFixture) throws -> [Ticket] {
         let c = Actor(node: "c", role: .city), w = Actor(node: "w", role: .unit)
         var out: [Ticket] = []
@@ -27,6 +28,7 @@ struct AlertColumnsTests {
             var steps: [(Command, Actor, Int64)] = [(intake(id, phone: "1381234567\(i)"), c, Int64(i))]
             if i == 2 { steps += [(.dispatch(lead: "w", assisting: [], tier: "3wd"), c, 10), (.sign, w, 20)] }
             if i == 3 { steps += [(.dispatch(lead: "w", assisting: [], tier: "3wd"), c, 10), (.sign, w, 20), (.suspend(reason: "待司法鉴定"), c, 30)] }
+            if i == 6 { steps += [(.answer(note: "已告知施工许可时段", kbEntry: nil), c, 8)] }
             out.append(try helper.store(id, steps, in: city))
         }
         out.append(try helper.store("BD-20260302-000007", [(intake("BD-20260302-000007", phone: "13812345671"), c, 40),
@@ -44,22 +46,25 @@ struct AlertColumnsTests {
     @Test func alertColumnsHoldWhatTheDocumentsSay() throws {
         let city = try NodeFixture(id: "c", role: .city, extra: ["--profile", "baoding-2022"])
         let tickets = try stored(city)
-        let columns = try city.service.repository.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id }
+        let columns = try city.service.repository.alertTickets(since: Timestamp(millis: 0), rules: city.service.rules).sorted { $0.id < $1.id }
         #expect(columns == (try expected(tickets, city)))
         // The fixture is not trivial: a repeat caller, no phone, each clock state.
         #expect(columns[0].callerKey != nil && columns[0].callerKey == columns[6].callerKey && columns[0].callerKey != columns[1].callerKey)
         #expect(columns[7].callerKey == nil)
         #expect(columns[1].clock.dispatchedAt != nil && columns[2].clock.paused && columns[6].clock.signBy != nil)
-        // Only what a scan needs: an old closed ticket is left out, an open one is in whatever its age.
-        let later = try city.service.repository.alertTickets(since: start.adding(millis: 45 * 60_000)).map(\.id).sorted()
-        #expect(later == ["BD-20260302-000002", "BD-20260302-000003", "BD-20260302-000007", "BD-20260302-000008", "BD-20260302-000009"])
+        #expect(columns[0].clock.decideBy != nil && columns[1].clock.decideBy == nil && columns[5].clock.decideBy == nil)
+        // Only what a scan needs: an old answered ticket is left out; one a unit handles, or the centre has still to
+        // decide on, is in whatever its age.
+        let later = try city.service.repository.alertTickets(since: start.adding(millis: 45 * 60_000), rules: city.service.rules).map(\.id).sorted()
+        #expect(later == ["BD-20260302-000001", "BD-20260302-000002", "BD-20260302-000003", "BD-20260302-000004",
+                          "BD-20260302-000005", "BD-20260302-000007", "BD-20260302-000008", "BD-20260302-000009"])
     }
 
     @Test func warningsFromColumnsAreTheWarningsFromDocuments() throws {
         let city = try NodeFixture(id: "c", role: .city, extra: ["--profile", "baoding-2022"])
         let tickets = try stored(city)
         let profile = city.context.profile
-        let columns = try city.service.repository.alertTickets(since: Timestamp(millis: 0))
+        let columns = try city.service.repository.alertTickets(since: Timestamp(millis: 0), rules: city.service.rules)
         let signBy = try #require(tickets[6].deadlines.signBy)
         let dispatched = start.adding(millis: 50 * 60_000)
         // Past half the sign-for clock of the repeat call, within a day of the cluster.
@@ -99,12 +104,12 @@ struct AlertColumnsTests {
         try city.context.db.run("UPDATE tickets SET district = '', street = '', caller_key = NULL, dispatched_at = NULL, sign_by = NULL, paused = 0")
         try city.context.db.run("DELETE FROM meta WHERE key = 'alerts.columns-key'")
         #expect(try repository.fillAlertColumns() == 9)
-        #expect(try repository.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id } == (try expected(tickets, city)))
+        #expect(try repository.alertTickets(since: Timestamp(millis: 0), rules: city.service.rules).sorted { $0.id < $1.id } == (try expected(tickets, city)))
         // A new caller-tag key re-keys every ticket.
         let newKey = try CallerTagger(key: try AESGCM.random(AESGCM.keyBytes))
         let other = TicketRepository(db: city.context.db, sealer: city.context.keyring, callerTagger: newKey)
         #expect(try other.fillAlertColumns() == 9)
-        let rekeyed = try other.alertTickets(since: Timestamp(millis: 0)).sorted { $0.id < $1.id }
+        let rekeyed = try other.alertTickets(since: Timestamp(millis: 0), rules: city.service.rules).sorted { $0.id < $1.id }
         #expect(rekeyed.map(\.callerKey) == (try tickets.sorted { $0.id < $1.id }.map { try newKey.tag($0.caller.phone) }))
         #expect(rekeyed[0].callerKey != (try expected(tickets, city))[0].callerKey)
     }
@@ -173,5 +178,12 @@ struct AlertColumnsTests {
         #expect(try unit.service.repository.fillAlertColumns() == 1)
         #expect(try callerKey(unit, ticket.id) == nil)
         #expect(try unit.service.repository.fillAlertColumns() == nil, "once")
+    }
+}
+
+@Test func theAlertsCommandsHelpNamesEveryKindOfWarning() {
+    let kindOption = ReportCommands.alerts.spec.options.first { $0.name == "--kind" }
+    for kind in AlertKind.allCases {
+        #expect(kindOption?.help.contains(kind.rawValue) == true, "alerts --kind does not name \(kind.rawValue)")
     }
 }

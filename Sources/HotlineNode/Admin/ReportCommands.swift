@@ -70,9 +70,9 @@ enum ReportCommands {
 
     static let alerts = CommandHandler(spec: CommandSpec(
         name: "alerts", summary: "early warnings with the tickets behind them · 预警",
-        usage: "alerts [--since YYYY-MM-DD] [--kind topic-spike|area-spike|cluster|repeat-caller|near-overdue]",
+        usage: "alerts [--since YYYY-MM-DD] [--kind KIND] [--json]",
         options: [.value("--since", "first day to list (default: the last 7 days)"),
-                  .value("--kind", "only one kind of warning"),
+                  .value("--kind", "only one kind: topic-spike, area-spike, cluster, repeat-caller, near-overdue, not-signed, overdue, chronic, repeated-unsatisfied, late-return, not-dispatched"),
                   .flag("--json", "print JSON, with every ticket of each warning (the text names the first 20)")],
         examples: ["hotline-city alerts --data DIR", "hotline-city alerts --data DIR --kind cluster --since 2026-03-01 --json"]
     )) { args, env in

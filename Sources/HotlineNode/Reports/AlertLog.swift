@@ -13,9 +13,10 @@ struct AlertLog {
     }
 
     /// What is due at `now`, from the tickets' plain columns; reads only (`AlertScanner` runs it on a snapshot).
-    func compute(repository: TicketRepository, profile: PolicyProfile, now: Timestamp) throws -> [Alert] {
+    func compute(repository: TicketRepository, rules: Rules, now: Timestamp) throws -> [Alert] {
+        let profile = rules.profile
         let days = max(profile.reportingRules.baselineDays.value + 1, profile.supervision.repeatWindowDays.value)
-        let tickets = try repository.alertTickets(since: now.adding(millis: -Int64(days) * 86_400_000))
+        let tickets = try repository.alertTickets(since: now.adding(millis: -Int64(days) * 86_400_000), rules: rules)
         return Alerts.compute(tickets, now: now, profile: profile)
     }
 

@@ -28,7 +28,7 @@ final class AlertScanner: Sendable {
                 let reader = try context.snapshotReader()
                 let repository = TicketRepository(db: reader.db, sealer: reader.keyring, callerTagger: context.callerTagger,
                                                   cacheGeneration: 16)
-                result = .success(try AlertLog(db: reader.db).compute(repository: repository, profile: reader.profile, now: now))
+                result = .success(try AlertLog(db: reader.db).compute(repository: repository, rules: Rules(profile: reader.profile, deadlines: context.deadlines), now: now))
             } catch {
                 result = .failure(Failure(description: "\(error)"))
             }

@@ -109,14 +109,16 @@ struct TicketRepository {
     }
 
     /// What the early warnings look at, from columns alone: tickets received since `since` (from the covering index
-    /// `tickets_alert_scan`), and every older ticket a unit is handling (for the clock warnings).
-    func alertTickets(since: Timestamp) throws -> [AlertTicket] {
+    /// `tickets_alert_scan`), and every older ticket a unit is handling or the centre has not decided on (for the
+    /// clock warnings). A ticket still at the centre gets its decision deadline counted under `rules` (nil: none):
+    /// from the received time, as `receive` counted it.
+    func alertTickets(since: Timestamp, rules: Rules? = nil) throws -> [AlertTicket] {
         var out: [AlertTicket] = []
         let columns = "id, received, topic, district, street, caller_key, status, holder, dispatched_at, sign_by, deadline, paused"
         try db.forEach("""
             SELECT \(columns) FROM tickets WHERE received >= ?1
             UNION ALL
-            SELECT \(columns) FROM tickets WHERE status IN ('dispatched', 'signed', 'suspended') AND received < ?1
+            SELECT \(columns) FROM tickets WHERE status IN ('dispatched', 'signed', 'suspended', 'received') AND received < ?1
             """, [.int(since.millis)]) { row in
             guard let id = row.string(0), let received = row.int(1),
                   let status = row.string(6).flatMap(TicketStatus.init(rawValue:)) else {
@@ -128,7 +130,10 @@ struct TicketRepository {
                                    clock: DeadlineClock(dispatchedAt: row.int(8).map(Timestamp.init(millis:)),
                                                         signBy: row.int(9).map(Timestamp.init(millis:)),
                                                         handleBy: row.int(10).map(Timestamp.init(millis:)),
-                                                        paused: row.int(11) == 1)))
+                                                        paused: row.int(11) == 1,
+                                                        decideBy: status == .received ? rules.map {
+                                                            DeadlineClock.decideBy(receivedAt: Timestamp(millis: received), rules: $0)
+                                                        } : nil)))
         }
         return out
     }

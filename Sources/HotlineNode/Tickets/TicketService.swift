@@ -325,7 +325,7 @@ extension TicketService {
             scanner.scan(at: now)
             return
         }
-        try raise(AlertLog(db: context.db).compute(repository: repository, profile: context.profile, now: now), at: now)
+        try raise(AlertLog(db: context.db).compute(repository: repository, rules: rules, now: now), at: now)
     }
 
     /// The warnings `alertScanner` computed at `now` (or why it could not): stored, and logged after the commit.
