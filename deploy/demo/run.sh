@@ -453,9 +453,10 @@ city report --month 2026-03 --public --out "$DIR/open-data-2026-03.html" >/dev/n
 # (A folder an earlier export wrote is replaced whole; one from before that release lacks its mark: start afresh.)
 rm -rf "$DIR/kb-site"
 city kb export --public "$DIR/kb-site" >/dev/null
-# The evening backup of the centre (备份), taken while it runs: what `restore` puts back after a lost disk.
+# The evening backup of every node (备份), each taken while it runs: what `restore` puts back after a lost disk
+# (in production the hotline-backup@NODE.timer of deploy/systemd; a node never backed up is an ATTENTION below).
 rm -rf "$DIR/backups" && mkdir -p "$DIR/backups"
-city backup --out "$DIR/backups/demo-city" >/dev/null
+for n in $NODES; do node "$n" backup --out "$DIR/backups/$n" >/dev/null; done
 echo
 echo "What monitoring would see (hotline-<role> status --check, exit 1 when something needs attention):"
 for n in $NODES; do node "$n" status --check | sed 's/^/  /' || true; done
@@ -463,7 +464,7 @@ echo
 echo "Monthly bulletin (月通报) of the simulated month: $DIR/bulletin-2026-03.html"
 echo "  tables for Excel: $DIR/bulletin-2026-03.csv · open-data edition: $DIR/open-data-2026-03.html"
 echo "Public self-service knowledge base: $DIR/kb-site/index.html"
-echo "Backup of the centre (hotline-city backup): $DIR/backups/demo-city — put back with hotline-city restore"
+echo "Backups of every node (hotline-<role> backup): $DIR/backups/<node> — put back with hotline-<role> restore"
 if [ $KEEP = 1 ]; then
   trap - EXIT
   echo
