@@ -23,6 +23,8 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
     case lateReturn = "late-return"
     /// A ticket still at the centre past its dispatch deadline (or acceptance deadline, AS19 §20(2)).
     case notDispatched = "not-dispatched"
+    /// A return asked for again by a node whose earlier return the centre refused (BD §24(1), ASD §19(3), TH §18).
+    case refusedToSign = "refused-to-sign"
 
     public var chinese: String {
         switch self {
@@ -37,6 +39,7 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
         case .repeatedUnsatisfied: "多次不满意"
         case .lateReturn: "超时退单"
         case .notDispatched: "超时未派单"
+        case .refusedToSign: "拒不签收"
         }
     }
 }
@@ -237,7 +240,8 @@ public enum Alerts {
     }
 
     /// The supervision prompts a ticket's new events raise at the centre, where the profile names the trigger: the
-    /// callback that makes its unsatisfied ones reach `unsatisfiedCount`, a return asked for late. Raised when the
+    /// callback that makes its unsatisfied ones reach `unsatisfiedCount`, a return asked for late, a return asked for
+    /// again after the centre refused one (refused to sign). Raised when the
     /// event is stored (these need the ticket's history, which the minute's scan does not read).
     public static func afterEvents(_ events: [TicketEvent], ticket t: Ticket, profile: PolicyProfile) -> [Alert] {
         // Every step of every ticket passes here at the centre: most are neither.
@@ -254,15 +258,41 @@ public enum Alerts {
                 guard s.unsatisfiedCount.value > 0, count == s.unsatisfiedCount.value else { continue }
                 out.append(Alert(kind: .repeatedUnsatisfied, key: "repeated-unsatisfied|\(t.id)|\(count)", subject: unit, tickets: [t.id],
                                  message: "\(t.id) 第\(count)次回访不满意（\(unit)），应予督办", basis: basis))
-            case .returnRequested where enabled.contains(.lateReturn) && e.onTime == false:
-                out.append(Alert(kind: .lateReturn, key: "late-return|\(t.id)|\(e.id)", subject: e.node, tickets: [t.id],
-                                 message: "\(t.id) 超过退单时限申请退单（\(e.node)）\(e.countsAsOverdue == true ? "，按超期计" : "")，应予督办",
-                                 basis: basis))
+            case .returnRequested:
+                if enabled.contains(.lateReturn) && e.onTime == false {
+                    out.append(Alert(kind: .lateReturn, key: "late-return|\(t.id)|\(e.id)", subject: e.node, tickets: [t.id],
+                                     message: "\(t.id) 超过退单时限申请退单（\(e.node)）\(e.countsAsOverdue == true ? "，按超期计" : "")，应予督办",
+                                     basis: basis))
+                }
+                if enabled.contains(.refusedToSign), refusedBefore(e, in: t) {
+                    out.append(Alert(kind: .refusedToSign, key: "refused-to-sign|\(t.id)|\(e.id)", subject: e.node, tickets: [t.id],
+                                     message: "\(t.id) 退单已被驳回（属职责范围），\(e.node)再次申请退单，拒不接收，应予督办",
+                                     basis: basis))
+                }
             default:
                 break
             }
         }
         return out
+    }
+
+    /// Whether `e`, a return request, follows a return of the same node the centre refused since the ticket's last
+    /// dispatch: the matter was found within that node's duty, and it asks again instead of taking it (拒不签收 BD
+    /// §24(1), 拒不接收转办事项 ASD §19(3), TH §18).
+    static func refusedBefore(_ e: TicketEvent, in t: Ticket) -> Bool {
+        guard let at = t.events.lastIndex(where: { $0.id == e.id }) else { return false }
+        var refused = false
+        var i = at
+        while i > t.events.startIndex {
+            i -= 1
+            switch t.events[i].type {
+            case .dispatched: return false
+            case .returnRefused: refused = true
+            case .returnRequested where refused: return t.events[i].node == e.node
+            default: break
+            }
+        }
+        return false
     }
 
     static func placeName(_ area: Area) -> String {

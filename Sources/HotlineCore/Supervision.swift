@@ -22,8 +22,9 @@ public struct SupervisionTrigger: Sendable, Equatable, Codable {
 /// 督办 — supervision triggers computed from whole tickets and the clock. The running centre raises the clock-based
 /// ones (overdue, not signed in time, chronic) and the repeat and cluster ones from its columns, as alerts
 /// (`Alerts.breaches`, `Alerts.repeatCallers`, `Alerts.clusters`) for the operator to `supervise` or `escalate`, and
-/// repeated unsatisfied callbacks and late returns as it stores the step (`Alerts.afterEvents`); "refused to sign"
-/// (a refused return left unsigned) is computed here only, and not raised by a node.
+/// repeated unsatisfied callbacks, late returns and a return asked for again after a refused one ("refused to sign")
+/// as it stores the step (`Alerts.afterEvents`); "refused to sign" as a refused return left unsigned is computed here
+/// only, and not raised by a node (the minute's scan reads no history).
 public enum Supervision {
     public static func due(tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [SupervisionTrigger] {
         let rules = profile.supervision

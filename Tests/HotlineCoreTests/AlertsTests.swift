@@ -181,4 +181,24 @@ struct AlertsTests {
         try h.run(.reject(ground: "petition", basis: "§20(4)"), at: due.adding(hours: 1))
         #expect(prompts(due.adding(hours: 2)).isEmpty)
     }
+
+    @Test func baoding2022_s24_aReturnAskedForAgainAfterTheCentreRefusedOneIsARefusalToSign() throws {
+        func run(_ profile: String) throws -> (first: [Alert], again: [Alert]) {
+            var h = try Harness(profile)
+            try h.dispatched()
+            let ask = { (hour: String) throws -> [Alert] in
+                let events = try h.run(.requestReturn(reason: "不属于本单位职责", basis: "职责清单"), by: waterUnit, at: at("2026-03-02T\(hour)"))
+                return Alerts.afterEvents(events, ticket: h.t, profile: h.profile).filter { $0.kind == .refusedToSign }
+            }
+            let first = try ask("10:00")
+            try h.run(.refuseReturn(reason: "属本单位职责"), at: at("2026-03-02T11:00"))
+            return (first, try ask("12:00"))
+        }
+        let bd = try run("baoding-2022")
+        #expect(bd.first.isEmpty, "a first return is the unit's right (§20)")
+        #expect(bd.again.count == 1 && bd.again[0].subject == "water" && bd.again[0].basis == "baoding-2022 §24", "\(bd.again)")
+        #expect(bd.again.first?.message.contains("拒不接收") == true)
+        // jinan-2018 §28 names no such trigger.
+        #expect(try run("jinan-2018").again.isEmpty)
+    }
 }
