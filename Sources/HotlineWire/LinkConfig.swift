@@ -10,7 +10,8 @@ public struct LinkConfig: Sendable {
     /// Unique per connection (a UUID string); ids of the control messages this session writes are
     /// "<connectionID>-<counter>", which keeps them globally unique without randomness here.
     public var connectionID: String
-    /// The application's registry of data kinds; any other kind is refused with `unknown-kind`.
+    /// The application's registry of data kinds; a message of any other kind is still delivered (in sequence, to be
+    /// acknowledged), for the application to refuse with a non-fatal `unknown-kind`.
     public var knownKinds: Set<String>
     public var versions: [Int]
     /// Maximum data frames sent and not yet acknowledged.

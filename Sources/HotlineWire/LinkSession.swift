@@ -220,7 +220,14 @@ public struct LinkSession: Sendable {
                 if let ready = preparsed?(frame) {
                     message = ready
                 } else {
-                    message = try WireMessage.decode(frame, knownKinds: config.knownKinds)
+                    do {
+                        message = try WireMessage.decode(frame, knownKinds: config.knownKinds)
+                    } catch .unknownKind {
+                        // A kind of a later release (protocols/README.md §6, §7): well-framed and in sequence, so
+                        // it is delivered for the application to refuse — acknowledged, answered with a non-fatal
+                        // unknown-kind — instead of dropping a link that would be offered the same message again.
+                        message = try WireMessage.decode(frame, knownKinds: nil)
+                    }
                 }
             } catch {
                 fail(error.code, error.description, now: now)

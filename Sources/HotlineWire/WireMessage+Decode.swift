@@ -1,7 +1,8 @@
 extension WireMessage {
     /// Decodes one frame payload in a single validating pass (see `EnvelopeParser`); a data body keeps its exact
-    /// bytes. `knownKinds` is the application's registry of data kinds.
-    public static func decode(_ json: [UInt8], knownKinds: Set<String>) throws(WireError) -> WireMessage {
+    /// bytes. `knownKinds` is the application's registry of data kinds (nil: any kind, for a link session that
+    /// hands a kind it does not know to the application to refuse).
+    public static func decode(_ json: [UInt8], knownKinds: Set<String>?) throws(WireError) -> WireMessage {
         guard String(validating: json, as: UTF8.self) != nil else { throw .invalidUTF8 }
         return try message(Fields(members: try EnvelopeParser.parse(json)), json, knownKinds: knownKinds)
     }
@@ -23,7 +24,7 @@ extension WireMessage {
         return (message, body, BodyLayout(tape: tape))
     }
 
-    private static func message(_ fields: Fields, _ json: [UInt8], knownKinds: Set<String>) throws(WireError) -> WireMessage {
+    private static func message(_ fields: Fields, _ json: [UInt8], knownKinds: Set<String>?) throws(WireError) -> WireMessage {
         let version = try fields.int("v")
         let type = try fields.string("type")
         let id = try fields.string("id")
@@ -54,7 +55,7 @@ extension WireMessage {
             guard case let .object(range)? = fields.members["body"] else {
                 throw .missingField(name: "body", expected: "a JSON object")
             }
-            guard knownKinds.contains(kind) else { throw .unknownKind(kind) }
+            if let knownKinds, !knownKinds.contains(kind) { throw .unknownKind(kind) }
             return .data(DataMessage(id: id, seq: seq, origin: origin, dest: dest, kind: kind,
                                      body: Array(json[range]), at: at))
         default:

@@ -89,7 +89,7 @@ invalid("bad-data-after-object", "a second value after the object",
 invalid("bad-not-an-object", "a JSON array instead of an object", frame(b'[1,2,3]'), "invalid-json")
 invalid("bad-unknown-type", "a type this protocol does not define",
         frame(compact({"v": 1, "type": "gossip", "id": "x1"})), "unknown-type")
-invalid("bad-unknown-kind", "a data kind not in the receiver's registry",
+invalid("bad-unknown-kind", "a data kind not in the receiver's registry (non-fatal on a link: delivered, refused and acknowledged, section 6)",
         frame(compact({"v": 1, "type": "data", "id": "x2", "seq": 1, "origin": "a", "dest": "b",
                        "kind": "weather.report", "body": {}})), "unknown-kind")
 invalid("bad-missing-upto", "an ack without upTo",

@@ -181,7 +181,8 @@ extension NodeDaemon {
                 for message in messages {
                     if let rule = try service.handleIncoming(message, from: driver.peer, now: now.at) {
                         let text = "message \(message.id) (\(message.kind) from \(message.origin)) refused: \(rule)"
-                        try perform(driver.run(clock: now.at) { $0.report(code: .notAuthorized, message: text, now: now.mono) },
+                        let code: WireErrorCode = AppMessageKind.all.contains(message.kind) ? .notAuthorized : .unknownKind
+                        try perform(driver.run(clock: now.at) { $0.report(code: code, message: text, now: now.mono) },
                                     on: driver, now: now)
                     }
                 }

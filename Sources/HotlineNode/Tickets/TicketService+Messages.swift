@@ -156,7 +156,10 @@ extension TicketService {
 
     /// A message addressed to this node.
     func apply(_ m: DataMessage, now: Timestamp) throws {
-        guard let kind = AppMessageKind(rawValue: m.kind) else { return }
+        guard let kind = AppMessageKind(rawValue: m.kind) else {
+            // Sent by a node of a later release (the link layer hands it on instead of dropping the link).
+            throw ServiceError.refused("\(context.nodeId) does not know the message kind \(m.kind): it runs an earlier release than \(m.origin); upgrade it (README, Upgrades)")
+        }
         switch kind {
         case .ticketAssign:
             let assign = try assignment(m)
