@@ -25,6 +25,8 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
     case notDispatched = "not-dispatched"
     /// A return asked for again by a node whose earlier return the centre refused (BD §24(1), ASD §19(3), TH §18).
     case refusedToSign = "refused-to-sign"
+    /// 问题移送: a case the profile refers to the discipline commission (ASD §20).
+    case referDiscipline = "refer-discipline"
 
     public var chinese: String {
         switch self {
@@ -40,6 +42,7 @@ public enum AlertKind: String, Sendable, Codable, CaseIterable {
         case .lateReturn: "超时退单"
         case .notDispatched: "超时未派单"
         case .refusedToSign: "拒不签收"
+        case .referDiscipline: "问题移送"
         }
     }
 }
@@ -244,8 +247,8 @@ public enum Alerts {
     /// again after the centre refused one (refused to sign). Raised when the
     /// event is stored (these need the ticket's history, which the minute's scan does not read).
     public static func afterEvents(_ events: [TicketEvent], ticket t: Ticket, profile: PolicyProfile) -> [Alert] {
-        // Every step of every ticket passes here at the centre: most are neither.
-        guard events.contains(where: { $0.type == .callback || $0.type == .returnRequested }) else { return [] }
+        // Every step of every ticket passes here at the centre: most are none of these.
+        guard events.contains(where: { [.callback, .returnRequested, .supervised, .returnRefused].contains($0.type) }) else { return [] }
         let s = profile.supervision
         let enabled = Set(s.triggers.value)
         let basis = profile.cite(s.triggers.article)
@@ -273,7 +276,51 @@ public enum Alerts {
                 break
             }
         }
+        return out + referrals(events, ticket: t, profile: profile)
+    }
+
+    /// 问题移送 (ASD §20): a ticket supervised `referralCount` times without a reply, its returns refused that many
+    /// times, or that many unsatisfied callbacks — raised once each, for the centre to refer to the discipline
+    /// commission.
+    static func referrals(_ events: [TicketEvent], ticket t: Ticket, profile: PolicyProfile) -> [Alert] {
+        let s = profile.supervision
+        guard let referral = s.referral, let n = s.referralCount?.value else { return [] }
+        let enabled = Set(referral.value), unit = t.lead ?? t.holder
+        var out: [Alert] = []
+        func raise(_ trigger: ReferralTrigger, _ what: String) {
+            out.append(Alert(kind: .referDiscipline, key: "refer-discipline|\(t.id)|\(trigger.rawValue)", subject: unit, tickets: [t.id],
+                             message: "\(t.id) \(what)（\(unit)），应及时移送纪委监委",
+                             basis: profile.cite(referral.article)))
+        }
+        for e in events {
+            switch e.type {
+            case .supervised where enabled.contains(.repeatedSupervision):
+                let count = since(e, in: t, stopAt: [.dispatched, .replied], counting: .supervised)
+                if count == n { raise(.repeatedSupervision, "多次督办无果（\(count)次督办，未见答复）") }
+            case .returnRefused where enabled.contains(.repeatedUnjustifiedReturn):
+                let count = since(e, in: t, stopAt: [.dispatched], counting: .returnRefused)
+                if count == n { raise(.repeatedUnjustifiedReturn, "多次无理由退转（\(count)次退单被驳回）") }
+            case .callback where enabled.contains(.repeatedComplaint) && e.level == .unsatisfied:
+                let count = t.evaluation?.unsatisfiedCount ?? 0
+                if count == n { raise(.repeatedComplaint, "多次办理仍在投诉（\(count)次回访不满意）") }
+            default:
+                break
+            }
+        }
         return out
+    }
+
+    /// How many events of type `counting` the ticket holds up to and including `e`, back to the last of `stopAt`.
+    static func since(_ e: TicketEvent, in t: Ticket, stopAt: Set<EventType>, counting: EventType) -> Int {
+        guard var i = t.events.lastIndex(where: { $0.id == e.id }) else { return 0 }
+        var count = 0
+        while true {
+            let type = t.events[i].type
+            if type == counting { count += 1 } else if stopAt.contains(type) { break }
+            if i == t.events.startIndex { break }
+            i -= 1
+        }
+        return count
     }
 
     /// Whether `e`, a return request, follows a return of the same node the centre refused since the ticket's last

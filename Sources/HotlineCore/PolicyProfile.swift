@@ -108,6 +108,21 @@ public struct SupervisionRules: Sendable, Codable, Equatable {
     /// Fractions of a handling period after which a warning is due (DESIGN: 50 % / 75 %).
     public var warnAtFractions: Ruled<[Double]>
     public var escalation: Ruled<[String]>
+    /// 问题移送: the cases the centre refers to the discipline commission (ASD §20), each raised once a ticket reaches
+    /// `referralCount` of it; nil where the text has no such mechanism.
+    public var referral: Ruled<[ReferralTrigger]>?
+    /// "多次": how many times make a case for referral.
+    public var referralCount: Ruled<Int>?
+}
+
+/// ASD §20: 多次督办无果, 多次无理由退转, 多次办理仍在投诉 (明显超期未办结 is `chronic`, escalated to its first level).
+public enum ReferralTrigger: String, Sendable, Codable, CaseIterable {
+    /// Supervised that many times since the ticket was last dispatched or replied to, without a reply between.
+    case repeatedSupervision = "repeated-supervision"
+    /// That many returns refused (the matter within the node's duty) since the ticket was last dispatched.
+    case repeatedUnjustifiedReturn = "repeated-unjustified-return"
+    /// That many unsatisfied callbacks: handled again and again, and the caller still complains.
+    case repeatedComplaint = "repeated-complaint"
 }
 
 /// 政策配置 — every number and switch of one regulation (RULES.md), each with its article. Rules are data: a sixth
@@ -221,6 +236,10 @@ public struct PolicyProfile: Sendable, Codable, Equatable {
                       ("supervision.manyCallersHours", s.manyCallersHours.value), ("supervision.unsatisfiedCount", s.unsatisfiedCount.value),
                       ("supervision.chronicOverdueDays", s.chronicOverdueDays.value)]
         for (field, value) in counts where value < 0 { throw .invalid(field: field, message: "must not be negative") }
+        if let n = s.referralCount, n.value < 1 { throw .invalid(field: "supervision.referralCount", message: "must be 1 or more") }
+        if s.referral != nil && s.referralCount == nil {
+            throw .invalid(field: "supervision.referralCount", message: "is needed with supervision.referral (how many times, 多次)")
+        }
         for f in s.warnAtFractions.value where !(f > 0 && f < 1) {
             throw .invalid(field: "supervision.warnAtFractions", message: "each fraction must be between 0 and 1 (got \(f))")
         }

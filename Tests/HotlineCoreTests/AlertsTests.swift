@@ -201,4 +201,37 @@ struct AlertsTests {
         // jinan-2018 §28 names no such trigger.
         #expect(try run("jinan-2018").again.isEmpty)
     }
+
+    @Test func anshanDraft_s20_repeatedSupervisionWithoutResultAndRepeatedUnjustifiedReturnsAreReferred() throws {
+        var h = try Harness("anshan-draft")
+        try h.signed()
+        func referrals(_ events: [TicketEvent]) -> [Alert] {
+            Alerts.afterEvents(events, ticket: h.t, profile: h.profile).filter { $0.kind == .referDiscipline }
+        }
+        // 多次督办无果: the second supervision with no reply between.
+        #expect(referrals(try h.run(.supervise(form: "phone", reason: "超期"), at: at("2026-03-10T09:00"))).isEmpty)
+        let second = referrals(try h.run(.supervise(form: "written", reason: "仍未办结"), at: at("2026-03-11T09:00")))
+        #expect(second.count == 1 && second[0].basis == "anshan-draft §20" && second[0].message.contains("多次督办无果（2次督办"), "\(second)")
+        #expect(second.first?.message.hasSuffix("应及时移送纪委监委") == true)
+        #expect(referrals(try h.run(.supervise(form: "meeting", reason: "x"), at: at("2026-03-12T09:00"))).isEmpty, "raised once")
+
+        // 多次无理由退转: the second refused return.
+        var r = try Harness("anshan-draft")
+        try r.signed()
+        var raised: [Alert] = []
+        for hour in ["10", "12"] {
+            try r.run(.requestReturn(reason: "不属于本单位", basis: "职责清单"), by: waterUnit, at: at("2026-03-03T\(hour):00"))
+            raised += Alerts.afterEvents(try r.run(.refuseReturn(reason: "属本单位职责"), at: at("2026-03-03T\(hour):30")),
+                                         ticket: r.t, profile: r.profile).filter { $0.kind == .referDiscipline }
+        }
+        #expect(raised.count == 1 && raised[0].message.contains("多次无理由退转（2次退单被驳回）"), "\(raised)")
+
+        // Other profiles name no referral mechanism.
+        var jn = try Harness("jinan-2018")
+        try jn.signed()
+        for day in ["10", "11", "12"] {
+            let events = try jn.run(.supervise(form: "phone", reason: "超期"), at: at("2026-03-\(day)T09:00"))
+            #expect(Alerts.afterEvents(events, ticket: jn.t, profile: jn.profile).filter { $0.kind == .referDiscipline }.isEmpty)
+        }
+    }
 }

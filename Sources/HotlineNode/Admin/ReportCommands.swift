@@ -72,7 +72,7 @@ enum ReportCommands {
         name: "alerts", summary: "early warnings with the tickets behind them · 预警",
         usage: "alerts [--since YYYY-MM-DD] [--kind KIND] [--json]",
         options: [.value("--since", "first day to list (default: the last 7 days)"),
-                  .value("--kind", "only one kind: topic-spike, area-spike, cluster, repeat-caller, near-overdue, not-signed, overdue, chronic, repeated-unsatisfied, late-return, not-dispatched, refused-to-sign"),
+                  .value("--kind", "only one kind: topic-spike, area-spike, cluster, repeat-caller, near-overdue, not-signed, overdue, chronic, repeated-unsatisfied, late-return, not-dispatched, refused-to-sign, refer-discipline"),
                   .flag("--json", "print JSON, with every ticket of each warning (the text names the first 20)")],
         examples: ["hotline-city alerts --data DIR", "hotline-city alerts --data DIR --kind cluster --since 2026-03-01 --json"]
     )) { args, env in
