@@ -7,11 +7,7 @@ import HotlineCore
 /// list (`pki.crl`) — is taken only from the centre, and only when it passes the checks the node's own operator's
 /// file would: anything else is refused, answered with a notice, and leaves the node's files as they were.
 struct NetworkSettingsTests {
-    static let notice2027 = """
-        {"year": 2027, "source": "测试用节假日安排（非官方）",
-         "holidays": [{"name": "元旦", "dates": ["2027-01-01", "2027-01-02", "2027-01-03"]}],
-         "workdays": ["2027-01-09"]}
-        """
+    static let notice2027 = CalendarCommandTests.testNotice2027
 
     @Test func aUnitCountsDeadlinesInTheCentresNoticeOnceItArrives() throws {
         let unit = try NodeFixture(id: "s1", role: .unit)

@@ -114,16 +114,23 @@ struct BadInputTests {
 }
 
 extension BadInputTests {
-    /// A well-formed message that breaks a rule: refused with a non-fatal error frame naming the rule, still
-    /// acknowledged, the link stays up, the ticket is unchanged.
-    @Test func aUnitClosingATicketGetsANonFatalRefusalAndAnAck() throws {
-        let net = try TestNetwork(name: "refusal", insecure: true)
+    /// A network with a ticket dispatched to u-water; u-water stopped and a raw client speaking in its place, past
+    /// its hello (it has received the assignment, seq 1).
+    func waterImpersonated(_ name: String) throws -> (TestNetwork, String, RawClient) {
+        let net = try TestNetwork(name: name, insecure: true)
         let id = try net.intake(text: "停水", topic: "供水")
         try net.ok("t-city", "dispatch", id, "--to", "u-water")
         try net.waitStatus("u-water", id, "dispatched")
         net.stop("u-water")
         let client = try RawClient(port: net.base)
         client.sendFrame(#"{"v":1,"type":"hello","id":"h1","node":"u-water","versions":[1],"lastReceived":1}"#)
+        return (net, id, client)
+    }
+
+    /// A well-formed message that breaks a rule: refused with a non-fatal error frame naming the rule, still
+    /// acknowledged, the link stays up, the ticket is unchanged.
+    @Test func aUnitClosingATicketGetsANonFatalRefusalAndAnAck() throws {
+        let (net, id, client) = try waterImpersonated("refusal")
         let event = #"{"id":"forged-1","ticket":"\#(id)","type":"closed","at":"2026-03-02T10:00:00+08:00","node":"u-water","role":"unit"}"#
         client.sendFrame(#"{"v":1,"type":"data","id":"d1","seq":1,"origin":"u-water","dest":"t-city","kind":"ticket.event","body":{"event":\#(event)}}"#)
         let (frames, _) = client.readUntilClosed()
@@ -142,13 +149,7 @@ extension BadInputTests {
     /// a rule: a non-fatal `unknown-kind`, acknowledged, the link kept and the next message taken. Fatal, it dropped
     /// the link, and the sender offered the same message at every reconnection: nothing after it ever passed.
     @Test func aMessageKindOfALaterReleaseIsRefusedAndAcknowledgedAndTheLinkGoesOn() throws {
-        let net = try TestNetwork(name: "unknown-kind", insecure: true)
-        let id = try net.intake(text: "停水", topic: "供水")
-        try net.ok("t-city", "dispatch", id, "--to", "u-water")
-        try net.waitStatus("u-water", id, "dispatched")
-        net.stop("u-water")
-        let client = try RawClient(port: net.base)
-        client.sendFrame(#"{"v":1,"type":"hello","id":"h1","node":"u-water","versions":[1],"lastReceived":1}"#)
+        let (net, id, client) = try waterImpersonated("unknown-kind")
         client.sendFrame(#"{"v":1,"type":"data","id":"d1","seq":1,"origin":"u-water","dest":"t-city","kind":"weather.report","body":{"rain":true}}"#)
         let event = #"{"id":"sign-1","ticket":"\#(id)","type":"signed","at":"2026-03-02T09:05:00+08:00","node":"u-water","role":"unit","onTime":true}"#
         client.sendFrame(#"{"v":1,"type":"data","id":"d2","seq":2,"origin":"u-water","dest":"t-city","kind":"ticket.event","body":{"event":\#(event)}}"#)
