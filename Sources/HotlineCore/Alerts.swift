@@ -95,10 +95,13 @@ public struct AlertTicket: Sendable, Equatable {
         self.clock = clock
     }
 
-    /// The fields of a whole ticket; `callerKey` is what stands for its phone (the phone itself in pure tests).
-    public init(_ t: Ticket, callerKey: String?) {
+    /// The fields of a whole ticket; `callerKey` is what stands for its phone (the phone itself in pure tests). With
+    /// `rules`, the centre's decision clock of a ticket waiting for it (`DeadlineClock.decideBy`).
+    public init(_ t: Ticket, callerKey: String?, rules: Rules? = nil) {
+        var clock = DeadlineClock(t)
+        clock.decideBy = rules.flatMap { DeadlineClock.decideBy(status: t.status, since: t.lastEventAt ?? t.receivedAt, rules: $0) }
         self.init(id: t.id, receivedAt: t.receivedAt, topic: t.topic, area: t.area, callerKey: callerKey, status: t.status,
-                  holder: t.holder, clock: DeadlineClock(t))
+                  holder: t.holder, clock: clock)
     }
 }
 
@@ -110,6 +113,11 @@ public enum Alerts {
     /// open ticket (for the clocks). Pure: the node decides which ones are new.
     public static func compute(tickets: [Ticket], now: Timestamp, profile: PolicyProfile) -> [Alert] {
         compute(tickets.map { AlertTicket($0, callerKey: $0.caller.phone) }, now: now, profile: profile)
+    }
+
+    /// The same with the centre's decision clocks counted under `rules` (`not-dispatched`).
+    public static func compute(tickets: [Ticket], now: Timestamp, rules: Rules) -> [Alert] {
+        compute(tickets.map { AlertTicket($0, callerKey: $0.caller.phone, rules: rules) }, now: now, profile: rules.profile)
     }
 
     /// The same over the alert fields alone (what a node reads from its columns).
@@ -213,12 +221,14 @@ public enum Alerts {
         // The centre's own clock: a ticket received and still waiting for its decision (dispatch, direct answer,
         // refusal or referral) past the profile's dispatch or acceptance deadline (JN §23(2), AS19 §20(2), TH §15
         // 当日派清, BD §16(2), ASD §12). Every profile sets one; nothing showed the centre its own lateness.
-        let decision = profile.acceptanceDeadline ?? profile.dispatchDeadline
-        for t in tickets where t.status == .received {
+        for t in tickets where t.status == .received || t.status == .returned {
             guard let due = t.clock.decideBy, now > due else { continue }
+            let accepting = t.status == .received && profile.acceptanceDeadline != nil
+            let rule = accepting ? profile.acceptanceDeadline ?? profile.dispatchDeadline : profile.dispatchDeadline
+            let what = t.status == .returned ? "退单后超过派单时限（\(ChinaTime.localText(due))）仍未重新派单"
+                : "超过\(accepting ? "受理" : "派单")时限（\(ChinaTime.localText(due))）仍未派单，也未答复、不予受理或转办"
             out.append(Alert(kind: .notDispatched, key: "not-dispatched|\(t.id)|\(due.millis)", subject: t.holder, tickets: [t.id],
-                             message: "\(t.id) 超过\(profile.acceptanceDeadline == nil ? "派单" : "受理")时限（\(ChinaTime.localText(due))）仍未派单，也未答复、不予受理或转办（\(t.holder)）",
-                             basis: profile.cite(decision.article)))
+                             message: "\(t.id) \(what)（\(t.holder)）", basis: profile.cite(rule.article)))
         }
         for t in tickets where t.status.isWithUnit && !t.clock.paused {
             if enabled.contains(.notSignedInTime), t.status == .dispatched, let signBy = t.clock.signBy, now > signBy {

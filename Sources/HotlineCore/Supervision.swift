@@ -99,8 +99,8 @@ public struct DeadlineClock: Sendable, Equatable {
     public var signBy: Timestamp?
     public var handleBy: Timestamp?
     public var paused: Bool
-    /// For a ticket still at the centre (`received`): when the centre's decision is due — the acceptance deadline
-    /// where the profile has one (AS19 §20(2): 确定是否受理 within 3 wd), else the dispatch deadline. Nil otherwise.
+    /// For a ticket waiting at the centre for its decision: when it is due (`decideBy(status:since:rules:)`); nil
+    /// otherwise, and where no rules were given.
     public var decideBy: Timestamp?
 
     public init(dispatchedAt: Timestamp?, signBy: Timestamp?, handleBy: Timestamp?, paused: Bool, decideBy: Timestamp? = nil) {
@@ -111,9 +111,17 @@ public struct DeadlineClock: Sendable, Equatable {
         self.decideBy = decideBy
     }
 
-    /// When the centre's decision on a ticket received at `receivedAt` is due under `rules` (see `decideBy`).
-    public static func decideBy(receivedAt: Timestamp, rules: Rules) -> Timestamp {
-        rules.deadline(from: receivedAt, rules.profile.acceptanceDeadline?.value ?? rules.profile.dispatchDeadline.value)
+    /// When the centre's decision on a ticket waiting for it is due under `rules`, counted from `since`, the ticket's
+    /// last step (its receipt; or the reopening, or the caller's material, that brought it back to `received`; or the
+    /// approved return): for a `received` ticket the acceptance deadline where the profile has one (AS19 §20(2):
+    /// 确定是否受理 within 3 wd), else the dispatch deadline; for a `returned` one the dispatch deadline (TH §15, BD
+    /// §20: re-dispatched). Nil for any other status.
+    public static func decideBy(status: TicketStatus, since: Timestamp, rules: Rules) -> Timestamp? {
+        switch status {
+        case .received: rules.deadline(from: since, rules.profile.acceptanceDeadline?.value ?? rules.profile.dispatchDeadline.value)
+        case .returned: rules.deadline(from: since, rules.profile.dispatchDeadline.value)
+        default: nil
+        }
     }
 
     public init(_ t: Ticket) {
@@ -129,8 +137,7 @@ public struct DeadlineClock: Sendable, Equatable {
             }
         }
         self.init(dispatchedAt: dispatchedAt, signBy: t.deadlines.signBy,
-                  handleBy: t.deadlines.handleBy, paused: t.pause != nil,
-                  decideBy: t.status == .received ? t.deadlines.acceptBy ?? t.deadlines.dispatchBy : nil)
+                  handleBy: t.deadlines.handleBy, paused: t.pause != nil)
     }
 }
 

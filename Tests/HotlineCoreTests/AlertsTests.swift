@@ -153,7 +153,7 @@ struct AlertsTests {
         var h = try Harness("tonghua-2021")
         try h.run(.receive(h.intake()), at: at("2026-03-02T09:00"))
         func prompts(_ now: Timestamp) -> [Alert] {
-            Alerts.compute(tickets: [h.t], now: now, profile: h.profile).filter { $0.kind == .notDispatched }
+            Alerts.compute(tickets: [h.t], now: now, rules: h.rules).filter { $0.kind == .notDispatched }
         }
         #expect(prompts(at("2026-03-02T23:59")).isEmpty, "当日派清: the whole day")
         let late = prompts(at("2026-03-03T00:01"))
@@ -170,7 +170,7 @@ struct AlertsTests {
         let due = try #require(h.t.deadlines.acceptBy)
         #expect(due == at("2026-03-06T00:00"), "three working days: to the end of Thursday")
         func prompts(_ now: Timestamp) -> [Alert] {
-            Alerts.compute(tickets: [h.t], now: now, profile: h.profile).filter { $0.kind == .notDispatched }
+            Alerts.compute(tickets: [h.t], now: now, rules: h.rules).filter { $0.kind == .notDispatched }
         }
         // Not on day 2 (the dispatch deadline counted from receipt would say so): on day 3 the decision is still in time.
         #expect(h.t.deadlines.dispatchBy == at("2026-03-05T00:00"))
@@ -233,5 +233,27 @@ struct AlertsTests {
             let events = try jn.run(.supervise(form: "phone", reason: "超期"), at: at("2026-03-\(day)T09:00"))
             #expect(Alerts.afterEvents(events, ticket: jn.t, profile: jn.profile).filter { $0.kind == .referDiscipline }.isEmpty)
         }
+    }
+
+    @Test func jinan2018_s23_aReopenedOrReturnedTicketGetsItsDispatchPeriodAgainFromThatStep() throws {
+        var h = try Harness("jinan-2018")
+        try h.signed()
+        try h.run(.requestReturn(reason: "不属于本单位", basis: "职责清单"), by: waterUnit, at: at("2026-03-03T10:00"))
+        try h.run(.approveReturn(note: "改派"), at: at("2026-03-03T11:00"))  // Tuesday
+        func prompts(_ now: Timestamp) -> [Alert] {
+            Alerts.compute(tickets: [h.t], now: now, rules: h.rules).filter { $0.kind == .notDispatched }
+        }
+        #expect(prompts(at("2026-03-04T23:59")).isEmpty, "one working day from the approved return")
+        let late = prompts(at("2026-03-05T00:01"))
+        #expect(late.count == 1 && late[0].message.contains("退单后超过派单时限（2026-03-05 00:00）仍未重新派单"), "\(late)")
+        // A closed ticket reopened counts from the reopening, not from its first receipt a month before.
+        var r = try Harness("jinan-2018")
+        try r.run(.receive(r.intake()), at: at("2026-03-02T09:00"))
+        try r.run(.answer(note: "已告知"), at: at("2026-03-02T09:10"))
+        try r.run(.close(note: "答复完毕"), at: at("2026-03-02T09:20"))
+        try r.run(.reopen(reason: "问题再次出现"), at: at("2026-04-01T09:00"))  // Wednesday
+        let reopened = Alerts.compute(tickets: [r.t], now: at("2026-04-01T10:00"), rules: r.rules).filter { $0.kind == .notDispatched }
+        #expect(reopened.isEmpty, "\(reopened)")
+        #expect(Alerts.compute(tickets: [r.t], now: at("2026-04-03T00:01"), rules: r.rules).contains { $0.kind == .notDispatched })
     }
 }

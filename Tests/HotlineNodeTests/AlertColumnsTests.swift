@@ -40,7 +40,8 @@ struct AlertColumnsTests {
     }
 
     func expected(_ tickets: [Ticket], _ city: NodeFixture) throws -> [AlertTicket] {
-        try tickets.map { AlertTicket($0, callerKey: try city.context.keyring.callerTagger.tag($0.caller.phone)) }.sorted { $0.id < $1.id }
+        try tickets.map { AlertTicket($0, callerKey: try city.context.keyring.callerTagger.tag($0.caller.phone), rules: city.service.rules) }
+            .sorted { $0.id < $1.id }
     }
 
     @Test func alertColumnsHoldWhatTheDocumentsSay() throws {
@@ -70,10 +71,10 @@ struct AlertColumnsTests {
         // Past half the sign-for clock of the repeat call, within a day of the cluster.
         let now = Timestamp(millis: dispatched.millis + (signBy.millis - dispatched.millis) * 6 / 10)
         let byKey = { (a: [Alert]) in a.sorted { $0.key < $1.key } }
-        let fromDocuments = byKey(Alerts.compute(tickets: tickets, now: now, profile: profile))
+        let fromDocuments = byKey(Alerts.compute(tickets: tickets, now: now, rules: city.service.rules))
         #expect(byKey(Alerts.compute(columns, now: now, profile: profile)) == fromDocuments)
         let kinds = Set(fromDocuments.map(\.kind))
-        #expect(kinds.isSuperset(of: [.cluster, .repeatCaller, .nearOverdue]), "\(fromDocuments.map(\.key))")
+        #expect(kinds.isSuperset(of: [.cluster, .repeatCaller, .nearOverdue, .notDispatched]), "\(fromDocuments.map(\.key))")
         #expect(!fromDocuments.contains { $0.tickets.contains("BD-20260302-000003") && $0.kind == .nearOverdue })
     }
 

@@ -110,15 +110,15 @@ struct TicketRepository {
 
     /// What the early warnings look at, from columns alone: tickets received since `since` (from the covering index
     /// `tickets_alert_scan`), and every older ticket a unit is handling or the centre has not decided on (for the
-    /// clock warnings). A ticket still at the centre gets its decision deadline counted under `rules` (nil: none):
-    /// from the received time, as `receive` counted it.
+    /// clock warnings). A ticket waiting at the centre gets its decision deadline counted under `rules` (nil: none)
+    /// from its last step (`updated`), as `DeadlineClock.decideBy` says.
     func alertTickets(since: Timestamp, rules: Rules? = nil) throws -> [AlertTicket] {
         var out: [AlertTicket] = []
-        let columns = "id, received, topic, district, street, caller_key, status, holder, dispatched_at, sign_by, deadline, paused"
+        let columns = "id, received, topic, district, street, caller_key, status, holder, dispatched_at, sign_by, deadline, paused, updated"
         try db.forEach("""
             SELECT \(columns) FROM tickets WHERE received >= ?1
             UNION ALL
-            SELECT \(columns) FROM tickets WHERE status IN ('dispatched', 'signed', 'suspended', 'received') AND received < ?1
+            SELECT \(columns) FROM tickets WHERE status IN ('dispatched', 'signed', 'suspended', 'received', 'returned') AND received < ?1
             """, [.int(since.millis)]) { row in
             guard let id = row.string(0), let received = row.int(1),
                   let status = row.string(6).flatMap(TicketStatus.init(rawValue:)) else {
@@ -131,9 +131,9 @@ struct TicketRepository {
                                                         signBy: row.int(9).map(Timestamp.init(millis:)),
                                                         handleBy: row.int(10).map(Timestamp.init(millis:)),
                                                         paused: row.int(11) == 1,
-                                                        decideBy: status == .received ? rules.map {
-                                                            DeadlineClock.decideBy(receivedAt: Timestamp(millis: received), rules: $0)
-                                                        } : nil)))
+                                                        decideBy: rules.flatMap {
+                                                            DeadlineClock.decideBy(status: status, since: Timestamp(millis: row.int(12) ?? received), rules: $0)
+                                                        })))
         }
         return out
     }
